@@ -1,0 +1,7 @@
+"""``python -m app.cli`` runs the outputhub command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

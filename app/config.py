@@ -1,0 +1,80 @@
+"""Settings: where data lives, which database is open, how the server binds. No UI, no DB."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = 'outputhub'
+APP_TITLE = 'Output Hub'
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = PROJECT_ROOT / 'assets'
+
+
+def data_dir() -> Path:
+    """The user data directory (``OUTPUTHUB_DATA_DIR`` overrides platformdirs)."""
+    override = os.environ.get('OUTPUTHUB_DATA_DIR')
+    path = Path(override).expanduser() if override else Path(platformdirs.user_data_dir(APP_NAME))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_db_path() -> Path:
+    override = os.environ.get('OUTPUTHUB_DB')
+    return Path(override).expanduser() if override else data_dir() / 'outputhub.db'
+
+
+def demo_db_path() -> Path:
+    return data_dir() / 'demo.db'
+
+
+def read_or_create_secret(name: str, nbytes: int = 32) -> str:
+    """A random secret kept in a file readable only by the user (created on first use)."""
+    path = data_dir() / name
+    if path.exists():
+        value = path.read_text().strip()
+        if value:
+            return value
+    value = secrets.token_urlsafe(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as fh:
+        fh.write(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How this process runs. Built once by the CLI and passed down."""
+
+    db_path: Path = field(default_factory=default_db_path)
+    demo: bool = False
+    host: str = '127.0.0.1'
+    port: int = 8080
+    show_browser: bool = True
+    native: bool = False
+    lan: bool = False
+    https: bool = False
+    trust_loopback: bool = True
+
+    @property
+    def profile_label(self) -> str:
+        return 'DEMO' if self.demo else ''
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+
+def settings_from_env() -> Settings:
+    """Settings for a process started without a command line (tests, ``NICEGUI_USER_SIMULATION``)."""
+    demo = os.environ.get('OUTPUTHUB_DEMO') == '1'
+    db = demo_db_path() if demo else default_db_path()
+    return Settings(
+        db_path=db,
+        demo=demo,
+        lan=os.environ.get('OUTPUTHUB_LAN') == '1',
+        trust_loopback=os.environ.get('OUTPUTHUB_TRUST_LOOPBACK', '1') != '0',
+    )

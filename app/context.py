@@ -1,0 +1,21 @@
+"""What pages and API routes are given when they are built: settings and the running services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Settings
+
+
+@dataclass
+class AppContext:
+    """The composition root's product. Features attach their long-lived services here."""
+
+    settings: Settings
+    indexer: Any = None  # background embedding indexer (search), when running
+    backups: Any = None  # automatic backup scheduler, when running
+
+    @property
+    def db_label(self) -> str:
+        return self.settings.db_path.name

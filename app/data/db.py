@@ -1,0 +1,124 @@
+"""The one place that opens the SQLite database: driver choice, sqlite-vec, pragmas, migrations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import peewee
+
+log = logging.getLogger(__name__)
+
+# peewee already prefers pysqlite3 when it is installed (its SQLite can load extensions);
+# we use the very same module so our checks match what peewee connects with.
+sqlite3 = peewee.sqlite3
+
+PRAGMAS = {
+    'journal_mode': 'wal',
+    'synchronous': 'normal',
+    'foreign_keys': 1,
+    'busy_timeout': 15000,
+    'cache_size': -64 * 1024,  # 64 MB
+    'mmap_size': 256 * 1024 * 1024,
+    'temp_store': 'memory',
+}
+
+INSTALL_HINT = (
+    'Output Hub needs an SQLite that can load the sqlite-vec extension. '
+    'Install it with: pip install sqlite-vec pysqlite3-binary (Linux), or use a Python whose sqlite3 '
+    'module supports enable_load_extension (python.org or Homebrew builds on macOS, the official Windows installer).'
+)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened (missing extension, unreadable or corrupt file)."""
+
+
+def _load_sqlite_vec(conn) -> None:
+    try:
+        import sqlite_vec
+    except ImportError as exc:  # pragma: no cover - dependency missing
+        raise DatabaseUnavailable(INSTALL_HINT) from exc
+    if not hasattr(conn, 'enable_load_extension'):
+        raise DatabaseUnavailable(INSTALL_HINT)
+    try:
+        conn.enable_load_extension(True)
+        sqlite_vec.load(conn)
+        conn.enable_load_extension(False)
+    except Exception as exc:
+        raise DatabaseUnavailable(f'{INSTALL_HINT} (loading sqlite-vec failed: {exc})') from exc
+
+
+class HubDatabase(peewee.SqliteDatabase):
+    """SQLite with sqlite-vec loaded on every connection and write transactions that take the lock first.
+
+    ``lock_type='IMMEDIATE'`` makes every ``atomic()`` block start with ``BEGIN IMMEDIATE``: a writer
+    waits (busy_timeout) for the write lock instead of failing with "database is locked" when it
+    upgrades a read snapshot that another writer has moved past.
+    """
+
+    def _add_conn_hooks(self, conn) -> None:
+        _load_sqlite_vec(conn)
+        super()._add_conn_hooks(conn)
+
+
+# Every model is bound to this proxy; `connect()` points it at the open database.
+database_proxy = peewee.DatabaseProxy()
+
+
+def open_database(path: str | Path) -> HubDatabase:
+    """Open (creating if needed) the database file with our pragmas and sqlite-vec. No migrations."""
+    path = Path(path).expanduser()
+    if str(path) != ':memory:':
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = HubDatabase(str(path), pragmas=PRAGMAS, lock_type='IMMEDIATE', timeout=15)
+    try:
+        db.connect(reuse_if_open=True)
+        db.execute_sql('SELECT count(*) FROM sqlite_master').fetchone()
+    except DatabaseUnavailable:
+        raise
+    except peewee.DatabaseError as exc:
+        raise DatabaseUnavailable(f'{path} is not a readable Output Hub database ({exc}).') from exc
+    return db
+
+
+def connect(path: str | Path, *, migrate: bool = True, defaults: bool = True) -> HubDatabase:
+    """Open the database, bring its schema up to date, add default lookup rows and bind the models."""
+    from . import migrations
+    from .defaults import ensure_defaults
+
+    db = open_database(path)
+    if migrate:
+        migrations.upgrade(db)
+    database_proxy.initialize(db)
+    if defaults:
+        ensure_defaults()
+    return db
+
+
+def current() -> HubDatabase:
+    """The database the models are bound to (raises if none is open)."""
+    db = database_proxy.obj
+    if db is None:
+        raise DatabaseUnavailable('No database is open.')
+    return db
+
+
+def close() -> None:
+    db = database_proxy.obj
+    if db is not None and not db.is_closed():
+        db.close()
+
+
+@contextmanager
+def write_tx() -> Iterator[None]:
+    """A short write transaction (BEGIN IMMEDIATE); nests as a savepoint."""
+    with current().atomic():
+        yield
+
+
+def vec_version(db: peewee.SqliteDatabase | None = None) -> str:
+    db = db or current()
+    return db.execute_sql('SELECT vec_version()').fetchone()[0]

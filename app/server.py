@@ -1,0 +1,62 @@
+"""Build the NiceGUI app (pages, API, background services) and run it."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from nicegui import app, ui
+
+from . import config
+from .context import AppContext
+from .data import db
+
+log = logging.getLogger(__name__)
+
+# Modules exposing ``start(ctx)`` (called on startup) and optionally ``stop(ctx)`` — background services.
+SERVICE_MODULES: list[str] = []
+
+
+def build(settings: config.Settings) -> AppContext:
+    """Open the database, register every page and route, and hook up background services."""
+    from .pages import register_all
+
+    db.connect(settings.db_path)
+    ctx = AppContext(settings=settings)
+    if config.ASSETS_DIR.is_dir():
+        app.add_static_files('/assets', str(config.ASSETS_DIR))
+    register_all(ctx)
+
+    async def on_startup() -> None:
+        for name in SERVICE_MODULES:
+            importlib.import_module(name).start(ctx)
+
+    async def on_shutdown() -> None:
+        for name in reversed(SERVICE_MODULES):
+            stop = getattr(importlib.import_module(name), 'stop', None)
+            if stop is not None:
+                stop(ctx)
+        db.close()
+
+    app.on_startup(on_startup)
+    app.on_shutdown(on_shutdown)
+    return ctx
+
+
+def run(settings: config.Settings) -> None:
+    build(settings)
+    favicon = config.ASSETS_DIR / 'icon.svg'
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title=config.APP_TITLE,
+        favicon=str(favicon) if favicon.exists() else '📚',
+        dark=None,
+        show=settings.show_browser,
+        native=settings.native,
+        reload=False,
+        storage_secret=config.read_or_create_secret('session.key'),
+        reconnect_timeout=30.0,
+        show_welcome_message=False,
+        fastapi_docs=True,
+    )

@@ -1,0 +1,38 @@
+"""Shared fixtures: every test gets its own data directory and database file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.data import db as dbmod
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the user data dir and default database at a temporary folder (never the real one)."""
+    data = tmp_path / 'data'
+    data.mkdir()
+    monkeypatch.setenv('OUTPUTHUB_DATA_DIR', str(data))
+    monkeypatch.setenv('OUTPUTHUB_DB', str(data / 'outputhub.db'))
+    monkeypatch.delenv('OUTPUTHUB_DEMO', raising=False)
+    monkeypatch.delenv('OPENAI_API_KEY', raising=False)
+    monkeypatch.delenv('ANTHROPIC_API_KEY', raising=False)
+    yield data
+    dbmod.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return Path(os.environ['OUTPUTHUB_DB'])
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[dbmod.HubDatabase]:
+    """A fresh, migrated database with default lookups, bound to the models."""
+    database = dbmod.connect(db_path)
+    yield database
+    database.close()
