@@ -21,7 +21,7 @@ def common_parent() -> argparse.ArgumentParser:
         '--db',
         metavar='PATH',
         default=argparse.SUPPRESS,
-        help='database file (default: %s)' % config.default_db_path(),
+        help='database file (default: outputhub.db in the user data directory; OUTPUTHUB_DB overrides)',
     )
     parent.add_argument(
         '--demo', action='store_true', default=argparse.SUPPRESS, help='use the demo profile database'

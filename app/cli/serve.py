@@ -12,7 +12,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--db',
         metavar='PATH',
-        help='database file (default: %s; OUTPUTHUB_DB overrides)' % config.default_db_path(),
+        help='database file (default: outputhub.db in the user data directory; OUTPUTHUB_DB overrides)',
     )
     parser.add_argument(
         '--demo', action='store_true', help='open the demo profile (a separate database full of example data)'
