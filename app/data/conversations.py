@@ -1,0 +1,248 @@
+"""Conversations as trees of messages: add messages, walk the active path, switch branches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from peewee import fn
+
+from ..errors import NotFound, ValidationError
+from .db import current, write_tx
+from .models import AgentVersion, Conversation, LlmModel, Message, PromptVersion, Source, utcnow
+
+ROLES = ('system', 'user', 'assistant', 'tool')
+
+_UNSET = object()
+
+
+def get_conversation(conversation_id: int, *, include_trashed: bool = True) -> Conversation:
+    query = Conversation.select().where(Conversation.id == conversation_id)
+    if not include_trashed:
+        query = query.where(Conversation.deleted_at.is_null())
+    conv = query.first()
+    if conv is None:
+        raise NotFound(f'Conversation {conversation_id} does not exist.')
+    return conv
+
+
+def create_conversation(
+    title: str = '',
+    *,
+    source: Source | int | None = None,
+    external_id: str | None = None,
+    model: LlmModel | int | None = None,
+    agent_version: AgentVersion | int | None = None,
+    created_at: datetime | None = None,
+) -> Conversation:
+    now = created_at or utcnow()
+    with write_tx():
+        return Conversation.create(
+            title=(title or '').strip()[:500],
+            source=source,
+            external_id=external_id,
+            model=model,
+            agent_version=agent_version,
+            created_at=now,
+            updated_at=now,
+        )
+
+
+def add_message(
+    conversation: Conversation | int,
+    role: str,
+    content: str,
+    *,
+    parent: Message | int | None | object = _UNSET,
+    model: LlmModel | int | None = None,
+    agent_version: AgentVersion | int | None = None,
+    prompt_version: PromptVersion | int | None = None,
+    status: str = 'complete',
+    hidden: bool = False,
+    author_name: str | None = None,
+    input_tokens: int | None = None,
+    output_tokens: int | None = None,
+    cost: float | None = None,
+    finish_reason: str | None = None,
+    created_at: datetime | None = None,
+    make_active: bool = True,
+) -> Message:
+    """Append a message. By default its parent is the conversation's active leaf and it becomes the new leaf.
+
+    Pass ``parent=`` to branch (an edit or a regeneration makes a sibling of an existing message).
+    """
+    if role not in ROLES:
+        raise ValidationError(f'Unknown message role {role!r}; expected one of {", ".join(ROLES)}.')
+    conv_id = conversation if isinstance(conversation, int) else conversation.id
+    now = created_at or utcnow()
+    with write_tx():
+        conv = get_conversation(conv_id)
+        if parent is _UNSET:
+            parent_id = conv.active_leaf_id
+        else:
+            parent_id = parent if (parent is None or isinstance(parent, int)) else parent.id
+        if parent_id is not None:
+            parent_conv = Message.select(Message.conversation).where(Message.id == parent_id).scalar()
+            if parent_conv != conv_id:
+                raise ValidationError('The parent message belongs to another conversation.')
+        msg = Message.create(
+            conversation=conv_id,
+            parent=parent_id,
+            role=role,
+            content=content or '',
+            model=model,
+            agent_version=agent_version,
+            prompt_version=prompt_version,
+            status=status,
+            hidden=hidden,
+            author_name=author_name,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cost=cost,
+            finish_reason=finish_reason,
+            created_at=now,
+            updated_at=now,
+        )
+        updates = {
+            Conversation.message_count: Conversation.message_count + 1,
+            Conversation.updated_at: utcnow(),
+        }
+        if make_active:
+            updates[Conversation.active_leaf] = msg.id
+        Conversation.update(updates).where(Conversation.id == conv_id).execute()
+    return msg
+
+
+def update_message(message_id: int, **fields: object) -> None:
+    """Change a message's text or bookkeeping (a streaming reply fills in as it arrives)."""
+    allowed = {
+        'content',
+        'status',
+        'input_tokens',
+        'output_tokens',
+        'cost',
+        'finish_reason',
+        'model',
+        'hidden',
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(f'Cannot change {", ".join(sorted(unknown))} on a message.')
+    if not fields:
+        return
+    with write_tx():
+        Message.update({**fields, 'updated_at': utcnow()}).where(Message.id == message_id).execute()
+
+
+def path_ids(leaf_id: int) -> list[int]:
+    """Ids from the root down to ``leaf_id`` (one recursive query)."""
+    rows = (
+        current()
+        .execute_sql(
+            """
+        WITH RECURSIVE path(id, parent_id, depth) AS (
+            SELECT id, parent_id, 0 FROM message WHERE id = ?
+            UNION ALL
+            SELECT m.id, m.parent_id, p.depth + 1 FROM message m JOIN path p ON m.id = p.parent_id
+        )
+        SELECT id FROM path ORDER BY depth DESC
+        """,
+            (leaf_id,),
+        )
+        .fetchall()
+    )
+    return [r[0] for r in rows]
+
+
+def latest_leaf(conversation_id: int, under: int | None = None) -> int | None:
+    """The most recent leaf of the conversation, or of the subtree under message ``under``."""
+    db = current()
+    if under is None:
+        row = db.execute_sql(
+            """
+            SELECT m.id FROM message m
+            WHERE m.conversation_id = ?
+              AND NOT EXISTS (SELECT 1 FROM message c WHERE c.parent_id = m.id)
+            ORDER BY m.created_at DESC, m.id DESC LIMIT 1
+            """,
+            (conversation_id,),
+        ).fetchone()
+    else:
+        row = db.execute_sql(
+            """
+            WITH RECURSIVE sub(id) AS (
+                SELECT id FROM message WHERE id = ?
+                UNION ALL SELECT m.id FROM message m JOIN sub s ON m.parent_id = s.id
+            )
+            SELECT m.id FROM message m JOIN sub s ON s.id = m.id
+            WHERE NOT EXISTS (SELECT 1 FROM message c WHERE c.parent_id = m.id)
+            ORDER BY m.created_at DESC, m.id DESC LIMIT 1
+            """,
+            (under,),
+        ).fetchone()
+    return row[0] if row else None
+
+
+@dataclass
+class ThreadMessage:
+    """A message on the shown path, with where it sits among its siblings (for a "2 / 3" switcher)."""
+
+    message: Message
+    sibling_ids: list[int] = field(default_factory=list)
+
+    @property
+    def sibling_index(self) -> int:
+        return self.sibling_ids.index(self.message.id) if self.message.id in self.sibling_ids else 0
+
+    @property
+    def sibling_count(self) -> int:
+        return max(1, len(self.sibling_ids))
+
+
+def thread(conversation_id: int, leaf_id: int | None = None) -> list[ThreadMessage]:
+    """The path from the root to ``leaf_id`` (default: the active leaf, else the latest leaf)."""
+    conv = get_conversation(conversation_id)
+    leaf = leaf_id or conv.active_leaf_id or latest_leaf(conversation_id)
+    if leaf is None:
+        return []
+    ids = path_ids(leaf)
+    if not ids:
+        return []
+    messages = {
+        m.id: m
+        for m in Message.select(Message, LlmModel)
+        .join(LlmModel, join_type='LEFT OUTER', on=(Message.model == LlmModel.id))
+        .where(Message.id.in_(ids))
+    }
+    if any(m.conversation_id != conversation_id for m in messages.values()):
+        raise ValidationError('That message belongs to another conversation.')
+    parent_ids = {messages[i].parent_id for i in ids}
+    siblings: dict[int | None, list[int]] = {}
+    query = Message.select(Message.id, Message.parent).where(Message.conversation == conversation_id)
+    non_null = [p for p in parent_ids if p is not None]
+    if None in parent_ids:
+        query = (
+            query.where(Message.parent.in_(non_null) | Message.parent.is_null())
+            if non_null
+            else query.where(Message.parent.is_null())
+        )
+    else:
+        query = query.where(Message.parent.in_(non_null))
+    for row in query.order_by(Message.created_at, Message.id).tuples():
+        siblings.setdefault(row[1], []).append(row[0])
+    return [ThreadMessage(messages[i], siblings.get(messages[i].parent_id, [i])) for i in ids]
+
+
+def set_active_leaf(conversation_id: int, message_id: int) -> int:
+    """Show the branch through ``message_id``: its most recent leaf becomes the active leaf."""
+    with write_tx():
+        msg = Message.get_or_none(Message.id == message_id)
+        if msg is None or msg.conversation_id != conversation_id:
+            raise NotFound('That message is not part of this conversation.')
+        leaf = latest_leaf(conversation_id, under=message_id) or message_id
+        Conversation.update(active_leaf=leaf).where(Conversation.id == conversation_id).execute()
+    return leaf
+
+
+def message_count(conversation_id: int) -> int:
+    return Message.select(fn.COUNT(Message.id)).where(Message.conversation == conversation_id).scalar() or 0
