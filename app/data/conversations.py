@@ -206,6 +206,9 @@ def thread(conversation_id: int, leaf_id: int | None = None) -> list[ThreadMessa
     if leaf is None:
         return []
     ids = path_ids(leaf)
+    if not ids and leaf_id is None:  # a stale active leaf (its message was deleted)
+        fallback = latest_leaf(conversation_id)
+        ids = path_ids(fallback) if fallback else []
     if not ids:
         return []
     messages = {

@@ -1,0 +1,111 @@
+"""Prompts and their immutable versions: create, add a version, find a version by its text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peewee import fn
+
+from ..errors import NotFound, ValidationError
+from .db import write_tx
+from .models import Prompt, PromptVersion, utcnow
+from .text import first_line_title
+
+MAX_BODY = 500_000
+
+
+def _clean_body(body: str) -> str:
+    body = (body or '').replace('\r\n', '\n').strip('\n')
+    if not body.strip():
+        raise ValidationError('A prompt needs some text.')
+    if len(body) > MAX_BODY:
+        raise ValidationError(
+            f'That prompt is too long ({len(body):,} characters; the limit is {MAX_BODY:,}).'
+        )
+    return body
+
+
+def get_prompt(prompt_id: int) -> Prompt:
+    prompt = Prompt.get_or_none(Prompt.id == prompt_id)
+    if prompt is None:
+        raise NotFound(f'Prompt {prompt_id} does not exist.')
+    return prompt
+
+
+def create_prompt(
+    title: str,
+    body: str,
+    *,
+    description: str | None = None,
+    note: str | None = None,
+    category: int | None = None,
+    created_at: datetime | None = None,
+) -> Prompt:
+    """A new prompt with its first version."""
+    body = _clean_body(body)
+    title = (title or '').strip() or first_line_title(body)
+    now = created_at or utcnow()
+    with write_tx():
+        prompt = Prompt.create(
+            title=title[:255], description=description, category=category, created_at=now, updated_at=now
+        )
+        version = PromptVersion.create(prompt=prompt, number=1, body=body, note=note, created_at=now)
+        prompt.current_version = version
+        prompt.save(touch=False)
+    return prompt
+
+
+def new_version(prompt_id: int, body: str, note: str | None = None) -> PromptVersion:
+    """Record an edit as a new version (and make it current). An unchanged body adds nothing."""
+    body = _clean_body(body)
+    with write_tx():
+        prompt = get_prompt(prompt_id)
+        current = PromptVersion.get_or_none(PromptVersion.id == prompt.current_version_id)
+        if current is not None and current.body == body:
+            return current
+        number = (
+            PromptVersion.select(fn.MAX(PromptVersion.number))
+            .where(PromptVersion.prompt == prompt_id)
+            .scalar()
+            or 0
+        ) + 1
+        version = PromptVersion.create(
+            prompt=prompt_id, number=number, body=body, note=(note or '').strip() or None
+        )
+        Prompt.update(current_version=version.id, updated_at=utcnow()).where(Prompt.id == prompt_id).execute()
+    return version
+
+
+def versions(prompt_id: int) -> list[PromptVersion]:
+    """Every version, newest first."""
+    return list(
+        PromptVersion.select().where(PromptVersion.prompt == prompt_id).order_by(PromptVersion.number.desc())
+    )
+
+
+def get_version(version_id: int) -> PromptVersion:
+    version = PromptVersion.get_or_none(PromptVersion.id == version_id)
+    if version is None:
+        raise NotFound(f'Prompt version {version_id} does not exist.')
+    return version
+
+
+def find_version_by_body(body: str) -> PromptVersion | None:
+    """The newest version, of a prompt not in the trash, whose text is exactly ``body``."""
+    body = (body or '').replace('\r\n', '\n').strip('\n')
+    return (
+        PromptVersion.select()
+        .join(Prompt, on=(PromptVersion.prompt == Prompt.id))
+        .where((PromptVersion.body == body) & Prompt.deleted_at.is_null())
+        .order_by(PromptVersion.id.desc())
+        .first()
+    )
+
+
+def version_for_text(body: str, title: str | None = None) -> PromptVersion:
+    """The version holding this exact text, or a new prompt (titled from its first line) holding it."""
+    found = find_version_by_body(body)
+    if found is not None:
+        return found
+    prompt = create_prompt(title or '', body)
+    return PromptVersion.get_by_id(prompt.current_version_id)

@@ -1,0 +1,35 @@
+"""Small text helpers shared by capture, importers and exporters."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+_MD_PREFIX = re.compile(r'^\s*(?:#{1,6}\s+|[-*+]\s+|>\s*|\d+[.)]\s+)')
+_MD_INLINE = re.compile(r'[*_`~]+')
+
+
+def first_line_title(text: str, limit: int = 80) -> str:
+    """A title from the first non-empty line, without Markdown markers, cut at a word boundary."""
+    for line in (text or '').splitlines():
+        line = line.strip()
+        if not line or line.startswith('```'):
+            continue
+        line = _MD_INLINE.sub('', _MD_PREFIX.sub('', line)).strip()
+        if not line:
+            continue
+        if len(line) <= limit:
+            return line
+        cut = line[:limit].rsplit(' ', 1)[0]
+        return (cut if len(cut) > limit // 2 else line[:limit]).rstrip(' ,;:.') + '…'
+    return 'Untitled'
+
+
+def normalise_body(text: str) -> str:
+    """The form two texts are compared in: unified newlines, no trailing spaces, no outer blank lines."""
+    lines = (text or '').replace('\r\n', '\n').replace('\r', '\n').split('\n')
+    return '\n'.join(line.rstrip() for line in lines).strip('\n')
+
+
+def body_hash(text: str) -> str:
+    return hashlib.sha256(normalise_body(text).encode('utf-8')).hexdigest()
