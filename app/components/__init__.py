@@ -1,0 +1,1 @@
+"""Reusable NiceGUI pieces shared by every page."""

@@ -1,0 +1,68 @@
+"""One place for the look: accent colour, the colour and icon of each kind of thing, spacing."""
+
+from __future__ import annotations
+
+ACCENT = '#4f46e5'  # indigo: buttons, links, focus
+
+# The same colour for a kind everywhere: chips, search results, the graph.
+KIND_COLORS = {
+    'output': '#2563eb',
+    'conversation': '#059669',
+    'message': '#10b981',
+    'prompt': '#7c3aed',
+    'agent': '#db2777',
+    'tag': '#d97706',
+    'collection': '#0891b2',
+    'category': '#64748b',
+    'model': '#475569',
+}
+
+KIND_ICONS = {
+    'output': 'article',
+    'conversation': 'forum',
+    'message': 'chat_bubble_outline',
+    'prompt': 'terminal',
+    'agent': 'smart_toy',
+    'tag': 'sell',
+    'collection': 'folder',
+    'category': 'category',
+    'model': 'memory',
+    'accuracy': 'verified',
+    'sensitivity': 'shield',
+    'retention': 'schedule',
+    'provider': 'cloud',
+    'source': 'input',
+}
+
+KIND_LABELS = {
+    'output': ('Output', 'Outputs'),
+    'conversation': ('Conversation', 'Conversations'),
+    'message': ('Message', 'Messages'),
+    'prompt': ('Prompt', 'Prompts'),
+    'agent': ('Agent', 'Agents'),
+    'tag': ('Tag', 'Tags'),
+    'collection': ('Collection', 'Collections'),
+    'category': ('Category', 'Categories'),
+}
+
+# Quasar colour names or hex for lookup rows that carry a colour.
+DEFAULT_CHIP_COLOR = '#e2e8f0'
+
+PAGE_MAX_WIDTH = 'max-w-6xl'
+READING_WIDTH = 'max-w-[75ch]'
+
+
+def kind_color(kind: str) -> str:
+    return KIND_COLORS.get(kind, ACCENT)
+
+
+def kind_icon(kind: str) -> str:
+    return KIND_ICONS.get(kind, 'circle')
+
+
+def kind_url(kind: str, item_id: int, conversation_id: int | None = None) -> str:
+    """The page of any item; a message opens its conversation scrolled to it."""
+    if kind == 'message':
+        return f'/conversations/{conversation_id}?m={item_id}#m{item_id}'
+    plural = KIND_LABELS.get(kind, (kind, kind + 's'))[1].lower()
+    return f'/{plural}/{item_id}'

@@ -1,0 +1,57 @@
+"""How an item looks in a list anywhere: a coloured kind marker, its title as a link, a meta line, tag chips."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from nicegui import ui
+from peewee import Model
+
+from . import fmt
+from .design import kind_color, kind_icon, kind_url
+
+
+def tag_chip(tag: Model, *, removable: bool = False, on_remove=None, dense: bool = True) -> ui.element:
+    """A tag as a chip that links to the tag's page."""
+    chip = ui.chip(
+        tag.name,
+        icon='sell',
+        color=None,
+        removable=removable,
+        on_click=lambda t=tag: ui.navigate.to(f'/tags/{t.id}'),
+    ).props(f'{"dense" if dense else ""} outline clickable')
+    chip.style(f'color: {tag.color or kind_color("tag")}')
+    if removable and on_remove is not None:
+        chip.on('remove', lambda _=None, t=tag: on_remove(t))
+    return chip
+
+
+def tag_chips(tags: Iterable[Model]) -> None:
+    for tag in tags:
+        tag_chip(tag)
+
+
+def kind_marker(kind: str) -> None:
+    ui.icon(kind_icon(kind)).style(f'color: {kind_color(kind)}').classes('text-lg')
+
+
+def title_of(kind: str, item: Model) -> str:
+    return getattr(item, 'title', None) or getattr(item, 'name', None) or f'Untitled {kind}'
+
+
+def item_row(kind: str, item: Model, *, meta: str | None = None, show_tags: bool = True) -> ui.element:
+    """One line per item: icon, linked title, meta, tags. Used on home, lists and tag/collection pages."""
+    with ui.row().classes('w-full items-start gap-3 no-wrap py-1') as row:
+        kind_marker(kind)
+        with ui.column().classes('gap-0 min-w-0 grow'):
+            with ui.link(target=kind_url(kind, item.id)).classes('oh-link font-medium truncate w-full'):
+                ui.label(title_of(kind, item)).classes('truncate')
+            line = meta if meta is not None else fmt.ago(getattr(item, 'created_at', None))
+            if line:
+                ui.label(line).classes('text-xs oh-muted')
+        if getattr(item, 'favourite', False):
+            ui.icon('star', color='amber').classes('text-base').tooltip('Favourite')
+        if show_tags and getattr(item, 'tags', None):
+            with ui.row().classes('gap-1 oh-hide-phone no-wrap'):
+                tag_chips(item.tags[:3])
+    return row

@@ -1,0 +1,19 @@
+"""Pages: each module exposes ``register(ctx)``, which adds its routes and its navigation entry."""
+
+from __future__ import annotations
+
+import importlib
+
+from ..context import AppContext
+from . import nav
+
+# Order matters only for the drawer (each page sets its own order value too).
+PAGE_MODULES = [
+    'app.pages.home',
+]
+
+
+def register_all(ctx: AppContext) -> None:
+    nav.reset()
+    for name in PAGE_MODULES:
+        importlib.import_module(name).register(ctx)

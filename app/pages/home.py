@@ -1,0 +1,91 @@
+"""Home: what you have, what you were looking at, what you captured last."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+
+from ..components import fmt
+from ..components.items import item_row
+from ..context import AppContext
+from ..data import entities, relations, stats
+from . import nav
+from .frame import frame
+
+
+def _load() -> dict:
+    counts = stats.counts()
+    recent = entities.recent('output', limit=8)
+    favourites = entities.recent('output', limit=8, favourites=True)
+    viewed = entities.recent('output', limit=8, field='last_viewed_at')
+    ids = {o.id for o in recent + favourites + viewed}
+    tags = relations.tags_for('output', ids)
+    for o in recent + favourites + viewed:
+        o.tags = tags.get(o.id, [])
+    return {'counts': counts, 'recent': recent, 'favourites': favourites, 'viewed': viewed}
+
+
+def _section(title: str, icon: str, items: list, empty: str, *, field: str = 'created_at') -> None:
+    with ui.card().classes('w-full gap-1').props('flat bordered'):
+        with ui.row().classes('items-center gap-2'):
+            ui.icon(icon).classes('oh-muted')
+            ui.label(title).classes('font-semibold')
+        if not items:
+            ui.label(empty).classes('text-sm oh-muted')
+        for item in items:
+            item_row('output', item, meta=fmt.ago(getattr(item, field)))
+
+
+def _empty_state(ctx: AppContext) -> None:
+    with ui.card().classes('w-full items-start gap-3 p-6').props('flat bordered'):
+        ui.label('Welcome to Output Hub').classes('text-2xl font-semibold')
+        ui.label(
+            'Keep the best of what you do with ChatGPT, Claude and other models: capture it, relate it, '
+            'find it again in seconds.'
+        ).classes('oh-muted')
+        with ui.row().classes('gap-3 flex-wrap'):
+            if nav.has('/capture'):
+                ui.button(
+                    'Capture your first output', icon='add', on_click=lambda: ui.navigate.to('/capture')
+                )
+            if nav.has('/import'):
+                ui.button(
+                    'Import from ChatGPT / Claude', icon='upload', on_click=lambda: ui.navigate.to('/import')
+                ).props('outline')
+        if not ctx.settings.demo:
+            with ui.row().classes('items-center gap-2 text-sm oh-muted'):
+                ui.icon('science')
+                ui.label('Explore the demo profile (example data, your own data untouched): run')
+                ui.label('outputhub --demo').classes('font-mono')
+
+
+def register(ctx: AppContext) -> None:
+    nav.add(nav.NavItem('Home', '/', 'home', order=0, shortcut='g h'))
+
+    @ui.page('/')
+    async def home_page() -> None:
+        with frame(ctx, 'Home'):
+            data = await run.io_bound(_load)
+            counts = data['counts']
+            if not counts['outputs'] and not counts['conversations'] and not counts['prompts']:
+                _empty_state(ctx)
+            with ui.row().classes('items-center gap-4 text-sm oh-muted flex-wrap'):
+                ui.label('Your library:')
+                for key, label in (
+                    ('outputs', 'output'),
+                    ('conversations', 'conversation'),
+                    ('messages', 'message'),
+                    ('prompts', 'prompt'),
+                    ('agents', 'agent'),
+                    ('tags', 'tag'),
+                ):
+                    ui.label(fmt.plural(counts[key], label))
+            with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-3'):
+                _section('Favourites', 'star', data['favourites'], 'Star an output to keep it here.')
+                _section(
+                    'Recently viewed',
+                    'history',
+                    data['viewed'],
+                    'Outputs you open appear here.',
+                    field='last_viewed_at',
+                )
+                _section('Recent captures', 'bolt', data['recent'], 'Nothing captured yet.')

@@ -1,0 +1,50 @@
+"""The app shell and home page, through NiceGUI's simulated user."""
+
+from __future__ import annotations
+
+import pytest
+from nicegui.testing import User
+
+from app.data import db as dbmod
+from app.data import outputs
+
+
+async def test_home_first_run_shows_the_empty_state(user: User) -> None:
+    await user.open('/')
+    await user.should_see('Welcome to Output Hub')
+    await user.should_see('outputhub --demo')
+    await user.should_see('outputhub.db')  # which database is open
+
+
+async def test_home_lists_recent_and_favourite_outputs(user: User, db_path) -> None:
+    dbmod.connect(db_path)
+    outputs.capture_output(
+        outputs.CaptureData(body='# Quarterly plan\nDetails', favourite=True, tags=['planning'])
+    )
+    outputs.capture_output(outputs.CaptureData(body='Regex cheat sheet'))
+    await user.open('/')
+    await user.should_see('Quarterly plan')
+    await user.should_see('Regex cheat sheet')
+    await user.should_see('2 outputs')
+    await user.should_not_see('Welcome to Output Hub')
+
+
+async def test_every_drawer_entry_opens_a_page(user: User) -> None:
+    from app.pages import nav
+
+    await user.open('/')
+    items = nav.items()
+    assert items and items[0].path == '/'
+    for item in items:
+        await user.open(item.path)  # raises if the route does not exist
+        await user.should_see(item.label)
+
+
+@pytest.fixture
+def demo_env(monkeypatch):
+    monkeypatch.setenv('OUTPUTHUB_DEMO', '1')
+
+
+async def test_demo_profile_is_visible(demo_env, user: User) -> None:
+    await user.open('/')
+    await user.should_see('DEMO')
