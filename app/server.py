@@ -14,7 +14,9 @@ from .data import db
 log = logging.getLogger(__name__)
 
 # Modules exposing ``start(ctx)`` (called on startup) and optionally ``stop(ctx)`` — background services.
-SERVICE_MODULES: list[str] = []
+SERVICE_MODULES: list[str] = [
+    'app.services.indexing',  # search: embeds new and edited outputs and messages in the background
+]
 
 
 def build(settings: config.Settings) -> AppContext:

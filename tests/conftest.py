@@ -19,6 +19,8 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv('OUTPUTHUB_DATA_DIR', str(data))
     monkeypatch.setenv('OUTPUTHUB_DB', str(data / 'outputhub.db'))
     monkeypatch.delenv('OUTPUTHUB_DEMO', raising=False)
+    # No test loads the embedding model by accident (~10 s); a test that wants the indexer sets it to 1.
+    monkeypatch.setenv('OUTPUTHUB_INDEXER', '0')
     monkeypatch.delenv('OPENAI_API_KEY', raising=False)
     monkeypatch.delenv('ANTHROPIC_API_KEY', raising=False)
     yield data

