@@ -121,3 +121,20 @@ def get_version(version_id: int) -> AgentVersion:
 def current_version(agent_id: int) -> AgentVersion | None:
     agent = get_agent(agent_id)
     return AgentVersion.get_or_none(AgentVersion.id == agent.current_version_id)
+
+
+def search_versions(text: str = '', limit: int = 12) -> list[AgentVersion]:
+    """Versions of agents whose name matches ``text`` (current versions first), with ``.agent`` loaded."""
+    q = (
+        AgentVersion.select(AgentVersion, Agent)
+        .join(Agent, on=(AgentVersion.agent == Agent.id))
+        .where(Agent.deleted_at.is_null())
+    )
+    text = (text or '').strip()
+    if text:
+        like = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
+        q = q.where(Agent.name ** f'%{like}%')
+    is_current = AgentVersion.id == Agent.current_version
+    return list(
+        q.order_by(is_current.desc(), Agent.updated_at.desc(), AgentVersion.number.desc()).limit(limit)
+    )

@@ -249,3 +249,78 @@ def set_active_leaf(conversation_id: int, message_id: int) -> int:
 
 def message_count(conversation_id: int) -> int:
     return Message.select(fn.COUNT(Message.id)).where(Message.conversation == conversation_id).scalar() or 0
+
+
+def create_from_turns(
+    title: str,
+    turns: list[tuple[str, str]],
+    *,
+    model: str | int | None = None,
+    tags: list[str] | None = None,
+    collections: list[str] | None = None,
+    source_url: str | None = None,
+) -> Conversation:
+    """Store a pasted conversation (role, text pairs) as one linear thread, in one transaction."""
+    from . import lookups, relations
+    from .text import first_line_title
+
+    turns = [(r, t) for r, t in turns if (t or '').strip()]
+    if not turns:
+        raise ValidationError('There is no message to save.')
+    for role, _ in turns:
+        if role not in ROLES:
+            raise ValidationError(f'Unknown message role {role!r}.')
+    with write_tx():
+        model_id = None
+        if isinstance(model, int):
+            model_id = model
+        elif model:
+            model_id = lookups.find_or_create_model(model).id
+        source = Source.get_or_none(Source.kind == 'manual')
+        conv = create_conversation(
+            title.strip() or first_line_title(turns[0][1]), source=source, model=model_id
+        )
+        if source_url:
+            Conversation.update(notes=f'Source: {source_url}').where(
+                Conversation.id == conv.id
+            ).execute()
+        for role, text in turns:
+            add_message(conv.id, role, text, model=model_id if role == 'assistant' else None)
+        tag_ids = [lookups.get_or_create('tag', t).id for t in tags or [] if t.strip()]
+        if tag_ids:
+            relations.add_tags('conversation', [conv.id], tag_ids)
+        for name in collections or []:
+            if name.strip():
+                relations.add_to_collection(
+                    'conversation', [conv.id], lookups.get_or_create('collection', name).id
+                )
+    return get_conversation(conv.id)
+
+
+def capture_prefill(message_id: int) -> dict:
+    """What the capture form needs to save a message as an output: its text, the user turn before it,
+    its model, agent and prompt versions, and where it came from."""
+    msg = Message.get_or_none(Message.id == message_id)
+    if msg is None:
+        raise NotFound('That message no longer exists.')
+    prompt = ''
+    parent = Message.get_or_none(Message.id == msg.parent_id) if msg.parent_id else None
+    while parent is not None and parent.role != 'user':
+        parent = Message.get_or_none(Message.id == parent.parent_id) if parent.parent_id else None
+    if parent is not None:
+        prompt = parent.content
+    conv = get_conversation(msg.conversation_id)
+    model = LlmModel.get_or_none(LlmModel.id == msg.model_id) if msg.model_id else None
+    return {
+        'body': msg.content,
+        'prompt': prompt,
+        'model': model.name if model else '',
+        'conversation_id': conv.id,
+        'conversation_title': conv.title,
+        'message_id': msg.id,
+        'agent_version_id': msg.agent_version_id,
+        'prompt_version_id': msg.prompt_version_id,
+        'input_tokens': msg.input_tokens,
+        'output_tokens': msg.output_tokens,
+        'cost': msg.cost,
+    }

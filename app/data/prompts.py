@@ -109,3 +109,20 @@ def version_for_text(body: str, title: str | None = None) -> PromptVersion:
         return found
     prompt = create_prompt(title or '', body)
     return PromptVersion.get_by_id(prompt.current_version_id)
+
+
+def search_versions(text: str = '', limit: int = 12) -> list[PromptVersion]:
+    """Versions of prompts whose title matches ``text`` (current versions first), with ``.prompt`` loaded."""
+    q = (
+        PromptVersion.select(PromptVersion, Prompt)
+        .join(Prompt, on=(PromptVersion.prompt == Prompt.id))
+        .where(Prompt.deleted_at.is_null())
+    )
+    text = (text or '').strip()
+    if text:
+        like = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
+        q = q.where(Prompt.title ** f'%{like}%')
+    is_current = PromptVersion.id == Prompt.current_version
+    return list(
+        q.order_by(is_current.desc(), Prompt.updated_at.desc(), PromptVersion.number.desc()).limit(limit)
+    )

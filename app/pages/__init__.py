@@ -10,6 +10,7 @@ from . import nav
 # Order matters only for the drawer (each page sets its own order value too).
 PAGE_MODULES = [
     'app.pages.home',
+    'app.pages.outputs',
 ]
 
 

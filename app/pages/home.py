@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui import run, ui
 
 from ..components import fmt
+from ..components.capture_form import CaptureForm
 from ..components.items import item_row
 from ..context import AppContext
 from ..data import entities, relations, stats
@@ -68,6 +69,7 @@ def register(ctx: AppContext) -> None:
             counts = data['counts']
             if not counts['outputs'] and not counts['conversations'] and not counts['prompts']:
                 _empty_state(ctx)
+            CaptureForm(compact=True)
             with ui.row().classes('items-center gap-4 text-sm oh-muted flex-wrap'):
                 ui.label('Your library:')
                 for key, label in (

@@ -1,0 +1,411 @@
+"""The library list used for outputs, conversations, prompts and agents: server-side pages, sorting,
+filters in the URL, a table on a desktop and cards on a phone, bulk selection and bulk actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from nicegui import run, ui
+from peewee import Model
+
+from ..data import entities, lookups, relations
+from ..data.listing import ListParams, Page
+from ..errors import UserError
+from . import fmt, toast
+from .design import kind_color, kind_icon, kind_url
+from .filters import active_chips, filter_panel, url_for
+from .items import tag_chips
+from .pagination import pager
+from .pick import pick_option
+from .relation_picker import Option
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    sort: str | None  # sort key, if sortable
+    render: Callable[[Model], None]
+    width: str = 'w-28'
+
+
+def _model(item: Model) -> None:
+    m = getattr(item, 'llm_model', None)
+    ui.label(m.label if m else '').classes('text-sm truncate')
+
+
+def _rating(item: Model) -> None:
+    if item.rating:
+        ui.label('★' * item.rating).classes('text-amber-500 text-sm').props(
+            f'aria-label="{item.rating} stars"'
+        )
+
+
+def _date(field: str) -> Callable[[Model], None]:
+    def render(item: Model) -> None:
+        value = getattr(item, field)
+        ui.label(fmt.ago(value)).classes('text-sm oh-muted').tooltip(fmt.date_time(value))
+
+    return render
+
+
+def _tags(item: Model) -> None:
+    with ui.row().classes('gap-1 no-wrap overflow-hidden'):
+        tag_chips(item.tags[:2])
+        if len(item.tags) > 2:
+            ui.label(f'+{len(item.tags) - 2}').classes('text-xs oh-muted')
+
+
+def _version(item: Model) -> None:
+    current = getattr(item, 'current', None)
+    ui.label(f'v{current.number}' if current else '').classes('text-sm oh-muted')
+
+
+def _count(field: str) -> Callable[[Model], None]:
+    return lambda item: ui.label(f'{getattr(item, field):,}').classes('text-sm oh-muted')
+
+
+COLUMNS: dict[str, list[Column]] = {
+    'output': [
+        Column('Model', None, _model, 'w-36'),
+        Column('Tags', None, _tags, 'w-48'),
+        Column('Rating', 'rating', _rating, 'w-20'),
+        Column('Captured', 'created_at', _date('created_at'), 'w-28'),
+    ],
+    'conversation': [
+        Column('Messages', 'message_count', _count('message_count'), 'w-24'),
+        Column('Model', None, _model, 'w-36'),
+        Column('Tags', None, _tags, 'w-48'),
+        Column('Updated', 'updated_at', _date('updated_at'), 'w-28'),
+    ],
+    'prompt': [
+        Column('Version', None, _version, 'w-20'),
+        Column('Used', 'use_count', _count('use_count'), 'w-16'),
+        Column('Tags', None, _tags, 'w-48'),
+        Column('Updated', 'updated_at', _date('updated_at'), 'w-28'),
+    ],
+    'agent': [
+        Column('Version', None, _version, 'w-20'),
+        Column('Tags', None, _tags, 'w-48'),
+        Column('Updated', 'updated_at', _date('updated_at'), 'w-28'),
+    ],
+}
+
+SORT_LABELS = {
+    'created_at': 'Created',
+    'updated_at': 'Updated',
+    'title': 'Title',
+    'name': 'Name',
+    'rating': 'Rating',
+    'last_viewed_at': 'Last viewed',
+    'cost': 'Cost',
+    'message_count': 'Messages',
+    'use_count': 'Times used',
+    'last_used_at': 'Last used',
+    'deleted_at': 'Deleted',
+}
+
+
+def _lookup_search(key: str) -> Callable[[str], list[Option]]:
+    return lambda text: [Option(r.id, getattr(r, 'label', None) or r.name) for r in lookups.search(key, text)]
+
+
+class EntityList:
+    """A whole list page body for one kind of item: ``await EntityList(kind, params, path).show()``."""
+
+    def __init__(self, kind: str, params: ListParams, base_path: str) -> None:
+        self.kind = kind
+        self.spec = entities.kind(kind)
+        self.params = params
+        self.base_path = base_path
+        self.selected: set[int] = set()
+        self.page: Page | None = None
+        self._build()
+
+    # ------------------------------------------------------------------ navigation
+    def go(self, params: ListParams) -> None:
+        ui.navigate.to(url_for(self.base_path, params))
+
+    def _text_changed(self, value: str | None) -> None:
+        self.params = replace(self.params, text=(value or '').strip(), page=1)
+        ui.navigate.history.replace(url_for(self.base_path, self.params))
+        self.body.refresh()
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        params = self.params
+        with ui.row().classes('w-full items-center gap-2 flex-wrap'):
+            text = (
+                ui.input(placeholder=f'Filter {self.spec.plural} by title', value=params.text)
+                .props('dense outlined clearable')
+                .classes('grow min-w-[12rem]')
+            )
+            text.on(
+                'update:model-value',
+                lambda e: self._text_changed(e.args if isinstance(e.args, str) else ''),
+                throttle=0.35,
+                leading_events=False,
+            )
+            sorts = {
+                key: SORT_LABELS.get(key, key)
+                for key in self.spec.sorts
+                if key != 'deleted_at' or params.trashed
+            }
+            current = params.sort or (self.spec.default_sort if not params.trashed else 'deleted_at')
+            ui.select(sorts, value=current, label='Sort').props('dense outlined').classes(
+                'w-40'
+            ).on_value_change(lambda e: self.go(replace(self.params, sort=e.value, page=1)))
+            ui.button(
+                icon='arrow_downward' if params.desc else 'arrow_upward',
+                on_click=lambda: self.go(replace(self.params, desc=not self.params.desc)),
+            ).props('flat round dense').tooltip('Descending' if params.desc else 'Ascending')
+        active_chips(params, self.go)
+        filter_panel(self.kind, params, self.go)
+        self.bulk_bar = ui.row().classes('w-full items-center gap-1 flex-wrap')
+
+    async def show(self) -> None:
+        """Load and render the first page (call once after constructing)."""
+        await self.body()
+
+    @ui.refreshable_method
+    async def body(self) -> None:
+        try:
+            page = await run.io_bound(entities.list_items, self.kind, self.params)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        self.page = page
+        self.selected &= {i.id for i in page.items}
+        self._render_bulk_bar()
+        columns = COLUMNS[self.kind]
+        with ui.column().classes('w-full gap-0'):
+            with ui.row().classes(
+                'w-full items-center gap-3 no-wrap px-2 py-1 border-b oh-hide-phone text-xs oh-muted'
+            ):
+                ui.checkbox(value=bool(page.items) and self.selected >= {i.id for i in page.items}).props(
+                    'dense aria-label="Select all on this page"'
+                ).on_value_change(lambda e: self._select_all(e.value))
+                ui.label('Title' if self.kind != 'agent' else 'Name').classes('grow')
+                for col in columns:
+                    label = ui.label(col.label).classes(f'{col.width} flex-none')
+                    if col.sort:
+                        label.classes('cursor-pointer hover:underline').on(
+                            'click', lambda _=None, key=col.sort: self._sort_by(key)
+                        )
+            if not page.items:
+                with ui.column().classes('w-full items-center py-10 gap-2'):
+                    ui.icon(kind_icon(self.kind)).classes('text-4xl oh-muted')
+                    ui.label(
+                        f'No {self.spec.plural} match these filters.'
+                        if self.params.active_filter_count
+                        else f'No {self.spec.plural} yet.'
+                    ).classes('oh-muted')
+            for item in page.items:
+                self._row(item, columns)
+        pager(page, lambda n: self.go(replace(self.params, page=n)))
+
+    def _row(self, item: Model, columns: list[Column]) -> None:
+        title = entities.title_of(item)
+        with ui.row().classes(
+            'w-full items-start sm:items-center gap-3 no-wrap px-2 py-2 border-b border-slate-100 '
+            'dark:border-slate-800 hover:bg-slate-50 dark:hover:bg-slate-800/50'
+        ):
+            ui.checkbox(value=item.id in self.selected).props(
+                f'dense aria-label="Select {title}"'
+            ).on_value_change(lambda e, i=item.id: self._toggle(i, e.value))
+            ui.icon(
+                'star' if item.favourite else 'star_border', color='amber' if item.favourite else 'grey'
+            ).classes('cursor-pointer text-lg').on(
+                'click', lambda _=None, i=item: self._favourite(i)
+            ).tooltip('Favourite')
+            with ui.column().classes('grow gap-0 min-w-0'):
+                with ui.link(target=kind_url(self.kind, item.id)).classes('oh-link font-medium w-full'):
+                    ui.label(title).classes('truncate')
+                meta = []
+                if getattr(item, 'llm_model', None):
+                    meta.append(item.llm_model.label)
+                meta.append(fmt.ago(item.created_at))
+                ui.label(' · '.join(m for m in meta if m)).classes('text-xs oh-muted oh-only-phone')
+                if item.tags:
+                    with ui.row().classes('gap-1 oh-only-phone'):
+                        tag_chips(item.tags[:3])
+            for col in columns:
+                with ui.element('div').classes(f'{col.width} flex-none oh-hide-phone overflow-hidden'):
+                    col.render(item)
+
+    # ------------------------------------------------------------------ selection
+    def _toggle(self, item_id: int, on: bool) -> None:
+        (self.selected.add if on else self.selected.discard)(item_id)
+        self._render_bulk_bar()
+
+    def _select_all(self, on: bool) -> None:
+        ids = {i.id for i in (self.page.items if self.page else [])}
+        self.selected = self.selected | ids if on else self.selected - ids
+        self.body.refresh()
+
+    def _sort_by(self, key: str) -> None:
+        same = (self.params.sort or self.spec.default_sort) == key
+        self.go(replace(self.params, sort=key, desc=not self.params.desc if same else True, page=1))
+
+    def _favourite(self, item: Model) -> None:
+        try:
+            entities.update_item(self.kind, item.id, favourite=not item.favourite)
+        except UserError as exc:
+            toast.error(str(exc))
+        self.body.refresh()
+
+    def _render_bulk_bar(self) -> None:
+        self.bulk_bar.clear()
+        if not self.selected:
+            return
+        n = len(self.selected)
+        with self.bulk_bar:
+            ui.label(f'{n} selected').classes('text-sm font-medium mr-2')
+            if self.params.trashed:
+                ui.button('Restore', icon='restore_from_trash', on_click=self._restore).props(
+                    'flat dense no-caps'
+                )
+                ui.button('Delete forever', icon='delete_forever', on_click=self._delete_forever).props(
+                    'flat dense no-caps color=negative'
+                )
+            else:
+                ui.button('Add tag', icon='sell', on_click=self._add_tag).props('flat dense no-caps')
+                ui.button('Remove tag', icon='label_off', on_click=self._remove_tag).props(
+                    'flat dense no-caps'
+                )
+                ui.button('Move to collection', icon='drive_file_move', on_click=self._move).props(
+                    'flat dense no-caps'
+                )
+                ui.button('Favourite', icon='star', on_click=lambda: self._set(favourite=True)).props(
+                    'flat dense no-caps'
+                )
+                ui.button(
+                    'Unfavourite', icon='star_border', on_click=lambda: self._set(favourite=False)
+                ).props('flat dense no-caps')
+                ui.button('Sensitivity', icon='shield', on_click=self._sensitivity).props(
+                    'flat dense no-caps'
+                )
+                ui.button('Delete', icon='delete', on_click=self._trash).props(
+                    'flat dense no-caps color=negative'
+                )
+            ui.button('Clear', on_click=self._clear).props('flat dense no-caps')
+
+    def _clear(self) -> None:
+        self.selected.clear()
+        self.body.refresh()
+
+    def _done(self, message: str, undo: Callable[[], object] | None = None) -> None:
+        self.body.refresh()
+        toast.toast(message, [('Undo', undo)] if undo else None)
+
+    # ------------------------------------------------------------------ bulk actions
+    async def _add_tag(self) -> None:
+        option = await pick_option(
+            f'Add a tag to {len(self.selected)} {self.spec.plural}',
+            _lookup_search('tag'),
+            create=lambda name: Option(lookups.get_or_create('tag', name).id, name),
+        )
+        if option is None:
+            return
+        ids = sorted(self.selected)
+        before = relations.tags_for(self.kind, ids)
+        new = [i for i in ids if not any(t.id == option.id for t in before.get(i, []))]
+        try:
+            relations.add_tags(self.kind, ids, [option.id])
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+
+        def undo() -> None:
+            relations.remove_tags(self.kind, new, [option.id])
+            self.body.refresh()
+
+        self._done(f'Tagged {len(ids)} with “{option.label}”', undo)
+
+    async def _remove_tag(self) -> None:
+        option = await pick_option(
+            f'Remove a tag from {len(self.selected)} {self.spec.plural}', _lookup_search('tag')
+        )
+        if option is None:
+            return
+        ids = sorted(self.selected)
+        before = relations.tags_for(self.kind, ids)
+        had = [i for i in ids if any(t.id == option.id for t in before.get(i, []))]
+        relations.remove_tags(self.kind, ids, [option.id])
+
+        def undo() -> None:
+            relations.add_tags(self.kind, had, [option.id])
+            self.body.refresh()
+
+        self._done(f'Removed “{option.label}” from {len(had)}', undo if had else None)
+
+    async def _move(self) -> None:
+        option = await pick_option(
+            f'Move {len(self.selected)} {self.spec.plural} to a collection',
+            _lookup_search('collection'),
+            create=lambda name: Option(lookups.get_or_create('collection', name).id, name),
+        )
+        if option is None:
+            return
+        try:
+            relations.move_to_collection(self.kind, sorted(self.selected), option.id)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        self._done(f'Moved {len(self.selected)} to “{option.label}”')
+
+    async def _sensitivity(self) -> None:
+        option = await pick_option('Set sensitivity', _lookup_search('sensitivity'))
+        if option is not None:
+            self._set(sensitivity=option.id)
+
+    def _set(self, **values: object) -> None:
+        ids = sorted(self.selected)
+        try:
+            n = entities.update_many(self.kind, ids, **values)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        self._done(f'Updated {n} {self.spec.singular if n == 1 else self.spec.plural}')
+
+    def _trash(self) -> None:
+        ids = sorted(self.selected)
+        n = entities.trash(self.kind, ids)
+        self.selected.clear()
+
+        def undo() -> None:
+            entities.restore(self.kind, ids)
+            self.body.refresh()
+
+        self._done(f'Moved {n} to the trash', undo)
+
+    def _restore(self) -> None:
+        ids = sorted(self.selected)
+        n = entities.restore(self.kind, ids)
+        self.selected.clear()
+        self._done(f'Restored {n}')
+
+    async def _delete_forever(self) -> None:
+        ids = sorted(self.selected)
+        with ui.dialog() as dialog, ui.card():
+            ui.label(f'Delete {len(ids)} {self.spec.plural} forever? This cannot be undone.')
+            with ui.row().classes('justify-end w-full'):
+                ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat')
+                ui.button('Delete forever', on_click=lambda: dialog.submit(True)).props('color=negative')
+        if await dialog:
+            n = entities.delete_forever(self.kind, ids)
+            self.selected.clear()
+            self._done(f'Deleted {n} forever')
+
+
+def list_header(
+    kind: str, title: str, count_hint: str = '', actions: Callable[[], None] | None = None
+) -> None:
+    with ui.row().classes('w-full items-center gap-3'):
+        ui.icon(kind_icon(kind)).style(f'color: {kind_color(kind)}').classes('text-2xl')
+        ui.label(title).classes('text-2xl font-semibold')
+        if count_hint:
+            ui.label(count_hint).classes('oh-muted')
+        ui.space()
+        if actions:
+            actions()

@@ -1,0 +1,188 @@
+"""The one relation picker: linked items as chips (each a link, × to unlink) and a "+" that searches,
+picks or creates inline. Used for tags, collections, related outputs, prompt/agent versions, everything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nicegui import ui
+
+from ..errors import UserError
+from . import toast
+from .design import kind_color, kind_icon
+
+
+@dataclass(frozen=True)
+class Option:
+    id: int
+    label: str
+    url: str | None = None
+    color: str | None = None
+    hint: str = ''
+
+
+class RelationPicker:
+    """Chips + inline search. ``load`` returns what is linked now; ``search(text)`` candidates;
+    ``add`` / ``remove`` change the link; ``create(name)`` makes a new row (optional)."""
+
+    def __init__(
+        self,
+        label: str,
+        kind: str,
+        *,
+        load: Callable[[], list[Option]],
+        search: Callable[[str], list[Option]],
+        add: Callable[[Option], object],
+        remove: Callable[[Option], object] | None = None,
+        create: Callable[[str], Option] | None = None,
+        single: bool = False,
+        empty_text: str = 'None',
+        on_change: Callable[[], object] | None = None,
+    ) -> None:
+        self.label = label
+        self.kind = kind
+        self._load = load
+        self._search = search
+        self._add = add
+        self._remove = remove
+        self._create = create
+        self.single = single
+        self.empty_text = empty_text
+        self.on_change = on_change
+        self.items: list[Option] = []
+        with ui.column().classes('w-full gap-1') as self.container:
+            with ui.row().classes('items-center gap-1 w-full'):
+                ui.icon(kind_icon(kind)).style(f'color: {kind_color(kind)}').classes('text-base')
+                ui.label(label).classes('text-sm font-medium oh-muted')
+            self.chips = ui.row().classes('gap-1 items-center flex-wrap w-full')
+            self.editor = ui.column().classes('w-full gap-0')
+        self.refresh()
+
+    # ------------------------------------------------------------------ chips
+    def refresh(self) -> None:
+        try:
+            self.items = self._load()
+        except UserError as exc:
+            toast.error(str(exc))
+            self.items = []
+        self.chips.clear()
+        with self.chips:
+            if not self.items:
+                ui.label(self.empty_text).classes('text-sm oh-muted')
+            for option in self.items:
+                chip = ui.chip(
+                    option.label,
+                    removable=self._remove is not None,
+                    on_click=(lambda o=option: ui.navigate.to(o.url)) if option.url else None,
+                ).props('dense outline' + (' clickable' if option.url else ''))
+                chip.style(f'color: {option.color or kind_color(self.kind)}')
+                chip.props(f'aria-label="{self.kind} {option.label}"')
+                if option.hint:
+                    chip.tooltip(option.hint)
+                if self._remove is not None:
+                    chip.on('remove', lambda _=None, o=option: self._do_remove(o))
+            verb = 'Change' if self.single and self.items else 'Add'
+            ui.button(icon='add' if verb == 'Add' else 'edit', on_click=self.open_editor).props(
+                f'flat round dense size=sm aria-label="{verb} {self.label.lower()}"'
+            ).tooltip(f'{verb} {self.label.lower()}')
+
+    def _changed(self) -> None:
+        self.refresh()
+        if self.on_change is not None:
+            self.on_change()
+
+    def _do_remove(self, option: Option) -> None:
+        try:
+            assert self._remove is not None
+            self._remove(option)
+        except UserError as exc:
+            toast.error(str(exc))
+        self._changed()
+
+    # ------------------------------------------------------------------ editor
+    def open_editor(self) -> None:
+        self.editor.clear()
+        with self.editor:
+            box = (
+                ui.input(
+                    placeholder=f'Search {self.label.lower()}'
+                    + (' or type a new name' if self._create else '')
+                )
+                .props('dense outlined autofocus clearable')
+                .classes('w-full max-w-md')
+            )
+            results = ui.column().classes(
+                'w-full max-w-md gap-0 border rounded border-slate-200 dark:border-slate-700'
+            )
+
+        def show(text: str) -> None:
+            results.clear()
+            linked = {o.id for o in self.items}
+            try:
+                found = [o for o in self._search(text or '') if o.id not in linked][:8]
+            except UserError as exc:
+                toast.error(str(exc))
+                found = []
+            exact = any(o.label.lower() == (text or '').strip().lower() for o in found)
+            with results:
+                for option in found:
+                    with (
+                        ui.item(on_click=lambda o=option: self._pick(o))
+                        .classes('w-full')
+                        .props('dense clickable'),
+                        ui.item_section(),
+                    ):
+                        ui.item_label(option.label)
+                        if option.hint:
+                            ui.item_label(option.hint).props('caption')
+                if self._create and (text or '').strip() and not exact:
+                    with (
+                        ui.item(on_click=lambda: self._pick_new(box.value)).props('dense clickable'),
+                        ui.item_section(),
+                    ):
+                        ui.item_label(f'Create “{text.strip()}”').classes('text-primary')
+                if not found and not (self._create and (text or '').strip()):
+                    ui.label('Nothing found').classes('text-sm oh-muted px-3 py-1')
+            self._first = found[0] if found else None
+
+        def enter() -> None:
+            text = (box.value or '').strip()
+            match = (
+                next((o for o in self._search(text) if o.label.lower() == text.lower()), None)
+                if text
+                else None
+            )
+            if match is not None:
+                self._pick(match)
+            elif self._create and text:
+                self._pick_new(text)
+            elif self._first is not None:
+                self._pick(self._first)
+
+        self._first = None
+        box.on_value_change(lambda e: show(e.value))
+        box.on('keydown.enter', enter)
+        box.on('keydown.escape', self.close_editor)
+        show('')
+
+    def close_editor(self) -> None:
+        self.editor.clear()
+
+    def _pick(self, option: Option) -> None:
+        try:
+            self._add(option)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        self.close_editor()
+        self._changed()
+
+    def _pick_new(self, text: str) -> None:
+        assert self._create is not None
+        try:
+            option = self._create((text or '').strip())
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        self._pick(option)

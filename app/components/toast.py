@@ -1,0 +1,55 @@
+"""A notification with action buttons ("Open", "Undo") — NiceGUI's notify cannot run Python on a click."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+from nicegui import ui
+
+Action = tuple[str, Callable[[], object] | str]  # label, callback or URL
+
+
+def toast(
+    message: str, actions: list[Action] | None = None, *, timeout: float = 8.0, kind: str = 'positive'
+) -> ui.card:
+    """Show ``message`` at the bottom of the page with buttons; it goes away after ``timeout`` seconds."""
+    icon = {'positive': 'check_circle', 'negative': 'error', 'warning': 'warning', 'info': 'info'}.get(
+        kind, 'info'
+    )
+    color = {'positive': 'text-green-600', 'negative': 'text-red-600', 'warning': 'text-amber-600'}.get(
+        kind, ''
+    )
+    with ui.context.client.layout:
+        with (
+            ui.card()
+            .classes('fixed bottom-4 left-1/2 -translate-x-1/2 z-[6000] shadow-lg px-4 py-2 max-w-[92vw]')
+            .props('role=status') as card,
+            ui.row().classes('items-center gap-3 no-wrap'),
+        ):
+            ui.icon(icon).classes(f'text-xl {color}')
+            ui.label(message).classes('text-sm')
+            for label, action in actions or []:
+
+                async def run(action=action) -> None:
+                    card.delete()
+                    if isinstance(action, str):
+                        ui.navigate.to(action)
+                        return
+                    result = action()
+                    if inspect.isawaitable(result):
+                        await result
+
+                ui.button(label, on_click=run).props('flat dense no-caps color=primary')
+            ui.button(icon='close', on_click=card.delete).props('flat round dense size=sm aria-label=Dismiss')
+        ui.timer(timeout, lambda: card.delete() if not card.is_deleted else None, once=True)
+    return card
+
+
+def error(message: str) -> None:
+    """One clear sentence about what went wrong (never a traceback)."""
+    ui.notify(message, type='negative', multi_line=True, close_button='OK', timeout=10000)
+
+
+def saved(message: str = 'Saved') -> None:
+    ui.notify(message, type='positive', timeout=2000)

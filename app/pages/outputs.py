@@ -1,0 +1,258 @@
+"""Outputs: the list (/outputs), one output as a hub of its relations (/outputs/{id}), and /capture."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import Request
+from nicegui import run, ui
+
+from ..components import fmt, pickers, toast
+from ..components.capture_form import CaptureForm
+from ..components.design import kind_url
+from ..components.list_view import EntityList, list_header
+from ..components.markdown_view import markdown_view
+from ..context import AppContext
+from ..data import conversations, entities, outputs
+from ..data.listing import ListParams
+from ..errors import UserError
+from . import nav
+from .frame import frame
+
+# A panel other features may fill on the output page (e.g. "Similar outputs" from search):
+# callables taking (ctx, output_id) that build UI in the right-hand column.
+DETAIL_PANELS: list = []
+
+
+def _copy_to_clipboard(text: str) -> None:
+    ui.run_javascript(f'window.ohCopy({json.dumps(text)})')
+    ui.notify('Copied as Markdown', type='positive', timeout=1500)
+
+
+def _markdown_export(detail: outputs.OutputDetail) -> str:
+    o = detail.output
+    parts = [f'# {o.title}', '']
+    if detail.prompt_version is not None:
+        parts += ['## Prompt', '', detail.prompt_version.body, '', '## Output', '']
+    parts.append(o.body)
+    return '\n'.join(parts)
+
+
+def output_page(ctx: AppContext, output_id: int) -> None:
+    try:
+        detail = outputs.output_detail(output_id)
+    except UserError as exc:
+        ui.label(str(exc)).classes('text-lg')
+        ui.link('Back to outputs', '/outputs')
+        return
+    entities.mark_viewed('output', output_id)
+    o = detail.output
+
+    if o.deleted_at is not None:
+        with ui.row().classes('w-full items-center gap-2 p-2 rounded bg-amber-100 dark:bg-amber-900'):
+            ui.icon('delete')
+            ui.label(f'This output is in the trash (since {fmt.date_time(o.deleted_at)}).')
+
+            def restore() -> None:
+                entities.restore('output', [output_id])
+                ui.navigate.reload()
+
+            ui.button('Restore', on_click=restore).props('flat dense no-caps')
+
+    with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
+        with ui.column().classes('gap-3 min-w-0'):
+            title = (
+                ui.input(value=o.title)
+                .props('borderless dense aria-label=Title input-class="text-2xl font-semibold"')
+                .classes('w-full')
+            )
+
+            def save_title() -> None:
+                value = (title.value or '').strip()
+                if value and value != o.title:
+                    entities.update_item('output', output_id, title=value)
+                    o.title = value
+                    toast.saved('Title saved')
+
+            title.on('blur', save_title)
+            title.on('keydown.enter', save_title)
+            meta = [
+                fmt.date_time(o.created_at),
+                detail.model.label if detail.model else '',
+                f'{fmt.tokens(o.input_tokens)} in / {fmt.tokens(o.output_tokens)} out'
+                if o.output_tokens
+                else '',
+                fmt.money(o.cost),
+                detail.source.name if detail.source else '',
+            ]
+            ui.label(' · '.join(m for m in meta if m)).classes('text-sm oh-muted')
+            _actions(ctx, detail)
+            if detail.prompt_version is not None:
+                with ui.expansion('Prompt', icon='terminal').classes('w-full').props('dense default-opened'):
+                    markdown_view(detail.prompt_version.body)
+            body_box = ui.column().classes('w-full')
+            with body_box:
+                markdown_view(o.body)
+            _notes(output_id, o.notes)
+            if o.source_url:
+                with ui.row().classes('items-center gap-2 text-sm'):
+                    ui.icon('link').classes('oh-muted')
+                    ui.link(o.source_url, o.source_url, new_tab=True).classes('truncate')
+        with ui.column().classes('gap-4 w-full'):
+            _relations(ctx, detail)
+
+
+def _actions(ctx: AppContext, detail: outputs.OutputDetail) -> None:
+    o = detail.output
+    with ui.row().classes('items-center gap-1 flex-wrap'):
+        ui.button(
+            icon='content_copy',
+            on_click=lambda: _copy_to_clipboard(_markdown_export(outputs.output_detail(o.id))),
+        ).props('flat round aria-label="Copy as Markdown"').tooltip('Copy as Markdown')
+        fav = ui.button(icon='star' if o.favourite else 'star_border').props(
+            f'flat round aria-label=Favourite color={"amber" if o.favourite else "grey"}'
+        )
+
+        def toggle_fav() -> None:
+            o.favourite = not o.favourite
+            entities.update_item('output', o.id, favourite=o.favourite)
+            fav.props(
+                f'icon={"star" if o.favourite else "star_border"} color={"amber" if o.favourite else "grey"}'
+            )
+
+        fav.on_click(toggle_fav)
+        fav.tooltip('Favourite')
+        ui.rating(
+            value=o.rating or 0,
+            max=5,
+            on_change=lambda e: entities.update_item(
+                'output', o.id, rating=int(e.value) if e.value else None
+            ),
+        ).props('size=1.4em aria-label=Rating')
+        ui.button(icon='edit', on_click=lambda: _edit_body(o.id)).props('flat round aria-label=Edit').tooltip(
+            'Edit text'
+        )
+        if nav.has('/search'):
+            ui.button(
+                icon='manage_search', on_click=lambda: ui.navigate.to(f'/search?similar=output:{o.id}')
+            ).props('flat round aria-label="Find similar"').tooltip('Find similar')
+
+        async def delete() -> None:
+            entities.trash('output', [o.id])
+
+            def undo() -> None:
+                entities.restore('output', [o.id])
+                ui.navigate.to(kind_url('output', o.id))
+
+            ui.navigate.to('/outputs')
+            toast.toast('Moved to the trash', [('Undo', undo)])
+
+        ui.button(icon='delete', on_click=delete).props(
+            'flat round color=negative aria-label=Delete'
+        ).tooltip('Move to trash')
+
+
+async def _edit_body(output_id: int) -> None:
+    o = outputs.get_output(output_id)
+    with ui.dialog().props('maximized-on-mobile') as dialog, ui.card().classes('w-[min(96vw,60rem)] gap-2'):
+        ui.label('Edit output').classes('text-lg font-semibold')
+        area = (
+            ui.textarea(value=o.body)
+            .props('outlined autogrow input-style="min-height: 40vh"')
+            .classes('w-full')
+        )
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
+            ui.button('Save', on_click=lambda: dialog.submit(area.value))
+        area.on('keydown.ctrl.enter', lambda: dialog.submit(area.value))
+    text = await dialog
+    if text is None or text == o.body:
+        return
+    if not (text or '').strip():
+        toast.error('An output cannot be empty; delete it instead.')
+        return
+    entities.update_item('output', output_id, body=text)
+    ui.navigate.reload()
+
+
+def _notes(output_id: int, notes: str | None) -> None:
+    with ui.expansion('Notes', icon='sticky_note_2', value=bool(notes)).classes('w-full').props('dense'):
+        area = (
+            ui.textarea(value=notes or '', placeholder='Your notes about this output')
+            .props('outlined autogrow')
+            .classes('w-full')
+        )
+
+        def save() -> None:
+            entities.update_item('output', output_id, notes=(area.value or '').strip() or None)
+            toast.saved('Notes saved')
+
+        area.on('blur', save)
+
+
+def _relations(ctx: AppContext, detail: outputs.OutputDetail) -> None:
+    o = detail.output
+    with ui.card().classes('w-full gap-4').props('flat bordered'):
+        pickers.tags_picker('output', o.id)
+        pickers.collections_picker('output', o.id)
+        pickers.related_outputs_picker(o.id)
+    with ui.card().classes('w-full gap-4').props('flat bordered'):
+        ui.label('Provenance').classes('font-semibold')
+        pickers.version_picker('output', o.id, 'prompt')
+        pickers.version_picker('output', o.id, 'agent')
+        pickers.conversation_picker(o.id)
+        if detail.message is not None and detail.conversation is not None:
+            ui.link(
+                'Open the message in its conversation',
+                f'/conversations/{detail.conversation.id}?m={detail.message.id}#m{detail.message.id}',
+            ).classes('text-sm')
+        pickers.field_picker('output', o.id, 'model', 'model', 'Model', creatable=True)
+    with ui.card().classes('w-full gap-4').props('flat bordered'):
+        ui.label('Classification').classes('font-semibold')
+        pickers.field_picker('output', o.id, 'category', 'category', 'Category', creatable=True)
+        pickers.field_picker('output', o.id, 'accuracy', 'accuracy', 'Accuracy')
+        pickers.field_picker('output', o.id, 'sensitivity', 'sensitivity', 'Sensitivity')
+        pickers.field_picker('output', o.id, 'retention', 'retention', 'Retention plan')
+    for panel in DETAIL_PANELS:
+        panel(ctx, o.id)
+
+
+def register(ctx: AppContext) -> None:
+    nav.add(nav.NavItem('Outputs', '/outputs', 'article', order=10, shortcut='g o'))
+    nav.add(nav.NavItem('Capture', '/capture', 'add_circle', order=5, shortcut='c'))
+
+    @ui.page('/outputs')
+    async def outputs_list(request: Request) -> None:
+        params = ListParams.from_query(request.query_params)
+        with frame(ctx, 'Trash: outputs' if params.trashed else 'Outputs'):
+
+            def actions() -> None:
+                if params.trashed:
+                    ui.button(
+                        'Back to outputs', icon='arrow_back', on_click=lambda: ui.navigate.to('/outputs')
+                    ).props('flat no-caps')
+                else:
+                    ui.button(
+                        'Trash', icon='delete', on_click=lambda: ui.navigate.to('/outputs?trashed=1')
+                    ).props('flat no-caps')
+                    ui.button('Capture', icon='add', on_click=lambda: ui.navigate.to('/capture'))
+
+            list_header('output', 'Trash: outputs' if params.trashed else 'Outputs', actions=actions)
+            await EntityList('output', params, '/outputs').show()
+
+    @ui.page('/outputs/{output_id}')
+    def output_detail_page(output_id: int) -> None:
+        with frame(ctx, 'Output'):
+            output_page(ctx, output_id)
+
+    @ui.page('/capture')
+    async def capture_page(request: Request) -> None:
+        prefill = None
+        message = request.query_params.get('message')
+        with frame(ctx, 'Capture'):
+            if message and message.isdigit():
+                try:
+                    prefill = await run.io_bound(conversations.capture_prefill, int(message))
+                except UserError as exc:
+                    toast.error(str(exc))
+            CaptureForm(prefill=prefill)

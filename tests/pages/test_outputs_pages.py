@@ -1,0 +1,91 @@
+"""Capture, list and output detail pages through the simulated user."""
+
+from __future__ import annotations
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from app.data import db as dbmod
+from app.data import entities, lookups, outputs, relations
+from app.data.models import Output
+
+
+@pytest.fixture
+def library(db_path):
+    dbmod.connect(db_path)
+    a = outputs.capture_output(
+        outputs.CaptureData(body='# Vector search notes\nUse sqlite-vec.', tags=['search'], model='gpt-4o')
+    )
+    b = outputs.capture_output(outputs.CaptureData(body='Poem about rain', prompt='Write a poem', rating=4))
+    return a, b
+
+
+async def test_capture_page_saves_and_keeps_sticky_fields(user: User) -> None:
+    await user.open('/capture')
+    await user.should_see('Capture')
+    body = next(e for e in user.find(ui.textarea).elements if e.props.get('label') == 'Output (Markdown)')
+    prompt = next(e for e in user.find(ui.textarea).elements if e.props.get('label') == 'Prompt (optional)')
+    tags = next(e for e in user.find(ui.select).elements if e.props.get('label') == 'Tags (type to add)')
+    model = next(e for e in user.find(ui.select).elements if e.props.get('label') == 'Model')
+    prompt.set_value('Explain WAL mode')
+    body.set_value('WAL lets readers and a writer work at once.')
+    tags.set_value(['sqlite', 'databases'])
+    model.set_value('gpt-4o')
+    user.find(marker='save-capture').click()
+    await user.should_see('Captured')
+    out = Output.get()
+    assert out.body == 'WAL lets readers and a writer work at once.'
+    assert out.title == 'WAL lets readers and a writer work at once.'
+    assert sorted(t.name for t in relations.tags_for('output', [out.id])[out.id]) == ['databases', 'sqlite']
+    assert out.prompt_version.body == 'Explain WAL mode'
+    # texts cleared, sticky fields kept
+    assert body.value == '' and prompt.value == ''
+    assert tags.value == ['sqlite', 'databases'] and model.value == 'gpt-4o'
+
+
+async def test_empty_capture_is_refused_with_a_message(user: User) -> None:
+    await user.open('/capture')
+    user.find(marker='save-capture').click()
+    await user.should_see('nothing to capture')
+    assert Output.select().count() == 0
+
+
+async def test_duplicate_capture_offers_to_open_the_existing_one(user: User, library) -> None:
+    a, _ = library
+    await user.open('/capture')
+    body = next(e for e in user.find(ui.textarea).elements if e.props.get('label') == 'Output (Markdown)')
+    body.set_value('# Vector search notes\nUse sqlite-vec.  ')
+    user.find(marker='save-capture').click()
+    await user.should_see('Already in your library')
+    user.find('Open it').click()
+    await user.should_see('Use sqlite-vec.')
+    assert Output.select().count() == 2
+
+
+async def test_outputs_list_filters_from_the_url(user: User, library) -> None:
+    a, b = library
+    tag = lookups.find_by_name('tag', 'search')
+    await user.open(f'/outputs?tags={tag.id}')
+    await user.should_see('Vector search notes')
+    await user.should_not_see('Poem about rain')
+    await user.should_see('Tag: search')
+    await user.open('/outputs?rating_min=4')
+    await user.should_see('Poem about rain')
+    await user.should_not_see('Vector search notes')
+
+
+async def test_output_detail_shows_relations_and_marks_viewed(user: User, library) -> None:
+    a, b = library
+    relations.link_outputs(a.id, b.id)
+    await user.open(f'/outputs/{b.id}')
+    await user.should_see('Poem about rain')
+    await user.should_see('Write a poem')  # its prompt
+    await user.should_see('Vector search notes')  # related, shown from the other side too
+    assert entities.get_item('output', b.id).last_viewed_at is not None
+
+
+async def test_missing_output_says_so(user: User, db_path) -> None:
+    dbmod.connect(db_path)
+    await user.open('/outputs/999')
+    await user.should_see('Output 999 does not exist.')
