@@ -1,0 +1,171 @@
+"""Import ChatGPT and Claude exports, llm logs and our own JSON export: ``import_path()`` is the one entry.
+
+    report = import_path('~/Downloads/chatgpt-export.zip', progress=lambda done, total: ...)
+    report.to_dict()   # format, conversations_added, conversations_updated, messages_added, skipped, errors, ...
+
+The format is told from the content (zip, folder, JSON file or SQLite file, any name). Anything that is
+not an export raises ``UserError`` before a single row is written. Every run (dry runs too) is recorded
+as an ``ImportRun`` row; ``recent_runs()`` lists them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from ...errors import UserError
+from ..db import write_tx
+from ..models import ImportRun, utcnow
+from . import chatgpt, claude, inputs, llm
+from .base import ConversationWriter, ImportReport, ProgressFn, save_each
+
+__all__ = ['FORMATS', 'ImportReport', 'ProgressFn', 'detect_format', 'import_path', 'recent_runs']
+
+log = logging.getLogger(__name__)
+
+FORMATS = ('chatgpt', 'claude', 'llm', 'outputhub')
+
+
+def detect_format(path: str | Path) -> str:
+    """``chatgpt`` | ``claude`` | ``llm`` | ``outputhub`` from the content; UserError when it is none of them."""
+    with inputs.open_input(path) as inp:
+        if inp.container == 'sqlite':
+            conn = inputs.open_sqlite_readonly(inp.path)
+            try:
+                llm.check(conn, inp.path.name)
+            finally:
+                conn.close()
+        return inp.format
+
+
+def import_path(
+    path: str | Path, *, dry_run: bool = False, progress: ProgressFn | None = None
+) -> ImportReport:
+    """Import (or with ``dry_run`` only count) everything new in the export at ``path``.
+
+    ``progress(done, total)`` is called as conversations (or records) are processed; it is called from
+    the importing thread. Returns the report; raises UserError if ``path`` is not an export.
+    """
+    started = time.monotonic()
+    report = ImportReport(path=str(path), dry_run=dry_run)
+    with inputs.open_input(path) as inp:
+        report.format = inp.format
+        conn = None
+        if inp.container == 'sqlite':
+            conn = inputs.open_sqlite_readonly(inp.path)
+            try:
+                llm.check(conn, inp.path.name)
+                report.total = llm.count(conn)
+            except BaseException:
+                conn.close()
+                raise
+        else:
+            if progress:
+                progress(0, None)
+            inputs.validate(inp)  # the whole file is read once before anything is written
+            report.total = sum(d.count for d in inp.docs if d.kind != 'empty')
+        run_id = _start_run(report, inp.path)
+        report.run_id = run_id
+        status = 'failed'
+        try:
+            _run(inp, conn, report, dry_run, _ticker(progress, report.total))
+            status = 'done'
+        except UserError as exc:
+            report.error(str(exc))
+            raise
+        except Exception as exc:
+            report.error(f'{type(exc).__name__}: {exc}')
+            log.exception('import of %s failed', path)
+            raise
+        finally:
+            if conn is not None:
+                conn.close()
+            report.seconds = round(time.monotonic() - started, 3)
+            _finish_run(run_id, report, status)
+    return report
+
+
+def _ticker(progress: ProgressFn | None, total: int | None) -> Callable[[], None]:
+    done = 0
+    last = 0.0
+
+    def tick() -> None:
+        nonlocal done, last
+        done += 1
+        if progress is None:
+            return
+        now = time.monotonic()
+        # a UI only needs a few updates a second; the last one always arrives
+        if now - last > 0.05 or (total is not None and done >= total):
+            last = now
+            progress(done, total)
+
+    return tick
+
+
+def _run(
+    inp: inputs.ImportInput, conn, report: ImportReport, dry_run: bool, tick: Callable[[], None]
+) -> None:
+    if inp.container == 'sqlite':
+        writer = ConversationWriter('llm', report, dry_run=dry_run)
+        save_each(writer, llm.conversations(conn, report), tick)
+        return
+    if inp.format == inputs.OUTPUTHUB:
+        from .outputhub import import_records
+
+        records = inputs.iter_items(inp.docs[0])
+        import_records(records, report, dry_run=dry_run, tick=tick)
+        return
+    module = chatgpt if inp.format == inputs.CHATGPT else claude
+    writer = ConversationWriter(inp.format, report, dry_run=dry_run)
+    # projects first: their collections are what conversations of a project join
+    for doc in sorted(inp.docs, key=lambda d: d.kind != inputs.CLAUDE_PROJECTS):
+        if doc.kind == 'empty':
+            continue
+        if doc.kind == inputs.CLAUDE_PROJECTS:
+            for project in inputs.iter_items(doc):
+                try:
+                    claude.save_project(project, writer)
+                except Exception as exc:
+                    report.skipped += 1
+                    name = project.get('name') if isinstance(project, dict) else '?'
+                    report.error(f'project {name}: {type(exc).__name__}: {exc}'[:500])
+                tick()
+            continue
+        items = (
+            (module.label(item), partial(module.convert, item, report)) for item in inputs.iter_items(doc)
+        )
+        save_each(writer, items, tick)
+
+
+def _start_run(report: ImportReport, path: Path) -> int:
+    with write_tx():
+        return ImportRun.create(
+            format=report.format, filename=str(path), status='running', dry_run=report.dry_run
+        ).id
+
+
+def _finish_run(run_id: int, report: ImportReport, status: str) -> None:
+    try:
+        with write_tx():
+            ImportRun.update(
+                status=status,
+                finished_at=utcnow(),
+                conversations_added=report.conversations_added,
+                conversations_updated=report.conversations_updated,
+                messages_added=report.messages_added,
+                skipped=report.skipped,
+                errors=report.errors or None,
+                report=report.to_dict(),
+                updated_at=utcnow(),
+            ).where(ImportRun.id == run_id).execute()
+    except Exception:  # never hide the import's own outcome behind a bookkeeping failure
+        log.warning('could not record the import run %s', run_id, exc_info=True)
+
+
+def recent_runs(limit: int = 20) -> list[ImportRun]:
+    """The latest imports (and dry runs), newest first, for an Import page's history."""
+    return list(ImportRun.select().order_by(ImportRun.id.desc()).limit(limit))

@@ -1,0 +1,292 @@
+"""ChatGPT data export: conversation trees (``mapping``) with branches, tool traffic, thoughts and citations."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+from .base import ImportReport, ParsedConversation, ParsedMessage, from_epoch
+
+ROLES = {'system', 'user', 'assistant', 'tool'}
+
+# Content that is tool traffic or reasoning: stored and searchable, hidden from the reading view.
+HIDDEN_TYPES = {
+    'code',
+    'execution_output',
+    'tether_browsing_display',
+    'tether_quote',
+    'sonic_webpage',
+    'system_error',
+    'computer_output',
+    'thoughts',
+    'reasoning_recap',
+    'user_editable_context',
+    'model_editable_context',
+}
+KNOWN_TYPES = HIDDEN_TYPES | {'text', 'multimodal_text'}
+
+_OLD_CITATION = re.compile(r'【\d+(?::\d+)?†[^】]*】')
+_PUA_SPAN = re.compile(r'\ue200[^\ue201]*\ue201')
+_PUA_MARKS = re.compile(r'[\ue202-\ue206]')
+
+
+def _link(title: str | None, url: str | None) -> str:
+    if not url:
+        return ''
+    label = (title or '').strip() or (urlparse(url).netloc.removeprefix('www.') or url)
+    label = label.replace('[', '(').replace(']', ')')
+    return f'[{label}]({url})'
+
+
+def clean_citations(text: str, metadata: dict[str, Any]) -> str:
+    """Readable text: citation markers become short links where the message says where they point."""
+    if not text or not isinstance(metadata, dict):
+        return text
+    refs = metadata.get('content_references') or []
+    for ref in refs if isinstance(refs, list) else []:
+        if not isinstance(ref, dict):
+            continue
+        marker = ref.get('matched_text')
+        if not marker or not isinstance(marker, str) or marker not in text:
+            continue
+        items = [i for i in ref.get('items') or [] if isinstance(i, dict)]
+        links = [_link(None, i.get('url')) for i in items if i.get('url')]
+        if links:
+            replacement = ' (' + ', '.join(dict.fromkeys(links)) + ')'
+        elif ref.get('type') in ('sources_footnote', 'hidden', 'attribution'):
+            replacement = ''
+        else:
+            alt = ref.get('alt')
+            replacement = alt if isinstance(alt, str) else ''
+        text = text.replace(marker, replacement)
+    cites = metadata.get('citations') or []
+    original = text
+    for cite in cites if isinstance(cites, list) else []:
+        if not isinstance(cite, dict):
+            continue
+        meta = cite.get('metadata') or {}
+        start, end = cite.get('start_ix'), cite.get('end_ix')
+        if not isinstance(start, int) or not isinstance(end, int) or not isinstance(meta, dict):
+            continue
+        marker = original[start:end]
+        if marker and _OLD_CITATION.fullmatch(marker) and meta.get('url'):
+            text = text.replace(marker, ' (' + _link(None, meta.get('url')) + ')', 1)
+    text = _OLD_CITATION.sub('', text)
+    text = _PUA_SPAN.sub('', text)
+    return _PUA_MARKS.sub('', text)
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ''
+
+
+def _part_text(part: Any, attachments: dict[str, str], report: ImportReport) -> str:
+    if isinstance(part, str):
+        return part
+    if not isinstance(part, dict):
+        return ''
+    ptype = part.get('content_type') or ''
+    if ptype == 'image_asset_pointer':
+        meta = part.get('metadata') or {}
+        dalle = meta.get('dalle') if isinstance(meta, dict) else None
+        pointer = _string(part.get('asset_pointer'))
+        asset = pointer.split('://', 1)[-1]
+        name = attachments.get(asset) or asset or 'image'
+        size = ''
+        if part.get('width') and part.get('height'):
+            size = f' ({part["width"]}×{part["height"]})'
+        if isinstance(dalle, dict) and dalle.get('prompt'):
+            return f'[Generated image{size}: {dalle["prompt"]}]'
+        return f'[Image: {name}{size}]'
+    if ptype == 'audio_transcription':
+        return _string(part.get('text'))
+    if ptype in ('audio_asset_pointer', 'real_time_user_audio_video_asset_pointer'):
+        return '[Audio recording]' if ptype == 'audio_asset_pointer' else '[Audio/video recording]'
+    if isinstance(part.get('text'), str):
+        return part['text']
+    report.unknown(f'chatgpt part {ptype or "?"}')
+    return f'[{ptype or "attachment"}]'
+
+
+def render_content(
+    content: dict[str, Any], metadata: dict[str, Any], report: ImportReport
+) -> tuple[str, str]:
+    """(readable text, content type) for every content type the export uses; unknown ones keep any text."""
+    ctype = content.get('content_type') or 'text'
+    attachments = {}
+    for att in metadata.get('attachments') or []:
+        if isinstance(att, dict) and att.get('id'):
+            attachments[str(att['id'])] = str(att.get('name') or att['id'])
+    if ctype in ('text', 'multimodal_text'):
+        parts = content.get('parts') or []
+        texts = [_part_text(p, attachments, report) for p in parts] if isinstance(parts, list) else []
+        text = '\n'.join(t for t in texts if t)
+    elif ctype == 'code':
+        text = _string(content.get('text'))
+        lang = _string(content.get('language'))
+        if lang and lang != 'unknown' and text:
+            text = f'```{lang}\n{text}\n```'
+    elif ctype == 'execution_output':
+        text = _string(content.get('text'))
+    elif ctype == 'tether_browsing_display':
+        text = '\n\n'.join(t for t in (_string(content.get('result')), _string(content.get('summary'))) if t)
+    elif ctype in ('tether_quote', 'sonic_webpage'):
+        head = '\n'.join(t for t in (_string(content.get('title')), _string(content.get('url'))) if t)
+        text = '\n\n'.join(t for t in (head, _string(content.get('text'))) if t)
+    elif ctype == 'system_error':
+        text = ': '.join(t for t in (_string(content.get('name')), _string(content.get('text'))) if t)
+    elif ctype == 'thoughts':
+        chunks = []
+        for th in content.get('thoughts') or []:
+            if isinstance(th, dict):
+                summary, body = _string(th.get('summary')), _string(th.get('content'))
+                chunks.append('\n\n'.join(t for t in (f'**{summary}**' if summary else '', body) if t))
+        text = '\n\n'.join(c for c in chunks if c)
+    elif ctype == 'reasoning_recap':
+        text = _string(content.get('content'))
+    elif ctype == 'user_editable_context':
+        profile, instructions = (
+            _string(content.get('user_profile')),
+            _string(content.get('user_instructions')),
+        )
+        text = '\n\n'.join(
+            t for t in ('Custom instructions', profile and f'About me:\n{profile}', instructions) if t
+        )
+    elif ctype == 'model_editable_context':
+        text = _string(content.get('model_set_context'))
+    elif ctype == 'computer_output':
+        text = '[Computer screenshot]'
+    else:
+        report.unknown(f'chatgpt {ctype}')
+        pieces = [content.get(k) for k in ('text', 'result', 'content')]
+        parts = content.get('parts')
+        if isinstance(parts, list):
+            pieces.extend(p for p in parts if isinstance(p, str))
+        text = '\n\n'.join(p for p in pieces if isinstance(p, str) and p)
+    if attachments and ctype in ('text', 'multimodal_text'):
+        mentioned = [n for n in attachments.values() if n not in text]
+        text = '\n'.join([text, *(f'[Attachment: {n}]' for n in mentioned)]).strip('\n')
+    return text, ctype
+
+
+def _status(message: dict[str, Any], metadata: dict[str, Any]) -> tuple[str, str | None]:
+    finish = metadata.get('finish_details')
+    reason = finish.get('type') if isinstance(finish, dict) else None
+    status = message.get('status') or 'finished_successfully'
+    if 'error' in status or 'fail' in status:
+        return 'error', reason or status
+    if status in ('in_progress', 'finished_partial_completion') or reason in ('interrupted', 'max_tokens'):
+        return 'incomplete', reason or status
+    return 'complete', reason
+
+
+def convert_message(
+    node_id: str, parent: str | None, message: dict, default_model: str | None, report
+) -> ParsedMessage:
+    author = message.get('author') or {}
+    if not isinstance(author, dict):
+        author = {}
+    role = author.get('role') or 'tool'
+    author_name = author.get('name') if isinstance(author.get('name'), str) else None
+    if role not in ROLES:  # e.g. "critic": keep who it was, show it as tool traffic
+        author_name, role = author_name or role, 'tool'
+    content = message.get('content') or {}
+    if not isinstance(content, dict):
+        raise ValueError(f'message {node_id} has content of type {type(content).__name__}')
+    metadata = message.get('metadata') or {}
+    if not isinstance(metadata, dict):
+        metadata = {}
+    text, ctype = render_content(content, metadata, report)
+    recipient = message.get('recipient') or 'all'
+    weight = message.get('weight')
+    hidden = bool(
+        role in ('system', 'tool')
+        or metadata.get('is_visually_hidden_from_conversation')
+        or recipient != 'all'
+        or ctype in HIDDEN_TYPES
+        or ctype not in KNOWN_TYPES
+        or (isinstance(weight, int | float) and weight == 0)
+    )
+    if role == 'assistant' and not hidden:
+        text = clean_citations(text, metadata)
+    status, finish_reason = _status(message, metadata)
+    model = None
+    if role in ('assistant', 'tool'):
+        model = metadata.get('model_slug') or default_model
+    return ParsedMessage(
+        external_id=str(message.get('id') or node_id),
+        parent_id=parent,
+        role=role,
+        content=text,
+        content_type=ctype,
+        author_name=author_name,
+        hidden=hidden,
+        status=status,
+        model=model if isinstance(model, str) else None,
+        created_at=from_epoch(message.get('create_time')),
+        updated_at=from_epoch(message.get('update_time')),
+        finish_reason=finish_reason,
+        raw=message,
+    )
+
+
+def convert(conv: dict[str, Any], report: ImportReport) -> ParsedConversation:
+    """One conversation object of ``conversations.json`` → a parsed tree (every branch kept)."""
+    if not isinstance(conv, dict):
+        raise ValueError('a conversation is not a JSON object')
+    conv_id = conv.get('conversation_id') or conv.get('id')
+    if not conv_id:
+        raise ValueError('a conversation has no id')
+    mapping = conv.get('mapping')
+    if not isinstance(mapping, dict):
+        raise ValueError('its "mapping" is missing or not an object')
+    default_model = (
+        conv.get('default_model_slug') if isinstance(conv.get('default_model_slug'), str) else None
+    )
+
+    # Nodes without a message (the root, sometimes others) vanish; their children hang on the nearest
+    # ancestor that has one. Message ids can differ from node ids: map node -> message id.
+    msg_id_of: dict[str, str | None] = {}
+    for node_id, node in mapping.items():
+        msg = node.get('message') if isinstance(node, dict) else None
+        msg_id_of[node_id] = str(msg.get('id') or node_id) if isinstance(msg, dict) else None
+
+    def nearest(node_id: str | None) -> str | None:
+        seen = set()
+        while node_id is not None and node_id not in seen:
+            seen.add(node_id)
+            if node_id not in mapping:
+                return None
+            if msg_id_of.get(node_id):
+                return msg_id_of[node_id]
+            node = mapping[node_id]
+            node_id = node.get('parent') if isinstance(node, dict) else None
+        return None
+
+    messages = []
+    for node_id, node in mapping.items():
+        if not isinstance(node, dict) or not isinstance(node.get('message'), dict):
+            continue
+        parent = nearest(node.get('parent'))
+        messages.append(convert_message(str(node_id), parent, node['message'], default_model, report))
+
+    leaf = nearest(conv.get('current_node')) if isinstance(conv.get('current_node'), str) else None
+    raw = {k: v for k, v in conv.items() if k != 'mapping'}
+    return ParsedConversation(
+        external_id=str(conv_id),
+        title=conv.get('title') or '',
+        messages=messages,
+        created_at=from_epoch(conv.get('create_time')),
+        updated_at=from_epoch(conv.get('update_time')),
+        active_leaf=leaf,
+        model=default_model,
+        favourite=bool(conv.get('is_starred')),
+        raw=raw,
+    )
+
+
+def label(conv: Any) -> str:
+    if isinstance(conv, dict):
+        return f'conversation {conv.get("title") or ""!s:.60} ({conv.get("id") or conv.get("conversation_id") or "no id"})'
+    return 'conversation (not an object)'

@@ -1,0 +1,294 @@
+"""Opening what the user points at (a zip, a folder, a JSON file, an SQLite file) and telling its format
+from its content, never from its name."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import ijson
+
+from ...errors import UserError
+
+ZIP_MAGIC = b'PK\x03\x04'
+EMPTY_ZIP_MAGIC = b'PK\x05\x06'
+SQLITE_MAGIC = b'SQLite format 3\x00'
+
+# Which JSON files in a zip or folder can hold conversations (the content still decides the format).
+_CONVERSATIONS_NAME = re.compile(r'^conversations(?:-(\d+))?\.json$', re.IGNORECASE)
+_PROJECTS_NAME = re.compile(r'^projects\.json$', re.IGNORECASE)
+SNIFF_EVENTS = 200_000  # a decisive key shows up long before this in every real export
+
+# kinds a JSON document can be
+CHATGPT = 'chatgpt'
+CLAUDE = 'claude'
+CLAUDE_PROJECTS = 'claude_projects'
+OUTPUTHUB = 'outputhub'
+
+
+@dataclass
+class JsonDoc:
+    """One JSON document inside the input, with how to stream its conversations."""
+
+    name: str
+    opener: Callable[[], IO[bytes]]
+    kind: str = ''
+    prefix: str = 'item'  # ijson prefix of the items ('' = the document is one conversation)
+    count: int = 0
+
+
+@dataclass
+class ImportInput:
+    path: Path
+    container: str  # file | zip | folder | sqlite
+    docs: list[JsonDoc] = field(default_factory=list)
+    format: str = ''
+    _zip: zipfile.ZipFile | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(d.count for d in self.docs if d.kind in (CHATGPT, CLAUDE))
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+
+def _split_order(name: str) -> tuple[int, str]:
+    m = _CONVERSATIONS_NAME.match(PurePosixPath(name).name)
+    return (int(m.group(1)) if m and m.group(1) else -1, name)
+
+
+def _unsafe_member(name: str) -> bool:
+    parts = name.replace('\\', '/').split('/')
+    return (
+        name.startswith(('/', '\\')) or '..' in parts or bool(re.match(r'^[A-Za-z]:', name)) or '\x00' in name
+    )
+
+
+def _candidates(names: list[str]) -> list[str]:
+    """Conversation files (split ``conversations-NNN.json`` in number order, else ``conversations.json``),
+    then ``projects.json``."""
+    conv = [n for n in names if _CONVERSATIONS_NAME.match(PurePosixPath(n).name)]
+    split = [n for n in conv if _split_order(n)[0] >= 0]
+    chosen = sorted(split, key=_split_order) if split else sorted(conv)
+    projects = sorted(n for n in names if _PROJECTS_NAME.match(PurePosixPath(n).name))
+    return chosen + projects
+
+
+@contextmanager
+def open_input(path: str | Path) -> Iterator[ImportInput]:
+    """Open and check the input: raises UserError (nothing written yet) when it is not an export."""
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise UserError(f'{p} does not exist.')
+    inp = _open(p)
+    try:
+        yield inp
+    finally:
+        inp.close()
+
+
+def _open(p: Path) -> ImportInput:
+    if p.is_dir():
+        names = []
+        for child in sorted(p.rglob('*.json')):
+            rel = child.relative_to(p)
+            if len(rel.parts) <= 3 and child.is_file():
+                names.append(str(rel.as_posix()))
+        chosen = _candidates(names)
+        if not chosen:
+            raise UserError(
+                f'{p} holds no conversations.json (or conversations-NNN.json / projects.json): '
+                'point at an unpacked ChatGPT or Claude export.'
+            )
+        inp = ImportInput(p, 'folder')
+        inp.docs = [JsonDoc(n, (lambda f=p / n: open(f, 'rb'))) for n in chosen]  # noqa: SIM115 - the caller closes it
+        return _detect(inp)
+    if not p.is_file():
+        raise UserError(f'{p} is not a file or folder.')
+    with open(p, 'rb') as fh:
+        head = fh.read(16)
+    if not head:
+        raise UserError(f'{p.name} is empty.')
+    if head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
+        return _open_zip(p)
+    if head.startswith(SQLITE_MAGIC):
+        return ImportInput(p, 'sqlite', format='llm')
+    inp = ImportInput(p, 'file', docs=[JsonDoc(p.name, lambda: open(p, 'rb'))])  # noqa: SIM115
+    return _detect(inp)
+
+
+def _open_zip(p: Path) -> ImportInput:
+    try:
+        zf = zipfile.ZipFile(p)
+        names = [i.filename for i in zf.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UserError(f'{p.name} is not a readable zip file ({exc}).') from exc
+    bad = [n for n in names if _unsafe_member(n)]
+    if bad:
+        zf.close()
+        raise UserError(
+            f'{p.name} contains unsafe paths (like {bad[0]!r}); it is not an export and was not read.'
+        )
+    chosen = _candidates(names)
+    if not chosen:
+        zf.close()
+        raise UserError(
+            f'{p.name} is a zip file without conversations.json: it does not look like a ChatGPT or Claude export.'
+        )
+    inp = ImportInput(p, 'zip', _zip=zf)
+    inp.docs = [JsonDoc(n, (lambda n=n: zf.open(n))) for n in chosen]
+    try:
+        return _detect(inp)
+    except BaseException:
+        zf.close()
+        raise
+
+
+def _detect(inp: ImportInput) -> ImportInput:
+    for doc in inp.docs:
+        doc.kind, doc.prefix = sniff(doc)
+    kinds = {d.kind for d in inp.docs}
+    conv_kinds = kinds & {CHATGPT, CLAUDE, OUTPUTHUB}
+    if len(conv_kinds) > 1:
+        raise UserError(
+            f'{inp.path.name} mixes export formats ({", ".join(sorted(conv_kinds))}); import them one by one.'
+        )
+    if conv_kinds:
+        inp.format = conv_kinds.pop()
+    elif CLAUDE_PROJECTS in kinds:
+        inp.format = CLAUDE
+    elif kinds == {'empty'}:
+        raise UserError(f'{inp.path.name} holds no conversations (an empty list).')
+    else:
+        raise UserError(
+            f'{inp.path.name} is not a ChatGPT, Claude, llm or Output Hub export '
+            '(no conversations with "mapping" or "chat_messages" found).'
+        )
+    inp.docs = [d for d in inp.docs if d.kind in (inp.format, CLAUDE_PROJECTS) or d.kind == 'empty']
+    if inp.format == OUTPUTHUB and len(inp.docs) != 1:
+        raise UserError('An Output Hub export is one JSON file; import it on its own.')
+    return inp
+
+
+def _kind_from_keys(keys: set[str]) -> str | None:
+    if 'format' in keys and 'outputhub' in keys:  # marker pair, see sniff()
+        return OUTPUTHUB
+    if 'mapping' in keys or 'current_node' in keys:
+        return CHATGPT
+    if 'chat_messages' in keys:
+        return CLAUDE
+    if 'prompt_template' in keys or ('docs' in keys and 'uuid' in keys):
+        return CLAUDE_PROJECTS
+    return None
+
+
+def sniff(doc: JsonDoc) -> tuple[str, str]:
+    """(kind, items prefix) from the first keys of the document; reads only its head."""
+    try:
+        with doc.opener() as fh:
+            return _sniff_events(ijson.parse(fh, use_float=True))
+    except UserError:
+        raise
+    except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
+        raise UserError(
+            f'{doc.name} is not an export: not JSON, a zip file or an SQLite database ({_short(exc)}).'
+        ) from exc
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise UserError(f'{doc.name} cannot be read ({_short(exc)}).') from exc
+
+
+def _sniff_events(events: Iterator[tuple[str, str, Any]]) -> tuple[str, str]:
+    first = next(events, None)
+    if first is None:
+        return 'empty', 'item'
+    _, event, _ = first
+    if event == 'start_array':
+        keys: set[str] = set()
+        for n, (prefix, ev, value) in enumerate(events):
+            if prefix == '' and ev == 'end_array':
+                return ('empty', 'item') if n == 0 else ('unknown', 'item')
+            if prefix == 'item' and ev == 'map_key':
+                keys.add(value)
+                kind = _kind_from_keys(keys)
+                if kind:
+                    return kind, 'item'
+            elif prefix == 'item' and ev not in ('start_map', 'map_key'):  # the first item ended: no match
+                return 'unknown', 'item'
+            if n > SNIFF_EVENTS:
+                break
+        return 'unknown', 'item'
+    if event != 'start_map':
+        return 'unknown', 'item'
+    keys = set()
+    wrapped = False
+    for n, (prefix, ev, value) in enumerate(events):
+        if prefix == '' and ev == 'map_key':
+            keys.add(value)
+            if value == 'conversations':
+                wrapped = True
+            kind = _kind_from_keys(keys)
+            if kind and kind != OUTPUTHUB:
+                return kind, ''
+        elif prefix == 'format' and ev == 'string' and value == 'outputhub':
+            return OUTPUTHUB, 'records.item'
+        elif wrapped and prefix == 'conversations.item' and ev == 'map_key':
+            keys.add(value)
+            kind = _kind_from_keys({k for k in keys if k in ('mapping', 'current_node', 'chat_messages')})
+            if kind:
+                return kind, 'conversations.item'
+        if n > SNIFF_EVENTS:
+            break
+    return 'unknown', ''
+
+
+def _short(exc: BaseException) -> str:
+    # yajl's messages draw an arrow over several lines (sometimes as bytes); one short line is enough
+    arg = exc.args[0] if exc.args else ''
+    raw = arg.decode('utf-8', 'replace') if isinstance(arg, bytes) else str(exc)
+    text = (raw.strip().splitlines() or [''])[0].strip() or type(exc).__name__
+    return text[:160]
+
+
+def iter_items(doc: JsonDoc) -> Iterator[Any]:
+    """Stream the document's items (one conversation at a time: bounded memory)."""
+    with doc.opener() as fh:
+        yield from ijson.items(fh, doc.prefix, use_float=True)
+
+
+def validate(inp: ImportInput, progress: Callable[[int, int | None], None] | None = None) -> None:
+    """Read every document once before writing anything: a truncated or corrupt file is refused whole."""
+    for doc in inp.docs:
+        if doc.kind == 'empty':
+            continue
+        count = 0
+        try:
+            for _ in iter_items(doc):
+                count += 1
+        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
+            raise UserError(
+                f'{doc.name} is not complete, valid JSON ({_short(exc)}); nothing was imported.'
+            ) from exc
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise UserError(f'{doc.name} cannot be read ({_short(exc)}); nothing was imported.') from exc
+        doc.count = count
+
+
+def open_sqlite_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to another program's SQLite file (we never write to it)."""
+    uri = f'file:{path.resolve().as_posix()}?mode=ro'
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        conn.row_factory = sqlite3.Row
+        conn.execute('SELECT count(*) FROM sqlite_master').fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f'{path.name} is not a readable SQLite database ({exc}).') from exc
+    return conn
