@@ -553,34 +553,62 @@ def _allowed_owners(kinds: list[str], filters: SearchFilters | None) -> dict[str
     return allowed
 
 
-def _owner_details(database: dbmod.HubDatabase, kind: str, starts: dict[int, int]) -> dict[int, dict]:
-    """Live owners among ``starts`` ({id: chunk start}) with title and a snippet from their best chunk."""
-    if not starts:
+def _query_stems(query: str) -> list[str]:
+    """Lower-case word starts (5 letters) of the query: a cheap stand-in for stemming in snippet choice."""
+    return sorted({w[:5] for w in re.findall(r'\w+', (query or '').lower()) if len(w) > 2})
+
+
+def _best_window(text: str, stems: list[str], width: int = SNIPPET_CHARS) -> tuple[str, bool]:
+    """The ``width`` characters of a chunk that contain the most query words (its start when none do)."""
+    if not stems or len(text) <= width:
+        return text, False
+    best_at, best_count = 0, 0
+    words = [(m.start(), m.group().lower()) for m in re.finditer(r'\w+', text)]
+    for i, (pos, word) in enumerate(words):
+        if not word.startswith(tuple(stems)):
+            continue
+        start = max(0, pos - 40)
+        count = len({w[:5] for p, w in words[i:] if p < start + width and w.startswith(tuple(stems))})
+        if count > best_count:
+            best_at, best_count = start, count
+    if best_at:
+        space = text.find(' ', best_at)
+        best_at = space + 1 if 0 <= space < best_at + 20 else best_at
+    return text[best_at:], best_at > 0
+
+
+def _owner_details(
+    database: dbmod.HubDatabase, kind: str, spans: dict[int, tuple[int, int]], stems: list[str]
+) -> dict[int, dict]:
+    """Live owners among ``spans`` ({id: (chunk start, end)}) with title and a snippet from that chunk."""
+    if not spans:
         return {}
-    values = ','.join('(?, ?)' for _ in starts)
-    params: list[Any] = [x for item in starts.items() for x in item]
+    values = ','.join('(?, ?, ?)' for _ in spans)
+    params: list[Any] = []
+    for oid, (start, end) in spans.items():
+        params += [oid, start, max(1, min(end - start, 4000))]
     if kind == 'output':
         # The embedded text is title + blank line + body (embeddings.output_text).
         sql = (
-            f'WITH w(id, s) AS (VALUES {values}) '
+            f'WITH w(id, s, n) AS (VALUES {values}) '
             "SELECT t.id, NULL, NULL, COALESCE(NULLIF(t.title, ''), 'Untitled'), t.created_at, "
-            f'substr(t.body, max(1, w.s - length(t.title) - 1), {SNIPPET_CHARS * 2}), '
-            'w.s > length(t.title) + 2 '
+            'substr(t.body, max(1, w.s - length(t.title) - 1), w.n), w.s > length(t.title) + 2 '
             'FROM w JOIN output t ON t.id = w.id WHERE t.deleted_at IS NULL'
         )
     else:
         sql = (
-            f'WITH w(id, s) AS (VALUES {values}) '
+            f'WITH w(id, s, n) AS (VALUES {values}) '
             "SELECT t.id, t.conversation_id, t.role, COALESCE(NULLIF(c.title, ''), 'Untitled conversation'), "
-            f't.created_at, substr(t.content, w.s + 1, {SNIPPET_CHARS * 2}), w.s > 0 '
+            't.created_at, substr(t.content, w.s + 1, w.n), w.s > 0 '
             'FROM w JOIN message t ON t.id = w.id JOIN conversation c ON c.id = t.conversation_id '
             'WHERE c.deleted_at IS NULL AND t.hidden = 0'
         )
     out = {}
     for rid, conv_id, role, title, created, text, inside in database.execute_sql(sql, params).fetchall():
+        window, moved = _best_window(text or '', stems)
         out[rid] = dict(
             title=title,
-            snippet=_plain_snippet(text, leading=bool(inside)),
+            snippet=_plain_snippet(window, leading=bool(inside) or moved),
             conversation_id=conv_id,
             role=role,
             created_at=_as_datetime(created),
@@ -594,9 +622,11 @@ def _vector_hits(
     filters: SearchFilters | None,
     limit: int,
     exclude: set[tuple[str, int]] = frozenset(),
+    stems: list[str] | None = None,
 ) -> list[SearchHit]:
     database = dbmod.current()
     index = vectors.index_for(database)
+    stems = stems or []
     kinds = [k for k in kinds if k in SEMANTIC_KINDS]
     if not kinds or index.alive_count == 0 or index.dim != len(qv):
         return []
@@ -614,13 +644,15 @@ def _vector_hits(
         ids = [int(x) for x in top.chunk_ids]
         marks = ','.join('?' * len(ids))
         spans = {
-            r[0]: r[1]
-            for r in database.execute_sql(f'SELECT id, start FROM embed_chunk WHERE id IN ({marks})', ids)
+            r[0]: (r[1], r[2])
+            for r in database.execute_sql(
+                f'SELECT id, start, "end" FROM embed_chunk WHERE id IN ({marks})', ids
+            )
         }
         dead = [cid for cid in ids if cid not in spans]
         if dead:
             index.mark_dead(dead)
-        best: dict[tuple[str, int], tuple[float, int]] = {}  # owner -> (score, chunk start), best chunk wins
+        best: dict[tuple[str, int], tuple[float, tuple[int, int]]] = {}  # owner -> (score, chunk span)
         for cid, code, oid, score in zip(ids, top.kinds, top.owner_ids, top.scores, strict=True):
             if cid in spans:
                 key = (vectors.KIND_NAMES[int(code)], int(oid))
@@ -628,8 +660,8 @@ def _vector_hits(
                     best[key] = (float(score), spans[cid])
         details: dict[tuple[str, int], dict] = {}
         for kind in kinds:
-            starts = {oid: s for (k, oid), (_, s) in best.items() if k == kind}
-            for oid, d in _owner_details(database, kind, starts).items():
+            chosen = {oid: span for (k, oid), (_, span) in best.items() if k == kind}
+            for oid, d in _owner_details(database, kind, chosen, stems).items():
                 details[(kind, oid)] = d
         hits = [
             SearchHit(kind=k, id=oid, score=round(score, 6), matched='semantic', **details[(k, oid)])
@@ -652,9 +684,11 @@ def semantic_search(
     kinds = (filters or SearchFilters()).kind_list()
     if not (query or '').strip() or not any(k in SEMANTIC_KINDS for k in kinds):
         return []
+    if vectors.index_for().alive_count == 0:
+        return []  # nothing embedded yet: do not load the model (~10 s) to search nothing
     embedder = embedder or embeddings.get_embedder()
     qv = embedder.encode_query(query.strip())
-    return _vector_hits(qv, kinds, filters, max(1, int(limit)))
+    return _vector_hits(qv, kinds, filters, max(1, int(limit)), stems=_query_stems(query))
 
 
 # --------------------------------------------------------------------------- hybrid, similar, search
