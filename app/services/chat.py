@@ -471,7 +471,9 @@ class ChatReply:
         try:
             if self._cancel_requested:
                 raise asyncio.CancelledError
-            async with make_provider(target.config) as provider:
+            # Built in a thread: the first use imports the SDK, which takes seconds.
+            provider = await asyncio.to_thread(make_provider, target.config)
+            async with provider:
                 async for event in provider.stream(self._history, target.model.name, target.params):
                     if isinstance(event, TextDelta):
                         self.text += event.text
@@ -964,13 +966,13 @@ async def list_provider_models(
 ) -> list[ModelInfo]:
     """The models the provider's API lists (raises an ``LlmError`` with the reason when it cannot)."""
     config = await asyncio.to_thread(provider_config, provider, base_url=base_url)
-    async with make_provider(config) as client:
+    async with await asyncio.to_thread(make_provider, config) as client:
         return await client.list_models()
 
 
 async def check_connection(provider: Provider | int | str, *, base_url: str | None = None) -> str:
     """One sentence for the "Test connection" button; raises an ``LlmError`` saying what is wrong."""
     config = await asyncio.to_thread(provider_config, provider, base_url=base_url)
-    async with make_provider(config) as client:
+    async with await asyncio.to_thread(make_provider, config) as client:
         models = await client.list_models()
     return f'Connected to {config.label}: {len(models)} model{"s" if len(models) != 1 else ""} available.'
