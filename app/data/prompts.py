@@ -1,4 +1,4 @@
-"""Prompts and their immutable versions: create, add a version, find a version by its text."""
+"""Prompts and their immutable versions: create, add a version, restore, mark current, diff, provenance."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from datetime import datetime
 from peewee import fn
 
 from ..errors import NotFound, ValidationError
+from . import versioning
 from .db import write_tx
-from .models import Prompt, PromptVersion, utcnow
+from .models import Category, Prompt, PromptVersion, utcnow
 from .text import first_line_title
+from .versioning import TextDiff, VersionStats, word_diff
 
 MAX_BODY = 500_000
 
@@ -126,3 +128,71 @@ def search_versions(text: str = '', limit: int = 12) -> list[PromptVersion]:
     return list(
         q.order_by(is_current.desc(), Prompt.updated_at.desc(), PromptVersion.number.desc()).limit(limit)
     )
+
+
+# --------------------------------------------------------------------------- history, restore, provenance
+
+
+def version_by_number(prompt_id: int, number: int) -> PromptVersion:
+    version = PromptVersion.get_or_none(
+        (PromptVersion.prompt == prompt_id) & (PromptVersion.number == number)
+    )
+    if version is None:
+        get_prompt(prompt_id)
+        raise NotFound(f'Prompt {prompt_id} has no version {number}.')
+    return version
+
+
+def current_version(prompt_id: int) -> PromptVersion | None:
+    prompt = get_prompt(prompt_id)
+    return PromptVersion.get_or_none(PromptVersion.id == prompt.current_version_id)
+
+
+def set_current(prompt_id: int, number: int) -> PromptVersion:
+    """Make an existing version the current one (the one used, copied and shown). Adds no version."""
+    with write_tx():
+        version = version_by_number(prompt_id, number)
+        Prompt.update(current_version=version.id, updated_at=utcnow()).where(Prompt.id == prompt_id).execute()
+    return version
+
+
+def restore_version(prompt_id: int, number: int, note: str | None = None) -> PromptVersion:
+    """A new version whose text is that of version ``number`` (history is never rewritten).
+    When the current version already has that text, it is returned unchanged."""
+    old = version_by_number(prompt_id, number)
+    return new_version(prompt_id, old.body, note=note or f'Restored from v{number}')
+
+
+def diff_versions(prompt_id: int, old_number: int, new_number: int) -> TextDiff:
+    """Word-level diff from version ``old_number`` to version ``new_number``."""
+    old = version_by_number(prompt_id, old_number)
+    new = version_by_number(prompt_id, new_number)
+    return word_diff(old.body, new.body)
+
+
+def version_stats(prompt_id: int) -> list[VersionStats]:
+    """Every version, newest first, with the outputs and messages it produced and their average rating."""
+    prompt = get_prompt(prompt_id)
+    return versioning.version_stats('prompt', prompt_id, prompt.current_version_id)
+
+
+def mark_used(prompt_id: int) -> None:
+    """Count a use (copied, sent to a chat): "most used" sorts by it."""
+    with write_tx():
+        Prompt.update(use_count=Prompt.use_count + 1, last_used_at=utcnow()).where(
+            Prompt.id == prompt_id
+        ).execute()
+
+
+def category_counts(limit: int = 12) -> list[tuple[Category, int]]:
+    """The categories prompts (not in the trash) are filed under, most used first."""
+    n = fn.COUNT(Prompt.id).alias('n')
+    rows = (
+        Category.select(Category, n)
+        .join(Prompt, on=(Prompt.category == Category.id))
+        .where(Prompt.deleted_at.is_null())
+        .group_by(Category.id)
+        .order_by(n.desc(), Category.name)
+        .limit(limit)
+    )
+    return [(row, row.n) for row in rows]
