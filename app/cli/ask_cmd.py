@@ -1,4 +1,5 @@
-"""``outputhub ask``: prompt a model from the terminal; the answer streams out and the exchange is stored."""
+"""Prompting models from the terminal: ``outputhub ask`` (streams and stores the exchange) and
+``outputhub keys`` (provider keys, endpoints and monthly caps, without the settings page)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,39 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument('--temperature', type=float, default=None)
     p.add_argument('--max-tokens', type=int, default=None, metavar='N')
     p.set_defaults(func=cmd_ask)
+
+    keys_parser = sub.add_parser(
+        'keys',
+        parents=[common],
+        help='provider API keys, base URLs and monthly spending caps',
+        description="List providers with their (masked) keys, this month's spend and caps; store or forget a "
+        'key (kept in the OS keyring or a private key file, never in the database); set a base URL or a cap.',
+    )
+    keys_parser.set_defaults(func=cmd_keys_list)
+    actions = keys_parser.add_subparsers(dest='keys_action', metavar='ACTION')
+    k = actions.add_parser('list', parents=[common], help='providers, masked keys, spend and caps')
+    k.set_defaults(func=cmd_keys_list)
+    k = actions.add_parser(
+        'set', parents=[common], help='store a key (asked for, or read from stdin; never an argument)'
+    )
+    k.add_argument('provider', help='openai, anthropic, local or a provider name')
+    k.set_defaults(func=cmd_keys_set)
+    k = actions.add_parser('clear', parents=[common], help="forget a provider's stored key")
+    k.add_argument('provider')
+    k.set_defaults(func=cmd_keys_clear)
+    k = actions.add_parser('endpoint', parents=[common], help="set a provider's base URL and default model")
+    k.add_argument('provider')
+    k.add_argument(
+        '--base-url', default=None, metavar='URL', help='e.g. http://localhost:1234/v1 ("" resets)'
+    )
+    k.add_argument('--default-model', default=None, metavar='M')
+    k.set_defaults(func=cmd_keys_endpoint)
+    k = actions.add_parser(
+        'cap', parents=[common], help='set a monthly spending cap in USD ("none" removes it)'
+    )
+    k.add_argument('provider')
+    k.add_argument('usd', metavar='USD|none')
+    k.set_defaults(func=cmd_keys_cap)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -113,3 +147,123 @@ def _footer(result, model_label: str) -> str:
     if result.cost is not None:
         parts.append(f'${result.cost:.4f}')
     return '[' + ' · '.join(parts) + ']'
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _provider_setting(name: str):
+    from ..data.db import write_tx
+    from ..data.models import ProviderSetting
+    from ..services.chat import find_provider
+
+    prov = find_provider(name)
+    with write_tx():
+        setting, _ = ProviderSetting.get_or_create(provider=prov.id)
+    return prov, setting
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from ..data.models import Provider, ProviderSetting
+    from ..llm import keys, pricing
+
+    open_db(args)
+    spend = pricing.spend_by_provider()
+    rows = []
+    for prov in Provider.select().order_by(Provider.id):
+        setting = ProviderSetting.get_or_none(ProviderSetting.provider == prov.id)
+        key, source = keys.resolve_key(prov.kind, setting.key_ref if setting else None)
+        rows.append(
+            {
+                'provider': prov.name,
+                'kind': prov.kind,
+                'base_url': (setting.base_url if setting else None) or prov.base_url,
+                'default_model': setting.default_model if setting else None,
+                'key': keys.mask(key) if key else None,
+                'key_source': source or None,
+                'spend_this_month': round(spend.get(prov.id, 0.0), 6),
+                'monthly_cap': setting.monthly_cap if setting else None,
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for r in rows:
+        key = f'{r["key"]} ({r["key_source"]})' if r['key'] else 'no key'
+        cap = f' of ${r["monthly_cap"]:.2f} cap' if r['monthly_cap'] is not None else ''
+        print(
+            f'{r["provider"]:<12} {key:<34} ${r["spend_this_month"]:.2f} this month{cap}  {r["base_url"] or ""}'
+        )
+    print(f'Keys are kept in the {keys.backend_name()}.')
+    return 0
+
+
+def cmd_keys_set(args: argparse.Namespace) -> int:
+    import getpass
+
+    from ..llm import keys
+
+    open_db(args)
+    prov, _ = _provider_setting(args.provider)
+    if sys.stdin.isatty():
+        secret = getpass.getpass(f'API key for {prov.name} (not shown): ')
+    else:
+        secret = sys.stdin.readline()
+    where = keys.save_provider_key(prov, secret.strip())
+    shown = keys.provider_key_display(prov)
+    place = 'the OS keyring' if where == 'keyring' else str(keys.key_file_path())
+    print(f'Stored the key for {prov.name} ({shown.split(" ")[0]}) in {place}.')
+    return 0
+
+
+def cmd_keys_clear(args: argparse.Namespace) -> int:
+    from ..llm import keys
+
+    open_db(args)
+    prov, _ = _provider_setting(args.provider)
+    keys.clear_provider_key(prov)
+    print(f'Forgot the stored key for {prov.name}.')
+    return 0
+
+
+def cmd_keys_endpoint(args: argparse.Namespace) -> int:
+    from ..data.db import write_tx
+    from ..data.models import ProviderSetting
+
+    open_db(args)
+    prov, setting = _provider_setting(args.provider)
+    changes: dict[str, Any] = {}
+    if args.base_url is not None:
+        changes['base_url'] = args.base_url.strip() or None
+    if args.default_model is not None:
+        changes['default_model'] = args.default_model.strip() or None
+    if changes:
+        with write_tx():
+            ProviderSetting.update(changes).where(ProviderSetting.id == setting.id).execute()
+    setting = ProviderSetting.get_by_id(setting.id)
+    print(
+        f'{prov.name}: base URL {setting.base_url or prov.base_url or "(default)"}, default model {setting.default_model or "(none)"}.'
+    )
+    return 0
+
+
+def cmd_keys_cap(args: argparse.Namespace) -> int:
+    from ..data.db import write_tx
+    from ..data.models import ProviderSetting
+    from ..errors import ValidationError
+
+    open_db(args)
+    prov, setting = _provider_setting(args.provider)
+    if args.usd.strip().lower() in ('none', 'off', ''):
+        cap = None
+    else:
+        try:
+            cap = float(args.usd.strip().lstrip('$'))
+        except ValueError:
+            raise ValidationError(f'{args.usd!r} is not an amount in USD (or "none").') from None
+        if cap < 0:
+            raise ValidationError('A spending cap cannot be negative.')
+    with write_tx():
+        ProviderSetting.update(monthly_cap=cap).where(ProviderSetting.id == setting.id).execute()
+    print(f'{prov.name}: ' + (f'monthly cap ${cap:.2f}.' if cap is not None else 'no monthly cap.'))
+    return 0

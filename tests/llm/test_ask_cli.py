@@ -159,3 +159,38 @@ def test_ask_a_local_endpoint_in_a_real_process(fake_llm, tmp_path: Path) -> Non
     assert proc.stderr.strip() == (
         'outputhub: error: There is no API key for OpenAI: add one in Settings → Providers or set OPENAI_API_KEY.'
     )
+
+
+def test_keys_commands(db_path: Path, capsys, monkeypatch) -> None:
+    import io
+
+    from app.llm import keys
+
+    def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
+        if stdin is not None:
+            monkeypatch.setattr(sys, 'stdin', io.StringIO(stdin))
+        code = main(['keys', *argv, '--db', str(db_path)])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, _ = run('set', 'openai', stdin='sk-cli-stored-key-abcd1234\n')
+    assert code == 0 and out.startswith('Stored the key for OpenAI (sk-…1234) in ')
+    assert 'sk-cli-stored-key-abcd1234' not in out
+    code, out, _ = run('cap', 'openai', '12.5')
+    assert out == 'OpenAI: monthly cap $12.50.\n'
+    code, out, _ = run(
+        'endpoint', 'local', '--base-url', 'http://localhost:1234/v1', '--default-model', 'qwen3'
+    )
+    assert out == 'Local: base URL http://localhost:1234/v1, default model qwen3.\n'
+    code, out, _ = run('list', '--json')
+    rows = {r['provider']: r for r in json.loads(out)}
+    assert rows['OpenAI']['key'] == 'sk-…1234' and rows['OpenAI']['key_source'] == 'stored'
+    assert rows['OpenAI']['monthly_cap'] == 12.5 and rows['OpenAI']['spend_this_month'] == 0
+    assert rows['Local']['base_url'] == 'http://localhost:1234/v1' and rows['Local']['key'] is None
+    assert b'sk-cli-stored-key' not in db_path.read_bytes()
+    code, out, _ = run('clear', 'openai')
+    assert code == 0 and keys.provider_key_display(1) == 'not set'
+    code, _, err = run('cap', 'openai', 'lots')
+    assert code == 2 and err == 'outputhub: error: \'lots\' is not an amount in USD (or "none").\n'
+    code, _, err = run('set', 'nobody', stdin='x\n')
+    assert code == 2 and err.startswith("outputhub: error: There is no provider called 'nobody'")
