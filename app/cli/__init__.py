@@ -16,6 +16,7 @@ from .common import common_parent
 COMMAND_MODULES = [
     'app.cli.data_cmds',
     'app.cli.search_cmds',
+    'app.cli.prompt_cmds',
     'app.cli.ask_cmd',
 ]
 
