@@ -45,6 +45,7 @@ async def pick_option(
                     ui.item(on_click=lambda o=option: dialog.submit(o))
                     .props('dense clickable')
                     .classes('w-full')
+                    .mark(f'pick-{option.id}')
                 ):
                     with ui.item_section():
                         ui.item_label(option.label)
@@ -52,7 +53,10 @@ async def pick_option(
                             ui.item_label(option.hint).props('caption')
             text = (text or '').strip()
             if create and text and not any(o.label.lower() == text.lower() for o in found):
-                with ui.item(on_click=lambda: submit_new(text)).props('dense clickable'), ui.item_section():
+                with (
+                    ui.item(on_click=lambda: submit_new(text)).props('dense clickable').mark('pick-new'),
+                    ui.item_section(),
+                ):
                     ui.item_label(f'Create “{text}”').classes('text-primary')
             if not found and not (create and text):
                 ui.label('Nothing found').classes('text-sm oh-muted px-3 py-1')

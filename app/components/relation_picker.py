@@ -85,7 +85,7 @@ class RelationPicker:
             verb = 'Change' if self.single and self.items else 'Add'
             ui.button(icon='add' if verb == 'Add' else 'edit', on_click=self.open_editor).props(
                 f'flat round dense size=sm aria-label="{verb} {self.label.lower()}"'
-            ).tooltip(f'{verb} {self.label.lower()}')
+            ).tooltip(f'{verb} {self.label.lower()}').mark(f'add-{self.kind}')
 
     def _changed(self) -> None:
         self.refresh()
@@ -111,6 +111,7 @@ class RelationPicker:
                 )
                 .props('dense outlined autofocus clearable')
                 .classes('w-full max-w-md')
+                .mark(f'picker-{self.kind}')
             )
             results = ui.column().classes(
                 'w-full max-w-md gap-0 border rounded border-slate-200 dark:border-slate-700'
@@ -130,7 +131,8 @@ class RelationPicker:
                     with (
                         ui.item(on_click=lambda o=option: self._pick(o))
                         .classes('w-full')
-                        .props('dense clickable'),
+                        .props('dense clickable')
+                        .mark(f'pick-{option.id}'),
                         ui.item_section(),
                     ):
                         ui.item_label(option.label)
@@ -138,7 +140,9 @@ class RelationPicker:
                             ui.item_label(option.hint).props('caption')
                 if self._create and (text or '').strip() and not exact:
                     with (
-                        ui.item(on_click=lambda: self._pick_new(box.value)).props('dense clickable'),
+                        ui.item(on_click=lambda: self._pick_new(box.value))
+                        .props('dense clickable')
+                        .mark('pick-new'),
                         ui.item_section(),
                     ):
                         ui.item_label(f'Create “{text.strip()}”').classes('text-primary')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from ..errors import NotFound, ValidationError
 from .db import current, write_tx
@@ -214,7 +214,7 @@ def thread(conversation_id: int, leaf_id: int | None = None) -> list[ThreadMessa
     messages = {
         m.id: m
         for m in Message.select(Message, LlmModel)
-        .join(LlmModel, join_type='LEFT OUTER', on=(Message.model == LlmModel.id))
+        .join(LlmModel, JOIN.LEFT_OUTER, on=(Message.model == LlmModel.id))
         .where(Message.id.in_(ids))
     }
     if any(m.conversation_id != conversation_id for m in messages.values()):
@@ -281,9 +281,7 @@ def create_from_turns(
             title.strip() or first_line_title(turns[0][1]), source=source, model=model_id
         )
         if source_url:
-            Conversation.update(notes=f'Source: {source_url}').where(
-                Conversation.id == conv.id
-            ).execute()
+            Conversation.update(notes=f'Source: {source_url}').where(Conversation.id == conv.id).execute()
         for role, text in turns:
             add_message(conv.id, role, text, model=model_id if role == 'assistant' else None)
         tag_ids = [lookups.get_or_create('tag', t).id for t in tags or [] if t.strip()]
@@ -324,3 +322,15 @@ def capture_prefill(message_id: int) -> dict:
         'output_tokens': msg.output_tokens,
         'cost': msg.cost,
     }
+
+
+def saved_outputs(conversation_id: int, limit: int = 20) -> list:
+    """Outputs saved from this conversation (not in the trash), newest first."""
+    from .models import Output
+
+    return list(
+        Output.select()
+        .where((Output.conversation == conversation_id) & Output.deleted_at.is_null())
+        .order_by(Output.created_at.desc())
+        .limit(limit)
+    )

@@ -11,6 +11,8 @@ from . import nav
 PAGE_MODULES = [
     'app.pages.home',
     'app.pages.outputs',
+    'app.pages.conversations',
+    'app.pages.lookups',
 ]
 
 

@@ -89,3 +89,32 @@ async def test_missing_output_says_so(user: User, db_path) -> None:
     dbmod.connect(db_path)
     await user.open('/outputs/999')
     await user.should_see('Output 999 does not exist.')
+
+
+async def test_relation_picker_creates_and_links_a_tag_inline(user: User, library) -> None:
+    a, _ = library
+    await user.open(f'/outputs/{a.id}')
+    user.find(marker='add-tag').click()
+    user.find(marker='picker-tag').type('brand-new')
+    user.find(marker='picker-tag').trigger('keydown.enter')
+    await user.should_see('brand-new')
+    assert sorted(t.name for t in relations.tags_for('output', [a.id])[a.id]) == ['brand-new', 'search']
+    tag = lookups.find_by_name('tag', 'brand-new')
+    await user.open(f'/tags/{tag.id}')
+    await user.should_see('Vector search notes')
+
+
+async def test_bulk_tag_and_trash_with_undo(user: User, library) -> None:
+    a, b = library
+    await user.open('/outputs')
+    await user.should_see('Poem about rain')
+    checkboxes = [
+        e for e in user.find(ui.checkbox).elements if 'Select Poem' in str(e.props.get('aria-label'))
+    ]
+    checkboxes[0].set_value(True)
+    user.find('Delete').click()
+    await user.should_see('Moved 1 to the trash')
+    assert entities.get_item('output', b.id).deleted_at is not None
+    user.find('Undo').click()
+    await user.should_not_see('Moved 1 to the trash')
+    assert entities.get_item('output', b.id).deleted_at is None

@@ -1,0 +1,323 @@
+"""Conversations: the list and the thread view — the active path, a switcher at every fork, hidden
+tool steps folded away, per-message actions (copy, save as output, continue)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import Request
+from nicegui import run, ui
+
+from ..components import fmt, pickers, toast
+from ..components.design import kind_color, kind_url
+from ..components.items import item_row
+from ..components.list_view import EntityList, list_header
+from ..components.markdown_view import markdown_view
+from ..context import AppContext
+from ..data import conversations, entities
+from ..data.listing import ListParams
+from ..errors import UserError
+from . import nav
+from .frame import frame
+
+LONG_MESSAGE = 4000  # characters; longer messages start collapsed
+ROLE_LABEL = {'user': 'You', 'assistant': 'Assistant', 'system': 'System', 'tool': 'Tool'}
+
+
+def _copy(text: str) -> None:
+    ui.run_javascript(f'window.ohCopy({json.dumps(text)})')
+    ui.notify('Copied', type='positive', timeout=1200)
+
+
+class ThreadView:
+    """The messages of one path through a conversation, re-rendered when the branch changes."""
+
+    def __init__(self, conversation_id: int, focus: int | None) -> None:
+        self.conversation_id = conversation_id
+        self.focus = focus
+
+    async def show(self) -> None:
+        await self.render()
+
+    @ui.refreshable_method
+    async def render(self) -> None:
+        leaf = None
+        if self.focus:
+            leaf = await run.io_bound(conversations.latest_leaf, self.conversation_id, self.focus)
+        try:
+            path = await run.io_bound(conversations.thread, self.conversation_id, leaf)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        if not path:
+            ui.label('This conversation has no messages.').classes('oh-muted')
+            return
+        hidden: list[conversations.ThreadMessage] = []
+        with ui.column().classes('w-full gap-3'):
+            for tm in path:
+                if tm.message.hidden and tm.message.id != self.focus:
+                    hidden.append(tm)
+                    continue
+                self._hidden_group(hidden)
+                hidden = []
+                self._message(tm)
+            self._hidden_group(hidden)
+        if self.focus:
+            ui.run_javascript(
+                f'setTimeout(() => {{ const el = document.getElementById("m{self.focus}"); '
+                f'if (el) {{ el.scrollIntoView({{block: "center"}}); }} }}, 300)'
+            )
+
+    def _hidden_group(self, hidden: list[conversations.ThreadMessage]) -> None:
+        if not hidden:
+            return
+        label = fmt.plural(len(hidden), 'hidden step')
+        with ui.expansion(label, icon='construction').classes('w-full text-sm oh-muted').props('dense'):
+            for tm in hidden:
+                self._message(tm, compact=True)
+
+    def _message(self, tm: conversations.ThreadMessage, compact: bool = False) -> None:
+        m = tm.message
+        user = m.role == 'user'
+        focused = m.id == self.focus
+        with (
+            ui.element('div')
+            .classes(
+                'w-full rounded-lg px-4 py-3 '
+                + (
+                    'bg-slate-100 dark:bg-slate-800 '
+                    if user
+                    else 'border border-slate-200 dark:border-slate-700 '
+                )
+                + ('ring-2 ring-amber-400 ' if focused else '')
+            )
+            .props(f'id=m{m.id}')
+        ):
+            with ui.row().classes('w-full items-center gap-2 text-xs oh-muted'):
+                ui.element('span').classes('oh-kind-dot').style(
+                    f'background: {kind_color("message" if not user else "conversation")}'
+                )
+                who = m.author_name if m.role == 'tool' and m.author_name else ROLE_LABEL.get(m.role, m.role)
+                model = getattr(m, 'model', None)
+                ui.label(who + (f' · {model.label}' if (model and m.model_id and not user) else '')).classes(
+                    'font-medium'
+                )
+                ui.label(fmt.date_time(m.created_at))
+                if m.status != 'complete':
+                    ui.badge('incomplete' if m.status == 'incomplete' else m.status, color='orange')
+                if m.output_tokens or m.cost:
+                    ui.label(
+                        ' · '.join(
+                            x
+                            for x in (
+                                f'{fmt.tokens(m.output_tokens)} tokens' if m.output_tokens else '',
+                                fmt.money(m.cost),
+                            )
+                            if x
+                        )
+                    )
+                ui.space()
+                if tm.sibling_count > 1:
+                    self._switcher(tm)
+                self._actions(m)
+            text = m.content or ''
+            if not text.strip():
+                ui.label('(empty)').classes('oh-muted text-sm')
+            elif len(text) > LONG_MESSAGE and not compact:
+                markdown_view(text[: LONG_MESSAGE // 2] + '\n\n…')
+                with ui.expansion('Show the whole message').classes('w-full').props('dense'):
+                    markdown_view(text)
+            else:
+                markdown_view(text, classes='text-sm' if compact else '')
+
+    def _switcher(self, tm: conversations.ThreadMessage) -> None:
+        index, count = tm.sibling_index, tm.sibling_count
+        with ui.row().classes('items-center gap-0 no-wrap').props('aria-label="Branches"'):
+            prev_btn = ui.button(
+                icon='chevron_left', on_click=lambda: self._switch(tm.sibling_ids[index - 1])
+            ).props('flat round dense size=sm aria-label="Previous branch"')
+            ui.label(f'{index + 1} / {count}').classes('text-xs').mark('branch-position')
+            next_btn = ui.button(
+                icon='chevron_right', on_click=lambda: self._switch(tm.sibling_ids[index + 1])
+            ).props('flat round dense size=sm aria-label="Next branch"')
+            if index == 0:
+                prev_btn.disable()
+            if index >= count - 1:
+                next_btn.disable()
+            prev_btn.mark('branch-prev')
+            next_btn.mark('branch-next')
+
+    async def _switch(self, message_id: int) -> None:
+        try:
+            await run.io_bound(conversations.set_active_leaf, self.conversation_id, message_id)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        self.focus = None
+        self.render.refresh()
+
+    def _actions(self, m) -> None:
+        with ui.button(icon='more_horiz').props(
+            f'flat round dense size=sm aria-label="Message {m.id} actions"'
+        ):
+            with ui.menu():
+                ui.menu_item('Copy', on_click=lambda: _copy(m.content or ''))
+                if m.role == 'assistant':
+                    ui.menu_item(
+                        'Save as output', on_click=lambda: ui.navigate.to(f'/capture?message={m.id}')
+                    )
+                if nav.has('/chat'):
+                    ui.menu_item(
+                        'Continue from here',
+                        on_click=lambda: ui.navigate.to(f'/chat/{self.conversation_id}?from={m.id}'),
+                    )
+                ui.menu_item(
+                    'Link to this message',
+                    on_click=lambda: ui.navigate.to(
+                        f'/conversations/{self.conversation_id}?m={m.id}#m{m.id}'
+                    ),
+                )
+
+
+def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) -> ThreadView | None:
+    try:
+        conv = conversations.get_conversation(conversation_id)
+    except UserError as exc:
+        ui.label(str(exc)).classes('text-lg')
+        ui.link('Back to conversations', '/conversations')
+        return None
+    entities.mark_viewed('conversation', conversation_id)
+    if conv.deleted_at is not None:
+        with ui.row().classes('w-full items-center gap-2 p-2 rounded bg-amber-100 dark:bg-amber-900'):
+            ui.icon('delete')
+            ui.label(f'This conversation is in the trash (since {fmt.date_time(conv.deleted_at)}).')
+
+            def restore() -> None:
+                entities.restore('conversation', [conversation_id])
+                ui.navigate.reload()
+
+            ui.button('Restore', on_click=restore).props('flat dense no-caps')
+    view = ThreadView(conversation_id, focus)
+    with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
+        with ui.column().classes('gap-3 min-w-0'):
+            title = (
+                ui.input(value=conv.title)
+                .props('borderless dense aria-label=Title input-class="text-2xl font-semibold"')
+                .classes('w-full')
+            )
+
+            def save_title() -> None:
+                value = (title.value or '').strip()
+                if value and value != conv.title:
+                    entities.update_item('conversation', conversation_id, title=value)
+                    conv.title = value
+                    toast.saved('Title saved')
+
+            title.on('blur', save_title)
+            title.on('keydown.enter', save_title)
+            source = conv.source.name if conv.source_id else ''
+            ui.label(
+                ' · '.join(
+                    x
+                    for x in (
+                        fmt.date_time(conv.created_at),
+                        fmt.plural(conv.message_count, 'message'),
+                        source,
+                    )
+                    if x
+                )
+            ).classes('text-sm oh-muted')
+            with ui.row().classes('items-center gap-1'):
+                fav = ui.button(icon='star' if conv.favourite else 'star_border').props(
+                    f'flat round aria-label=Favourite color={"amber" if conv.favourite else "grey"}'
+                )
+
+                def toggle_fav() -> None:
+                    conv.favourite = not conv.favourite
+                    entities.update_item('conversation', conversation_id, favourite=conv.favourite)
+                    fav.props(
+                        f'icon={"star" if conv.favourite else "star_border"} '
+                        f'color={"amber" if conv.favourite else "grey"}'
+                    )
+
+                fav.on_click(toggle_fav)
+                ui.rating(
+                    value=conv.rating or 0,
+                    max=5,
+                    on_change=lambda e: entities.update_item(
+                        'conversation', conversation_id, rating=int(e.value) if e.value else None
+                    ),
+                ).props('size=1.4em aria-label=Rating')
+                if nav.has('/chat'):
+                    ui.button(
+                        'Continue in chat',
+                        icon='chat',
+                        on_click=lambda: ui.navigate.to(f'/chat/{conversation_id}'),
+                    ).props('flat no-caps')
+
+                def delete() -> None:
+                    entities.trash('conversation', [conversation_id])
+
+                    def undo() -> None:
+                        entities.restore('conversation', [conversation_id])
+                        ui.navigate.to(kind_url('conversation', conversation_id))
+
+                    ui.navigate.to('/conversations')
+                    toast.toast('Moved to the trash', [('Undo', undo)])
+
+                ui.button(icon='delete', on_click=delete).props('flat round color=negative aria-label=Delete')
+            view_container = ui.column().classes('w-full')
+        with ui.column().classes('gap-4 w-full'):
+            with ui.card().classes('w-full gap-4').props('flat bordered'):
+                pickers.tags_picker('conversation', conversation_id)
+                pickers.collections_picker('conversation', conversation_id)
+                pickers.field_picker(
+                    'conversation', conversation_id, 'category', 'category', 'Category', creatable=True
+                )
+                pickers.field_picker(
+                    'conversation', conversation_id, 'sensitivity', 'sensitivity', 'Sensitivity'
+                )
+                pickers.field_picker(
+                    'conversation', conversation_id, 'model', 'model', 'Model', creatable=True
+                )
+            saved = conversations.saved_outputs(conversation_id)
+            with ui.card().classes('w-full gap-1').props('flat bordered'):
+                ui.label('Outputs saved from it').classes('font-semibold')
+                if not saved:
+                    ui.label('None yet — use “Save as output” on a reply.').classes('text-sm oh-muted')
+                for o in saved:
+                    item_row('output', o, show_tags=False)
+    view.container = view_container
+    return view
+
+
+def register(ctx: AppContext) -> None:
+    nav.add(nav.NavItem('Conversations', '/conversations', 'forum', order=20, shortcut='g c'))
+
+    @ui.page('/conversations')
+    async def conversations_list(request: Request) -> None:
+        params = ListParams.from_query(request.query_params)
+        with frame(ctx, 'Conversations'):
+
+            def actions() -> None:
+                if params.trashed:
+                    ui.button(
+                        'Back', icon='arrow_back', on_click=lambda: ui.navigate.to('/conversations')
+                    ).props('flat no-caps')
+                else:
+                    ui.button(
+                        'Trash', icon='delete', on_click=lambda: ui.navigate.to('/conversations?trashed=1')
+                    ).props('flat no-caps')
+
+            list_header(
+                'conversation', 'Trash: conversations' if params.trashed else 'Conversations', actions=actions
+            )
+            await EntityList('conversation', params, '/conversations').show()
+
+    @ui.page('/conversations/{conversation_id}')
+    async def conversation_detail(conversation_id: int, m: int | None = None) -> None:
+        with frame(ctx, 'Conversation'):
+            view = conversation_page(ctx, conversation_id, m)
+            if view is not None:
+                with view.container:
+                    await view.show()
