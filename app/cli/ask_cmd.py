@@ -189,7 +189,10 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False))
         return 0
     for r in rows:
-        key = f'{r["key"]} ({r["key_source"]})' if r['key'] else 'no key'
+        if r['key']:
+            key = f'{r["key"]} ({r["key_source"]})'
+        else:
+            key = 'no key' if r['kind'] in keys.ENV_KEYS else 'no key (a local server needs none)'
         cap = f' of ${r["monthly_cap"]:.2f} cap' if r['monthly_cap'] is not None else ''
         print(
             f'{r["provider"]:<12} {key:<34} ${r["spend_this_month"]:.2f} this month{cap}  {r["base_url"] or ""}'

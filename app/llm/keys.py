@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 SERVICE_NAME = 'outputhub'
 KEY_FILE_NAME = 'provider-keys.json'
-ENV_KEYS = {'openai': 'OPENAI_API_KEY', 'anthropic': 'ANTHROPIC_API_KEY'}
+ENV_KEYS = {'openai': 'OPENAI_API_KEY', 'anthropic': 'ANTHROPIC_API_KEY', 'google': 'GEMINI_API_KEY'}
 
 _file_lock = threading.Lock()
 

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..data import conversations as convs
+from ..data import settings_store
 from ..data.db import write_tx
 from ..data.models import (
     Agent,
     AgentVersion,
-    AppSetting,
     Conversation,
     LlmModel,
     Message,
@@ -42,7 +42,6 @@ from ..data.models import (
     Provider,
     ProviderSetting,
     Source,
-    utcnow,
 )
 from ..data.text import first_line_title
 from ..errors import NotFound, UserError, ValidationError
@@ -68,6 +67,9 @@ ERROR = 'error'  # finish_reason of a reply that failed
 
 _UNSET: Any = object()
 
+# Providers whose OpenAI-compatible endpoint is known, used when none is configured.
+DEFAULT_BASE_URLS = {'google': 'https://generativelanguage.googleapis.com/v1beta/openai/'}
+
 
 def _client_limits() -> tuple[float, int]:
     """Read timeout and SDK retries; tests and scripts tune them with environment variables."""
@@ -81,15 +83,11 @@ def _client_limits() -> tuple[float, int]:
 
 def auto_save_enabled() -> bool:
     """Whether every finished reply is also saved as an Output."""
-    row = AppSetting.get_or_none(AppSetting.key == AUTO_SAVE_SETTING)
-    return bool(row and row.value)
+    return bool(settings_store.get(AUTO_SAVE_SETTING, False))
 
 
 def set_auto_save(enabled: bool) -> None:
-    with write_tx():
-        AppSetting.insert(
-            key=AUTO_SAVE_SETTING, value=bool(enabled), updated_at=utcnow()
-        ).on_conflict_replace().execute()
+    settings_store.put(AUTO_SAVE_SETTING, bool(enabled))
 
 
 # --------------------------------------------------------------------------- resolving provider + model
@@ -181,14 +179,26 @@ def provider_config(provider: Provider | int | str, *, base_url: str | None = No
     setting = ProviderSetting.get_or_none(ProviderSetting.provider == prov.id)
     if setting is not None and not setting.enabled and base_url is None:
         raise UserError(f'{prov.name} is turned off in Settings → Providers.')
-    url = base_url or (setting.base_url if setting is not None else None) or prov.base_url
+    url = (
+        base_url
+        or (setting.base_url if setting is not None else None)
+        or prov.base_url
+        or DEFAULT_BASE_URLS.get(prov.kind)
+    )
     kind = prov.kind if prov.kind in ('openai', 'anthropic') else 'openai_compatible'
+    if kind == 'openai_compatible' and not url:
+        # Without one the openai SDK would quietly call api.openai.com.
+        raise ValidationError(
+            f'{prov.name} has no base URL: set one in Settings → Providers '
+            '(for example http://localhost:11434/v1 for Ollama).'
+        )
     key, _source = keys.resolve_key(prov.kind, setting.key_ref if setting is not None else None)
     timeout, retries = _client_limits()
     config = ProviderConfig(
         kind=kind, name=prov.name, base_url=url, api_key=key, timeout=timeout, max_retries=retries
     )
-    if config.needs_key and not key:
+    needs_key = config.needs_key or (prov.kind in keys.ENV_KEYS and url == DEFAULT_BASE_URLS.get(prov.kind))
+    if needs_key and not key:
         env = keys.ENV_KEYS.get(prov.kind, '')
         hint = f' or set {env}' if env else ''
         raise MissingKey(f'There is no API key for {prov.name}: add one in Settings → Providers{hint}.')

@@ -493,3 +493,14 @@ async def test_a_planted_key_never_reaches_the_database_or_the_logs(
         if path.exists():
             assert secret not in path.read_bytes(), f'key found in {path.name}'
     assert secret in keys.key_file_path().read_bytes()  # it lives in the key store instead
+
+
+async def test_google_and_url_less_providers_never_fall_through_to_openai(chat_env: dict[str, Any]) -> None:
+    from app.data.models import Provider
+
+    with pytest.raises(errors.MissingKey, match='no API key for Google: .* or set GEMINI_API_KEY'):
+        await chat.send_message('Hi', model='gemini-2.5-flash')
+    Provider.create(name='My box', kind='openai_compatible', base_url=None)
+    with pytest.raises(errors.UserError, match='My box has no base URL'):
+        await chat.send_message('Hi', provider='My box', model='some-model')
+    assert chat_env['server'].chat_requests() == []
