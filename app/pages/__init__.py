@@ -13,6 +13,7 @@ PAGE_MODULES = [
     'app.pages.outputs',
     'app.pages.conversations',
     'app.pages.lookups',
+    'app.pages.settings',  # before pages that add settings sections
 ]
 
 

@@ -48,3 +48,10 @@ def demo_env(monkeypatch):
 async def test_demo_profile_is_visible(demo_env, user: User) -> None:
     await user.open('/')
     await user.should_see('DEMO')
+
+
+async def test_settings_general_tab(user: User) -> None:
+    await user.open('/settings')
+    await user.should_see('This database')
+    await user.should_see('outputhub.db')
+    await user.should_see('this computer only')
