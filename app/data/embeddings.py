@@ -17,6 +17,7 @@ import re
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -85,7 +86,20 @@ class Embedder:
         return [m.span() for m in _WORD_PIECES.finditer(text)]
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        """One query's vector; recent queries are remembered (a mode switch or a re-run costs nothing)."""
+        cache = self.__dict__.setdefault('_query_cache', OrderedDict())
+        lock = self.__dict__.setdefault('_query_lock', threading.Lock())
+        with lock:
+            vec = cache.get(text)
+            if vec is not None:
+                cache.move_to_end(text)
+                return vec
+        vec = self.encode([text])[0]
+        with lock:
+            cache[text] = vec
+            while len(cache) > 256:
+                cache.popitem(last=False)
+        return vec
 
     def chunks(self, text: str) -> list[Chunk]:
         """Windows of ``max_tokens`` word pieces overlapping by CHUNK_OVERLAP, as character spans."""
