@@ -376,6 +376,7 @@ class ChatReply:
         self._done = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._started = False
+        self._finishing = False
 
     def __repr__(self) -> str:
         return f'ChatReply(message_id={self.message_id}, status={self.status!r}, chars={len(self.text)})'
@@ -388,8 +389,8 @@ class ChatReply:
 
     def cancel(self) -> None:
         """Stop generating. What arrived is kept; the message is marked incomplete."""
-        if self.done or self._cancel_requested:
-            return
+        if self.done or self._cancel_requested or self._finishing:
+            return  # once the stream is over, stopping would only interrupt the final write
         self._cancel_requested = True
         # A task cancelled before its first step never runs its body (no final write); the flag covers that.
         if self._task is not None and self._started:
@@ -507,12 +508,28 @@ class ChatReply:
                 f'The reply failed unexpectedly ({type(exc).__name__}: '
                 f'{redact(str(exc), target.config.api_key)[:200]}).'
             )
+        self._finishing = True
         if flush is not None:
             with contextlib.suppress(BaseException):
                 await flush
         try:
             await self._finish(end, error, cancelled)
         finally:
+            if self.result is None:  # the final write itself was interrupted (shutdown)
+                self.status = 'incomplete'
+                self.result = ReplyResult(
+                    self.conversation_id,
+                    self.user_message_id,
+                    self.message_id,
+                    self.text,
+                    'incomplete',
+                    CANCELLED,
+                    None,
+                    None,
+                    None,
+                    target.model.name,
+                    error,
+                )
             _running.pop(self.message_id, None)
             self._done.set()
             self._publish(None)
@@ -551,6 +568,7 @@ class ChatReply:
                 output_tokens,
                 cost,
                 error,
+                end.model if end is not None and end.model != target.model.name else None,
             )
             if status == 'complete' and await asyncio.to_thread(auto_save_enabled):
                 output_id = (await asyncio.to_thread(save_reply_as_output, self.message_id)).id
@@ -583,6 +601,7 @@ def _store_final(
     output_tokens: int | None,
     cost: float | None,
     error: UserError | None,
+    provider_model: str | None = None,
 ) -> None:
     with write_tx():
         convs.update_message(
@@ -594,9 +613,13 @@ def _store_final(
             output_tokens=output_tokens,
             cost=cost,
         )
+        raw: dict[str, str] = {}
         if error is not None:
             # Kept with the message so a reloaded page can still say why it failed.
-            raw = {'error': str(error), 'error_type': type(error).__name__}
+            raw.update(error=str(error), error_type=type(error).__name__)
+        if provider_model:
+            raw['provider_model'] = provider_model  # the exact snapshot, e.g. gpt-4o-2024-08-06
+        if raw:
             Message.update(raw=raw).where(Message.id == message_id).execute()
 
 

@@ -55,6 +55,7 @@ class Script:
     retry_after: str | None = None  # the retry-after header sent with an error
     stop_reason: str | None = None  # default: stop (OpenAI) / end_turn (Anthropic)
     send_usage: bool = True
+    model: str | None = None  # the model id to report (default: the one asked for), e.g. a dated snapshot
 
 
 @dataclass
@@ -284,7 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
         return total
 
     def _stream_openai(self, body: dict[str, Any], script: Script) -> None:
-        model = body.get('model') or 'fake'
+        model = script.model or body.get('model') or 'fake'
         created = int(time.time())
         include_usage = bool((body.get('stream_options') or {}).get('include_usage')) and script.send_usage
 
@@ -338,7 +339,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._end_chunks()
 
     def _stream_anthropic(self, body: dict[str, Any], script: Script) -> None:
-        model = body.get('model') or 'fake'
+        model = script.model or body.get('model') or 'fake'
 
         def event(name: str, payload: dict[str, Any]) -> str:
             return f'event: {name}\ndata: {json.dumps(payload)}\n\n'

@@ -504,3 +504,12 @@ async def test_google_and_url_less_providers_never_fall_through_to_openai(chat_e
     with pytest.raises(errors.UserError, match='My box has no base URL'):
         await chat.send_message('Hi', provider='My box', model='some-model')
     assert chat_env['server'].chat_requests() == []
+
+
+async def test_the_exact_model_snapshot_the_provider_used_is_kept(chat_env: dict[str, Any]) -> None:
+    chat_env['server'].enqueue(Script(model='fake-chat-2026-11-01'))
+    result = await (await chat.send_message('Hi', model=chat_env['openai_model'])).wait()
+    assert result.model == 'fake-chat-2026-11-01'
+    msg = Message.get_by_id(result.message_id)
+    assert msg.model_id == chat_env['openai_model'].id
+    assert msg.raw == {'provider_model': 'fake-chat-2026-11-01'}
