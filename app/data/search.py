@@ -234,33 +234,37 @@ def _simple_query(text: str) -> str | None:
     return ' AND '.join(_quote(w) for w in words) or None
 
 
+_SPACES = re.compile(r'\s+')
+_MARKERS = re.compile(f'([{_OPEN}{_CLOSE}])')
+
+
 def _parse_marked(marked: str, limit: int | None = None) -> tuple[str, tuple[tuple[int, int], ...]]:
     """FTS5 snippet text with our markers -> (plain text with whitespace collapsed, highlight spans)."""
     out: list[str] = []
     spans: list[tuple[int, int]] = []
-    start = None
     length = 0
-    space = False
-    for ch in marked or '':
-        if ch == _OPEN:
-            if start is None:
-                start = length + (1 if space and length else 0)
+    inside = False
+    for part in _MARKERS.split(marked or ''):
+        if part == _OPEN:
+            inside = True
             continue
-        if ch == _CLOSE:
-            if start is not None and length > start:
-                spans.append((start, length))
-            start = None
+        if part == _CLOSE:
+            inside = False
             continue
-        if ch.isspace():
-            space = True
+        seg = _SPACES.sub(' ', part)
+        if (not length or out[-1].endswith(' ')) and seg.startswith(' '):
+            seg = seg[1:]
+        if not seg:
             continue
-        if space and length:
-            out.append(' ')
-            length += 1
-        space = False
-        out.append(ch)
-        length += 1
-    text = ''.join(out)
+        if inside:
+            core = seg.strip()
+            if core:
+                lead = len(seg) - len(seg.lstrip())
+                spans.append((length + lead, length + lead + len(core)))
+        out.append(seg)
+        length += len(seg)
+    text = ''.join(out).rstrip()
+    spans = [(s, min(e, len(text))) for s, e in spans if s < len(text)]
     if limit is not None and len(text) > limit:
         cut = text.rfind(' ', 0, limit)
         cut = cut if cut > limit // 2 else limit
@@ -270,7 +274,7 @@ def _parse_marked(marked: str, limit: int | None = None) -> tuple[str, tuple[tup
 
 
 def _plain_snippet(text: str, limit: int = SNIPPET_CHARS, *, leading: bool = False) -> str:
-    plain, _ = _parse_marked(text or '', limit)
+    plain, _ = _parse_marked((text or '')[: limit * 2], limit)
     return ('…' + plain) if leading and plain else plain
 
 
@@ -521,7 +525,7 @@ def keyword_search(
     for kind, rid, score in top:
         d = details.get((kind, rid))
         if d is not None:
-            hits.append(SearchHit(kind=kind, id=rid, score=round(score, 6), matched='keyword', **d))
+            hits.append(SearchHit(kind=kind, id=rid, score=score, matched='keyword', **d))
     return hits
 
 
@@ -562,15 +566,22 @@ def _best_window(text: str, stems: list[str], width: int = SNIPPET_CHARS) -> tup
     """The ``width`` characters of a chunk that contain the most query words (its start when none do)."""
     if not stems or len(text) <= width:
         return text, False
+    stems_t = tuple(stems)
+    hits = [
+        (m.start(), m.group().lower()[:5])
+        for m in re.finditer(r'\w+', text)
+        if m.group().lower().startswith(stems_t)
+    ]
     best_at, best_count = 0, 0
-    words = [(m.start(), m.group().lower()) for m in re.finditer(r'\w+', text)]
-    for i, (pos, word) in enumerate(words):
-        if not word.startswith(tuple(stems)):
-            continue
+    for i, (pos, _) in enumerate(hits):
         start = max(0, pos - 40)
-        count = len({w[:5] for p, w in words[i:] if p < start + width and w.startswith(tuple(stems))})
-        if count > best_count:
-            best_at, best_count = start, count
+        seen = set()
+        for p, stem in hits[i:]:
+            if p >= start + width:
+                break
+            seen.add(stem)
+        if len(seen) > best_count:
+            best_at, best_count = start, len(seen)
     if best_at:
         space = text.find(' ', best_at)
         best_at = space + 1 if 0 <= space < best_at + 20 else best_at
@@ -658,19 +669,38 @@ def _vector_hits(
                 key = (vectors.KIND_NAMES[int(code)], int(oid))
                 if key not in best:
                     best[key] = (float(score), spans[cid])
-        details: dict[tuple[str, int], dict] = {}
-        for kind in kinds:
-            chosen = {oid: span for (k, oid), (_, span) in best.items() if k == kind}
-            for oid, d in _owner_details(database, kind, chosen, stems).items():
-                details[(kind, oid)] = d
-        hits = [
-            SearchHit(kind=k, id=oid, score=round(score, 6), matched='semantic', **details[(k, oid)])
-            for (k, oid), (score, _) in best.items()
-            if (k, oid) in details
-        ]
-        if len(hits) >= limit or len(ids) < m:  # enough, or every candidate has been seen
-            return hits[:limit]
+        live = _live_owners(database, best)
+        ranked = [key for key in best if key in live]  # best chunk first, so best owner first
+        if len(ranked) >= limit or len(ids) < m:  # enough, or every candidate has been seen
+            break
         m *= 4
+    ranked = ranked[:limit]
+    details: dict[tuple[str, int], dict] = {}
+    for kind in kinds:
+        chosen = {oid: best[(k, oid)][1] for k, oid in ranked if k == kind}
+        for oid, d in _owner_details(database, kind, chosen, stems).items():
+            details[(kind, oid)] = d
+    return [
+        SearchHit(kind=k, id=oid, score=round(best[(k, oid)][0], 6), matched='semantic', **details[(k, oid)])
+        for k, oid in ranked
+        if (k, oid) in details
+    ]
+
+
+def _live_owners(database: dbmod.HubDatabase, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+    """The owners that still exist and are not in the trash (nor hidden, for messages)."""
+    live: set[tuple[str, int]] = set()
+    for kind in SEMANTIC_KINDS:
+        ids = [oid for k, oid in keys if k == kind]
+        if not ids:
+            continue
+        table, joins, alive = _BASE[kind]
+        marks = ','.join('?' * len(ids))
+        rows = database.execute_sql(
+            f'SELECT t.id FROM {table}{joins} WHERE t.id IN ({marks}) AND {alive}', ids
+        )
+        live.update((kind, r[0]) for r in rows)
+    return live
 
 
 def semantic_search(

@@ -379,3 +379,18 @@ def test_the_default_model_has_one_name(db):
         assert embeddings.canonical_model_name(alias) == embeddings.DEFAULT_MODEL
     assert embeddings.model_setting() == embeddings.DEFAULT_MODEL
     assert not embeddings.needs_rebuild()  # a new database is indexed for the default model
+
+
+def test_the_float16_mirror_used_for_large_indexes_finds_the_same(db, monkeypatch):
+    use_hashing_model()
+    words = ['amber', 'basalt', 'cedar', 'delta', 'ember', 'fjord', 'granite', 'harbor', 'iris', 'juniper']
+    for i, w in enumerate(words):
+        capture(' '.join(words[: i + 1]) + f' {w} {w}', title=f'Doc {i}')
+    embeddings.index_pending()
+    small = [(h.id, h.score) for h in search.semantic_search('juniper iris harbor', limit=5)]
+    vectors.forget()
+    monkeypatch.setattr(vectors, 'SMALL_ROWS', 0)  # what an index beyond 32k chunks uses
+    large = [(h.id, h.score) for h in search.semantic_search('juniper iris harbor', limit=5)]
+    assert type(vectors.index_for()._mat).__module__.startswith('torch')
+    assert [i for i, _ in large] == [i for i, _ in small]
+    assert all(abs(a - b) < 2e-3 for (_, a), (_, b) in zip(large, small, strict=True))
