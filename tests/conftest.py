@@ -23,6 +23,8 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.setenv('OUTPUTHUB_INDEXER', '0')
     monkeypatch.delenv('OPENAI_API_KEY', raising=False)
     monkeypatch.delenv('ANTHROPIC_API_KEY', raising=False)
+    monkeypatch.setenv('OUTPUTHUB_KEYSTORE', 'file')  # never touch a developer's real keyring
+    monkeypatch.setenv('OUTPUTHUB_LLM_MAX_RETRIES', '0')
     yield data
     dbmod.close()
 

@@ -96,69 +96,78 @@ def active_chips(params: ListParams, go: Callable[[ListParams], None]) -> None:
 
 
 def filter_panel(kind: str, params: ListParams, go: Callable[[ListParams], None]) -> ui.expansion:
-    """An expandable panel with a picker per filter; "Apply" navigates to the filtered list."""
-    draft = copy.deepcopy(params)  # edits stay local until Apply
+    """An expandable panel with a picker per filter; "Apply" navigates to the filtered list.
+    Its contents are built on first open: most visits never open it, and pickers are not free."""
     with ui.expansion('Filters', icon='filter_list').classes('w-full').props('dense') as panel:
         if params.active_filter_count:
             panel.text = f'Filters ({params.active_filter_count})'
-        with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-3'):
-            for field in APPLICABLE[kind]:
-                _, label, picker_kind, _ = _ID_FILTERS[field]
+        holder = ui.column().classes('w-full gap-2')
 
-                def make(field: str = field, label: str = label, picker_kind: str = picker_kind) -> None:
-                    RelationPicker(
-                        label,
-                        picker_kind,
-                        load=lambda: [Option(i, _name(field, i)) for i in getattr(draft, field)],
-                        search=lambda text: _search(field, text),
-                        add=lambda o: getattr(draft, field).append(o.id),
-                        remove=lambda o: setattr(
-                            draft, field, [i for i in getattr(draft, field) if i != o.id]
-                        ),
-                        empty_text='Any',
-                    )
+    def build() -> None:
+        if holder.default_slot.children:
+            return
+        with holder:
+            _filter_fields(kind, params, go)
 
-                make()
-            with ui.column().classes('gap-1'):
-                ui.label('Rating at least').classes('text-sm font-medium oh-muted')
-                ui.toggle({0: 'Any', 2: '2+', 3: '3+', 4: '4+', 5: '5'}, value=draft.rating_min or 0).props(
-                    'dense no-caps'
-                ).on_value_change(lambda e: setattr(draft, 'rating_min', e.value or None))
-            with ui.column().classes('gap-1'):
-                ui.label('Favourites').classes('text-sm font-medium oh-muted')
-                fav = {None: 'Any', True: 'Only', False: 'Exclude'}
-                ui.toggle(
-                    {k if k is not None else 'any': v for k, v in fav.items()},
-                    value=draft.favourite if draft.favourite is not None else 'any',
-                ).props('dense no-caps').on_value_change(
-                    lambda e: setattr(draft, 'favourite', None if e.value == 'any' else e.value)
-                )
-            with ui.column().classes('gap-1'):
-                ui.label('Created between').classes('text-sm font-medium oh-muted')
-                with ui.row().classes('gap-2 no-wrap'):
-                    start = (
-                        ui.input('From', value=draft.date_from.isoformat() if draft.date_from else '')
-                        .props('dense outlined type=date')
-                        .classes('w-40')
-                    )
-                    end = (
-                        ui.input('Until', value=draft.date_to.isoformat() if draft.date_to else '')
-                        .props('dense outlined type=date')
-                        .classes('w-40')
-                    )
-
-        def apply() -> None:
-            try:
-                draft.date_from = date.fromisoformat(start.value) if start.value else None
-                draft.date_to = date.fromisoformat(end.value) if end.value else None
-            except ValueError:
-                ui.notify('Dates look like 2025-01-31.', type='warning')
-                return
-            go(replace(draft, page=1))
-
-        with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Reset', on_click=lambda: go(ListParams(sort=params.sort, desc=params.desc))).props(
-                'flat'
-            )
-            ui.button('Apply filters', icon='check', on_click=apply)
+    panel.on_value_change(lambda e: build() if e.value else None)
     return panel
+
+
+def _filter_fields(kind: str, params: ListParams, go: Callable[[ListParams], None]) -> None:
+    draft = copy.deepcopy(params)  # edits stay local until Apply
+    with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-3'):
+        for field in APPLICABLE[kind]:
+            _, label, picker_kind, _ = _ID_FILTERS[field]
+
+            def make(field: str = field, label: str = label, picker_kind: str = picker_kind) -> None:
+                RelationPicker(
+                    label,
+                    picker_kind,
+                    load=lambda: [Option(i, _name(field, i)) for i in getattr(draft, field)],
+                    search=lambda text: _search(field, text),
+                    add=lambda o: getattr(draft, field).append(o.id),
+                    remove=lambda o: setattr(draft, field, [i for i in getattr(draft, field) if i != o.id]),
+                    empty_text='Any',
+                )
+
+            make()
+        with ui.column().classes('gap-1'):
+            ui.label('Rating at least').classes('text-sm font-medium oh-muted')
+            ui.toggle({0: 'Any', 2: '2+', 3: '3+', 4: '4+', 5: '5'}, value=draft.rating_min or 0).props(
+                'dense no-caps'
+            ).on_value_change(lambda e: setattr(draft, 'rating_min', e.value or None))
+        with ui.column().classes('gap-1'):
+            ui.label('Favourites').classes('text-sm font-medium oh-muted')
+            fav = {None: 'Any', True: 'Only', False: 'Exclude'}
+            ui.toggle(
+                {k if k is not None else 'any': v for k, v in fav.items()},
+                value=draft.favourite if draft.favourite is not None else 'any',
+            ).props('dense no-caps').on_value_change(
+                lambda e: setattr(draft, 'favourite', None if e.value == 'any' else e.value)
+            )
+        with ui.column().classes('gap-1'):
+            ui.label('Created between').classes('text-sm font-medium oh-muted')
+            with ui.row().classes('gap-2 no-wrap'):
+                start = (
+                    ui.input('From', value=draft.date_from.isoformat() if draft.date_from else '')
+                    .props('dense outlined type=date')
+                    .classes('w-40')
+                )
+                end = (
+                    ui.input('Until', value=draft.date_to.isoformat() if draft.date_to else '')
+                    .props('dense outlined type=date')
+                    .classes('w-40')
+                )
+
+    def apply() -> None:
+        try:
+            draft.date_from = date.fromisoformat(start.value) if start.value else None
+            draft.date_to = date.fromisoformat(end.value) if end.value else None
+        except ValueError:
+            ui.notify('Dates look like 2025-01-31.', type='warning')
+            return
+        go(replace(draft, page=1))
+
+    with ui.row().classes('w-full justify-end gap-2'):
+        ui.button('Reset', on_click=lambda: go(ListParams(sort=params.sort, desc=params.desc))).props('flat')
+        ui.button('Apply filters', icon='check', on_click=apply)

@@ -118,3 +118,15 @@ async def test_bulk_tag_and_trash_with_undo(user: User, library) -> None:
     user.find('Undo').click()
     await user.should_not_see('Moved 1 to the trash')
     assert entities.get_item('output', b.id).deleted_at is None
+
+
+async def test_filter_panel_applies_filters_to_the_url(user: User, library) -> None:
+    a, b = library
+    await user.open('/outputs')
+    await user.should_see('Poem about rain')
+    user.find(ui.expansion).elements.pop().set_value(True)  # opening builds the panel
+    toggle = next(e for e in user.find(ui.toggle).elements if 4 in e.options)
+    toggle.set_value(4)
+    user.find('Apply filters').click()
+    await user.should_see('Rating ≥ 4')
+    await user.should_not_see('Vector search notes')
