@@ -88,7 +88,7 @@ def output_page(ctx: AppContext, output_id: int) -> None:
             ui.label(' · '.join(m for m in meta if m)).classes('text-sm oh-muted')
             _actions(ctx, detail)
             if detail.prompt_version is not None:
-                with ui.expansion('Prompt', icon='terminal').classes('w-full').props('dense default-opened'):
+                with ui.expansion('Prompt', icon='terminal', value=True).classes('w-full').props('dense'):
                     markdown_view(detail.prompt_version.body)
             body_box = ui.column().classes('w-full')
             with body_box:
@@ -217,6 +217,18 @@ def _relations(ctx: AppContext, detail: outputs.OutputDetail) -> None:
         panel(ctx, o.id)
 
 
+def share_prefill(query) -> dict | None:
+    """``/capture?text=&title=&url=`` (the phone's share sheet, bookmarklets) fills the capture form."""
+    text = (query.get('text') or '').strip()
+    title = (query.get('title') or '').strip()
+    url = (query.get('url') or '').strip()
+    if not (text or url):
+        return None
+    if not url and text.startswith(('http://', 'https://')) and len(text.split()) == 1:
+        url = text  # a shared link arrives as text on Android
+    return {'body': text or url, 'title': title[:255], 'source_url': url[:2000]}
+
+
 def register(ctx: AppContext) -> None:
     nav.add(nav.NavItem('Outputs', '/outputs', 'article', order=10, shortcut='g o'))
     nav.add(nav.NavItem('Capture', '/capture', 'add_circle', order=5, shortcut='c'))
@@ -255,4 +267,6 @@ def register(ctx: AppContext) -> None:
                     prefill = await run.io_bound(conversations.capture_prefill, int(message))
                 except UserError as exc:
                     toast.error(str(exc))
+            elif shared := share_prefill(request.query_params):
+                prefill = shared
             CaptureForm(prefill=prefill)
