@@ -492,15 +492,14 @@ def _as_datetime(value: Any) -> datetime | None:
         return None
 
 
-def keyword_search(
-    query: str, *, filters: SearchFilters | None = None, limit: int = 20, candidates: int = KEYWORD_CANDIDATES
-) -> list[SearchHit]:
-    """Ranked full-text hits over all four kinds (or ``filters.kinds``), best first."""
+def _keyword_ranked(
+    query: str, filters: SearchFilters | None, depth: int, candidates: int = KEYWORD_CANDIDATES
+) -> tuple[str | None, list[tuple[str, int, float]]]:
+    """The FTS5 expression used and the best ``depth`` (kind, id, score), without snippets."""
     expr = fts_query(query)
-    limit = max(1, int(limit))
     kinds = (filters or SearchFilters()).kind_list()
     if expr is None:
-        return []
+        return None, []
     database = dbmod.current()
     try:
         scored = _keyword_all(database, kinds, expr, filters, candidates)
@@ -508,25 +507,37 @@ def keyword_search(
         log.warning('FTS5 refused %r (%s); searching its plain words instead', expr, exc)
         expr = _simple_query(query)
         if expr is None:
-            return []
+            return None, []
         try:
             scored = _keyword_all(database, kinds, expr, filters, candidates)
         except peewee.OperationalError:
-            return []
+            return None, []
     scored.sort(key=lambda s: -s[2])
-    top = scored[:limit]
+    return expr, scored[:depth]
+
+
+def _keyword_hits(expr: str, ranked: list[tuple[str, int, float]]) -> list[SearchHit]:
+    """SearchHits (title, highlighted snippet, links) for ranked keyword results, in their order."""
+    database = dbmod.current()
     details: dict[tuple[str, int], dict] = {}
-    for kind in kinds:
-        ids = [rid for k, rid, _ in top if k == kind]
+    for kind in KINDS:
+        ids = [rid for k, rid, _ in ranked if k == kind]
         if ids:
             for rid, d in _keyword_details(database, kind, expr, ids).items():
                 details[(kind, rid)] = d
-    hits = []
-    for kind, rid, score in top:
-        d = details.get((kind, rid))
-        if d is not None:
-            hits.append(SearchHit(kind=kind, id=rid, score=score, matched='keyword', **d))
-    return hits
+    return [
+        SearchHit(kind=kind, id=rid, score=score, matched='keyword', **details[(kind, rid)])
+        for kind, rid, score in ranked
+        if (kind, rid) in details
+    ]
+
+
+def keyword_search(
+    query: str, *, filters: SearchFilters | None = None, limit: int = 20, candidates: int = KEYWORD_CANDIDATES
+) -> list[SearchHit]:
+    """Ranked full-text hits over all four kinds (or ``filters.kinds``), best first."""
+    expr, ranked = _keyword_ranked(query, filters, max(1, int(limit)), candidates)
+    return _keyword_hits(expr, ranked) if expr else []
 
 
 def _keyword_all(database, kinds, expr, filters, cap) -> list[tuple[str, int, float]]:
@@ -627,17 +638,19 @@ def _owner_details(
     return out
 
 
-def _vector_hits(
+_Ranked = tuple[tuple[str, int], float, tuple[int, int]]  # (kind, id), score, best chunk span
+
+
+def _vector_ranked(
     qv: np.ndarray,
     kinds: list[str],
     filters: SearchFilters | None,
     limit: int,
     exclude: set[tuple[str, int]] = frozenset(),
-    stems: list[str] | None = None,
-) -> list[SearchHit]:
+) -> list[_Ranked]:
+    """The ``limit`` live owners closest to ``qv`` (each by its best chunk), best first."""
     database = dbmod.current()
     index = vectors.index_for(database)
-    stems = stems or []
     kinds = [k for k in kinds if k in SEMANTIC_KINDS]
     if not kinds or index.alive_count == 0 or index.dim != len(qv):
         return []
@@ -670,21 +683,35 @@ def _vector_hits(
                 if key not in best:
                     best[key] = (float(score), spans[cid])
         live = _live_owners(database, best)
-        ranked = [key for key in best if key in live]  # best chunk first, so best owner first
+        ranked = [(key, *best[key]) for key in best if key in live]  # best chunk first: best owner first
         if len(ranked) >= limit or len(ids) < m:  # enough, or every candidate has been seen
-            break
+            return ranked[:limit]
         m *= 4
-    ranked = ranked[:limit]
+
+
+def _vector_details(ranked: list[_Ranked], stems: list[str]) -> list[SearchHit]:
+    database = dbmod.current()
     details: dict[tuple[str, int], dict] = {}
-    for kind in kinds:
-        chosen = {oid: best[(k, oid)][1] for k, oid in ranked if k == kind}
+    for kind in SEMANTIC_KINDS:
+        chosen = {oid: span for (k, oid), _, span in ranked if k == kind}
         for oid, d in _owner_details(database, kind, chosen, stems).items():
             details[(kind, oid)] = d
     return [
-        SearchHit(kind=k, id=oid, score=round(best[(k, oid)][0], 6), matched='semantic', **details[(k, oid)])
-        for k, oid in ranked
+        SearchHit(kind=k, id=oid, score=round(score, 6), matched='semantic', **details[(k, oid)])
+        for (k, oid), score, _ in ranked
         if (k, oid) in details
     ]
+
+
+def _vector_hits(
+    qv: np.ndarray,
+    kinds: list[str],
+    filters: SearchFilters | None,
+    limit: int,
+    exclude: set[tuple[str, int]] = frozenset(),
+    stems: list[str] | None = None,
+) -> list[SearchHit]:
+    return _vector_details(_vector_ranked(qv, kinds, filters, limit, exclude), stems or [])
 
 
 def _live_owners(database: dbmod.HubDatabase, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
@@ -703,6 +730,16 @@ def _live_owners(database: dbmod.HubDatabase, keys: Iterable[tuple[str, int]]) -
     return live
 
 
+def _query_vector(query: str, kinds: list[str], embedder: embeddings.Embedder | None) -> np.ndarray | None:
+    """The query's embedding, or None when a semantic search has nothing to look at."""
+    if not (query or '').strip() or not any(k in SEMANTIC_KINDS for k in kinds):
+        return None
+    if vectors.index_for().alive_count == 0:
+        return None  # nothing embedded yet: do not load the model (~10 s) to search nothing
+    embedder = embedder or embeddings.get_embedder()
+    return embedder.encode_query(query.strip())
+
+
 def semantic_search(
     query: str,
     *,
@@ -712,12 +749,9 @@ def semantic_search(
 ) -> list[SearchHit]:
     """Outputs and messages closest in meaning to ``query`` (one hit per item, its best chunk)."""
     kinds = (filters or SearchFilters()).kind_list()
-    if not (query or '').strip() or not any(k in SEMANTIC_KINDS for k in kinds):
+    qv = _query_vector(query, kinds, embedder)
+    if qv is None:
         return []
-    if vectors.index_for().alive_count == 0:
-        return []  # nothing embedded yet: do not load the model (~10 s) to search nothing
-    embedder = embedder or embeddings.get_embedder()
-    qv = embedder.encode_query(query.strip())
     return _vector_hits(qv, kinds, filters, max(1, int(limit)), stems=_query_stems(query))
 
 
@@ -731,23 +765,44 @@ def hybrid_search(
     limit: int = 20,
     embedder: embeddings.Embedder | None = None,
 ) -> list[SearchHit]:
-    """Keyword and semantic results fused by reciprocal rank (score = sum of 1 / (60 + rank))."""
+    """Keyword and semantic results fused by reciprocal rank (score = sum of 1 / (60 + rank)).
+
+    Both sides are ranked ``max(50, 2 x limit)`` deep; titles and snippets are made only for the
+    fused top ``limit`` (a keyword snippet, with highlights, when the item matched the words).
+    """
     limit = max(1, int(limit))
     depth = max(50, limit * 2)
-    kw = keyword_search(query, filters=filters, limit=depth)
-    sem = semantic_search(query, filters=filters, limit=depth, embedder=embedder)
+    kinds = (filters or SearchFilters()).kind_list()
+    expr, kw = _keyword_ranked(query, filters, depth)
+    qv = _query_vector(query, kinds, embedder)
+    sem = _vector_ranked(qv, kinds, filters, depth) if qv is not None else []
     fused: dict[tuple[str, int], float] = {}
-    first: dict[tuple[str, int], SearchHit] = {}
-    for hits in (kw, sem):
-        for rank, hit in enumerate(hits, start=1):
-            key = (hit.kind, hit.id)
+    for keys in ([(k, i) for k, i, _ in kw], [key for key, _, _ in sem]):
+        for rank, key in enumerate(keys, start=1):
             fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
-            if key not in first:
-                first[key] = hit  # keyword first: its snippet has highlights
-            elif first[key].matched != hit.matched:
-                first[key] = _replace(first[key], matched='both')
     order = sorted(fused, key=lambda k: -fused[k])[:limit]
-    return [_replace(first[k], score=round(fused[k], 6)) for k in order]
+    kw_keys = {(k, i) for k, i, _ in kw}
+    sem_keys = {key for key, _, _ in sem}
+    made = {}
+    if expr:
+        made.update(
+            {(h.kind, h.id): h for h in _keyword_hits(expr, [r for r in kw if (r[0], r[1]) in order])}
+        )
+    made.update(
+        {
+            (h.kind, h.id): h
+            for h in _vector_details(
+                [r for r in sem if r[0] in order and r[0] not in kw_keys], _query_stems(query)
+            )
+        }
+    )
+    out = []
+    for key in order:
+        hit = made.get(key)
+        if hit is not None:
+            matched = 'both' if key in kw_keys and key in sem_keys else hit.matched
+            out.append(_replace(hit, score=round(fused[key], 6), matched=matched))
+    return out
 
 
 def _replace(hit: SearchHit, **changes: Any) -> SearchHit:
