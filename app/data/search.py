@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import peewee
 
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound, UserError, ValidationError
 from . import db as dbmod
 from . import embeddings, vectors
 
@@ -737,7 +737,13 @@ def _query_vector(query: str, kinds: list[str], embedder: embeddings.Embedder | 
     if vectors.index_for().alive_count == 0:
         return None  # nothing embedded yet: do not load the model (~10 s) to search nothing
     embedder = embedder or embeddings.get_embedder()
-    return embedder.encode_query(query.strip())
+    try:
+        return embedder.encode_query(query.strip())
+    except Exception as exc:
+        log.warning('Embedding model %s unavailable: %s', embedder.name, exc)
+        raise UserError(
+            f'Semantic search is unavailable: the embedding model {embedder.name!r} cannot be loaded ({exc}).'
+        ) from exc
 
 
 def semantic_search(
@@ -774,7 +780,10 @@ def hybrid_search(
     depth = max(50, limit * 2)
     kinds = (filters or SearchFilters()).kind_list()
     expr, kw = _keyword_ranked(query, filters, depth)
-    qv = _query_vector(query, kinds, embedder)
+    try:
+        qv = _query_vector(query, kinds, embedder)
+    except UserError:
+        qv = None  # no model: hybrid degrades to keyword results rather than failing
     sem = _vector_ranked(qv, kinds, filters, depth) if qv is not None else []
     fused: dict[tuple[str, int], float] = {}
     for keys in ([(k, i) for k, i, _ in kw], [key for key, _, _ in sem]):

@@ -166,3 +166,20 @@ def test_the_service_is_registered():
     from app import server
 
     assert 'app.services.indexing' in server.SERVICE_MODULES
+
+
+def test_without_a_usable_model_semantic_says_so_and_hybrid_keeps_keyword_results(db):
+    use_hashing_model()
+    oid = capture('comet tail dust ion', title='Comet')
+    embeddings.index_pending()
+
+    class Failing(embeddings.HashingEmbedder):
+        def encode(self, texts):
+            raise OSError('model files missing')
+
+    from app.errors import UserError
+
+    with pytest.raises(UserError, match='Semantic search is unavailable'):
+        search.semantic_search('comet dust', embedder=Failing())
+    hits = search.hybrid_search('comet dust', embedder=Failing())
+    assert [(h.kind, h.id, h.matched) for h in hits] == [('output', oid, 'keyword')]
