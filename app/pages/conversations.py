@@ -9,19 +9,16 @@ from fastapi import Request
 from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
-from ..components.design import kind_color, kind_url
+from ..components.design import kind_url
 from ..components.items import item_row
 from ..components.list_view import EntityList, list_header
-from ..components.markdown_view import markdown_view
+from ..components.message_view import MessageView
 from ..context import AppContext
 from ..data import conversations, entities
 from ..data.listing import ListParams
 from ..errors import UserError
 from . import nav
 from .frame import frame
-
-LONG_MESSAGE = 4000  # characters; longer messages start collapsed
-ROLE_LABEL = {'user': 'You', 'assistant': 'Assistant', 'system': 'System', 'tool': 'Tool'}
 
 
 def _copy(text: str) -> None:
@@ -77,75 +74,13 @@ class ThreadView:
                 self._message(tm, compact=True)
 
     def _message(self, tm: conversations.ThreadMessage, compact: bool = False) -> None:
-        m = tm.message
-        user = m.role == 'user'
-        focused = m.id == self.focus
-        with (
-            ui.element('div')
-            .classes(
-                'w-full rounded-lg px-4 py-3 '
-                + (
-                    'bg-slate-100 dark:bg-slate-800 '
-                    if user
-                    else 'border border-slate-200 dark:border-slate-700 '
-                )
-                + ('ring-2 ring-amber-400 ' if focused else '')
-            )
-            .props(f'id=m{m.id}')
-        ):
-            with ui.row().classes('w-full items-center gap-2 text-xs oh-muted'):
-                ui.element('span').classes('oh-kind-dot').style(
-                    f'background: {kind_color("message" if not user else "conversation")}'
-                )
-                who = m.author_name if m.role == 'tool' and m.author_name else ROLE_LABEL.get(m.role, m.role)
-                model = getattr(m, 'model', None)
-                ui.label(who + (f' · {model.label}' if (model and m.model_id and not user) else '')).classes(
-                    'font-medium'
-                )
-                ui.label(fmt.date_time(m.created_at))
-                if m.status != 'complete':
-                    ui.badge('incomplete' if m.status == 'incomplete' else m.status, color='orange')
-                if m.output_tokens or m.cost:
-                    ui.label(
-                        ' · '.join(
-                            x
-                            for x in (
-                                f'{fmt.tokens(m.output_tokens)} tokens' if m.output_tokens else '',
-                                fmt.money(m.cost),
-                            )
-                            if x
-                        )
-                    )
-                ui.space()
-                if tm.sibling_count > 1:
-                    self._switcher(tm)
-                self._actions(m)
-            text = m.content or ''
-            if not text.strip():
-                ui.label('(empty)').classes('oh-muted text-sm')
-            elif len(text) > LONG_MESSAGE and not compact:
-                markdown_view(text[: LONG_MESSAGE // 2] + '\n\n…')
-                with ui.expansion('Show the whole message').classes('w-full').props('dense'):
-                    markdown_view(text)
-            else:
-                markdown_view(text, classes='text-sm' if compact else '')
-
-    def _switcher(self, tm: conversations.ThreadMessage) -> None:
-        index, count = tm.sibling_index, tm.sibling_count
-        with ui.row().classes('items-center gap-0 no-wrap').props('aria-label="Branches"'):
-            prev_btn = ui.button(
-                icon='chevron_left', on_click=lambda: self._switch(tm.sibling_ids[index - 1])
-            ).props('flat round dense size=sm aria-label="Previous branch"')
-            ui.label(f'{index + 1} / {count}').classes('text-xs').mark('branch-position')
-            next_btn = ui.button(
-                icon='chevron_right', on_click=lambda: self._switch(tm.sibling_ids[index + 1])
-            ).props('flat round dense size=sm aria-label="Next branch"')
-            if index == 0:
-                prev_btn.disable()
-            if index >= count - 1:
-                next_btn.disable()
-            prev_btn.mark('branch-prev')
-            next_btn.mark('branch-next')
+        MessageView(
+            tm,
+            on_switch=self._switch,
+            menu=self._menu_items,
+            focused=tm.message.id == self.focus,
+            compact=compact,
+        )
 
     async def _switch(self, message_id: int) -> None:
         try:
@@ -156,27 +91,19 @@ class ThreadView:
         self.focus = None
         self.render.refresh()
 
-    def _actions(self, m) -> None:
-        with ui.button(icon='more_horiz').props(
-            f'flat round dense size=sm aria-label="Message {m.id} actions"'
-        ):
-            with ui.menu():
-                ui.menu_item('Copy', on_click=lambda: _copy(m.content or ''))
-                if m.role == 'assistant':
-                    ui.menu_item(
-                        'Save as output', on_click=lambda: ui.navigate.to(f'/capture?message={m.id}')
-                    )
-                if nav.has('/chat'):
-                    ui.menu_item(
-                        'Continue from here',
-                        on_click=lambda: ui.navigate.to(f'/chat/{self.conversation_id}?from={m.id}'),
-                    )
-                ui.menu_item(
-                    'Link to this message',
-                    on_click=lambda: ui.navigate.to(
-                        f'/conversations/{self.conversation_id}?m={m.id}#m{m.id}'
-                    ),
-                )
+    def _menu_items(self, m) -> None:
+        ui.menu_item('Copy', on_click=lambda: _copy(m.content or ''))
+        if m.role == 'assistant':
+            ui.menu_item('Save as output', on_click=lambda: ui.navigate.to(f'/capture?message={m.id}'))
+        if nav.has('/chat'):
+            ui.menu_item(
+                'Continue from here',
+                on_click=lambda: ui.navigate.to(f'/chat/{self.conversation_id}?from={m.id}'),
+            )
+        ui.menu_item(
+            'Link to this message',
+            on_click=lambda: ui.navigate.to(f'/conversations/{self.conversation_id}?m={m.id}#m{m.id}'),
+        )
 
 
 def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) -> ThreadView | None:
