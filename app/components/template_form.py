@@ -75,9 +75,9 @@ class TemplateForm:
                     'unelevated no-caps'
                 ).mark('copy-filled')
                 if on_send is not None:
-                    ui.button('Send to chat', icon='send', on_click=self.send).props(
-                        'outline no-caps'
-                    ).mark('send-to-chat')
+                    ui.button('Send to chat', icon='send', on_click=self.send).props('outline no-caps').mark(
+                        'send-to-chat'
+                    )
 
     def values(self) -> dict[str, str]:
         return {name: (field.value or '') for name, field in self.inputs.items()}

@@ -11,9 +11,14 @@ from . import nav
 PAGE_MODULES = [
     'app.pages.home',
     'app.pages.outputs',
+    'app.pages.prompts',
     'app.pages.conversations',
     'app.pages.lookups',
+    'app.pages.graph',
+    'app.pages.dashboard',
     'app.pages.settings',  # before pages that add settings sections
+    'app.pages.login',
+    'app.pages.access',
 ]
 
 

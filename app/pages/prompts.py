@@ -1,0 +1,491 @@
+"""Prompts: the library (/prompts) and one prompt (/prompts/{id}?v=N) with its current version, the
+variables form, the version timeline with diffs and restore, outputs by version, and its relations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from nicegui import run, ui
+
+from ..components import fmt, list_view, pickers, toast
+from ..components.design import kind_icon
+from ..components.list_view import Column, EntityList, list_header
+from ..components.markdown_view import markdown_view
+from ..components.template_form import TemplateForm, copy_text
+from ..components.version_history import VersionHistory
+from ..context import AppContext
+from ..data import entities, prompts, search, versioning
+from ..data.listing import ListParams
+from ..data.models import Category, Prompt, PromptVersion
+from ..data.versioning import VersionStats
+from ..errors import UserError
+from . import nav
+from .frame import frame
+
+
+def version_param(request: Request) -> int | None:
+    """``?v=N`` from the URL; anything else means "the current version"."""
+    raw = request.query_params.get('v', '')
+    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+
+def chat_url(text: str, **ids: int) -> str:
+    """Where "send to chat" goes: the chat page with the text (and the version that made it) prefilled."""
+    return '/chat?' + urlencode({**{k: str(v) for k, v in ids.items()}, 'text': text}, quote_via=quote)
+
+
+# --------------------------------------------------------------------------- the library
+
+
+def _copy_column(item: Prompt) -> None:
+    current = getattr(item, 'current', None)
+    if current is None:
+        return
+
+    def copy(body: str = current.body, prompt_id: int = item.id) -> None:
+        copy_text(body, 'Prompt copied')
+        prompts.mark_used(prompt_id)
+
+    ui.button(icon='content_copy', on_click=copy).props(
+        f'flat round dense size=sm aria-label="Copy {item.title}"'
+    ).tooltip('Copy the prompt text').mark(f'copy-prompt-{item.id}')
+
+
+def _add_copy_column() -> None:
+    # The shared list takes its columns from this table; a prompt row gets a copy button.
+    columns = list_view.COLUMNS['prompt']
+    if not any(c.label == 'Copy' for c in columns):
+        columns.append(Column('Copy', None, _copy_column, 'w-12'))
+
+
+def _quick_filters(params: ListParams, categories: list[tuple[Category, int]]) -> None:
+    """One-click views of the library: favourites, most used, recently used, each category."""
+    current_sort = params.sort or 'updated_at'
+    chips = [
+        ('All', '/prompts', not params.favourite and not params.categories and current_sort == 'updated_at'),
+        ('Favourites', '/prompts?favourite=1', params.favourite is True),
+        ('Most used', '/prompts?sort=use_count', current_sort == 'use_count'),
+        ('Recently used', '/prompts?sort=last_used_at', current_sort == 'last_used_at'),
+    ]
+    chips += [
+        (f'{cat.name} ({n})', f'/prompts?categories={cat.id}', params.categories == [cat.id])
+        for cat, n in categories
+    ]
+    with ui.row().classes('gap-1 items-center flex-wrap'):
+        for label, url, active in chips:
+            ui.chip(
+                label,
+                on_click=lambda u=url: ui.navigate.to(u),
+                color='primary' if active else None,
+                text_color='white' if active else None,
+            ).props('dense clickable' + ('' if active else ' outline')).mark(f'quick-{label}')
+
+
+class TextSearch:
+    """Search inside the prompts' text (the list's own filter matches titles only)."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+        with ui.column().classes('w-full gap-1'):
+            self.box = (
+                ui.input(placeholder='Search inside prompt text', value=query)
+                .props('dense outlined clearable')
+                .classes('w-full max-w-xl')
+                .mark('prompt-text-search')
+            )
+            self.box.props('aria-label="Search inside prompt text"')
+            self.box.on(
+                'update:model-value',
+                lambda e: self._changed(e.args if isinstance(e.args, str) else ''),
+                throttle=0.35,
+                leading_events=False,
+            )
+            self._first = self.results()
+
+    async def show(self) -> None:
+        await self._first
+
+    def _changed(self, value: str) -> None:
+        self.query = (value or '').strip()
+        url = f'/prompts?q={quote(self.query)}' if self.query else '/prompts'
+        ui.navigate.history.replace(url)
+        self.results.refresh()
+
+    @ui.refreshable_method
+    async def results(self) -> None:
+        if not self.query:
+            return
+        try:
+            hits = await run.io_bound(
+                search.keyword_search,
+                self.query,
+                filters=search.SearchFilters(kinds=['prompt']),
+                limit=10,
+            )
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        with ui.card().classes('w-full gap-1').props('flat bordered'):
+            if not hits:
+                ui.label(f'No prompt contains “{self.query}”.').classes('text-sm oh-muted')
+            for hit in hits:
+                with ui.column().classes('w-full gap-0 py-1'):
+                    ui.link(hit.title or f'Prompt {hit.id}', f'/prompts/{hit.id}').classes(
+                        'oh-link font-medium'
+                    )
+                    ui.html(hit.snippet_html, sanitize=True).classes('text-sm oh-muted')
+
+
+async def _new_prompt_dialog() -> None:
+    with ui.dialog().props('maximized-on-mobile') as dialog, ui.card().classes('w-[min(96vw,48rem)] gap-2'):
+        ui.label('New prompt').classes('text-lg font-semibold')
+        title = (
+            ui.input('Title (optional: taken from the first line)').props('outlined dense').classes('w-full')
+        )
+        body = (
+            ui.textarea(
+                'Prompt text', placeholder='Use {{name}} or {{name|default}} for the parts you fill in'
+            )
+            .props('outlined autogrow input-style="min-height: 12rem"')
+            .classes('w-full')
+            .mark('new-prompt-body')
+        )
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
+            ui.button('Create', on_click=lambda: dialog.submit((title.value, body.value))).mark(
+                'create-prompt'
+            )
+        body.on('keydown.ctrl.enter', lambda: dialog.submit((title.value, body.value)))
+    result = await dialog
+    if result is None:
+        return
+    try:
+        prompt = await run.io_bound(prompts.create_prompt, result[0] or '', result[1] or '')
+    except UserError as exc:
+        toast.error(str(exc))
+        return
+    ui.navigate.to(f'/prompts/{prompt.id}')
+
+
+# --------------------------------------------------------------------------- one prompt
+
+
+@dataclass
+class PromptView:
+    prompt: Prompt
+    stats: list[VersionStats]
+    version: PromptVersion  # the one shown
+    current: PromptVersion | None
+
+
+def load_prompt(prompt_id: int, number: int | None) -> PromptView:
+    prompt = prompts.get_prompt(prompt_id)
+    stats = prompts.version_stats(prompt_id)
+    current = next((s.version for s in stats if s.is_current), None)
+    if number is not None:
+        version = prompts.version_by_number(prompt_id, number)
+    else:
+        version = current or (stats[0].version if stats else None)
+    if version is None:
+        raise UserError(f'Prompt {prompt_id} has no text yet.')
+    return PromptView(prompt, stats, version, current)
+
+
+class PromptPage:
+    """The detail page; re-renders in place (``body.refresh``) after edits so notifications stay."""
+
+    def __init__(self, ctx: AppContext, prompt_id: int, number: int | None) -> None:
+        self.ctx = ctx
+        self.prompt_id = prompt_id
+        self.number = number
+        self.url = f'/prompts/{prompt_id}'
+        # Handlers may outlive the element that started them (a refresh, a dismissed toast):
+        # notifications are created in this column, which lives as long as the page.
+        self.root = ui.context.slot.parent
+
+    async def show(self) -> None:
+        await self.body()
+        await run.io_bound(entities.mark_viewed, 'prompt', self.prompt_id)  # a missing id updates nothing
+
+    async def go(self, number: int | None) -> None:
+        """Show another version (None = current) and keep the URL in step."""
+        self.number = number
+        with self.root:
+            ui.navigate.history.push(self.url if number is None else f'{self.url}?v={number}')
+        await self.body.refresh()
+
+    @ui.refreshable_method
+    async def body(self) -> None:
+        try:
+            view = await run.io_bound(load_prompt, self.prompt_id, self.number)
+        except UserError as exc:
+            ui.label(str(exc)).classes('text-lg')
+            ui.link('Back to prompts', '/prompts')
+            return
+        p, v = view.prompt, view.version
+        if p.deleted_at is not None:
+            self._trash_banner(p)
+        with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
+            with ui.column().classes('gap-3 min-w-0'):
+                self._title(p)
+                is_current = view.current is not None and v.id == view.current.id
+                meta = [
+                    f'Version {v.number} of {len(view.stats)}' + (' (current)' if is_current else ''),
+                    f'updated {fmt.ago(p.updated_at)}',
+                    f'used {fmt.plural(p.use_count, "time")}',
+                ]
+                ui.label(' · '.join(meta)).classes('text-sm oh-muted')
+                self._actions(p, v)
+                if not is_current and view.current is not None:
+                    self._older_version_banner(v, view.current)
+                if v.note:
+                    with ui.row().classes('items-center gap-2 text-sm'):
+                        ui.icon('edit_note').classes('oh-muted')
+                        ui.label(v.note).classes('italic')
+                with ui.card().classes('w-full').props('flat bordered'):
+                    markdown_view(v.body)
+                with (
+                    ui.expansion('Fill in and copy', icon='edit_square', value=True)
+                    .classes('w-full')
+                    .props('dense')
+                ):
+                    TemplateForm(
+                        v.body,
+                        on_used=lambda: prompts.mark_used(self.prompt_id),
+                        on_send=(lambda text, vid=v.id: ui.navigate.to(chat_url(text, prompt_version=vid)))
+                        if nav.has('/chat')
+                        else None,
+                    )
+                history = VersionHistory('prompt', p.id, view.stats, v.number, self.url, self.go)
+                await history.show()
+            with ui.column().classes('gap-4 w-full'):
+                self._relations(p)
+
+    def _trash_banner(self, p: Prompt) -> None:
+        with ui.row().classes('w-full items-center gap-2 p-2 rounded bg-amber-100 dark:bg-amber-900'):
+            ui.icon('delete')
+            ui.label(f'This prompt is in the trash (since {fmt.date_time(p.deleted_at)}).')
+            ui.button('Restore', on_click=self.untrash).props('flat dense no-caps').mark('untrash')
+
+    def _older_version_banner(self, v: PromptVersion, current: PromptVersion) -> None:
+        with ui.row().classes(
+            'w-full items-center gap-2 p-2 rounded bg-indigo-50 dark:bg-indigo-950 flex-wrap'
+        ):
+            ui.icon('history')
+            ui.label(f'You are looking at v{v.number}; the current version is v{current.number}.')
+            ui.button('Show current', on_click=lambda: self.go(None)).props('flat dense no-caps')
+            ui.button('Make current', on_click=lambda: self._history_action('set_current', v.number)).props(
+                'flat dense no-caps'
+            ).mark('banner-make-current')
+            ui.button(
+                'Restore as new version', on_click=lambda: self._history_action('restore', v.number)
+            ).props('flat dense no-caps').mark('banner-restore')
+
+    async def _history_action(self, what: str, number: int) -> None:
+        try:
+            if what == 'set_current':
+                await run.io_bound(prompts.set_current, self.prompt_id, number)
+                toast.toast(f'v{number} is now the current version')
+            else:
+                version = await run.io_bound(prompts.restore_version, self.prompt_id, number)
+                toast.toast(f'Restored v{number} as v{version.number}')
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        await self.go(None)
+
+    def _title(self, p: Prompt) -> None:
+        title = (
+            ui.input(value=p.title)
+            .props('borderless dense aria-label=Title input-class="text-2xl font-semibold"')
+            .classes('w-full')
+            .mark('prompt-title')
+        )
+
+        def save_title() -> None:
+            value = (title.value or '').strip()
+            if not value:
+                title.set_value(p.title)
+                toast.error('A prompt needs a title.')
+                return
+            if value != p.title:
+                try:
+                    entities.update_item('prompt', p.id, title=value)
+                except UserError as exc:
+                    toast.error(str(exc))
+                    return
+                p.title = value
+                toast.saved('Title saved (renaming does not make a new version)')
+
+        title.on('blur', save_title)
+        title.on('keydown.enter', save_title)
+
+    def _actions(self, p: Prompt, v: PromptVersion) -> None:
+        with ui.row().classes('items-center gap-1 flex-wrap'):
+
+            def copy() -> None:
+                copy_text(v.body, f'v{v.number} copied')
+                prompts.mark_used(p.id)
+
+            ui.button(icon='content_copy', on_click=copy).props('flat round aria-label="Copy text"').tooltip(
+                'Copy this version’s text'
+            ).mark('copy-prompt')
+            fav = ui.button(icon='star' if p.favourite else 'star_border').props(
+                f'flat round aria-label=Favourite color={"amber" if p.favourite else "grey"}'
+            )
+
+            def toggle_fav() -> None:
+                p.favourite = not p.favourite
+                entities.update_item('prompt', p.id, favourite=p.favourite)
+                fav.props(
+                    f'icon={"star" if p.favourite else "star_border"} color={"amber" if p.favourite else "grey"}'
+                )
+
+            fav.on_click(toggle_fav)
+            fav.tooltip('Favourite')
+            fav.mark('favourite')
+            ui.rating(
+                value=p.rating or 0,
+                max=5,
+                on_change=lambda e: entities.update_item(
+                    'prompt', p.id, rating=int(e.value) if e.value else None
+                ),
+            ).props('size=1.4em aria-label=Rating')
+            ui.button('Edit', icon='edit', on_click=lambda: self.edit(v)).props('flat no-caps').tooltip(
+                'Edit the text: saves a new version'
+            ).mark('edit-prompt')
+            if p.deleted_at is None:
+                ui.button(icon='delete', on_click=self.trash).props(
+                    'flat round color=negative aria-label=Delete'
+                ).tooltip('Move to trash').mark('delete-prompt')
+
+    async def edit(self, v: PromptVersion) -> None:
+        with (
+            ui.dialog().props('maximized-on-mobile') as dialog,
+            ui.card().classes('w-[min(96vw,60rem)] gap-2'),
+        ):
+            ui.label(f'Edit prompt (starting from v{v.number})').classes('text-lg font-semibold')
+            area = (
+                ui.textarea(value=v.body)
+                .props('outlined autogrow input-style="min-height: 40vh"')
+                .classes('w-full')
+                .mark('edit-body')
+            )
+            note = (
+                ui.input('What changed (optional)')
+                .props('outlined dense')
+                .classes('w-full')
+                .mark('edit-note')
+            )
+            ui.label('Saving keeps every earlier version; this becomes the current one.').classes(
+                'text-xs oh-muted'
+            )
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
+                ui.button('Save new version', on_click=lambda: dialog.submit((area.value, note.value))).mark(
+                    'save-version'
+                )
+            area.on('keydown.ctrl.enter', lambda: dialog.submit((area.value, note.value)))
+        result = await dialog
+        if result is None:
+            return
+        text, note_text = result
+        try:
+            before = await run.io_bound(prompts.current_version, self.prompt_id)
+            version = await run.io_bound(prompts.new_version, self.prompt_id, text or '', note_text)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        with self.root:
+            if before is not None and version.id == before.id:
+                toast.toast('No change: the current version already has this text', kind='info')
+                return
+            toast.toast(f'Saved as v{version.number}')
+            if versioning.template_problem(text or ''):
+                toast.error(
+                    f'Saved, but the variables form cannot use it: {versioning.template_problem(text)}'
+                )
+        await self.go(None)
+
+    async def trash(self) -> None:
+        await run.io_bound(entities.trash, 'prompt', [self.prompt_id])
+        with self.root:
+            toast.toast('Moved to the trash', [('Undo', self.untrash), ('Back to prompts', '/prompts')])
+        await self.body.refresh()
+
+    async def untrash(self) -> None:
+        await run.io_bound(entities.restore, 'prompt', [self.prompt_id])
+        with self.root:
+            toast.saved('Restored from the trash')
+        await self.body.refresh()
+
+    def _relations(self, p: Prompt) -> None:
+        with ui.card().classes('w-full gap-4').props('flat bordered'):
+            pickers.tags_picker('prompt', p.id)
+            pickers.collections_picker('prompt', p.id)
+        with ui.card().classes('w-full gap-4').props('flat bordered'):
+            ui.label('Classification').classes('font-semibold')
+            pickers.field_picker('prompt', p.id, 'category', 'category', 'Category', creatable=True)
+            pickers.field_picker('prompt', p.id, 'sensitivity', 'sensitivity', 'Sensitivity')
+            pickers.field_picker('prompt', p.id, 'retention', 'retention', 'Retention plan')
+        _notes('prompt', p.id, p.notes)
+
+
+def _notes(kind: str, item_id: int, notes: str | None) -> None:
+    with ui.card().classes('w-full gap-1').props('flat bordered'):
+        with ui.row().classes('items-center gap-1'):
+            ui.icon('sticky_note_2').classes('oh-muted')
+            ui.label('Notes').classes('text-sm font-medium oh-muted')
+        area = (
+            ui.textarea(value=notes or '', placeholder=f'Your notes about this {kind}')
+            .props('outlined autogrow dense')
+            .classes('w-full')
+        )
+
+        def save() -> None:
+            value = (area.value or '').strip() or None
+            if value != (notes or None):
+                entities.update_item(kind, item_id, notes=value)
+                toast.saved('Notes saved')
+
+        area.on('blur', save)
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def register(ctx: AppContext) -> None:
+    nav.add(nav.NavItem('Prompts', '/prompts', kind_icon('prompt'), order=30, shortcut='g p'))
+    _add_copy_column()
+
+    @ui.page('/prompts')
+    async def prompts_list(request: Request) -> None:
+        params = ListParams.from_query(request.query_params)
+        title = 'Trash: prompts' if params.trashed else 'Prompts'
+        with frame(ctx, title):
+
+            def actions() -> None:
+                if params.trashed:
+                    ui.button(
+                        'Back to prompts', icon='arrow_back', on_click=lambda: ui.navigate.to('/prompts')
+                    ).props('flat no-caps')
+                else:
+                    ui.button(
+                        'Trash', icon='delete', on_click=lambda: ui.navigate.to('/prompts?trashed=1')
+                    ).props('flat no-caps')
+                    ui.button('New prompt', icon='add', on_click=_new_prompt_dialog).mark('new-prompt')
+
+            list_header('prompt', title, actions=actions)
+            if not params.trashed:
+                categories = await run.io_bound(prompts.category_counts)
+                _quick_filters(params, categories)
+                text_search = TextSearch(request.query_params.get('q', '')[:200])
+                await text_search.show()
+            await EntityList('prompt', params, '/prompts').show()
+
+    @ui.page('/prompts/{prompt_id}')
+    async def prompt_detail_page(request: Request, prompt_id: int) -> None:
+        with frame(ctx, 'Prompt'):
+            await PromptPage(ctx, prompt_id, version_param(request)).show()
