@@ -7,7 +7,7 @@ import logging
 
 from nicegui import app, ui
 
-from . import config
+from . import api, auth, config
 from .context import AppContext
 from .data import db
 
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 # Modules exposing ``start(ctx)`` (called on startup) and optionally ``stop(ctx)`` — background services.
 SERVICE_MODULES: list[str] = [
     'app.services.indexing',  # search: embeds new and edited outputs and messages in the background
+    'app.services.backups',  # a daily backup of the database with rotation while the app runs
 ]
 
 
@@ -25,9 +26,14 @@ def build(settings: config.Settings) -> AppContext:
 
     db.connect(settings.db_path)
     ctx = AppContext(settings=settings)
+    # Every route goes through the login gate (it lets everything through unless the app is on the LAN).
+    ctx.gate = auth.install(
+        app, auth.Gate(lan=settings.lan, trust_loopback=settings.trust_loopback, https=settings.https)
+    )
     if config.ASSETS_DIR.is_dir():
         app.add_static_files('/assets', str(config.ASSETS_DIR))
     register_all(ctx)
+    api.register(app)
 
     async def on_startup() -> None:
         for name in SERVICE_MODULES:
@@ -46,8 +52,21 @@ def build(settings: config.Settings) -> AppContext:
 
 
 def run(settings: config.Settings) -> None:
+    if settings.native:
+        from . import desktop
+
+        desktop.prepare_environment()
+        desktop.check_available()
     build(settings)
     favicon = config.ASSETS_DIR / 'icon.svg'
+    extra: dict = {}
+    if settings.native:
+        extra['window_size'] = desktop.install(app)
+    if settings.https:
+        from . import lan
+
+        cert = lan.ensure_certificate()
+        extra.update(ssl_certfile=str(cert.cert), ssl_keyfile=str(cert.key))
     ui.run(
         host=settings.host,
         port=settings.port,
@@ -58,7 +77,9 @@ def run(settings: config.Settings) -> None:
         native=settings.native,
         reload=False,
         storage_secret=config.read_or_create_secret('session.key'),
-        reconnect_timeout=30.0,
+        # A locked phone drops its connection for minutes; keep its page so it picks up where it was.
+        reconnect_timeout=600.0 if settings.lan else 30.0,
         show_welcome_message=False,
         fastapi_docs=True,
+        **extra,
     )

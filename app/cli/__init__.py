@@ -15,9 +15,11 @@ from .common import common_parent
 # Each module defines ``register(subparsers, common)`` and adds its subcommands.
 COMMAND_MODULES = [
     'app.cli.data_cmds',
+    'app.cli.seed_cmd',
     'app.cli.search_cmds',
     'app.cli.prompt_cmds',
     'app.cli.ask_cmd',
+    'app.cli.lan_cmds',
 ]
 
 

@@ -96,7 +96,9 @@ class CaptureForm:
             .props('outlined autogrow input-style="min-height: 8rem; max-height: 50vh" aria-required=true')
             .classes('w-full')
         )
-        self.title = ui.input('Title', value=draft.get('title', '')).props('outlined dense').classes('w-full')
+        self.title = (
+            ui.input('Title', value=p.get('title', draft.get('title', ''))).props('outlined dense').classes('w-full')
+        )
         self.body.on_value_change(self._suggest_title)
         self._suggest_title()
         s = self.sticky
@@ -189,7 +191,7 @@ class CaptureForm:
                 .classes('w-full')
             )
             self.source_url = (
-                ui.input('Source URL', value=draft.get('source_url', ''))
+                ui.input('Source URL', value=p.get('source_url', draft.get('source_url', '')))
                 .props('outlined dense type=url')
                 .classes('w-full')
             )

@@ -65,6 +65,8 @@ class ListParams:
     desc: bool = True
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    # Set by the server for LAN devices and API tokens not allowed to see restricted items; never from a URL.
+    exclude_restricted: bool = False
 
     def with_(self, **changes: object) -> ListParams:
         return replace(self, **changes)
@@ -75,7 +77,7 @@ class ListParams:
         return sum(
             1
             for f in fields(self)
-            if f.name not in ('sort', 'desc', 'page', 'per_page')
+            if f.name not in ('sort', 'desc', 'page', 'per_page', 'exclude_restricted')
             and getattr(self, f.name) != getattr(defaults, f.name)
         )
 
@@ -84,7 +86,7 @@ class ListParams:
         defaults = asdict(ListParams())
         out: dict[str, str] = {}
         for key, value in asdict(self).items():
-            if value == defaults[key]:
+            if value == defaults[key] or key == 'exclude_restricted':
                 continue
             if isinstance(value, list):
                 out[key] = ','.join(str(v) for v in value)

@@ -35,6 +35,12 @@ def _head() -> None:
         '<link rel="stylesheet" href="/assets/app.css">'
         '<link rel="stylesheet" href="/assets/codehilite.css">'
         '<script src="/assets/app.js" defer></script>'
+        # Home-screen app on a phone: manifest, icons, and a service worker (HTTPS only) for the share target.
+        '<link rel="manifest" href="/manifest.webmanifest">'
+        '<meta name="theme-color" content="#4f46e5">'
+        '<link rel="apple-touch-icon" href="/assets/icon-192.png">'
+        "<script>if ('serviceWorker' in navigator && window.isSecureContext)"
+        " navigator.serviceWorker.register('/sw.js').catch(() => {});</script>"
     )
 
 

@@ -1,0 +1,448 @@
+"""The REST API under ``/api/v1``: capture, list, get, search, similar, conversations.
+
+Routes are plain (sync) FastAPI functions, so FastAPI runs them in its thread pool and the event
+loop stays free. Who is asking comes from ``app.auth`` (bearer token, paired device or the trusted
+desktop); items marked with a restricted sensitivity level are invisible to principals that are
+not allowed to see them (404, as if they did not exist). Errors are JSON: ``{"detail": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from . import auth
+from .data import conversations, entities, lookups, outputs, relations
+from .data import search as search_mod
+from .data.listing import ListParams
+from .data.models import Conversation, Output, SensitivityLevel
+from .errors import NotFound, UserError, ValidationError
+
+PREFIX = '/api/v1'
+MAX_CAPTURE_BYTES = 2 * 1024 * 1024
+
+F = TypeVar('F', bound=Callable[..., Any])
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def _errors_as_json(func: F) -> F:
+    """One clear sentence as JSON for anything the user can fix; never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ApiError as exc:
+            return JSONResponse({'detail': exc.detail}, status_code=exc.status)
+        except NotFound as exc:
+            return JSONResponse({'detail': str(exc)}, status_code=404)
+        except UserError as exc:
+            return JSONResponse({'detail': str(exc)}, status_code=400)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- who is asking
+
+
+def _principal(request: Request) -> auth.Principal:
+    return auth.principal_of(request)
+
+
+def _require_write(principal: auth.Principal) -> None:
+    if not principal.can_write:
+        raise ApiError(403, 'This token is read-only; create a read-write token to capture.')
+
+
+def _restricted_ids() -> set[int]:
+    return {
+        r.id for r in SensitivityLevel.select(SensitivityLevel.id).where(SensitivityLevel.restricted == True)
+    }  # noqa: E712
+
+
+def _hidden(principal: auth.Principal, sensitivity_id: int | None) -> bool:
+    return (
+        not principal.allow_restricted and sensitivity_id is not None and sensitivity_id in _restricted_ids()
+    )
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec='seconds') + 'Z' if value else None
+
+
+class CaptureIn(BaseModel):
+    """An output to store. Only ``body`` is required (``text`` is accepted as another name for it)."""
+
+    model_config = ConfigDict(extra='forbid', populate_by_name=True)
+
+    body: str = Field(min_length=1, max_length=1_000_000, description='The output text (Markdown).')
+    title: str = Field('', max_length=500, description='Defaults to the first line of the body.')
+    prompt: str = Field(
+        '', max_length=200_000, description='The prompt that produced it (becomes a prompt version).'
+    )
+    model: str | None = Field(None, max_length=200, description='Model name, e.g. "gpt-4o" (created if new).')
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    collections: list[str] = Field(default_factory=list, max_length=20)
+    category: str | None = Field(None, max_length=200)
+    rating: int | None = Field(None, ge=1, le=5)
+    favourite: bool = False
+    sensitivity: str | None = Field(None, max_length=100, description='Name of a sensitivity level.')
+    notes: str = Field('', max_length=100_000)
+    source_url: str = Field('', max_length=4000, alias='url')
+
+
+class CaptureOut(BaseModel):
+    id: int
+    title: str
+    url: str
+    created_at: str | None
+
+
+def _names(rows: list[Any]) -> list[str]:
+    return [r.name for r in rows]
+
+
+def _output_summary(o: Output) -> dict[str, Any]:
+    model = getattr(o, 'llm_model', None)
+    category = getattr(o, 'category_row', None)
+    sensitivity = getattr(o, 'sensitivity_row', None)
+    return {
+        'id': o.id,
+        'title': o.title,
+        'created_at': _iso(o.created_at),
+        'updated_at': _iso(o.updated_at),
+        'model': model.name if model else None,
+        'tags': _names(getattr(o, 'tags', [])),
+        'collections': _names(getattr(o, 'collections', [])),
+        'category': category.name if category else None,
+        'sensitivity': sensitivity.name if sensitivity else None,
+        'rating': o.rating,
+        'favourite': bool(o.favourite),
+        'deleted_at': _iso(o.deleted_at),
+        'url': f'/outputs/{o.id}',
+    }
+
+
+def _output_full(d: outputs.OutputDetail) -> dict[str, Any]:
+    o = d.output
+    return {
+        'id': o.id,
+        'title': o.title,
+        'body': o.body,
+        'prompt': d.prompt_version.body if d.prompt_version else None,
+        'prompt_id': d.prompt.id if d.prompt else None,
+        'prompt_version_id': d.prompt_version.id if d.prompt_version else None,
+        'agent': d.agent.name if d.agent else None,
+        'agent_version_id': d.agent_version.id if d.agent_version else None,
+        'model': d.model.name if d.model else None,
+        'provider': d.provider.name if d.provider else None,
+        'conversation_id': o.conversation_id,
+        'message_id': o.message_id,
+        'tags': _names(d.tags),
+        'collections': _names(d.collections),
+        'category': d.category.name if d.category else None,
+        'accuracy': d.accuracy.name if d.accuracy else None,
+        'sensitivity': d.sensitivity.name if d.sensitivity else None,
+        'retention': d.retention.name if d.retention else None,
+        'source': d.source.name if d.source and hasattr(d.source, 'name') else None,
+        'rating': o.rating,
+        'favourite': bool(o.favourite),
+        'notes': o.notes,
+        'source_url': o.source_url,
+        'input_tokens': o.input_tokens,
+        'output_tokens': o.output_tokens,
+        'cost': o.cost,
+        'related_ids': [r.id for r in d.related],
+        'created_at': _iso(o.created_at),
+        'updated_at': _iso(o.updated_at),
+        'deleted_at': _iso(o.deleted_at),
+        'url': f'/outputs/{o.id}',
+    }
+
+
+def _filters_params(request: Request, principal: auth.Principal) -> ListParams:
+    params = ListParams.from_query(request.query_params)
+    params.exclude_restricted = not principal.allow_restricted
+    return params
+
+
+# --------------------------------------------------------------------------- routes
+
+
+router = APIRouter(
+    prefix=PREFIX,
+    tags=['Output Hub'],
+    # Declared so the OpenAPI docs offer "Authorize" with a bearer token; checking is the middleware's job.
+    dependencies=[
+        Depends(HTTPBearer(auto_error=False, description='An API token from Settings → API tokens'))
+    ],
+)
+
+
+def _capture_from_request(request: Request, raw: bytes) -> CaptureIn:
+    content_type = request.headers.get('content-type', '').split(';')[0].strip().lower()
+    if len(raw) > MAX_CAPTURE_BYTES:
+        raise ApiError(
+            413, f'That capture is too large (the limit is {MAX_CAPTURE_BYTES // 1024 // 1024} MB).'
+        )
+    if content_type in ('text/plain', ''):
+        # A share-sheet shortcut can post the shared text as is; metadata comes from the query string.
+        text = raw.decode('utf-8', errors='replace')
+        q = request.query_params
+        data: dict[str, Any] = {'body': text}
+        for name in ('title', 'model', 'category', 'sensitivity', 'notes', 'url', 'prompt'):
+            if q.get(name):
+                data[name] = q[name]
+        if q.getlist('tag'):
+            data['tags'] = q.getlist('tag')
+        if q.getlist('collection'):
+            data['collections'] = q.getlist('collection')
+        if q.get('favourite') in ('1', 'true'):
+            data['favourite'] = True
+    elif content_type == 'application/json':
+        try:
+            data = json.loads(raw or b'null')
+        except ValueError:
+            raise ApiError(400, 'The request body is not valid JSON.') from None
+        if not isinstance(data, dict):
+            raise ApiError(400, 'Send a JSON object, e.g. {"body": "the output text"}.')
+        if 'text' in data and 'body' not in data:
+            data['body'] = data.pop('text')
+    else:
+        raise ApiError(415, 'Send JSON (Content-Type: application/json) or plain text (text/plain).')
+    try:
+        return CaptureIn.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        where = '.'.join(str(p) for p in first.get('loc', ())) or 'body'
+        raise ApiError(422, f'{where}: {first.get("msg", "invalid value")}') from None
+
+
+@router.post(
+    '/captures',
+    status_code=201,
+    response_model=CaptureOut,
+    openapi_extra={
+        'requestBody': {
+            'required': True,
+            'content': {
+                'application/json': {'schema': CaptureIn.model_json_schema()},
+                'text/plain': {'schema': {'type': 'string'}},
+            },
+        }
+    },
+    summary='Capture an output',
+    description='JSON as below, or the bare text as text/plain (then title, model, tag, collection, url, '
+    'favourite may be given as query parameters).',
+)
+async def create_capture(request: Request) -> Any:
+    raw = await request.body()
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_create_capture, request, raw)
+
+
+@_errors_as_json
+def _create_capture(request: Request, raw: bytes) -> Any:
+    principal = _principal(request)
+    _require_write(principal)
+    data = _capture_from_request(request, raw)
+    sensitivity_id = None
+    if data.sensitivity:
+        row = lookups.find_by_name('sensitivity', data.sensitivity)
+        if row is None:
+            raise ValidationError(f'There is no sensitivity level called {data.sensitivity!r}.')
+        sensitivity_id = row.id
+    out = outputs.capture_output(
+        outputs.CaptureData(
+            body=data.body,
+            title=data.title,
+            prompt=data.prompt,
+            model=data.model,
+            tags=list(data.tags),
+            collections=list(data.collections),
+            category=data.category,
+            rating=data.rating,
+            favourite=data.favourite,
+            sensitivity_id=sensitivity_id,
+            notes=data.notes,
+            source_url=data.source_url,
+            source_kind='api',
+        )
+    )
+    return JSONResponse(
+        {'id': out.id, 'title': out.title, 'url': f'/outputs/{out.id}', 'created_at': _iso(out.created_at)},
+        status_code=201,
+        headers={'Location': f'{PREFIX}/outputs/{out.id}'},
+    )
+
+
+@router.get('/outputs', summary='List outputs (paginated; the same filters as the Outputs page)')
+@_errors_as_json
+def list_outputs(
+    request: Request,
+    text: str = Query('', description='Words in the title'),
+    tags: str = Query('', description='Tag ids, comma separated (all of them)'),
+    collections: str = Query('', description='Collection ids, comma separated (any of them)'),
+    categories: str = Query(''),
+    models: str = Query(''),
+    agents: str = Query(''),
+    sensitivities: str = Query(''),
+    rating_min: int | None = Query(None, ge=1, le=5),
+    favourite: bool | None = Query(None),
+    date_from: str = Query('', description='YYYY-MM-DD'),
+    date_to: str = Query('', description='YYYY-MM-DD'),
+    trashed: bool = Query(False),
+    sort: str = Query('', description='created_at, updated_at, title, rating, last_viewed_at, cost'),
+    desc: bool = Query(True),
+    page: int = Query(1, ge=1),
+    per_page: int = Query(25, ge=1, le=200),
+) -> Any:
+    principal = _principal(request)
+    params = _filters_params(request, principal)
+    result = entities.list_items('output', params)
+    return {
+        'items': [_output_summary(o) for o in result.items],
+        'total': result.total,
+        'page': result.page,
+        'per_page': result.per_page,
+        'pages': result.pages,
+    }
+
+
+def _visible_output(principal: auth.Principal, output_id: int) -> outputs.OutputDetail:
+    detail = outputs.output_detail(output_id)
+    if _hidden(principal, detail.output.sensitivity_id):
+        raise NotFound(f'Output {output_id} does not exist.')
+    return detail
+
+
+@router.get('/outputs/{output_id}', summary='One output with its relations')
+@_errors_as_json
+def get_output(request: Request, output_id: int) -> Any:
+    detail = _visible_output(_principal(request), output_id)
+    data = _output_full(detail)
+    if not _principal(request).allow_restricted:
+        restricted = _restricted_ids()
+        visible = {o.id for o in detail.related if o.sensitivity_id not in restricted}
+        data['related_ids'] = [i for i in data['related_ids'] if i in visible]
+    return data
+
+
+def _hits(hits: list[search_mod.SearchHit]) -> list[dict[str, Any]]:
+    out = []
+    for h in hits:
+        d = h.to_dict()
+        d.pop('snippet_html', None)
+        out.append(d)
+    return out
+
+
+@router.get('/search', summary='Search by words (keyword), by meaning (semantic) or both (hybrid)')
+@_errors_as_json
+def search(
+    request: Request,
+    q: str = Query(..., min_length=1, max_length=1000, description='What to look for'),
+    mode: str = Query('hybrid', description='keyword, semantic or hybrid'),
+    kinds: str = Query(
+        '', description='output, message, prompt, conversation (comma separated; default all)'
+    ),
+    limit: int = Query(20, ge=1, le=100),
+) -> Any:
+    principal = _principal(request)
+    if mode not in search_mod.MODES:
+        raise ValidationError(f'Unknown search mode {mode!r}; choose keyword, semantic or hybrid.')
+    params = _filters_params(request, principal)
+    filters = search_mod.SearchFilters.from_list_params(
+        params, [k.strip() for k in kinds.split(',') if k.strip()]
+    )
+    filters.exclude_restricted = not principal.allow_restricted
+    hits = search_mod.search(q, mode=mode, filters=filters, limit=limit)
+    return {'query': q, 'mode': mode, 'results': _hits(hits)}
+
+
+@router.get('/outputs/{output_id}/similar', summary='Outputs closest in meaning to this one')
+@_errors_as_json
+def similar(request: Request, output_id: int, limit: int = Query(10, ge=1, le=50)) -> Any:
+    principal = _principal(request)
+    _visible_output(principal, output_id)
+    filters = search_mod.SearchFilters(kinds=['output'], exclude_restricted=not principal.allow_restricted)
+    hits = search_mod.similar('output', output_id, limit=limit, filters=filters)
+    return {'output_id': output_id, 'results': _hits(hits)}
+
+
+@router.get(
+    '/conversations/{conversation_id}', summary='A conversation and the messages on its active branch'
+)
+@_errors_as_json
+def get_conversation(
+    request: Request,
+    conversation_id: int,
+    include_hidden: bool = Query(False, description='Also tool traffic and hidden system messages'),
+) -> Any:
+    principal = _principal(request)
+    conv: Conversation = conversations.get_conversation(conversation_id)
+    if _hidden(principal, conv.sensitivity_id):
+        raise NotFound(f'Conversation {conversation_id} does not exist.')
+    thread = conversations.thread(conversation_id)
+    tags = relations.tags_for('conversation', [conv.id]).get(conv.id, [])
+    cols = relations.collections_for('conversation', [conv.id]).get(conv.id, [])
+    messages = []
+    for tm in thread:
+        m = tm.message
+        if m.hidden and not include_hidden:
+            continue
+        model = getattr(m, 'model', None) if m.model_id else None
+        messages.append(
+            {
+                'id': m.id,
+                'parent_id': m.parent_id,
+                'role': m.role,
+                'content': m.content,
+                'hidden': bool(m.hidden),
+                'status': m.status,
+                'model': model.name if model is not None else None,
+                'input_tokens': m.input_tokens,
+                'output_tokens': m.output_tokens,
+                'cost': m.cost,
+                'created_at': _iso(m.created_at),
+                'branch': {'index': tm.sibling_index + 1, 'count': tm.sibling_count},
+            }
+        )
+    return {
+        'id': conv.id,
+        'title': conv.title,
+        'summary': conv.summary,
+        'tags': _names(tags),
+        'collections': _names(cols),
+        'rating': conv.rating,
+        'favourite': bool(conv.favourite),
+        'message_count': conv.message_count,
+        'created_at': _iso(conv.created_at),
+        'updated_at': _iso(conv.updated_at),
+        'deleted_at': _iso(conv.deleted_at),
+        'url': f'/conversations/{conv.id}',
+        'messages': messages,
+    }
+
+
+def register(app: FastAPI) -> None:
+    app.include_router(router)

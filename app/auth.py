@@ -1,0 +1,643 @@
+"""Login for LAN mode: the password, signed session cookies, throttled attempts, pairing tokens, and the
+ASGI middleware that lets a request through only when it is allowed.
+
+Who gets in:
+- Without LAN mode the server listens on 127.0.0.1 only and every client is this computer.
+- In LAN mode, a client on the loopback address is the trusted desktop (unless ``trust_loopback``
+  is off); everyone else needs a session cookie (a logged-in or paired *device*) or, for the REST
+  API, a bearer token. Login, pairing and static assets are public; every other route is not.
+- Devices and tokens are rows in the database; revoking one refuses its next request (each request
+  checks the row) and reloads its open pages so they land on the login form at once.
+- Secrets never touch the database: the password's scrypt hash and the cookie-signing key are files
+  in the data directory, readable only by the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from . import config
+from .data import access
+
+log = logging.getLogger(__name__)
+
+PASSWORD_FILE = 'lan-password'
+SESSION_KEY_FILE = 'auth-session.key'
+COOKIE_NAME = 'oh_session'
+COOKIE_MAX_AGE = 400 * 24 * 3600  # a paired phone stays paired (browsers cap cookies at 400 days)
+MIN_PASSWORD_LENGTH = 8
+PAIRING_TTL = 300.0  # seconds a QR code stays valid
+
+# scrypt: 32 MiB and ~0.25 s per check on a small laptop; verification runs in a worker thread.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**15, 8, 1
+_SCRYPT_MAXMEM = 64 * 1024 * 1024
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+# --------------------------------------------------------------------------- the password
+
+
+def _password_path() -> Path:
+    return config.data_dir() / PASSWORD_FILE
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode('utf-8'), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, maxmem=_SCRYPT_MAXMEM
+    )
+    b64 = base64.b64encode
+    return f'scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}'
+
+
+def check_password_hash(password: str, stored: str) -> bool:
+    try:
+        kind, n, r, p, salt, digest = stored.strip().split('$')
+        if kind != 'scrypt':
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(
+            password.encode('utf-8'),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=_SCRYPT_MAXMEM,
+            dklen=len(expected),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def password_is_set() -> bool:
+    path = _password_path()
+    return path.exists() and path.read_text().strip().startswith('scrypt$')
+
+
+def check_password(password: str) -> bool:
+    """True when ``password`` is the LAN password (slow on purpose: call it off the event loop)."""
+    if not password or not password_is_set():
+        return False
+    return check_password_hash(password, _password_path().read_text())
+
+
+def validate_new_password(password: str) -> None:
+    from .errors import ValidationError
+
+    if len(password or '') < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f'Choose a password of at least {MIN_PASSWORD_LENGTH} characters.')
+    if password != password.strip():
+        raise ValidationError('The password cannot start or end with a space.')
+
+
+def set_password(password: str) -> None:
+    """Store the LAN password's salted scrypt hash (mode 0600). Existing sessions stay valid."""
+    validate_new_password(password)
+    path = _password_path()
+    tmp = path.with_suffix('.tmp')
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as fh:
+        fh.write(hash_password(password))
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- signed session cookies
+
+
+class Signer:
+    """HMAC-SHA256 signed, base64url JSON values (the session cookie)."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key.encode('utf-8')
+
+    def _mac(self, body: bytes) -> str:
+        return (
+            base64.urlsafe_b64encode(hmac.new(self._key, body, hashlib.sha256).digest()).decode().rstrip('=')
+        )
+
+    def sign(self, payload: dict[str, Any]) -> str:
+        body = base64.urlsafe_b64encode(json.dumps(payload, separators=(',', ':')).encode()).rstrip(b'=')
+        return f'{body.decode()}.{self._mac(body)}'
+
+    def unsign(self, value: str | None) -> dict[str, Any] | None:
+        if not value or '.' not in value or len(value) > 2000:
+            return None
+        body, mac = value.rsplit('.', 1)
+        if not hmac.compare_digest(mac, self._mac(body.encode())):
+            return None
+        try:
+            data = json.loads(base64.urlsafe_b64decode(body + '=' * (-len(body) % 4)))
+        except (ValueError, TypeError):
+            return None
+        return data if isinstance(data, dict) else None
+
+
+# --------------------------------------------------------------------------- throttling
+
+
+class Throttle:
+    """Failed attempts per client address (and in total): a few are free, then each failure doubles
+    the wait, up to ``max_wait``. A success clears the address."""
+
+    def __init__(
+        self,
+        *,
+        free: int = 5,
+        window: float = 900.0,
+        base_wait: float = 15.0,
+        max_wait: float = 900.0,
+        global_free: int = 50,
+    ) -> None:
+        self.free, self.window, self.base_wait, self.max_wait = free, window, base_wait, max_wait
+        self.global_free = global_free
+        self._fails: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+        self.clock: Callable[[], float] = time.monotonic
+
+    def _wait_for(self, fails: deque[float], free: int, now: float) -> float:
+        while fails and now - fails[0] > self.window:
+            fails.popleft()
+        if len(fails) < free:
+            return 0.0
+        wait = min(self.max_wait, self.base_wait * 2 ** (len(fails) - free))
+        return max(0.0, fails[-1] + wait - now)
+
+    def retry_after(self, key: str) -> float:
+        """Seconds this client must wait before its next attempt (0 = go ahead)."""
+        now = self.clock()
+        with self._lock:
+            own = self._wait_for(self._fails.get(key, deque()), self.free, now)
+            total = self._wait_for(self._fails.get('*', deque()), self.global_free, now)
+        return max(own, total)
+
+    def failed(self, key: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for k in (key, '*'):
+                self._fails.setdefault(k, deque(maxlen=200)).append(now)
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._fails.pop(key, None)
+
+
+# --------------------------------------------------------------------------- pairing tokens
+
+
+@dataclass
+class Pairing:
+    name: str
+    expires: float
+    allow_restricted: bool = False
+    device_id: int | None = None  # set once a phone used it
+
+
+class PairingTokens:
+    """One-time, short-lived tokens carried by the pairing QR code. Kept in memory, hashed."""
+
+    def __init__(self, ttl: float = PAIRING_TTL) -> None:
+        self.ttl = ttl
+        self._items: dict[str, Pairing] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def create(self, name: str, *, allow_restricted: bool = False) -> str:
+        token = secrets.token_urlsafe(24)
+        now = time.monotonic()
+        with self._lock:
+            self._items = {k: v for k, v in self._items.items() if v.expires > now - 3600}
+            self._items[self._key(token)] = Pairing(name.strip() or 'Phone', now + self.ttl, allow_restricted)
+        return token
+
+    def claim(self, token: str) -> Pairing | None:
+        """The pairing for ``token`` if it is unused and not expired; it can never be used again."""
+        if not token or len(token) > 100:
+            return None
+        with self._lock:
+            item = self._items.get(self._key(token))
+            if item is None or item.device_id is not None or item.expires < time.monotonic():
+                return None
+            item.device_id = -1  # claimed; the real id is filled in once the device row exists
+            return item
+
+    def status(self, token: str) -> Pairing | None:
+        with self._lock:
+            return self._items.get(self._key(token))
+
+
+# --------------------------------------------------------------------------- who is asking
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request comes from. ``local``: the trusted desktop (or the app is not on the LAN)."""
+
+    kind: str  # local | device | token
+    scope: str = 'write'  # read | write
+    allow_restricted: bool = True
+    device_id: int | None = None
+    token_id: int | None = None
+    name: str = ''
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == 'write'
+
+
+LOCAL = Principal('local')
+ANONYMOUS = Principal('anonymous', scope='none', allow_restricted=False)
+
+_NICEGUI_STATIC = ('static', 'libraries', 'components', 'resources', 'esm', 'dynamic_resources')
+PUBLIC_PATHS = frozenset(
+    {'/login', '/logout', '/pair', '/favicon.ico', '/sw.js', '/outputhub-ca.crt', '/manifest.webmanifest'}
+)
+
+
+def public_prefixes() -> tuple[str, ...]:
+    import nicegui
+
+    return ('/assets/', *(f'/_nicegui/{nicegui.__version__}/{name}/' for name in _NICEGUI_STATIC))
+
+
+def is_public_path(path: str) -> bool:
+    """Login, pairing and static assets (the app's own and NiceGUI's library files)."""
+    return path in PUBLIC_PATHS or path.startswith(public_prefixes())
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host.split('%')[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_name(host_header: str) -> str:
+    host = host_header.strip().lower()
+    if host.startswith('['):
+        return host[1 : host.find(']')] if ']' in host else host
+    return host.rsplit(':', 1)[0] if host.count(':') == 1 else host
+
+
+def host_allowed(host_header: str, *, lan: bool) -> bool:
+    """Refuse DNS-rebinding: a page of some web site whose name was re-pointed at this computer.
+    IP addresses, single-label names and localhost are fine; in LAN mode also ``*.local`` and this
+    computer's own names; ``OUTPUTHUB_ALLOWED_HOSTS`` (comma separated) adds more."""
+    name = _host_name(host_header)
+    if not name:
+        return True  # HTTP/1.0 without Host: no browser sends that
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    if '.' not in name or name == 'localhost' or name.endswith('.localhost'):
+        return True
+    extra = {h.strip().lower() for h in os.environ.get('OUTPUTHUB_ALLOWED_HOSTS', '').split(',') if h.strip()}
+    if name in extra:
+        return True
+    if lan:
+        import socket
+
+        return name.endswith('.local') or name in {socket.gethostname().lower(), socket.getfqdn().lower()}
+    return False
+
+
+def device_name_from_user_agent(user_agent: str) -> str:
+    """A readable default name ("Chrome on Android") for a device that logs in with the password."""
+    ua = user_agent or ''
+    system = next(
+        (
+            label
+            for needle, label in (
+                ('Android', 'Android'),
+                ('iPhone', 'iPhone'),
+                ('iPad', 'iPad'),
+                ('Windows', 'Windows'),
+                ('Mac OS X', 'Mac'),
+                ('CrOS', 'ChromeOS'),
+                ('Linux', 'Linux'),
+            )
+            if needle in ua
+        ),
+        '',
+    )
+    browser = next(
+        (
+            label
+            for needle, label in (
+                ('Firefox/', 'Firefox'),
+                ('Edg/', 'Edge'),
+                ('SamsungBrowser/', 'Samsung Internet'),
+                ('Chrome/', 'Chrome'),
+                ('Safari/', 'Safari'),
+            )
+            if needle in ua
+        ),
+        'Browser',
+    )
+    return f'{browser} on {system}' if system else browser
+
+
+# --------------------------------------------------------------------------- the gate
+
+
+@dataclass
+class Gate:
+    """Decides who a request is and whether it may pass. One per app (``server.build``)."""
+
+    lan: bool
+    trust_loopback: bool = True
+    https: bool = False
+    signer: Signer = field(default_factory=lambda: Signer(config.read_or_create_secret(SESSION_KEY_FILE)))
+    throttle: Throttle = field(default_factory=Throttle)
+    pairings: PairingTokens = field(default_factory=PairingTokens)
+
+    # ---- sessions
+    def session_cookie(self, device_id: int) -> str:
+        return self.signer.sign({'d': device_id, 'n': secrets.token_hex(4)})
+
+    def cookie_header(self, value: str, *, max_age: int = COOKIE_MAX_AGE) -> str:
+        parts = [f'{COOKIE_NAME}={value}', 'Path=/', f'Max-Age={max_age}', 'HttpOnly', 'SameSite=Lax']
+        if self.https:
+            parts.append('Secure')
+        return '; '.join(parts)
+
+    def device_from_cookie(self, cookie_value: str | None) -> Principal | None:
+        data = self.signer.unsign(cookie_value)
+        if not data or not isinstance(data.get('d'), int):
+            return None
+        device = access.active_device(data['d'])
+        if device is None:
+            return None
+        _touch_later(access.touch_device, device.id, device.last_seen_at)
+        return Principal(
+            'device', 'write', bool(device.allow_restricted), device_id=device.id, name=device.name
+        )
+
+    def principal_for_token(self, token: str) -> Principal | None:
+        row = access.find_token(token)
+        if row is None:
+            return None
+        _touch_later(access.touch_token, row.id, row.last_used_at)
+        return Principal(
+            'token',
+            'write' if row.scope == 'write' else 'read',
+            bool(row.allow_restricted),
+            token_id=row.id,
+            name=row.name,
+        )
+
+    def is_trusted_local(self, client_host: str | None, host_header: str) -> bool:
+        if not self.lan:
+            return True  # bound to 127.0.0.1: only this computer can connect
+        if not self.trust_loopback or not is_loopback(client_host):
+            return False
+        name = _host_name(host_header)
+        return not name or '.' not in name or is_loopback(name) or name.endswith('localhost')
+
+    # ---- revocation
+    def end_device_sessions(self, device_id: int) -> int:
+        """Reload every open page of a revoked device (it lands on the login form). Returns how many."""
+        from nicegui import Client
+
+        count = 0
+        for client in list(Client.instances.values()):
+            try:
+                request = client.request
+            except Exception:  # a client without a request (auto-index page in scripts)
+                continue
+            principal = getattr(getattr(request, 'state', None), 'oh_principal', None)
+            if principal is not None and principal.device_id == device_id:
+                count += 1
+                with contextlib.suppress(Exception):  # the page may already be gone
+                    client.run_javascript('window.location.reload()')
+                _delete_client_soon(client)
+        return count
+
+
+_touch_lock = threading.Lock()
+_touching: set[tuple[Any, int]] = set()
+
+
+def _touch_later(func: Callable[[int, Any], None], row_id: int, last: Any) -> None:
+    """Record "last used" off the request path (a write may wait for the lock), at most once a minute."""
+    from .data.models import utcnow
+
+    if last is not None and utcnow() - last < access.TOUCH_EVERY:
+        return
+    key = (func, row_id)
+    with _touch_lock:
+        if key in _touching:
+            return
+        _touching.add(key)
+
+    def work() -> None:
+        try:
+            func(row_id, last)
+        except Exception:  # never let bookkeeping break a request
+            log.warning('Could not record last use of %s %s', func.__name__, row_id, exc_info=True)
+        finally:
+            with _touch_lock:
+                _touching.discard(key)
+
+    threading.Thread(target=work, daemon=True).start()
+
+
+def _delete_client_soon(client: Any) -> None:
+    """Delete a NiceGUI client shortly after telling it to reload, so a page that ignores the reload
+    cannot keep using its open connection."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+
+    def delete() -> None:
+        if not client.is_deleted:
+            client.delete()
+
+    loop.call_later(1.0, delete)
+
+
+_gate: Gate | None = None
+
+
+def current_gate() -> Gate:
+    if _gate is None:
+        raise RuntimeError('auth.install() has not run')
+    return _gate
+
+
+def install(app: Any, gate: Gate) -> Gate:
+    """Put the gate in front of every route of ``app`` (NiceGUI's FastAPI app)."""
+    global _gate
+    _gate = gate
+    app.add_middleware(AuthMiddleware, gate=gate)
+    return gate
+
+
+def client_key(scope: Scope) -> str:
+    client = scope.get('client')
+    return client[0] if client else 'unknown'
+
+
+def principal_of(request: Any) -> Principal:
+    """The principal the middleware attached to a request (LOCAL when there is no gate at all)."""
+    return getattr(request.state, 'oh_principal', None) or LOCAL
+
+
+# --------------------------------------------------------------------------- the middleware
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode('latin-1').lower(): v.decode('latin-1') for k, v in scope.get('headers') or []}
+
+
+def _cookie(headers: dict[str, str], name: str) -> str | None:
+    raw = headers.get('cookie')
+    if not raw:
+        return None
+    jar = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+def _same_origin(origin: str, host_header: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    return bool(parts.netloc) and parts.netloc.lower() == host_header.strip().lower()
+
+
+class AuthMiddleware:
+    """Pure ASGI (so it also guards the websocket NiceGUI pages talk over)."""
+
+    def __init__(self, app: Callable, gate: Gate) -> None:
+        self.app = app
+        self.gate = gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] not in ('http', 'websocket'):
+            await self.app(scope, receive, send)
+            return
+        gate = self.gate
+        headers = _headers(scope)
+        host_header = headers.get('host', '')
+        path = scope.get('path', '')
+        if not host_allowed(host_header, lan=gate.lan):
+            await _refuse(scope, receive, send, 421, 'This address is not one Output Hub answers to.')
+            return
+        method = scope.get('method', 'GET')
+        origin = headers.get('origin')
+        if (
+            scope['type'] == 'http'
+            and method not in ('GET', 'HEAD', 'OPTIONS')
+            and origin
+            and origin != 'null'
+            and not _same_origin(origin, host_header)
+            and not path.startswith('/_nicegui_ws/')
+        ):
+            await _refuse(scope, receive, send, 403, 'Cross-site request refused.')
+            return
+
+        principal: Principal | None = None
+        auth_header = headers.get('authorization', '')
+        if auth_header[:7].lower() == 'bearer ':
+            key = client_key(scope)
+            wait = gate.throttle.retry_after(key)
+            if wait > 0:
+                await _refuse(
+                    scope, receive, send, 429, 'Too many failed attempts; wait and try again.', wait
+                )
+                return
+            principal = gate.principal_for_token(auth_header[7:].strip())
+            if principal is None:
+                gate.throttle.failed(key)
+                await _refuse(scope, receive, send, 401, 'That API token is unknown or revoked.')
+                return
+        elif gate.is_trusted_local((scope.get('client') or (None,))[0], host_header):
+            principal = LOCAL
+        else:
+            principal = gate.device_from_cookie(_cookie(headers, COOKIE_NAME))
+
+        scope.setdefault('state', {})['oh_principal'] = principal or ANONYMOUS
+        if principal is not None or is_public_path(path):
+            await self.app(scope, receive, send)
+            return
+        wants_page = (
+            scope['type'] == 'http'
+            and method in ('GET', 'HEAD')
+            and 'text/html' in headers.get('accept', '')
+            and not path.startswith(('/api/', '/_nicegui'))
+            and path != '/openapi.json'
+        )
+        if wants_page:
+            target = path + (
+                '?' + scope['query_string'].decode('latin-1') if scope.get('query_string') else ''
+            )
+            await _redirect(send, '/login?next=' + quote(target, safe=''))
+            return
+        await _refuse(
+            scope, receive, send, 401, 'Log in first, or send an API token (Authorization: Bearer …).'
+        )
+
+
+async def _redirect(send: Send, location: str) -> None:
+    await send(
+        {
+            'type': 'http.response.start',
+            'status': 303,
+            'headers': [(b'location', location.encode('latin-1')), (b'content-length', b'0')],
+        }
+    )
+    await send({'type': 'http.response.body', 'body': b''})
+
+
+async def _refuse(
+    scope: Scope, receive: Receive, send: Send, status: int, message: str, retry_after: float = 0
+) -> None:
+    if scope['type'] == 'websocket':
+        await receive()  # the websocket.connect message
+        await send({'type': 'websocket.close', 'code': 4401 if status == 401 else 4403})
+        return
+    body = json.dumps({'detail': message}).encode()
+    headers = [(b'content-type', b'application/json'), (b'content-length', str(len(body)).encode())]
+    if status == 401:
+        headers.append((b'www-authenticate', b'Bearer'))
+    if retry_after:
+        headers.append((b'retry-after', str(int(retry_after) + 1).encode()))
+    await send({'type': 'http.response.start', 'status': status, 'headers': headers})
+    await send({'type': 'http.response.body', 'body': body})

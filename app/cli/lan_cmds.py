@@ -1,0 +1,119 @@
+"""``outputhub password`` (the LAN login password) and ``outputhub token`` (REST API bearer tokens)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from ..errors import ValidationError
+from .common import emit, open_db
+
+
+def prompt_new_password(*, allow_empty: bool = False) -> str:
+    """Ask twice without echo on a terminal; read one line from stdin otherwise."""
+    from .. import auth
+
+    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip('\r\n')
+        if password or not allow_empty:
+            auth.validate_new_password(password)
+        return password
+    while True:
+        first = getpass.getpass('New password: ')
+        if not first and allow_empty:
+            return ''
+        try:
+            auth.validate_new_password(first)
+        except ValidationError as exc:
+            print(exc, file=sys.stderr)
+            continue
+        if getpass.getpass('Repeat it: ') == first:
+            return first
+        print('The two passwords differ; try again.', file=sys.stderr)
+
+
+def _password(args: argparse.Namespace) -> int:
+    from .. import auth
+
+    password = prompt_new_password()
+    auth.set_password(password)
+    emit(
+        args,
+        {'password_set': True},
+        'Password saved. Phones on your network log in with it (outputhub --lan).',
+    )
+    return 0
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from ..data import access
+
+    open_db(args)
+    new = access.create_token(
+        args.name, 'write' if args.write else 'read', allow_restricted=args.allow_restricted
+    )
+    emit(
+        args,
+        {'id': new.row.id, 'name': new.row.name, 'scope': new.row.scope, 'token': new.token},
+        f'{new.token}\n(shown once; send it as "Authorization: Bearer <token>")',
+    )
+    return 0
+
+
+def _token_list(args: argparse.Namespace) -> int:
+    from ..data import access
+
+    open_db(args)
+    rows = [
+        {
+            'id': t.id,
+            'name': t.name,
+            'prefix': t.prefix,
+            'scope': t.scope,
+            'allow_restricted': bool(t.allow_restricted),
+            'last_used_at': t.last_used_at,
+            'revoked_at': t.revoked_at,
+        }
+        for t in access.list_tokens()
+    ]
+    if getattr(args, 'json', False):
+        emit(args, rows)
+    else:
+        for r in rows:
+            state = 'revoked' if r['revoked_at'] else r['scope']
+            print(f'{r["id"]:>4}  {r["prefix"]}…  {state:<7}  {r["name"]}')
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    from ..data import access
+
+    open_db(args)
+    access.revoke_token(args.id)
+    emit(args, {'revoked': args.id}, f'Token {args.id} revoked.')
+    return 0
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        'password',
+        parents=[common],
+        help='set the password other devices log in with (outputhub --lan)',
+        description='Set the LAN login password (asked twice on a terminal; one line from stdin otherwise). '
+        'Only a salted scrypt hash is kept, in the data directory.',
+    )
+    p.set_defaults(func=_password)
+
+    t = sub.add_parser('token', parents=[common], help='REST API tokens: create, list, revoke')
+    tsub = t.add_subparsers(dest='token_command', metavar='ACTION', required=True)
+    c = tsub.add_parser('create', parents=[common], help='make a token (printed once)')
+    c.add_argument('name', help='what will use it, e.g. "Android share"')
+    c.add_argument('--write', action='store_true', help='read-write (default: read-only)')
+    c.add_argument('--allow-restricted', action='store_true', help='may see items marked restricted')
+    c.set_defaults(func=_token_create)
+    ls = tsub.add_parser('list', parents=[common], help='list tokens (never their values)')
+    ls.set_defaults(func=_token_list)
+    r = tsub.add_parser('revoke', parents=[common], help='revoke a token at once')
+    r.add_argument('id', type=int)
+    r.set_defaults(func=_token_revoke)
