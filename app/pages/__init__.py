@@ -14,8 +14,6 @@ PAGE_MODULES = [
     'app.pages.prompts',
     'app.pages.conversations',
     'app.pages.lookups',
-    'app.pages.graph',
-    'app.pages.dashboard',
     'app.pages.settings',  # before pages that add settings sections
     'app.pages.login',
     'app.pages.access',
