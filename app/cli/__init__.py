@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     'app.cli.prompt_cmds',
     'app.cli.ask_cmd',
     'app.cli.lan_cmds',
+    'app.cli.io_cmds',
 ]
 
 

@@ -1,0 +1,144 @@
+"""Automatic daily backups while the app runs: a background thread makes a backup when the newest one is
+a day old, then rotates the folder. Settings live in AppSetting ``auto_backup``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..data import backup, settings_store
+from ..data.db import current
+from ..data.models import utcnow
+
+log = logging.getLogger(__name__)
+
+SETTING_KEY = 'auto_backup'
+ENV_SWITCH = 'OUTPUTHUB_AUTO_BACKUP'
+DEFAULTS: dict[str, Any] = {
+    'enabled': True,
+    'interval_hours': 24,
+    'keep_daily': 7,
+    'keep_weekly': 4,
+    'keep_monthly': 6,
+}
+FIRST_CHECK_SECONDS = 60.0  # let the app start (and the user get going) before copying the database
+CHECK_EVERY_SECONDS = 15 * 60.0
+
+
+def settings() -> dict[str, Any]:
+    stored = settings_store.get(SETTING_KEY, {}) or {}
+    return {**DEFAULTS, **(stored if isinstance(stored, dict) else {})}
+
+
+@dataclass
+class BackupScheduler:
+    """Owns the thread. ``status()`` and ``run_now()`` are what a Settings or Backup page needs."""
+
+    db_path: Path
+    folder: Path
+    first_check: float = FIRST_CHECK_SECONDS
+    check_every: float = CHECK_EVERY_SECONDS
+    last_backup: backup.BackupInfo | None = None
+    last_error: str | None = None
+    last_check_at: datetime | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name='outputhub-backups', daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def due(self, now: datetime | None = None) -> bool:
+        opts = settings()
+        if not opts.get('enabled', True):
+            return False
+        age = backup.latest_backup_age(self.folder, now)
+        return age is None or age >= timedelta(hours=float(opts.get('interval_hours') or 24))
+
+    def run_now(self) -> backup.BackupInfo:
+        """Back up and rotate now (also what the loop calls). Raises UserError on failure."""
+        with self._lock:
+            self.folder.mkdir(
+                parents=True, exist_ok=True
+            )  # an existing folder: a timestamped file goes in it
+            info = backup.backup_database(self.folder, source=self.db_path)
+            opts = settings()
+            removed = backup.prune_backups(
+                self.folder,
+                keep_daily=int(opts['keep_daily']),
+                keep_weekly=int(opts['keep_weekly']),
+                keep_monthly=int(opts['keep_monthly']),
+            )
+            self.last_backup, self.last_error = info, None
+            log.info('automatic backup written to %s (%d old ones rotated out)', info.path, len(removed))
+            return info
+
+    def check(self) -> None:
+        self.last_check_at = utcnow()
+        try:
+            if self.due():
+                self.run_now()
+        except Exception as exc:  # a failed backup must never take the app down; the UI shows last_error
+            self.last_error = f'{type(exc).__name__}: {exc}' if not str(exc).endswith('.') else str(exc)
+            log.warning('automatic backup failed: %s', exc)
+
+    def _loop(self) -> None:
+        try:
+            if self._stop.wait(self.first_check):
+                return
+            while True:
+                self.check()
+                if self._stop.wait(self.check_every):
+                    return
+        finally:
+            with contextlib.suppress(Exception):  # nothing open, or the app already closed the database
+                current().close()  # this thread's connection only
+
+    def status(self) -> dict[str, Any]:
+        backups = backup.list_backups(self.folder)
+        opts = settings()
+        newest = backups[0] if backups else None
+        next_due = newest.created_at + timedelta(hours=float(opts['interval_hours'])) if newest else None
+        return {
+            'enabled': bool(opts['enabled']),
+            'folder': str(self.folder),
+            'count': len(backups),
+            'latest': newest.to_dict() if newest else None,
+            'next_due_at': next_due.isoformat() if next_due else None,
+            'last_error': self.last_error,
+            'running': self._thread is not None and self._thread.is_alive(),
+        }
+
+
+def start(ctx) -> None:
+    """Start automatic backups for the open database (not for the disposable demo profile;
+    ``OUTPUTHUB_AUTO_BACKUP=0`` turns them off for this process)."""
+    if getattr(ctx.settings, 'demo', False) or os.environ.get(ENV_SWITCH) == '0':
+        log.info('automatic backups not started')
+        return
+    db_path = Path(ctx.settings.db_path)
+    scheduler = BackupScheduler(db_path=db_path, folder=backup.default_backup_dir(db_path))
+    ctx.backups = scheduler
+    scheduler.start()
+
+
+def stop(ctx) -> None:
+    scheduler = getattr(ctx, 'backups', None)
+    if isinstance(scheduler, BackupScheduler):
+        scheduler.stop()
