@@ -15,6 +15,7 @@ class AppContext:
     settings: Settings
     indexer: Any = None  # background embedding indexer (search), when running
     backups: Any = None  # automatic backup scheduler, when running
+    housekeeping: Any = None  # daily retention purge and trash emptying, when running
     gate: Any = None  # app.auth.Gate: who may reach the app (LAN login, devices, API tokens)
 
     @property

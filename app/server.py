@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 SERVICE_MODULES: list[str] = [
     'app.services.indexing',  # search: embeds new and edited outputs and messages in the background
     'app.services.backups',  # a daily backup of the database with rotation while the app runs
+    'app.services.housekeeping',  # daily: retention purge into the trash, trash older than 30 days emptied
 ]
 
 

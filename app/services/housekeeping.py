@@ -1,0 +1,116 @@
+"""Daily housekeeping while the app runs (and once shortly after start-up): the retention purge moves
+expired items to the trash, then items trashed more than 30 days ago are deleted for good.
+
+Listed in ``app.server.SERVICE_MODULES``. ``OUTPUTHUB_HOUSEKEEPING=0`` keeps it from starting; the
+scheduled purge also follows the ``retention.auto_purge`` setting (the trash is emptied regardless).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..data import retention, trash
+from ..data.db import current
+from ..data.models import utcnow
+
+log = logging.getLogger(__name__)
+
+ENV_SWITCH = 'OUTPUTHUB_HOUSEKEEPING'
+FIRST_RUN_SECONDS = 20.0  # after start-up: the UI is up and the first page served before this runs
+EVERY_SECONDS = 24 * 3600.0
+
+
+@dataclass
+class Housekeeper:
+    """Owns the thread; ``run_now()`` is the same work on demand, ``status()`` what a page shows."""
+
+    first_run: float = FIRST_RUN_SECONDS
+    every: float = EVERY_SECONDS
+    last_run_at: datetime | None = None
+    last_purged: int = 0
+    last_emptied: int = 0
+    last_error: str | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name='outputhub-housekeeping', daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run_now(self, now: datetime | None = None) -> dict[str, Any]:
+        """Purge (when automatic purging is on), then empty what has been in the trash too long."""
+        with self._lock:
+            purged = 0
+            if retention.settings().get('auto_purge', True):
+                purged = retention.purge(trigger='schedule', now=now).moved
+            emptied = sum(trash.empty_expired(now).values())
+            self.last_run_at, self.last_purged, self.last_emptied = utcnow(), purged, emptied
+            self.last_error = None
+            if purged or emptied:
+                log.info(
+                    'housekeeping: %d expired items moved to the trash, %d deleted for good', purged, emptied
+                )
+            return {'purged': purged, 'emptied': emptied}
+
+    def check(self) -> None:
+        try:
+            self.run_now()
+        except Exception as exc:  # housekeeping must never take the app down; status() shows the error
+            self.last_error = str(exc) or type(exc).__name__
+            log.warning('housekeeping failed: %s', exc)
+
+    def _loop(self) -> None:
+        try:
+            wait = self.first_run
+            while not self._stop.wait(wait):
+                self.check()
+                wait = self.every
+        finally:
+            with contextlib.suppress(Exception):  # nothing open, or the app already closed the database
+                current().close()  # this thread's connection only
+
+    def status(self) -> dict[str, Any]:
+        return {
+            'running': self._thread is not None and self._thread.is_alive(),
+            'last_run_at': self.last_run_at,
+            'last_purged': self.last_purged,
+            'last_emptied': self.last_emptied,
+            'last_error': self.last_error,
+        }
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV_SWITCH, '1').strip().lower() not in ('0', 'off', 'false', 'no')
+
+
+def start(ctx) -> None:
+    if not enabled():
+        log.info('housekeeping not started (%s=%s)', ENV_SWITCH, os.environ.get(ENV_SWITCH))
+        ctx.housekeeping = None
+        return
+    keeper = Housekeeper()
+    ctx.housekeeping = keeper
+    keeper.start()
+
+
+def stop(ctx) -> None:
+    keeper = getattr(ctx, 'housekeeping', None)
+    if isinstance(keeper, Housekeeper):
+        keeper.stop()
+        ctx.housekeeping = None
