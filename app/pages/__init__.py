@@ -12,6 +12,7 @@ PAGE_MODULES = [
     'app.pages.home',
     'app.pages.outputs',
     'app.pages.prompts',
+    'app.pages.agents',
     'app.pages.conversations',
     'app.pages.lookups',
     'app.pages.settings',  # before pages that add settings sections

@@ -33,7 +33,10 @@ def version_param(request: Request) -> int | None:
 
 def chat_url(text: str, **ids: int) -> str:
     """Where "send to chat" goes: the chat page with the text (and the version that made it) prefilled."""
-    return '/chat?' + urlencode({**{k: str(v) for k, v in ids.items()}, 'text': text}, quote_via=quote)
+    query = {k: str(v) for k, v in ids.items()}
+    if text:
+        query['text'] = text
+    return '/chat?' + urlencode(query, quote_via=quote)
 
 
 # --------------------------------------------------------------------------- the library
@@ -430,10 +433,11 @@ class PromptPage:
             pickers.field_picker('prompt', p.id, 'category', 'category', 'Category', creatable=True)
             pickers.field_picker('prompt', p.id, 'sensitivity', 'sensitivity', 'Sensitivity')
             pickers.field_picker('prompt', p.id, 'retention', 'retention', 'Retention plan')
-        _notes('prompt', p.id, p.notes)
+        notes_card('prompt', p.id, p.notes)
 
 
-def _notes(kind: str, item_id: int, notes: str | None) -> None:
+def notes_card(kind: str, item_id: int, notes: str | None) -> None:
+    """Free notes on a prompt or agent, saved when the box loses focus."""
     with ui.card().classes('w-full gap-1').props('flat bordered'):
         with ui.row().classes('items-center gap-1'):
             ui.icon('sticky_note_2').classes('oh-muted')

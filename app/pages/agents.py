@@ -1,0 +1,437 @@
+"""Agents: the list (/agents) and one agent (/agents/{id}?v=N) with its current system prompt and settings,
+edits as new versions, the version timeline with diffs and restore, outputs by version, and its relations."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from nicegui import run, ui
+
+from ..components import fmt, pickers, toast
+from ..components.design import kind_icon
+from ..components.list_view import EntityList, list_header
+from ..components.markdown_view import markdown_view
+from ..components.template_form import copy_text
+from ..components.version_history import VersionHistory
+from ..context import AppContext
+from ..data import agents, entities, lookups, versioning
+from ..data.listing import ListParams
+from ..data.models import Agent, AgentVersion
+from ..data.versioning import VersionStats
+from ..errors import UserError, ValidationError
+from . import nav
+from .frame import frame
+from .prompts import chat_url, notes_card, version_param
+
+
+def _model_names() -> list[str]:
+    return [m.name for m in lookups.search('model', '', limit=200)]
+
+
+def parse_params(text: str) -> dict | None:
+    """The extra-parameters box: empty, or a JSON object."""
+    text = (text or '').strip()
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise ValidationError(
+            f'Extra parameters are not valid JSON ({exc.msg} at line {exc.lineno}).'
+        ) from None
+    if not isinstance(value, dict):
+        raise ValidationError('Extra parameters must be a JSON object, like {"seed": 7}.')
+    return value
+
+
+class SettingsForm:
+    """The fields of an agent version (used by "new agent" and "edit")."""
+
+    def __init__(
+        self, models: list[str], values: dict[str, Any] | None = None, model_name: str | None = None
+    ):
+        values = values or {}
+        self.system_prompt = (
+            ui.textarea('System prompt', value=values.get('system_prompt') or '')
+            .props('outlined autogrow input-style="min-height: 12rem"')
+            .classes('w-full')
+            .mark('agent-system-prompt')
+        )
+        with ui.grid().classes('w-full gap-2 grid-cols-2 sm:grid-cols-4'):
+            options = list(dict.fromkeys([*([model_name] if model_name else []), *models]))
+            self.model = (
+                ui.select(
+                    options,
+                    value=model_name,
+                    label='Model',
+                    with_input=True,
+                    new_value_mode='add-unique',
+                    clearable=True,
+                )
+                .props('outlined dense')
+                .classes('col-span-2 sm:col-span-1')
+                .mark('agent-model')
+            )
+            self.temperature = (
+                ui.number('Temperature', value=values.get('temperature'), min=0, max=2, step=0.1)
+                .props('outlined dense clearable')
+                .mark('agent-temperature')
+            )
+            self.top_p = (
+                ui.number('top_p', value=values.get('top_p'), min=0, max=1, step=0.05)
+                .props('outlined dense clearable')
+                .mark('agent-top-p')
+            )
+            self.max_tokens = (
+                ui.number('Max tokens', value=values.get('max_tokens'), min=1, step=1, format='%d')
+                .props('outlined dense clearable')
+                .mark('agent-max-tokens')
+            )
+        params = values.get('params')
+        self.params = (
+            ui.textarea(
+                'Extra parameters (JSON object, optional)',
+                value=json.dumps(params, indent=2, ensure_ascii=False) if params else '',
+                placeholder='{"seed": 7, "stop": ["###"]}',
+            )
+            .props('outlined autogrow dense')
+            .classes('w-full font-mono')
+            .mark('agent-params')
+        )
+
+    def values(self) -> dict[str, Any]:
+        """The settings as ``agents.new_version`` takes them (raises ValidationError for bad JSON)."""
+        return {
+            'system_prompt': self.system_prompt.value or '',
+            'model': (self.model.value or '').strip() or None,
+            'temperature': self.temperature.value,
+            'top_p': self.top_p.value,
+            'max_tokens': self.max_tokens.value,
+            'params': parse_params(self.params.value),
+        }
+
+
+async def _new_agent_dialog() -> None:
+    models = await run.io_bound(_model_names)
+    with ui.dialog().props('maximized-on-mobile') as dialog, ui.card().classes('w-[min(96vw,48rem)] gap-2'):
+        ui.label('New agent').classes('text-lg font-semibold')
+        name = ui.input('Name').props('outlined dense autofocus').classes('w-full').mark('new-agent-name')
+        form = SettingsForm(models)
+
+        def submit() -> None:
+            try:
+                dialog.submit((name.value, form.values()))
+            except UserError as exc:
+                toast.error(str(exc))
+
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
+            ui.button('Create', on_click=submit).mark('create-agent')
+        form.system_prompt.on('keydown.ctrl.enter', submit)
+    result = await dialog
+    if result is None:
+        return
+    agent_name, values = result
+    try:
+        agent = await run.io_bound(lambda: agents.create_agent(agent_name or '', **values))
+    except UserError as exc:
+        toast.error(str(exc))
+        return
+    ui.navigate.to(f'/agents/{agent.id}')
+
+
+# --------------------------------------------------------------------------- one agent
+
+
+@dataclass
+class AgentView:
+    agent: Agent
+    stats: list[VersionStats]
+    version: AgentVersion
+    current: AgentVersion | None
+    settings: dict[str, Any]  # display values of the shown version (model name, parameters)
+    model_name: str | None
+
+
+def load_agent(agent_id: int, number: int | None) -> AgentView:
+    agent = agents.get_agent(agent_id)
+    stats = agents.version_stats(agent_id)
+    current = next((s.version for s in stats if s.is_current), None)
+    if number is not None:
+        version = agents.version_by_number(agent_id, number)
+    else:
+        version = current or (stats[0].version if stats else None)
+    if version is None:
+        raise UserError(f'Agent {agent_id} has no versions yet.')
+    model_name = lookups.get('model', version.model_id).name if version.model_id else None
+    return AgentView(agent, stats, version, current, versioning.agent_settings(version), model_name)
+
+
+class AgentPage:
+    """The detail page; re-renders in place after edits so notifications stay."""
+
+    def __init__(self, ctx: AppContext, agent_id: int, number: int | None) -> None:
+        self.ctx = ctx
+        self.agent_id = agent_id
+        self.number = number
+        self.url = f'/agents/{agent_id}'
+        self.root = ui.context.slot.parent  # lives as long as the page (see PromptPage)
+
+    async def show(self) -> None:
+        await self.body()
+        await run.io_bound(entities.mark_viewed, 'agent', self.agent_id)
+
+    async def go(self, number: int | None) -> None:
+        self.number = number
+        with self.root:
+            ui.navigate.history.push(self.url if number is None else f'{self.url}?v={number}')
+        await self.body.refresh()
+
+    @ui.refreshable_method
+    async def body(self) -> None:
+        try:
+            view = await run.io_bound(load_agent, self.agent_id, self.number)
+        except UserError as exc:
+            ui.label(str(exc)).classes('text-lg')
+            ui.link('Back to agents', '/agents')
+            return
+        a, v = view.agent, view.version
+        if a.deleted_at is not None:
+            with ui.row().classes('w-full items-center gap-2 p-2 rounded bg-amber-100 dark:bg-amber-900'):
+                ui.icon('delete')
+                ui.label(f'This agent is in the trash (since {fmt.date_time(a.deleted_at)}).')
+                ui.button('Restore', on_click=self.untrash).props('flat dense no-caps').mark('untrash')
+        is_current = view.current is not None and v.id == view.current.id
+        with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
+            with ui.column().classes('gap-3 min-w-0'):
+                self._name(a)
+                meta = [
+                    f'Version {v.number} of {len(view.stats)}' + (' (current)' if is_current else ''),
+                    view.settings.get('model') or 'no model set',
+                    f'updated {fmt.ago(a.updated_at)}',
+                ]
+                ui.label(' · '.join(meta)).classes('text-sm oh-muted')
+                self._actions(a, v, view)
+                if not is_current and view.current is not None:
+                    with ui.row().classes(
+                        'w-full items-center gap-2 p-2 rounded bg-indigo-50 dark:bg-indigo-950 flex-wrap'
+                    ):
+                        ui.icon('history')
+                        ui.label(
+                            f'You are looking at v{v.number}; the current version is v{view.current.number}.'
+                        )
+                        ui.button('Show current', on_click=lambda: self.go(None)).props('flat dense no-caps')
+                        ui.button(
+                            'Make current', on_click=lambda n=v.number: self._history('set_current', n)
+                        ).props('flat dense no-caps').mark('banner-make-current')
+                        ui.button(
+                            'Restore as new version', on_click=lambda n=v.number: self._history('restore', n)
+                        ).props('flat dense no-caps').mark('banner-restore')
+                if v.note:
+                    with ui.row().classes('items-center gap-2 text-sm'):
+                        ui.icon('edit_note').classes('oh-muted')
+                        ui.label(v.note).classes('italic')
+                self._settings_card(view.settings)
+                with ui.card().classes('w-full gap-1').props('flat bordered'):
+                    ui.label('System prompt').classes('text-sm font-medium oh-muted')
+                    if v.system_prompt:
+                        markdown_view(v.system_prompt)
+                    else:
+                        ui.label('No system prompt.').classes('text-sm oh-muted')
+                history = VersionHistory('agent', a.id, view.stats, v.number, self.url, self.go)
+                await history.show()
+            with ui.column().classes('gap-4 w-full'):
+                with ui.card().classes('w-full gap-4').props('flat bordered'):
+                    pickers.tags_picker('agent', a.id)
+                    pickers.collections_picker('agent', a.id)
+                with ui.card().classes('w-full gap-4').props('flat bordered'):
+                    ui.label('Classification').classes('font-semibold')
+                    pickers.field_picker('agent', a.id, 'category', 'category', 'Category', creatable=True)
+                    pickers.field_picker('agent', a.id, 'sensitivity', 'sensitivity', 'Sensitivity')
+                    pickers.field_picker('agent', a.id, 'retention', 'retention', 'Retention plan')
+                notes_card('agent', a.id, a.notes)
+
+    def _settings_card(self, settings: dict[str, Any]) -> None:
+        with ui.card().classes('w-full gap-1').props('flat bordered').mark('agent-settings'):
+            ui.label('Settings').classes('text-sm font-medium oh-muted')
+            with ui.grid(columns=2).classes('gap-x-6 gap-y-1 text-sm'):
+                for name, value in settings.items():
+                    ui.label(name).classes('font-mono oh-muted')
+                    ui.label('—' if value is None else str(value)).classes('font-mono break-all')
+
+    def _name(self, a: Agent) -> None:
+        name = (
+            ui.input(value=a.name)
+            .props('borderless dense aria-label=Name input-class="text-2xl font-semibold"')
+            .classes('w-full')
+            .mark('agent-name')
+        )
+
+        def save() -> None:
+            value = (name.value or '').strip()
+            if not value:
+                name.set_value(a.name)
+                toast.error('An agent needs a name.')
+                return
+            if value != a.name:
+                try:
+                    entities.update_item('agent', a.id, name=value)
+                except UserError as exc:
+                    toast.error(str(exc))
+                    return
+                a.name = value
+                toast.saved('Name saved (renaming does not make a new version)')
+
+        name.on('blur', save)
+        name.on('keydown.enter', save)
+
+    def _actions(self, a: Agent, v: AgentVersion, view: AgentView) -> None:
+        with ui.row().classes('items-center gap-1 flex-wrap'):
+            ui.button(
+                icon='content_copy', on_click=lambda: copy_text(v.system_prompt or '', 'System prompt copied')
+            ).props('flat round aria-label="Copy system prompt"').tooltip('Copy the system prompt').mark(
+                'copy-system-prompt'
+            )
+            fav = ui.button(icon='star' if a.favourite else 'star_border').props(
+                f'flat round aria-label=Favourite color={"amber" if a.favourite else "grey"}'
+            )
+
+            def toggle_fav() -> None:
+                a.favourite = not a.favourite
+                entities.update_item('agent', a.id, favourite=a.favourite)
+                fav.props(
+                    f'icon={"star" if a.favourite else "star_border"} color={"amber" if a.favourite else "grey"}'
+                )
+
+            fav.on_click(toggle_fav)
+            fav.tooltip('Favourite')
+            ui.rating(
+                value=a.rating or 0,
+                max=5,
+                on_change=lambda e: entities.update_item(
+                    'agent', a.id, rating=int(e.value) if e.value else None
+                ),
+            ).props('size=1.4em aria-label=Rating')
+            ui.button('Edit', icon='edit', on_click=lambda: self.edit(v, view)).props('flat no-caps').tooltip(
+                'Change the system prompt, model or parameters: saves a new version'
+            ).mark('edit-agent')
+            if nav.has('/chat'):
+                ui.button(
+                    'Chat',
+                    icon='chat',
+                    on_click=lambda: ui.navigate.to(chat_url('', agent=a.id, agent_version=v.id)),
+                ).props('flat no-caps').tooltip(f'Chat with v{v.number} of this agent').mark(
+                    'chat-with-agent'
+                )
+            if a.deleted_at is None:
+                ui.button(icon='delete', on_click=self.trash).props(
+                    'flat round color=negative aria-label=Delete'
+                ).tooltip('Move to trash').mark('delete-agent')
+
+    async def _history(self, what: str, number: int) -> None:
+        try:
+            if what == 'set_current':
+                await run.io_bound(agents.set_current, self.agent_id, number)
+                message = f'v{number} is now the current version'
+            else:
+                version = await run.io_bound(agents.restore_version, self.agent_id, number)
+                message = f'Restored v{number} as v{version.number}'
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        with self.root:
+            toast.toast(message)
+        await self.go(None)
+
+    async def edit(self, v: AgentVersion, view: AgentView) -> None:
+        models = await run.io_bound(_model_names)
+        with (
+            ui.dialog().props('maximized-on-mobile') as dialog,
+            ui.card().classes('w-[min(96vw,60rem)] gap-2'),
+        ):
+            ui.label(f'Edit agent (starting from v{v.number})').classes('text-lg font-semibold')
+            form = SettingsForm(models, agents.version_values(v), view.model_name)
+            note = (
+                ui.input('What changed (optional)')
+                .props('outlined dense')
+                .classes('w-full')
+                .mark('edit-note')
+            )
+            ui.label('Saving keeps every earlier version; this becomes the current one.').classes(
+                'text-xs oh-muted'
+            )
+
+            def submit() -> None:
+                try:
+                    dialog.submit((form.values(), note.value))
+                except UserError as exc:
+                    toast.error(str(exc))
+
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
+                ui.button('Save new version', on_click=submit).mark('save-version')
+            form.system_prompt.on('keydown.ctrl.enter', submit)
+        result = await dialog
+        if result is None:
+            return
+        values, note_text = result
+        try:
+            before = await run.io_bound(agents.current_version, self.agent_id)
+            version = await run.io_bound(lambda: agents.new_version(self.agent_id, note=note_text, **values))
+        except UserError as exc:
+            with self.root:
+                toast.error(str(exc))
+            return
+        with self.root:
+            if before is not None and version.id == before.id:
+                toast.toast('No change: the current version already has these settings', kind='info')
+                return
+            toast.toast(f'Saved as v{version.number}')
+        await self.go(None)
+
+    async def trash(self) -> None:
+        await run.io_bound(entities.trash, 'agent', [self.agent_id])
+        with self.root:
+            toast.toast('Moved to the trash', [('Undo', self.untrash), ('Back to agents', '/agents')])
+        await self.body.refresh()
+
+    async def untrash(self) -> None:
+        await run.io_bound(entities.restore, 'agent', [self.agent_id])
+        with self.root:
+            toast.saved('Restored from the trash')
+        await self.body.refresh()
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def register(ctx: AppContext) -> None:
+    nav.add(nav.NavItem('Agents', '/agents', kind_icon('agent'), order=40, shortcut='g a'))
+
+    @ui.page('/agents')
+    async def agents_list(request: Request) -> None:
+        params = ListParams.from_query(request.query_params)
+        title = 'Trash: agents' if params.trashed else 'Agents'
+        with frame(ctx, title):
+
+            def actions() -> None:
+                if params.trashed:
+                    ui.button(
+                        'Back to agents', icon='arrow_back', on_click=lambda: ui.navigate.to('/agents')
+                    ).props('flat no-caps')
+                else:
+                    ui.button(
+                        'Trash', icon='delete', on_click=lambda: ui.navigate.to('/agents?trashed=1')
+                    ).props('flat no-caps')
+                    ui.button('New agent', icon='add', on_click=_new_agent_dialog).mark('new-agent')
+
+            list_header('agent', title, actions=actions)
+            await EntityList('agent', params, '/agents').show()
+
+    @ui.page('/agents/{agent_id}')
+    async def agent_detail_page(request: Request, agent_id: int) -> None:
+        with frame(ctx, 'Agent'):
+            await AgentPage(ctx, agent_id, version_param(request)).show()
