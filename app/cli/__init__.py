@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     'app.cli.ask_cmd',
     'app.cli.lan_cmds',
     'app.cli.io_cmds',
+    'app.cli.safety_cmds',
 ]
 
 
