@@ -83,3 +83,17 @@
     }
   });
 })();
+
+// Search results: arrow keys move between results, Enter opens (links do that natively).
+document.addEventListener('keydown', function (event) {
+  if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+  const results = Array.from(document.querySelectorAll('#oh-results a.oh-result'));
+  if (!results.length) return;
+  const box = document.querySelector('[aria-label="Search query"]');
+  const index = results.indexOf(document.activeElement);
+  if (index === -1 && document.activeElement !== box && !(box && box.contains(document.activeElement))) return;
+  event.preventDefault();
+  const next = event.key === 'ArrowDown' ? Math.min(results.length - 1, index + 1) : index - 1;
+  if (next < 0) { if (box) box.focus(); return; }
+  results[next].focus();
+});

@@ -11,13 +11,18 @@ from . import nav
 PAGE_MODULES = [
     'app.pages.home',
     'app.pages.outputs',
+    'app.pages.search',
     'app.pages.prompts',
     'app.pages.agents',
     'app.pages.conversations',
     'app.pages.lookups',
+    'app.pages.graph',
+    'app.pages.dashboard',
     'app.pages.settings',  # before pages that add settings sections
     'app.pages.login',
     'app.pages.access',
+    'app.pages.chat',
+    'app.pages.providers',  # the Providers settings tab
 ]
 
 

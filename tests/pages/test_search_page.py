@@ -1,0 +1,59 @@
+"""The search page: modes, kinds, filters, grouped results with escaped snippets, find similar."""
+
+from __future__ import annotations
+
+import pytest
+from nicegui.testing import User
+
+from app.data import conversations, lookups, outputs
+from app.data import db as dbmod
+
+
+@pytest.fixture
+def corpus(db_path):
+    dbmod.connect(db_path)
+    a = outputs.capture_output(
+        outputs.CaptureData(body='Vacuum the SQLite database weekly <b>bold</b>', tags=['ops'])
+    )
+    b = outputs.capture_output(outputs.CaptureData(body='A poem about autumn leaves'))
+    conv = conversations.create_conversation('Maintenance chat')
+    conversations.add_message(conv, 'user', 'How often should I vacuum?')
+    return a, b, conv
+
+
+async def test_keyword_search_groups_results_and_escapes_snippets(user: User, corpus) -> None:
+    a, b, conv = corpus
+    await user.open('/search?q=vacuum&mode=keyword')
+    await user.should_see('Outputs')
+    await user.should_see('Messages')
+    await user.should_see('&lt;b&gt;')  # user text is escaped in the snippet HTML
+    await user.should_not_see('A poem about autumn leaves')
+
+
+async def test_kind_and_tag_filters(user: User, corpus) -> None:
+    a, b, conv = corpus
+    await user.open('/search?q=vacuum&mode=keyword&kind=message')
+    await user.should_see('How often should I')
+    await user.should_not_see('Vacuum the SQLite')
+    tag = lookups.find_by_name('tag', 'ops')
+    await user.open(f'/search?q=vacuum&mode=keyword&tags={tag.id}')
+    await user.should_see('Tag: ops')
+    await user.should_not_see('How often should I')
+
+
+async def test_odd_query_text_never_breaks_the_page(user: User, corpus) -> None:
+    for q in ['"unbalanced', 'a AND', '-', '*', '(((', 'NEAR(', 'vacuum OR']:
+        await user.open(f'/search?q={q}&mode=keyword')
+        await user.should_see('Search')
+
+
+async def test_header_search_box_and_empty_state(user: User, corpus) -> None:
+    await user.open('/search')
+    await user.should_see('Hybrid combines both')
+
+
+async def test_similar_panel_without_indexer_says_so(user: User, corpus) -> None:
+    a, b, conv = corpus
+    await user.open(f'/outputs/{a.id}')
+    await user.should_see('Similar outputs')
+    await user.should_see('indexer is not running')
