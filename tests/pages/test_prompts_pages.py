@@ -3,8 +3,10 @@ variables form, provenance, relations and trash."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from nicegui.testing import User
@@ -12,6 +14,7 @@ from nicegui.testing import User
 from app.data import db as dbmod
 from app.data import entities, lookups, outputs, prompts
 from app.data.models import Prompt
+from app.pages import nav
 
 
 @pytest.fixture
@@ -166,7 +169,19 @@ async def test_variables_form_fills_and_copies(user: User, library) -> None:
     user.find(marker='copy-filled').click()
     await see(user, 'Filled prompt copied')
     assert Prompt.get_by_id(email.id).use_count == before + 1
-    await user.should_not_see(marker='send-to-chat')  # no chat page registered in this build
+    if not nav.has('/chat'):
+        await user.should_not_see(marker='send-to-chat')  # offered only when the chat page exists
+        return
+    user.find(marker='send-to-chat').click()
+    for _ in range(100):
+        if user.back_history[-1].startswith('/chat'):
+            break
+        await asyncio.sleep(0.05)
+    url = urlsplit(user.back_history[-1])
+    query = parse_qs(url.query)
+    assert url.path == '/chat'
+    assert query['prompt_version'] == [str(prompts.current_version(email.id).id)]
+    assert query['text'] == ['Write a friendly email to Ann about the plan.']
 
 
 async def test_malformed_template_shows_a_message_not_a_crash(user: User, db_path) -> None:
