@@ -7,6 +7,7 @@ from nicegui import run, ui
 from ..components import fmt
 from ..components.capture_form import CaptureForm
 from ..components.items import item_row
+from ..components.secret import visible
 from ..context import AppContext
 from ..data import entities, relations, stats
 from . import nav
@@ -59,6 +60,28 @@ def _empty_state(ctx: AppContext) -> None:
                 ui.label('outputhub --demo').classes('font-mono')
 
 
+def _indexer_progress(ctx: AppContext) -> None:
+    """While the search indexer has a backlog (after an import), show how far it is."""
+    if ctx.indexer is None:
+        return
+    with ui.row().classes('w-full items-center gap-3 text-sm') as row:
+        label = ui.label().classes('oh-muted')
+        bar = ui.linear_progress(value=0, show_value=False).classes('grow max-w-md')
+
+    def update() -> None:
+        p = ctx.indexer.progress() if ctx.indexer is not None else None
+        row.set_visibility(bool(p and p.busy))
+        if p and p.busy:
+            if p.state == 'loading-model':
+                label.set_text('Loading the search model…')
+            else:
+                label.set_text(f'Indexing for search by meaning: {p.backlog:,} to go')
+            bar.set_value(p.fraction)
+
+    update()
+    ui.timer(2.0, update)
+
+
 def register(ctx: AppContext) -> None:
     nav.add(nav.NavItem('Home', '/', 'home', order=0, shortcut='g h'))
 
@@ -66,10 +89,13 @@ def register(ctx: AppContext) -> None:
     async def home_page() -> None:
         with frame(ctx, 'Home'):
             data = await run.io_bound(_load)
+            for key in ('recent', 'favourites', 'viewed'):  # a LAN device without permission: no Secret items
+                data[key] = visible(data[key])
             counts = data['counts']
             if not counts['outputs'] and not counts['conversations'] and not counts['prompts']:
                 _empty_state(ctx)
             CaptureForm(compact=True)
+            _indexer_progress(ctx)
             with ui.row().classes('items-center gap-4 text-sm oh-muted flex-wrap'):
                 ui.label('Your library:')
                 for key, label in (
