@@ -64,7 +64,7 @@ def test_diff_prints_word_changes(cli):
     code, out, _ = cli('diff', '1', '1', '2')
     assert code == 0
     assert out.splitlines()[0] == 'The [-quick-]{+slow+} brown fox{+ jumps+}.'
-    assert '+2 words, -1 words' in out
+    assert '(+2 words, -1 word)' in out
     code, out, _ = cli('diff', '1', '1', '2', '--color', 'always')
     assert '\x1b[31mquick\x1b[0m' in out and '\x1b[32mslow\x1b[0m' in out
     code, out, _ = cli('diff', '1', '1', '2', '--json')

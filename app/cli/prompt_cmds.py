@@ -203,6 +203,10 @@ def cmd_edit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _words(n: int) -> str:
+    return f'{n} word' if n == 1 else f'{n} words'
+
+
 def _use_color(choice: str) -> bool:
     return choice == 'always' or (choice == 'auto' and sys.stdout.isatty())
 
@@ -214,7 +218,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     diff = prompts.diff_versions(args.id, args.a, args.b)
     text = diff.plain(color=_use_color(args.color)) if diff.changed else 'No differences.'
     if diff.changed:
-        text += f'\n\n(+{diff.added_words} words, -{diff.removed_words} words)'
+        text += f'\n\n(+{_words(diff.added_words)}, -{_words(diff.removed_words)})'
     emit(args, {'id': args.id, 'from': args.a, 'to': args.b, **diff.to_json()}, text)
     return 0
 

@@ -9,6 +9,7 @@ import html
 from nicegui import ui
 
 from ..data.versioning import AgentDiff, DiffRun, TextDiff
+from . import fmt
 
 # Translucent colours read on light and dark backgrounds alike.
 _DEL = 'background: rgba(239, 68, 68, 0.22); text-decoration: line-through; text-decoration-thickness: 1px'
@@ -41,7 +42,7 @@ def _pane(label: str, runs: list[DiffRun], marker: str) -> None:
 def summary(diff: TextDiff) -> str:
     if not diff.changed:
         return 'No differences in the text.'
-    return f'+{diff.added_words} words, −{diff.removed_words} words'
+    return f'+{fmt.plural(diff.added_words, "word")}, −{fmt.plural(diff.removed_words, "word")}'
 
 
 def text_diff(diff: TextDiff, old_label: str, new_label: str) -> None:
