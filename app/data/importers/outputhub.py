@@ -30,7 +30,7 @@ from ..models import (
     ProviderSetting,
 )
 from ..text import body_hash
-from .base import ImportReport
+from .base import Batch, ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,6 @@ MODELS: dict[str, type[Model]] = {
         Output,
     ]
 }
-BATCH = 500
 
 
 def _dt(value: Any) -> Any:
@@ -352,32 +351,16 @@ def _parents_first(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def import_records(
     records: Iterator[Any], report: ImportReport, *, dry_run: bool, tick: Callable[[], None]
 ) -> None:
-    """Stream the records in; each is its own savepoint (a bad one is reported and skipped), small ones
-    are committed in batches and every conversation in its own short transaction."""
+    """Stream the records in; each is its own savepoint (a bad one is reported and skipped) inside
+    short batches of transactions (see ``base.Batch``)."""
     importer = RecordImporter(report, dry_run=dry_run)
-    batch: list[Any] = []
-
-    def flush() -> None:
-        if not batch:
-            return
-        with write_tx():
-            for rec in batch:
-                _one(importer, rec, report)
-                tick()
-        batch.clear()
-
-    for rec in records:
-        if isinstance(rec, dict) and rec.get('type') == 'conversation':
-            flush()
-            with write_tx():
-                _one(importer, rec, report)
+    with Batch(importer.db, enabled=not dry_run) as batch:
+        for rec in records:
+            batch.ensure()
+            _one(importer, rec, report)
+            batch.maybe_commit()
             tick()
-        else:
-            batch.append(rec)
-            if len(batch) >= BATCH:
-                flush()
-    flush()
-    with write_tx():
+        batch.ensure()
         importer.finish()
 
 
