@@ -611,3 +611,28 @@ def test_things_that_are_not_exports_are_refused_and_nothing_is_written(db, tmp_
 def test_an_output_hub_database_is_pointed_at_restore(db, tmp_path, db_path):
     with pytest.raises(UserError, match='restore'):
         import_path(db_path)
+
+
+def test_a_conversation_failing_inside_the_database_rolls_back_alone(db):
+    from app.data.importers.base import ConversationWriter, ImportReport, ParsedConversation, ParsedMessage, save_each
+
+    def conv(ext: str, tokens: int | None = None) -> ParsedConversation:
+        return ParsedConversation(
+            ext,
+            f'Title {ext}',
+            [
+                ParsedMessage(f'{ext}-u', None, 'user', 'question'),
+                ParsedMessage(f'{ext}-a', f'{ext}-u', 'assistant', 'answer', input_tokens=tokens),
+            ],
+        )
+
+    report = ImportReport(format='llm')
+    writer = ConversationWriter('llm', report)
+    items = [(c.external_id, lambda c=c: c) for c in (conv('one'), conv('bad', tokens=2**70), conv('two'))]
+    save_each(writer, items, lambda: None)
+    assert (report.conversations_added, report.skipped) == (2, 1)
+    assert {c.external_id for c in Conversation.select()} == {'one', 'two'}  # no half-written 'bad'
+    assert Message.select().count() == 4
+    again = ImportReport(format='llm')
+    save_each(ConversationWriter('llm', again), [('one', lambda: conv('one'))], lambda: None)
+    assert again.conversations_unchanged == 1
