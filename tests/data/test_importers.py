@@ -614,7 +614,13 @@ def test_an_output_hub_database_is_pointed_at_restore(db, tmp_path, db_path):
 
 
 def test_a_conversation_failing_inside_the_database_rolls_back_alone(db):
-    from app.data.importers.base import ConversationWriter, ImportReport, ParsedConversation, ParsedMessage, save_each
+    from app.data.importers.base import (
+        ConversationWriter,
+        ImportReport,
+        ParsedConversation,
+        ParsedMessage,
+        save_each,
+    )
 
     def conv(ext: str, tokens: int | None = None) -> ParsedConversation:
         return ParsedConversation(
