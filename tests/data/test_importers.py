@@ -575,6 +575,9 @@ def _hostile(tmp_path: Path) -> dict[str, Path]:
             tmp_path / 'evil.zip', {'../../conversations.json': [linear_conversation('e', 1)]}
         ),
         'truncated zip': tmp_path / 'cut.zip',
+        'zip bomb': write_zip(
+            tmp_path / 'bomb.zip', {'conversations.json': '[' + ' ' * (70 * 1024 * 1024) + ']'}
+        ),
         'not json at all': tmp_path / 'notes.txt',
         'sqlite but not llm': tmp_path / 'other.db',
         'missing': tmp_path / 'nope.json',

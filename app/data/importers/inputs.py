@@ -23,7 +23,11 @@ SQLITE_MAGIC = b'SQLite format 3\x00'
 # Which JSON files in a zip or folder can hold conversations (the content still decides the format).
 _CONVERSATIONS_NAME = re.compile(r'^conversations(?:-(\d+))?\.json$', re.IGNORECASE)
 _PROJECTS_NAME = re.compile(r'^projects\.json$', re.IGNORECASE)
-SNIFF_EVENTS = 200_000  # a decisive key shows up long before this in every real export
+SNIFF_EVENTS = 200_000
+BOMB_MIN_SIZE = 64 * 1024 * 1024
+BOMB_RATIO = (
+    100  # JSON exports compress about 5-10x  # a decisive key shows up long before this in every real export
+)
 
 # kinds a JSON document can be
 CHATGPT = 'chatgpt'
@@ -144,6 +148,12 @@ def _open_zip(p: Path) -> ImportInput:
         raise UserError(
             f'{p.name} is a zip file without conversations.json: it does not look like a ChatGPT or Claude export.'
         )
+    for name in chosen:
+        info = zf.getinfo(name)
+        # zipfile never inflates past the declared size, so checking it stops a zip bomb before reading
+        if info.file_size > BOMB_MIN_SIZE and info.file_size > BOMB_RATIO * max(info.compress_size, 1):
+            zf.close()
+            raise UserError(f'{p.name} unpacks to an implausible size ({name}); it was not read.')
     inp = ImportInput(p, 'zip', _zip=zf)
     inp.docs = [JsonDoc(n, (lambda n=n: zf.open(n))) for n in chosen]
     try:
