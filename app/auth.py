@@ -278,6 +278,9 @@ PUBLIC_PATHS = frozenset(
 )
 
 
+API_PATHS = ('/api/', '/openapi.json', '/docs', '/redoc')
+
+
 def public_prefixes() -> tuple[str, ...]:
     import nicegui
 
@@ -587,6 +590,9 @@ class AuthMiddleware:
             if principal is None:
                 gate.throttle.failed(key)
                 await _refuse(scope, receive, send, 401, 'That API token is unknown or revoked.')
+                return
+            if not path.startswith(API_PATHS):
+                await _refuse(scope, receive, send, 401, 'An API token opens the API (/api/v1) only.')
                 return
         elif gate.is_trusted_local((scope.get('client') or (None,))[0], host_header):
             principal = LOCAL

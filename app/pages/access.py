@@ -13,8 +13,6 @@ from ..components import fmt, toast
 from ..context import AppContext
 from ..data import access
 from ..errors import UserError
-from . import settings
-from .settings import Section
 
 
 def _principal() -> auth.Principal:
@@ -38,7 +36,7 @@ def _card(title: str) -> ui.card:
 # --------------------------------------------------------------------------- phone & devices
 
 
-def _status_card(ctx: AppContext) -> None:
+def _status_card(ctx: AppContext, devices: _Box) -> None:
     s = ctx.settings
     with _card('Phone on the home network'):
         if not s.lan:
@@ -62,12 +60,12 @@ def _status_card(ctx: AppContext) -> None:
                 'trusts it: open `/outputhub-ca.crt` on the phone (see the README, *Phone on the home network*).'
             ).classes('text-sm oh-muted')
         if urls:
-            ui.button('Pair a phone', icon='qr_code_2', on_click=lambda: _pair_dialog(ctx, urls[0])).props(
-                'unelevated'
-            ).mark('pair-phone')
+            ui.button(
+                'Pair a phone', icon='qr_code_2', on_click=lambda: _pair_dialog(devices, urls[0])
+            ).props('unelevated').mark('pair-phone')
 
 
-def _pair_dialog(ctx: AppContext, base_url: str) -> None:
+def _pair_dialog(devices: _Box, base_url: str) -> None:
     gate = auth.current_gate()
     with ui.dialog() as dialog, ui.card().classes('items-center gap-3 w-[22rem] max-w-[92vw]'):
         ui.label('Pair a phone').classes('text-lg font-semibold self-start')
@@ -93,7 +91,7 @@ def _pair_dialog(ctx: AppContext, base_url: str) -> None:
                     status.set_text(f'Paired: {item.name}')
                     link.set_visibility(False)
                     timer.cancel()
-                    _devices_list.refresh(ctx)
+                    devices.refresh()
 
             timer = ui.timer(1.0, poll)
 
@@ -139,8 +137,24 @@ def _password_card(ctx: AppContext) -> None:
         )
 
 
-@ui.refreshable
-def _devices_list(ctx: AppContext) -> None:
+class _Box:
+    """A container that re-renders itself (a page-local alternative to a module-level refreshable,
+    whose targets would outlive the pages that made them)."""
+
+    def __init__(self, render) -> None:
+        self.render = render
+        self.column = ui.column().classes('w-full gap-0')
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.column.is_deleted:
+            return
+        self.column.clear()
+        with self.column:
+            self.render(self)
+
+
+def _devices_list(box: _Box) -> None:
     principal = _principal()
     devices = access.list_devices()
     if not devices:
@@ -175,11 +189,11 @@ def _devices_list(ctx: AppContext) -> None:
                 ui.button(
                     'Revoke',
                     icon='block',
-                    on_click=lambda _=None, d=device: _revoke_device(ctx, d.id, d.name),
+                    on_click=lambda _=None, d=device: _revoke_device(box, d.id, d.name),
                 ).props('flat dense no-caps color=negative').mark(f'revoke-device-{device.id}')
 
 
-async def _revoke_device(ctx: AppContext, device_id: int, name: str) -> None:
+async def _revoke_device(box: _Box, device_id: int, name: str) -> None:
     try:
         await run.io_bound(access.revoke_device, device_id)
     except UserError as exc:
@@ -190,17 +204,19 @@ async def _revoke_device(ctx: AppContext, device_id: int, name: str) -> None:
         f'Revoked {name}' + (f' and closed {ended} open page{"s" if ended != 1 else ""}' if ended else ''),
         type='positive',
     )
-    _devices_list.refresh(ctx)
+    box.refresh()
 
 
 def _devices_section(ctx: AppContext) -> None:
-    _status_card(ctx)
+    status = ui.column().classes('w-full gap-4')
     _password_card(ctx)
     with _card('Devices'):
         ui.label(
             'Phones and browsers that logged in or were paired. Revoking one logs it out at once.'
         ).classes('text-sm oh-muted')
-        _devices_list(ctx)
+        devices = _Box(_devices_list)
+    with status:
+        _status_card(ctx, devices)
     if _principal().kind == 'device':
         ui.button(
             'Log out this device',
@@ -214,8 +230,7 @@ def _devices_section(ctx: AppContext) -> None:
 # --------------------------------------------------------------------------- API tokens
 
 
-@ui.refreshable
-def _tokens_list(ctx: AppContext) -> None:
+def _tokens_list(box: _Box) -> None:
     tokens = access.list_tokens()
     if not tokens:
         ui.label('No tokens yet.').classes('text-sm oh-muted')
@@ -244,18 +259,18 @@ def _tokens_list(ctx: AppContext) -> None:
                 )
             if not revoked:
                 ui.button(
-                    'Revoke', icon='block', on_click=lambda _=None, t=token: _revoke_token(ctx, t.id, t.name)
+                    'Revoke', icon='block', on_click=lambda _=None, t=token: _revoke_token(box, t.id, t.name)
                 ).props('flat dense no-caps color=negative').mark(f'revoke-token-{token.id}')
 
 
-async def _revoke_token(ctx: AppContext, token_id: int, name: str) -> None:
+async def _revoke_token(box: _Box, token_id: int, name: str) -> None:
     try:
         await run.io_bound(access.revoke_token, token_id)
     except UserError as exc:
         toast.error(str(exc))
         return
     ui.notify(f'Revoked the token “{name}”', type='positive')
-    _tokens_list.refresh(ctx)
+    box.refresh()
 
 
 def _show_new_token(token: str) -> None:
@@ -279,7 +294,10 @@ def _show_new_token(token: str) -> None:
 
 
 def _tokens_section(ctx: AppContext) -> None:
-    with _card('New token'):
+    new_card = ui.column().classes('w-full gap-4')
+    with _card('Tokens'):
+        tokens = _Box(_tokens_list)
+    with new_card, _card('New token'):
         ui.label(
             'For scripts and phone automations (an HTTP-shortcut app, Tasker, iOS Shortcuts): send it as '
             '“Authorization: Bearer <token>”.'
@@ -300,12 +318,10 @@ def _tokens_section(ctx: AppContext) -> None:
                 toast.error(str(exc))
                 return
             name.set_value('')
-            _tokens_list.refresh(ctx)
+            tokens.refresh()
             _show_new_token(new.token)
 
         ui.button('Create token', icon='add', on_click=create).props('unelevated').mark('create-token')
-    with _card('Tokens'):
-        _tokens_list(ctx)
     with _card('API documentation'):
         ui.markdown(
             'Interactive docs: [/docs](/docs). Capture from a script:\n\n'
@@ -316,5 +332,11 @@ def _tokens_section(ctx: AppContext) -> None:
 
 
 def register(ctx: AppContext) -> None:
-    settings.add_section(Section('devices', 'Phone & devices', 'smartphone', _devices_section, order=40))
-    settings.add_section(Section('api', 'API tokens', 'key', _tokens_section, order=45))
+    # Imported here, not at the top: NiceGUI's test reset drops page modules from sys.modules, and a
+    # module-level reference would keep adding tabs to a stale copy of the settings page.
+    from . import settings
+
+    settings.add_section(
+        settings.Section('devices', 'Phone & devices', 'smartphone', _devices_section, order=40)
+    )
+    settings.add_section(settings.Section('api', 'API tokens', 'key', _tokens_section, order=45))

@@ -1,0 +1,188 @@
+"""The login building blocks: password hashing, signed cookies, throttling, pairing tokens, host checks."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app import auth, config
+from app.data import access
+from app.errors import ValidationError
+from app.pages.login import safe_next
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_password_is_stored_as_a_salted_scrypt_hash_readable_only_by_the_user() -> None:
+    assert not auth.password_is_set()
+    auth.set_password('correct horse battery')
+    path = config.data_dir() / auth.PASSWORD_FILE
+    stored = path.read_text()
+    assert 'correct horse' not in stored
+    assert stored.startswith('scrypt$')
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert auth.check_password('correct horse battery')
+    assert not auth.check_password('correct horse batterY')
+    assert not auth.check_password('')
+    # Same password, new salt: the hashes differ.
+    assert auth.hash_password('correct horse battery') != auth.hash_password('correct horse battery')
+
+
+def test_short_passwords_are_refused_with_one_sentence() -> None:
+    with pytest.raises(ValidationError, match='at least 8 characters'):
+        auth.set_password('short')
+    assert not auth.password_is_set()
+
+
+def test_a_tampered_or_foreign_cookie_is_rejected() -> None:
+    signer = auth.Signer('key one')
+    value = signer.sign({'d': 7})
+    assert signer.unsign(value) == {'d': 7}
+    body, mac = value.rsplit('.', 1)
+    forged = auth.Signer('key one').sign({'d': 8}).rsplit('.', 1)[0] + '.' + mac
+    assert signer.unsign(forged) is None
+    assert auth.Signer('another key').unsign(value) is None
+    for junk in ('', 'abc', 'a.b', '.' * 5000, None):
+        assert signer.unsign(junk) is None
+
+
+def test_throttle_lets_a_few_attempts_through_then_makes_each_wait_longer() -> None:
+    now = [1000.0]
+    throttle = auth.Throttle(free=3, base_wait=10, max_wait=60, window=600, global_free=100)
+    throttle.clock = lambda: now[0]
+    for _ in range(3):
+        assert throttle.retry_after('10.0.0.5') == 0
+        throttle.failed('10.0.0.5')
+    assert throttle.retry_after('10.0.0.5') == pytest.approx(10)
+    assert throttle.retry_after('10.0.0.6') == 0  # another address is not punished
+    now[0] += 11
+    assert throttle.retry_after('10.0.0.5') == 0
+    throttle.failed('10.0.0.5')
+    assert throttle.retry_after('10.0.0.5') == pytest.approx(20)  # doubled
+    for _ in range(10):
+        throttle.failed('10.0.0.5')
+    assert throttle.retry_after('10.0.0.5') == pytest.approx(60)  # capped
+    throttle.succeeded('10.0.0.5')
+    assert throttle.retry_after('10.0.0.5') == 0
+
+
+def test_throttle_also_limits_many_addresses_together() -> None:
+    throttle = auth.Throttle(free=5, global_free=4, base_wait=30)
+    for i in range(4):
+        throttle.failed(f'10.0.0.{i}')
+    assert throttle.retry_after('10.0.0.99') > 0
+
+
+def test_pairing_tokens_work_once_and_expire() -> None:
+    tokens = auth.PairingTokens(ttl=60)
+    token = tokens.create('Pixel')
+    item = tokens.claim(token)
+    assert item is not None and item.name == 'Pixel'
+    assert tokens.claim(token) is None  # one time only
+    assert tokens.claim('not-a-token') is None
+    short = auth.PairingTokens(ttl=0.01)
+    late = short.create('Late phone')
+    time.sleep(0.05)
+    assert short.claim(late) is None
+
+
+@pytest.mark.parametrize(
+    ('host', 'lan', 'allowed'),
+    [
+        ('127.0.0.1:8080', False, True),
+        ('localhost:8080', False, True),
+        ('[::1]:8080', False, True),
+        ('192.168.1.20:8080', True, True),
+        ('mypc', False, True),
+        ('evil.example.com', False, False),  # DNS rebinding
+        ('evil.example.com:8080', True, False),
+        ('mypc.local:8080', True, True),
+        ('mypc.local:8080', False, False),
+    ],
+)
+def test_only_addresses_of_this_computer_are_answered(host: str, lan: bool, allowed: bool) -> None:
+    assert auth.host_allowed(host, lan=lan) is allowed
+
+
+def test_device_names_read_well() -> None:
+    android = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Mobile Safari/537.36'
+    assert auth.device_name_from_user_agent(android) == 'Chrome on Android'
+    iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1'
+    assert auth.device_name_from_user_agent(iphone) == 'Safari on iPhone'
+    assert auth.device_name_from_user_agent('') == 'Browser'
+
+
+@pytest.mark.parametrize(
+    ('target', 'expected'),
+    [
+        ('/outputs?tags=1', '/outputs?tags=1'),
+        ('//evil.example.com/', '/'),
+        ('https://evil.example.com/', '/'),
+        ('/\\evil.example.com', '/'),
+        ('', '/'),
+    ],
+)
+def test_login_only_returns_to_pages_of_this_site(target: str, expected: str) -> None:
+    assert safe_next(target) == expected
+
+
+def test_tokens_are_stored_hashed_and_revocation_is_immediate(db) -> None:
+    new = access.create_token('Android share', 'write')
+    assert new.token.startswith('oh_') and len(new.token) > 30
+    row = access.find_token(new.token)
+    assert row is not None and row.scope == 'write'
+    raw = db.execute_sql('SELECT token_hash, prefix FROM api_token').fetchone()
+    assert new.token not in raw and raw[0] == access.token_hash(new.token)
+    access.revoke_token(new.row.id)
+    assert access.find_token(new.token) is None
+    with pytest.raises(ValidationError):
+        access.create_token('x', 'admin')
+
+
+def test_cli_sets_the_password_and_makes_tokens(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != 'PYTEST_CURRENT_TEST'}
+    db = tmp_path / 'cli.db'
+    done = subprocess.run(
+        [sys.executable, str(ROOT / 'main.py'), 'password', '--db', str(db)],
+        input='a long enough password\n',
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert auth.check_password('a long enough password')
+    short = subprocess.run(
+        [sys.executable, str(ROOT / 'main.py'), 'password'],
+        input='short\n',
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert short.returncode == 2 and 'at least 8 characters' in short.stderr
+    made = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / 'main.py'),
+            'token',
+            'create',
+            'script',
+            '--write',
+            '--db',
+            str(db),
+            '--json',
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    assert '"token": "oh_' in made.stdout
