@@ -302,9 +302,10 @@ def test_newer_export_adds_only_new_messages_and_keeps_the_users_work(db, tmp_pa
     relations.add_tags('conversation', [conv.id], [tag.id])
     coll = Collection.create(name='Reading list')
     relations.add_to_collection('conversation', [conv.id], coll.id)
-    Conversation.update(title='My own title', rating=5, favourite=True, notes='my notes').where(
-        Conversation.id == conv.id
-    ).execute()
+    edited_at = datetime(2030, 1, 1, 12, 0)
+    Conversation.update(
+        title='My own title', rating=5, favourite=True, notes='my notes', updated_at=edited_at
+    ).where(Conversation.id == conv.id).execute()
     other = conv_by_ext('other')
 
     newer = copy.deepcopy(old)
@@ -322,6 +323,7 @@ def test_newer_export_adds_only_new_messages_and_keeps_the_users_work(db, tmp_pa
     assert conv.title == 'My own title'  # renamed by the user: kept
     assert conv.source_title == 'Title changed at the source'
     assert (conv.rating, conv.favourite, conv.notes) == (5, True, 'my notes')
+    assert conv.updated_at == edited_at  # the user's later edit is not dated back to the export
     assert [t.name for t in relations.tags_for('conversation', [conv.id])[conv.id]] == ['important']
     assert CollectionConversation.select().where(CollectionConversation.conversation == conv.id).count() == 1
     assert conv.message_count == 5 and active_path(conv)[-1].content == 'a brand new question'

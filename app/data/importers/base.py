@@ -551,7 +551,8 @@ class ConversationWriter:
                     changes['active_leaf_id'] = known[leaf]
                 changes['raw'] = Conversation.raw.db_value(conv.raw)
                 changes['updated_at'] = Conversation.updated_at.db_value(conv.updated_at)
-            sets = ', '.join(f'"{k}" = ?' for k in changes)
+            # an edit in the app may be newer than the export: updated_at only moves forward
+            sets = ', '.join(f'"{k}" = MAX("{k}", ?)' if k == 'updated_at' else f'"{k}" = ?' for k in changes)
             cur.execute(f'UPDATE conversation SET {sets} WHERE id = ?', (*changes.values(), conv_id))
         self.existing[conv.external_id] = (
             conv_id,
