@@ -599,7 +599,7 @@ def index_pending(
 class IndexProgress:
     """What a progress bar shows. ``backlog`` = owners still queued; ``done``/``total`` = this run."""
 
-    state: str  # starting | idle | loading-model | indexing | error | stopped
+    state: str  # starting | idle | loading-model | indexing | error (see message) | stopped
     done: int = 0
     total: int = 0
     backlog: int = 0
@@ -636,6 +636,7 @@ class Indexer:
         self._note = ''  # a lasting message for the UI (a model that would not load)
         self._backlog_checked = 0.0
         self._known_backlog = 0
+        self._warmed = False
 
     # -- control
 
@@ -679,7 +680,7 @@ class Indexer:
         while time.monotonic() < deadline:
             self.wake()
             p = self.progress()
-            if p.state == 'idle' and p.backlog == 0:
+            if p.state in ('idle', 'error') and p.backlog == 0:
                 return True
             time.sleep(0.05)
         return False
@@ -751,8 +752,13 @@ class Indexer:
         backlog = self._backlog(force=self._known_backlog == 0)
         if backlog == 0:
             p = self.progress()
-            if p.state != 'idle' or p.backlog:
-                self._set(state='idle', backlog=0, done=p.total, message=self._note)
+            resting = 'error' if self._note else 'idle'  # a chosen model that will not load stays visible
+            if p.state != resting or p.backlog:
+                self._set(state=resting, backlog=0, done=p.total, message=self._note)
+            if not self._warmed:
+                # Load the in-memory vector mirror now, so the first semantic search does not wait for it.
+                self._warmed = True
+                vectors.index_for()
             return False
         embedder = get_embedder(state['model'])
         if isinstance(embedder, SentenceTransformerEmbedder) and not embedder.loaded:

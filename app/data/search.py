@@ -577,12 +577,8 @@ def _best_window(text: str, stems: list[str], width: int = SNIPPET_CHARS) -> tup
     """The ``width`` characters of a chunk that contain the most query words (its start when none do)."""
     if not stems or len(text) <= width:
         return text, False
-    stems_t = tuple(stems)
-    hits = [
-        (m.start(), m.group().lower()[:5])
-        for m in re.finditer(r'\w+', text)
-        if m.group().lower().startswith(stems_t)
-    ]
+    words = re.compile(r'\b(?:' + '|'.join(map(re.escape, stems)) + r')\w*', re.IGNORECASE)
+    hits = [(m.start(), m.group()[:5].lower()) for m in words.finditer(text)]
     best_at, best_count = 0, 0
     for i, (pos, _) in enumerate(hits):
         start = max(0, pos - 40)
@@ -662,7 +658,7 @@ def _vector_ranked(
         mask = index.owner_mask(allowed, exclude)
     m = max(limit * 3, 30)
     while True:
-        top = index.top(qv, m, mask)
+        top = index.top(qv, m, mask, database)
         if not len(top.chunk_ids):
             return []
         ids = [int(x) for x in top.chunk_ids]

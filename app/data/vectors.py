@@ -1,10 +1,10 @@
 """An in-memory mirror of the sqlite-vec store for fast exact vector search (sqlite-vec stays the durable store).
 
 Why: sqlite-vec 0.1.9's float KNN runs scalar code on Linux (~3-4x slower than numpy, FINDINGS.md)
-and its ``k`` is applied before any filter. Holding the vectors in one matrix makes a query one
-matrix-vector product (100k vectors: ~5 ms in float16 with torch on 2 cores, against ~8 ms for numpy
-float32; exact to float16 rounding), and a filter is a boolean mask over all rows, so a filtered
-query never runs short of hits.
+and its ``k`` is applied before any filter. Holding the vectors in one float32 matrix makes a query
+one exact matrix-vector product (~8 ms for 100k vectors here), and a filter is a boolean mask over
+all rows, so a filtered query never runs short of hits. Past a memory budget the mirror keeps sign
+bits only and re-scores candidates with the float vectors from sqlite-vec.
 
 The mirror follows the database cheaply: chunk ids only grow (AUTOINCREMENT), so new rows are
 "id > last seen"; rows deleted by a re-embed are found when they surface as candidates (the caller
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -32,9 +33,19 @@ KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
 INDEX_KEY = 'embedding_index'
 
 _LOAD_BATCH = 5000
-# Up to this many rows the mirror is a plain float32 numpy matrix (a thread pool's wake-up costs more
-# than the product); beyond it, a float16 torch matrix: half the memory and ~1.7x faster on 2 cores.
-SMALL_ROWS = 32768
+# The mirror is a float32 numpy matrix: one BLAS matrix-vector product per query, steady under load.
+# OUTPUTHUB_VECTOR_FLOAT16=1 stores float16 in torch instead (from FLOAT16_MIN_ROWS rows): half the
+# memory and ~1.7x faster on an idle 2-core machine, but torch's thread pool stalls badly when other
+# processes keep the cores busy, so it is opt-in.
+FLOAT16 = os.environ.get('OUTPUTHUB_VECTOR_FLOAT16', '0') == '1'
+FLOAT16_MIN_ROWS = 32768
+# Beyond this much memory the mirror keeps only each vector's sign bits (48 bytes for 384 dimensions):
+# Hamming distance picks candidates, their float32 vectors are read back from sqlite-vec and scored
+# exactly. 1 GB holds ~680k float32 chunks of 384 dimensions (about half a million messages).
+MEMORY_BUDGET_MB = int(os.environ.get('OUTPUTHUB_VECTOR_MEMORY_MB', '1024'))
+RESCORE_FACTOR = 16  # binary candidates re-scored per wanted row
+RESCORE_MIN = 512
+_BLOCK = 65536  # rows per Hamming block (bounds temporary memory)
 
 
 def _torch():
@@ -73,7 +84,7 @@ class VectorIndex:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._torch = None  # imported only when the mirror outgrows SMALL_ROWS (the import takes seconds)
+        self._torch = None  # imported only for the float16 option (the import takes seconds)
         self._identity: tuple | None = None
         self.dim = 0
         self.size = 0
@@ -84,7 +95,10 @@ class VectorIndex:
         self._owners = np.zeros(0, np.int64)
         self._alive = np.zeros(0, bool)
         self._dead = 0
-        self._mat = None  # torch float16 [cap, dim] or numpy float32 [cap, dim]
+        self._mat = (
+            None  # numpy float32 [cap, dim], torch float16 [cap, dim] or sign bits uint64 [cap, words]
+        )
+        self._bits = False
 
     # ------------------------------------------------------------------ keeping up with the database
 
@@ -116,8 +130,47 @@ class VectorIndex:
         self._owners = np.zeros(0, np.int64)
         self._alive = np.zeros(0, bool)
         self._mat = None
+        self._bits = False
+
+    def _load_all(self, database: dbmod.HubDatabase, upto: int) -> None:
+        """The first load: one pass over vec0 (twice as fast as id lookups), appended in blocks."""
+        rows = database.execute_sql(
+            'SELECT id, owner_kind, owner_id FROM embed_chunk WHERE id <= ? ORDER BY id', (upto,)
+        ).fetchall()
+        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+        kinds = np.fromiter((KIND_CODES.get(r[1], 0) for r in rows), np.int8, len(rows))
+        owners = np.fromiter((r[2] for r in rows), np.int64, len(rows))
+        del rows
+        width = self.dim * 4
+        block_ids: list[int] = []
+        blobs: list[bytes] = []
+
+        def flush() -> None:
+            cids = np.asarray(block_ids, np.int64)
+            pos = np.minimum(np.searchsorted(ids, cids), max(0, len(ids) - 1))
+            known = (ids[pos] == cids) if len(ids) else np.zeros(len(cids), bool)
+            mat = np.frombuffer(b''.join(blobs), np.float32).reshape(len(blobs), self.dim)[known]
+            pos = pos[known]
+            if len(pos):
+                self._append(ids[pos], kinds[pos], owners[pos], mat)
+            block_ids.clear()
+            blobs.clear()
+
+        for cid, blob in database.execute_sql('SELECT chunk_id, embedding FROM embed_vec'):
+            if len(blob) != width:
+                continue  # a vector of another model (a switch in progress): the next sync reloads
+            block_ids.append(cid)
+            blobs.append(blob)
+            if len(blobs) >= _LOAD_BATCH:
+                flush()
+        if blobs:
+            flush()
+        self._last_id = upto
 
     def _load_after(self, database: dbmod.HubDatabase, after: int, upto: int) -> None:
+        if after == 0:
+            self._load_all(database, upto)
+            return
         # Chunk rows and vectors are read in two statements; a chunk deleted in between simply has
         # no vector and is skipped (it is dead anyway).
         cursor = after
@@ -163,17 +216,7 @@ class VectorIndex:
             alive = np.zeros(cap, bool)
             alive[: self.size] = self._alive[: self.size]
             self._alive = alive
-            if cap > SMALL_ROWS and self._torch is None:
-                self._torch = _torch()
-            if self._torch is not None and cap > SMALL_ROWS:
-                new = self._torch.empty((cap, self.dim), dtype=self._torch.float16)
-                if self._mat is not None and self.size:
-                    old = self._mat[: self.size]
-                    new[: self.size] = old if not isinstance(old, np.ndarray) else self._torch.from_numpy(old)
-            else:
-                new = np.empty((cap, self.dim), np.float32)
-                if self._mat is not None and self.size:
-                    new[: self.size] = self._mat[: self.size]
+            new = self._grow(cap)
             self._mat = new
             self._cap = cap
         s, e = self.size, need
@@ -181,11 +224,54 @@ class VectorIndex:
         self._kinds[s:e] = kinds
         self._owners[s:e] = owners
         self._alive[s:e] = True
-        if isinstance(self._mat, np.ndarray):
+        if self._bits:
+            self._mat[s:e] = self._pack(mat)
+        elif isinstance(self._mat, np.ndarray):
             self._mat[s:e] = mat
         else:
             self._mat[s:e] = self._torch.from_numpy(np.array(mat, np.float32)).to(self._torch.float16)
         self.size = need
+
+    def _grow(self, cap: int):
+        """A matrix for ``cap`` rows in the storage that size calls for, holding the current rows."""
+        old, n = self._mat, self.size
+        width = 2 if FLOAT16 else 4
+        if self._bits or cap * self.dim * width > MEMORY_BUDGET_MB * 2**20:
+            new = np.zeros((cap, self._words), np.uint64)
+            if old is not None and n:
+                for start in range(0, n, _BLOCK):
+                    block = old[start : start + _BLOCK]
+                    if not self._bits:
+                        block = self._pack(block if isinstance(block, np.ndarray) else block.float().numpy())
+                    new[start : start + len(block)] = block
+            if not self._bits:
+                log.info('Vector mirror switched to sign bits + exact re-scoring (%d rows)', cap)
+            self._bits = True
+            return new
+        half = FLOAT16 and cap > FLOAT16_MIN_ROWS
+        if half and self._torch is None:
+            self._torch = _torch()
+        if half and self._torch is not None:
+            new = self._torch.empty((cap, self.dim), dtype=self._torch.float16)
+            if old is not None and n:
+                new[:n] = old[:n] if not isinstance(old, np.ndarray) else self._torch.from_numpy(old[:n])
+            return new
+        new = np.empty((cap, self.dim), np.float32)
+        if old is not None and n:
+            new[:n] = old[:n]
+        return new
+
+    @property
+    def _words(self) -> int:
+        return (self.dim + 63) // 64
+
+    def _pack(self, mat: np.ndarray) -> np.ndarray:
+        """Sign bits of each row, as uint64 words (zero-padded to a multiple of 64 bits)."""
+        bits = np.packbits(np.asarray(mat) > 0, axis=1)
+        pad = self._words * 8 - bits.shape[1]
+        if pad:
+            bits = np.pad(bits, ((0, 0), (0, pad)))
+        return np.ascontiguousarray(bits).view(np.uint64)
 
     def mark_dead(self, chunk_ids: list[int]) -> None:
         """Chunks the database no longer has (a re-embed replaced them): never return them again."""
@@ -235,25 +321,76 @@ class VectorIndex:
                 mask &= ~((kinds == KIND_CODES[kind]) & (owners == oid))
             return mask
 
-    def top(self, query: np.ndarray, m: int, mask: np.ndarray | None = None) -> ChunkHits:
+    def top(
+        self,
+        query: np.ndarray,
+        m: int,
+        mask: np.ndarray | None = None,
+        database: dbmod.HubDatabase | None = None,
+    ) -> ChunkHits:
         """The ``m`` best rows (restricted to ``mask`` when given), best first."""
         with self._lock:
             if self.size == 0:
                 empty = np.zeros(0, np.int64)
                 return ChunkHits(empty, np.zeros(0, np.int8), empty, np.zeros(0, np.float32))
-            s = self.scores(query)
+            n = self.size
+            fit = None
             if mask is not None:
                 # Another thread may have synced rows in since the mask was made: new rows are left out.
-                fit = np.zeros(len(s), bool)
-                fit[: min(len(s), len(mask))] = mask[: len(s)]
+                fit = np.zeros(n, bool)
+                fit[: min(n, len(mask))] = mask[:n]
+            if self._bits:
+                return self._top_bits(np.asarray(query, np.float32).reshape(-1), m, fit, database)
+            s = self.scores(query)
+            if fit is not None:
                 s = np.where(fit, s, -np.inf)
-            m = min(m, len(s))
-            part = np.argpartition(-s, m - 1)[:m] if m < len(s) else np.arange(len(s))
-            part = part[np.argsort(-s[part], kind='stable')]
-            part = part[np.isfinite(s[part])]
-            return ChunkHits(
-                self._ids[part].copy(), self._kinds[part].copy(), self._owners[part].copy(), s[part]
-            )
+            return self._best(np.arange(n), s, m)
+
+    def _best(self, rows: np.ndarray, s: np.ndarray, m: int) -> ChunkHits:
+        m = min(m, len(s))
+        part = np.argpartition(-s, m - 1)[:m] if m < len(s) else np.arange(len(s))
+        part = part[np.argsort(-s[part], kind='stable')]
+        part = part[np.isfinite(s[part])]
+        rows = rows[part]
+        return ChunkHits(self._ids[rows].copy(), self._kinds[rows].copy(), self._owners[rows].copy(), s[part])
+
+    def _top_bits(
+        self, q: np.ndarray, m: int, fit: np.ndarray | None, database: dbmod.HubDatabase | None
+    ) -> ChunkHits:
+        n = self.size
+        qbits = self._pack(q[None, :])[0]
+        dist = np.empty(n, np.float32)
+        for start in range(0, n, _BLOCK):
+            block = self._mat[start : min(n, start + _BLOCK)]
+            dist[start : start + len(block)] = np.bitwise_count(block ^ qbits).sum(axis=1)
+        if self._dead:
+            dist[~self._alive[:n]] = np.inf
+        if fit is not None:
+            dist[~fit] = np.inf
+        r = min(n, max(RESCORE_MIN, RESCORE_FACTOR * m))
+        cand = np.argpartition(dist, r - 1)[:r] if r < n else np.arange(n)
+        cand = cand[np.isfinite(dist[cand])]
+        vecs = fetch_vectors(database or dbmod.current(), self._ids[cand])
+        keep = np.array([i in vecs for i in self._ids[cand].tolist()], bool)
+        cand = cand[keep]
+        if not len(cand):
+            return self._best(cand, np.zeros(0, np.float32), m)
+        mat = np.stack([vecs[i] for i in self._ids[cand].tolist()])
+        return self._best(cand, mat @ q, m)
+
+
+def fetch_vectors(database: dbmod.HubDatabase, chunk_ids: Iterable[int]) -> dict[int, np.ndarray]:
+    """Float32 vectors of some chunks, read from sqlite-vec (missing ids are simply absent)."""
+    ids = [int(i) for i in chunk_ids]
+    out: dict[int, np.ndarray] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        marks = ','.join('?' * len(part))
+        for cid, blob in database.execute_sql(
+            f'SELECT chunk_id, embedding FROM embed_vec WHERE chunk_id IN ({marks})', part
+        ):
+            out[cid] = np.frombuffer(blob, np.float32)
+    return out
 
 
 _INDEXES: OrderedDict[str, VectorIndex] = OrderedDict()

@@ -381,7 +381,7 @@ def test_the_default_model_has_one_name(db):
     assert not embeddings.needs_rebuild()  # a new database is indexed for the default model
 
 
-def test_the_float16_mirror_used_for_large_indexes_finds_the_same(db, monkeypatch):
+def test_the_optional_float16_mirror_finds_the_same(db, monkeypatch):
     use_hashing_model()
     words = ['amber', 'basalt', 'cedar', 'delta', 'ember', 'fjord', 'granite', 'harbor', 'iris', 'juniper']
     for i, w in enumerate(words):
@@ -389,8 +389,30 @@ def test_the_float16_mirror_used_for_large_indexes_finds_the_same(db, monkeypatc
     embeddings.index_pending()
     small = [(h.id, h.score) for h in search.semantic_search('juniper iris harbor', limit=5)]
     vectors.forget()
-    monkeypatch.setattr(vectors, 'SMALL_ROWS', 0)  # what an index beyond 32k chunks uses
+    monkeypatch.setattr(vectors, 'FLOAT16', True)  # OUTPUTHUB_VECTOR_FLOAT16=1
+    monkeypatch.setattr(vectors, 'FLOAT16_MIN_ROWS', 0)
     large = [(h.id, h.score) for h in search.semantic_search('juniper iris harbor', limit=5)]
     assert type(vectors.index_for()._mat).__module__.startswith('torch')
     assert [i for i, _ in large] == [i for i, _ in small]
     assert all(abs(a - b) < 2e-3 for (_, a), (_, b) in zip(large, small, strict=True))
+
+
+def test_beyond_the_memory_budget_sign_bits_and_exact_rescoring_find_the_same(db, monkeypatch):
+    use_hashing_model()
+    words = ['amber', 'basalt', 'cedar', 'delta', 'ember', 'fjord', 'granite', 'harbor', 'iris', 'juniper']
+    for i, w in enumerate(words):
+        capture(' '.join(words[: i + 1]) + f' {w} {w}', title=f'Doc {i}')
+    embeddings.index_pending()
+    exact = [(h.id, h.score) for h in search.semantic_search('juniper iris harbor', limit=5)]
+    vectors.forget()
+    monkeypatch.setattr(vectors, 'MEMORY_BUDGET_MB', 0)  # what a million-message library uses
+    tagged = lookups.get_or_create('tag', 'odd').id
+    relations.add_tags('output', [exact[0][0]], [tagged])
+    bits = [(h.id, h.score) for h in search.semantic_search('juniper iris harbor', limit=5)]
+    assert vectors.index_for()._bits
+    assert bits == exact  # candidates are re-scored with the float32 vectors from sqlite-vec
+    filtered = search.semantic_search('juniper', limit=5, filters=SearchFilters(tags=[tagged]))
+    assert [h.id for h in filtered] == [exact[0][0]]
+    later = capture('juniper juniper juniper iris harbor', title='Added later')
+    embeddings.index_pending()
+    assert search.semantic_search('juniper iris harbor', limit=1)[0].id == later
