@@ -454,7 +454,7 @@ def test_claude_zip_without_extension_with_projects_becomes_agents_and_collectio
 
     path = active_path(c)
     assert [(m.content_type, m.hidden) for m in path] == [
-        ('attachment', True),
+        ('attachment', False),
         ('text', False),
         ('thinking', True),
         ('tool_use', True),
@@ -462,6 +462,10 @@ def test_claude_zip_without_extension_with_projects_becomes_agents_and_collectio
         ('text', False),
     ]
     assert 'THE SPEC TEXT' in path[0].content and path[0].author_name == 'spec.txt'
+    from app.data.search import search
+
+    hits = search('spec text', mode='keyword')  # an attached document is found by its words
+    assert [(h.kind, h.id) for h in hits if h.kind == 'message'] == [('message', path[0].id)]
     assert path[1].content == 'Hello Claude\n\n[Attachment: spec.txt]'
     assert 'greeting etiquette' in path[3].content and path[4].content == 'SEARCH RESULT'
     assert path[-1].external_id == 'm2' and path[1].external_id == 'm1'

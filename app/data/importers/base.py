@@ -78,7 +78,8 @@ class ParsedConversation:
 
 @dataclass
 class Block:
-    """A piece of one source message: visible text, or hidden traffic (thinking, tool calls, attachments)."""
+    """A piece of one source message: text for the reading view, hidden traffic (thinking, tool calls),
+    or a ``separate`` part that gets a message of its own (an attached document)."""
 
     text: str
     hidden: bool = False
@@ -86,32 +87,37 @@ class Block:
     author_name: str | None = None
     role: str | None = None
     created_at: datetime | None = None
+    separate: bool = False
 
 
 def split_blocks(base: ParsedMessage, blocks: list[Block]) -> list[ParsedMessage]:
-    """One source message with hidden parts becomes a short chain: hidden parts first, then the visible text.
+    """One source message with hidden or separate parts becomes a short chain: those parts first, then
+    the message's own text.
 
-    The visible message keeps the source id (so replies still find their parent); hidden parts get
-    ``<id>#<n>`` ids, stable across re-imports. Hidden parts stay keyword-searchable but out of the
-    reading view.
+    The last message keeps the source id (so replies still find their parent); the parts before it
+    get ``<id>#<n>`` ids, stable across re-imports. Hidden parts are kept (raw text, in order) but out
+    of the reading view; separate visible parts (attached documents) are searchable messages of their
+    own.
     """
-    visible = [b for b in blocks if not b.hidden and b.text]
-    hidden = [b for b in blocks if b.hidden]
-    if not visible and hidden:
-        *hidden, last = hidden
-        main = _with(base, last.text, True, last.content_type, last.author_name, last.role, last.created_at)
+    inline = [b for b in blocks if not b.hidden and not b.separate and b.text]
+    parts = [b for b in blocks if b.hidden or b.separate]
+    if not inline and parts:
+        *parts, last = parts
+        main = _with(
+            base, last.text, last.hidden, last.content_type, last.author_name, last.role, last.created_at
+        )
     else:
-        types = {b.content_type for b in visible}
+        types = {b.content_type for b in inline}
         ctype = types.pop() if len(types) == 1 else 'text'
-        text = '\n\n'.join(b.text for b in visible)
-        main = _with(base, text, base.hidden, ctype if visible else base.content_type, None, None, None)
+        text = '\n\n'.join(b.text for b in inline)
+        main = _with(base, text, base.hidden, ctype if inline else base.content_type, None, None, None)
     out: list[ParsedMessage] = []
     parent = base.parent_id
-    for i, b in enumerate(hidden):
-        seg = _with(base, b.text, True, b.content_type, b.author_name, b.role, b.created_at)
+    for i, b in enumerate(parts):
+        seg = _with(base, b.text, b.hidden, b.content_type, b.author_name, b.role, b.created_at)
         seg.external_id = f'{base.external_id}#{i}'
         seg.parent_id = parent
-        seg.raw = None  # the whole source message is kept once, on the visible message
+        seg.raw = None  # the whole source message is kept once, on its last message
         seg.input_tokens = seg.output_tokens = None
         out.append(seg)
         parent = seg.external_id

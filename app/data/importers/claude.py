@@ -126,7 +126,11 @@ def convert_message(
         placeholders.append(f'[Attachment: {name}]')
         extracted = _s(att.get('extracted_content'))
         if extracted:
-            blocks.insert(0, Block(f'{name}\n\n{extracted}', True, 'attachment', name, created_at=created))
+            # its own message, visible and searchable (a page can show it folded, like Claude does)
+            blocks.insert(
+                0,
+                Block(f'{name}\n\n{extracted}', False, 'attachment', name, created_at=created, separate=True),
+            )
     files = msg.get('files') if isinstance(msg.get('files'), list) else []
     for f in files or (msg.get('files_v2') if isinstance(msg.get('files_v2'), list) else []):
         if isinstance(f, dict):
