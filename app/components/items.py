@@ -9,6 +9,7 @@ from peewee import Model
 
 from . import fmt
 from .design import kind_color, kind_icon, kind_url
+from .secret import secret_badge
 
 
 def tag_chip(tag: Model, *, removable: bool = False, on_remove=None, dense: bool = True) -> ui.element:
@@ -44,8 +45,10 @@ def item_row(kind: str, item: Model, *, meta: str | None = None, show_tags: bool
     with ui.row().classes('w-full items-start gap-3 no-wrap py-1') as row:
         kind_marker(kind)
         with ui.column().classes('gap-0 min-w-0 grow'):
-            with ui.link(target=kind_url(kind, item.id)).classes('oh-link font-medium truncate w-full'):
-                ui.label(title_of(kind, item)).classes('truncate')
+            with ui.row().classes('w-full items-center gap-2 no-wrap min-w-0'):
+                with ui.link(target=kind_url(kind, item.id)).classes('oh-link font-medium truncate min-w-0'):
+                    ui.label(title_of(kind, item)).classes('truncate')
+                secret_badge(getattr(item, 'sensitivity_id', None))
             line = meta if meta is not None else fmt.ago(getattr(item, 'created_at', None))
             if line:
                 ui.label(line).classes('text-xs oh-muted')

@@ -19,6 +19,7 @@ from .filters import active_chips, filter_panel, url_for
 from .pagination import pager
 from .pick import pick_option
 from .relation_picker import Option
+from .secret import hide_restricted, secret_badge_html
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class EntityList:
     def __init__(self, kind: str, params: ListParams, base_path: str) -> None:
         self.kind = kind
         self.spec = entities.kind(kind)
-        self.params = params
+        self.params = hide_restricted(params)  # a LAN device without permission never lists Secret items
         self.base_path = base_path
         self.selected: set[int] = set()
         self.page: Page | None = None
@@ -234,7 +235,9 @@ class EntityList:
         body = (
             '<div class="flex items-center gap-3 w-full min-w-0">'
             '<div class="grow min-w-0 flex flex-col">'
+            '<div class="flex items-center gap-2 min-w-0">'
             f'<a class="oh-link font-medium truncate" href="{kind_url(self.kind, item.id)}">{_e(title)}</a>'
+            f'{secret_badge_html(item.sensitivity_id)}</div>'
             f'<span class="text-xs oh-muted oh-only-phone">{_e(meta)}</span>'
             f'<span class="oh-only-phone">{tag_chips_html(item.tags, 3) if item.tags else ""}</span>'
             f'</div>{cells}</div>'

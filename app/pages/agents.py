@@ -14,6 +14,7 @@ from ..components import fmt, pickers, toast
 from ..components.design import kind_icon
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
+from ..components.secret import check_visible, secret_badge
 from ..components.template_form import copy_text
 from ..components.version_history import VersionHistory
 from ..context import AppContext
@@ -194,6 +195,7 @@ class AgentPage:
     async def body(self) -> None:
         try:
             view = await run.io_bound(load_agent, self.agent_id, self.number)
+            check_visible('agent', view.agent)  # a LAN device without permission: as if it did not exist
         except UserError as exc:
             ui.label(str(exc)).classes('text-lg')
             ui.link('Back to agents', '/agents')
@@ -208,6 +210,7 @@ class AgentPage:
         with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
             with ui.column().classes('gap-3 min-w-0'):
                 self._name(a)
+                secret_badge(a.sensitivity_id)
                 meta = [
                     f'Version {v.number} of {len(view.stats)}' + (' (current)' if is_current else ''),
                     view.settings.get('model') or 'no model set',

@@ -13,6 +13,7 @@ from ..components.design import kind_url
 from ..components.items import item_row
 from ..components.list_view import EntityList, list_header
 from ..components.message_view import MessageView
+from ..components.secret import check_visible, secret_badge, visible
 from ..context import AppContext
 from ..data import conversations, entities
 from ..data.listing import ListParams
@@ -109,6 +110,7 @@ class ThreadView:
 def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) -> ThreadView | None:
     try:
         conv = conversations.get_conversation(conversation_id)
+        check_visible('conversation', conv)  # a LAN device without permission: as if it did not exist
     except UserError as exc:
         ui.label(str(exc)).classes('text-lg')
         ui.link('Back to conversations', '/conversations')
@@ -142,6 +144,7 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
 
             title.on('blur', save_title)
             title.on('keydown.enter', save_title)
+            secret_badge(conv.sensitivity_id)
             source = conv.source.name if conv.source_id else ''
             ui.label(
                 ' · '.join(
@@ -207,7 +210,7 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
                 pickers.field_picker(
                     'conversation', conversation_id, 'model', 'model', 'Model', creatable=True
                 )
-            saved = conversations.saved_outputs(conversation_id)
+            saved = visible(conversations.saved_outputs(conversation_id))
             with ui.card().classes('w-full gap-1').props('flat bordered'):
                 ui.label('Outputs saved from it').classes('font-semibold')
                 if not saved:

@@ -9,6 +9,7 @@ from ..components import fmt, toast
 from ..components.design import kind_color, kind_icon
 from ..components.items import item_row
 from ..components.lookup_admin import LookupAdmin
+from ..components.secret import visible
 from ..context import AppContext
 from ..data import lookups, relations
 from ..errors import UserError
@@ -91,7 +92,7 @@ def _holder_page(key: str, row_id: int) -> None:
                         ui.link('See all', f'/{kind}s?{param}={row_id}').classes('text-sm')
                 if not total:
                     ui.label('None').classes('text-sm oh-muted')
-                for item in members.items[kind]:
+                for item in visible(members.items[kind]):  # a LAN device without permission: no Secret items
                     item_row(kind, item, meta=fmt.ago(item.updated_at), show_tags=False)
     if key == 'collection':
         notes = (

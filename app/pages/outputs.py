@@ -12,6 +12,7 @@ from ..components.capture_form import CaptureForm
 from ..components.design import kind_url
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
+from ..components.secret import check_visible, secret_badge
 from ..context import AppContext
 from ..data import conversations, entities, outputs
 from ..data.listing import ListParams
@@ -41,6 +42,7 @@ def _markdown_export(detail: outputs.OutputDetail) -> str:
 def output_page(ctx: AppContext, output_id: int) -> None:
     try:
         detail = outputs.output_detail(output_id)
+        check_visible('output', detail.output)  # a LAN device without permission: as if it did not exist
     except UserError as exc:
         ui.label(str(exc)).classes('text-lg')
         ui.link('Back to outputs', '/outputs')
@@ -76,6 +78,7 @@ def output_page(ctx: AppContext, output_id: int) -> None:
 
             title.on('blur', save_title)
             title.on('keydown.enter', save_title)
+            secret_badge(o.sensitivity_id)
             meta = [
                 fmt.date_time(o.created_at),
                 detail.model.label if detail.model else '',

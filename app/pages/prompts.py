@@ -13,6 +13,7 @@ from ..components import fmt, list_view, pickers, toast
 from ..components.design import kind_icon
 from ..components.list_view import Column, EntityList, list_header
 from ..components.markdown_view import markdown_view
+from ..components.secret import check_visible, secret_badge
 from ..components.template_form import TemplateForm, copy_text
 from ..components.version_history import VersionHistory
 from ..context import AppContext
@@ -223,6 +224,7 @@ class PromptPage:
     async def body(self) -> None:
         try:
             view = await run.io_bound(load_prompt, self.prompt_id, self.number)
+            check_visible('prompt', view.prompt)  # a LAN device without permission: as if it did not exist
         except UserError as exc:
             ui.label(str(exc)).classes('text-lg')
             ui.link('Back to prompts', '/prompts')
@@ -233,6 +235,7 @@ class PromptPage:
         with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
             with ui.column().classes('gap-3 min-w-0'):
                 self._title(p)
+                secret_badge(p.sensitivity_id)
                 is_current = view.current is not None and v.id == view.current.id
                 meta = [
                     f'Version {v.number} of {len(view.stats)}' + (' (current)' if is_current else ''),

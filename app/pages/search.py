@@ -13,8 +13,9 @@ from nicegui import run, ui
 from ..components import fmt, toast
 from ..components.design import kind_color, kind_icon
 from ..components.filters import active_chips, filter_panel
+from ..components.secret import check_visible, secret_badge_html, viewer_sees_restricted
 from ..context import AppContext
-from ..data import entities, search
+from ..data import entities, search, sensitivity
 from ..data.listing import ListParams
 from ..errors import UserError
 from . import nav
@@ -56,7 +57,7 @@ def search_url(
     return '/search' + (f'?{urlencode(query)}' if query else '')
 
 
-def _hit_html(hit: search.SearchHit) -> str:
+def _hit_html(hit: search.SearchHit, restricted: dict[tuple[str, int], int]) -> str:
     """One result as escaped HTML (snippet_html escapes the text and marks matches)."""
     title = html.escape(hit.title or f'{hit.kind} {hit.id}')
     role = (
@@ -69,7 +70,8 @@ def _hit_html(hit: search.SearchHit) -> str:
     return (
         f'<a class="oh-result oh-link block rounded px-2 py-2 hover:bg-slate-50 dark:hover:bg-slate-800 '
         f'focus:outline focus:outline-2" href="{html.escape(hit.url)}">'
-        f'<div class="font-medium">{title}</div>'
+        f'<div class="font-medium flex items-center gap-2">{title}'
+        f'{secret_badge_html(restricted.get((hit.kind, hit.id)))}</div>'
         f'<div class="text-sm oh-clamp-3">{role}{hit.snippet_html}</div>'
         f'<div class="text-xs oh-muted">{when}{" · " if when and how else ""}{how}</div></a>'
     )
@@ -77,6 +79,7 @@ def _hit_html(hit: search.SearchHit) -> str:
 
 def _grouped(hits: list[search.SearchHit]) -> None:
     by_kind: dict[str, list[search.SearchHit]] = {}
+    restricted = sensitivity.restricted_keys((h.kind, h.id) for h in hits)  # their Secret badges
     for hit in hits:
         by_kind.setdefault(hit.kind, []).append(hit)
     with ui.column().classes('w-full gap-4').props('id=oh-results'):
@@ -89,7 +92,7 @@ def _grouped(hits: list[search.SearchHit]) -> None:
                     ui.icon(kind_icon(kind)).style(f'color: {kind_color(kind)}')
                     ui.label(KIND_TITLES[kind]).classes('font-semibold')
                     ui.label(str(len(group))).classes('oh-muted text-sm')
-                ui.html(''.join(_hit_html(h) for h in group), sanitize=True).classes('w-full')
+                ui.html(''.join(_hit_html(h, restricted) for h in group), sanitize=True).classes('w-full')
 
 
 def _index_banner(ctx: AppContext, mode: str) -> None:
@@ -155,6 +158,7 @@ def register(ctx: AppContext) -> None:
                 'output', params, lambda p: ui.navigate.to(search_url(q, mode, kinds, p, similar_ref))
             )
             filters = search.SearchFilters.from_list_params(params, kinds)
+            filters.exclude_restricted = not viewer_sees_restricted()  # a LAN device without permission
             results = ui.column().classes('w-full')
             # Answer with the page first: a search by meaning may wait for the model to load (seconds).
             await ui.context.client.connected()
@@ -193,7 +197,9 @@ def register(ctx: AppContext) -> None:
         title = f'{kind} {item_id}'
         if kind == 'output':
             try:
-                title = entities.title_of(entities.get_item('output', item_id))
+                item = entities.get_item('output', item_id)
+                check_visible('output', item)
+                title = entities.title_of(item)
             except UserError as exc:
                 toast.error(str(exc))
                 return
@@ -236,7 +242,13 @@ def similar_panel(panel_ctx: AppContext, output_id: int) -> None:
             return
         try:
             hits = await run.io_bound(
-                search.similar, 'output', output_id, filters=search.SearchFilters(kinds=['output']), limit=6
+                search.similar,
+                'output',
+                output_id,
+                filters=search.SearchFilters(
+                    kinds=['output'], exclude_restricted=not viewer_sees_restricted()
+                ),
+                limit=6,
             )
         except UserError:
             hits = []

@@ -1,0 +1,88 @@
+"""Restricted (Secret) items in the UI: the badge they carry wherever they are listed or shown, and hiding
+them from the viewer — a LAN device not allowed to see them — exactly as the API hides them from tokens.
+
+Who is looking comes from ``app.auth``: the trusted desktop sees everything; a paired device sees
+restricted items only when its row allows it.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import TypeVar
+
+from nicegui import ui
+from peewee import Model
+
+from .. import auth
+from ..data import sensitivity
+from ..data.listing import ListParams
+from ..errors import NotFound
+
+T = TypeVar('T', bound=Model)
+
+BADGE_TIP = 'Restricted: hidden from other devices, API tokens and exports unless allowed'
+
+
+# --------------------------------------------------------------------------- who is looking
+
+
+def viewer_sees_restricted() -> bool:
+    """False for a LAN device without permission; True for the desktop (and outside a page)."""
+    try:
+        request = ui.context.client.request
+    except (RuntimeError, AttributeError):
+        return True
+    return auth.principal_of(request).allow_restricted
+
+
+def hide_restricted(params: ListParams) -> ListParams:
+    """Set the list filter the API uses for tokens, when the viewer may not see restricted items."""
+    if not viewer_sees_restricted():
+        params.exclude_restricted = True
+    return params
+
+
+def hidden_from_viewer(sensitivity_id: int | None) -> bool:
+    """True when a detail page must act as if the item did not exist."""
+    return sensitivity.is_restricted(sensitivity_id) and not viewer_sees_restricted()
+
+
+def check_visible(kind: str, item: Model) -> None:
+    """Raise NotFound — the page's usual "does not exist" — when the viewer may not see ``item``."""
+    if hidden_from_viewer(getattr(item, 'sensitivity_id', None)):
+        raise NotFound(f'{kind.capitalize()} {item.id} does not exist.')
+
+
+def visible(items: Iterable[T]) -> list[T]:
+    """Items (rows with ``sensitivity_id``) the viewer may see."""
+    items = list(items)
+    if viewer_sees_restricted():
+        return items
+    return [i for i in items if not sensitivity.is_restricted(getattr(i, 'sensitivity_id', None))]
+
+
+# --------------------------------------------------------------------------- the badge
+
+
+def secret_badge(sensitivity_id: int | None) -> ui.element | None:
+    """A red badge with the level's name ("Secret") when the level is restricted; nothing otherwise."""
+    level = sensitivity.restricted_level(sensitivity_id)
+    if level is None:
+        return None
+    badge = ui.badge(level.name, color='red').props(f'aria-label="{html.escape(level.name)} item"')
+    badge.classes('oh-secret')
+    badge.tooltip(BADGE_TIP)
+    return badge
+
+
+def secret_badge_html(sensitivity_id: int | None) -> str:
+    """The same badge as escaped HTML, for rows rendered as one HTML block (lists, search results)."""
+    level = sensitivity.restricted_level(sensitivity_id)
+    if level is None:
+        return ''
+    name = html.escape(level.name)
+    return (
+        f'<span class="oh-secret inline-flex flex-none items-center px-1.5 rounded text-xs font-semibold '
+        f'text-white bg-red-600" title="{html.escape(BADGE_TIP)}" aria-label="{name} item">{name}</span>'
+    )

@@ -1,0 +1,115 @@
+"""Secret (restricted) items: a badge wherever they are listed or shown on the desktop, and invisible to a
+LAN device that is not allowed to see them (lists, detail pages, home, tag pages, search), exactly as
+the API hides them from tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from nicegui import core
+from nicegui.testing import User
+
+from app import auth
+from app.data import access, conversations, entities, outputs
+from app.data import db as dbmod
+from app.data.models import SensitivityLevel, Tag
+
+PHONE = ('192.168.1.50', 50123)
+BASE = 'http://192.168.1.10:8080'
+PASSWORD = 'correct horse battery'
+
+
+@pytest.fixture
+def library(db_path) -> dict[str, int]:
+    dbmod.connect(db_path)
+    secret = SensitivityLevel.get(SensitivityLevel.name == 'Secret').id
+    hidden = outputs.capture_output(
+        outputs.CaptureData(
+            body='launch codes 0000', title='Launch codes', tags=['ops'], sensitivity_id=secret
+        )
+    )
+    shown = outputs.capture_output(
+        outputs.CaptureData(body='a public recipe', title='Bread recipe', tags=['ops'])
+    )
+    conv = conversations.create_conversation('Private chat about the merger')
+    conversations.add_message(conv, 'user', 'merger details')
+    entities.update_item('conversation', conv.id, sensitivity=secret)
+    return {'hidden': hidden.id, 'shown': shown.id, 'conversation': conv.id}
+
+
+async def test_secret_items_carry_a_badge_in_lists_and_on_their_page(user: User, library) -> None:
+    await user.open('/outputs')
+    await user.should_see('Launch codes')
+    rows = [e for e in user.find('Launch codes').elements if 'oh-secret' in (e.props.get('innerHTML') or '')]
+    assert rows, 'the list row of a Secret output has a badge'
+    bread = [
+        e for e in user.find('Bread recipe').elements if 'Bread recipe' in (e.props.get('innerHTML') or '')
+    ]
+    assert bread and 'oh-secret' not in bread[0].props['innerHTML']
+
+    await user.open(f'/outputs/{library["hidden"]}')
+    await user.should_see('launch codes 0000')
+    badges = [e for e in user.find('Secret').elements if 'oh-secret' in e.classes]
+    assert badges
+
+    await user.open(f'/conversations/{library["conversation"]}')
+    await user.should_see('merger details')
+    assert [e for e in user.find('Secret').elements if 'oh-secret' in e.classes]
+
+    await user.open('/')
+    await user.should_see('Launch codes')
+    assert [e for e in user.find('Secret').elements if 'oh-secret' in e.classes]
+
+
+async def test_search_results_carry_the_badge(user: User, library) -> None:
+    await user.open('/search?q=launch&mode=keyword')
+    await user.should_see('results, best first')
+    html = ''.join(e.props.get('innerHTML') or '' for e in user.find('Launch').elements)
+    assert 'oh-secret' in html
+
+
+# --------------------------------------------------------------------------- a phone on the LAN
+
+
+@pytest.fixture
+def lan_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('OUTPUTHUB_LAN', '1')
+
+
+@pytest.fixture
+async def phone(lan_mode, user: User, library) -> AsyncIterator[httpx.AsyncClient]:
+    """A logged-in phone (not allowed to see Secret items) talking to the app the ``user`` fixture runs."""
+    auth.set_password(PASSWORD)
+    transport = httpx.ASGITransport(app=core.app, client=PHONE)
+    async with httpx.AsyncClient(
+        transport=transport, base_url=BASE, headers={'Accept': 'text/html'}
+    ) as client:
+        response = await client.post('/login', data={'password': PASSWORD, 'device': 'Phone'})
+        assert response.status_code == 303
+        yield client
+
+
+async def _page(client: httpx.AsyncClient, path: str) -> str:
+    response = await client.get(path)
+    assert response.status_code == 200, path
+    return response.text
+
+
+async def test_a_phone_without_permission_never_sees_secret_items(phone: httpx.AsyncClient, library) -> None:
+    listing = await _page(phone, '/outputs')
+    assert 'Bread recipe' in listing and 'Launch codes' not in listing
+    detail = await _page(phone, f'/outputs/{library["hidden"]}')
+    assert 'does not exist' in detail and 'launch codes 0000' not in detail
+    conv = await _page(phone, f'/conversations/{library["conversation"]}')
+    assert 'does not exist' in conv and 'merger' not in conv
+    assert 'merger' not in await _page(phone, '/conversations')
+    assert 'Launch codes' not in await _page(phone, '/')
+    tag_page = await _page(phone, f'/tags/{Tag.get(Tag.name == "ops").id}')
+    assert 'Bread recipe' in tag_page and 'Launch codes' not in tag_page
+
+    # the desktop's permission can be given to the phone
+    access.set_device_restricted(access.list_devices()[0].id, True)
+    assert 'Launch codes' in await _page(phone, '/outputs')
+    assert 'launch codes 0000' in await _page(phone, f'/outputs/{library["hidden"]}')
