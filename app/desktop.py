@@ -101,4 +101,14 @@ def install(app: Any) -> tuple[int, int]:
     memory = WindowSizeMemory()
     app.native.on('resized', memory.on_resized)
     app.native.on('closed', memory.save_now)
+    app.on_shutdown(close_window)
     return saved_size()
+
+
+def close_window() -> None:
+    """Close the window when the server stops for another reason than the window closing (Ctrl+C in the
+    terminal, SIGTERM): otherwise the window process outlives the server, showing a dead page."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.terminate()
