@@ -651,3 +651,30 @@ def test_a_conversation_failing_inside_the_database_rolls_back_alone(db):
     again = ImportReport(format='llm')
     save_each(ConversationWriter('llm', again), [('one', lambda: conv('one'))], lambda: None)
     assert again.conversations_unchanged == 1
+
+
+def test_cancel_keeps_whole_conversations_and_a_later_import_adds_the_rest(db, tmp_path, monkeypatch):
+    import threading
+
+    from app.data.importers import chatgpt
+
+    path = write_json(tmp_path / 'c.json', [linear_conversation(f'k{i}', 2) for i in range(30)])
+    cancel = threading.Event()
+    convert = chatgpt.convert
+    seen = []
+
+    def convert_and_press_stop(conv, report):
+        seen.append(conv['id'])
+        if len(seen) == 10:
+            cancel.set()  # the user presses Stop while the tenth conversation is being read
+        return convert(conv, report)
+
+    monkeypatch.setattr(chatgpt, 'convert', convert_and_press_stop)
+    report = import_path(path, cancel=cancel)
+    assert report.cancelled and report.conversations_added == 10
+    assert ImportRun.get_by_id(report.run_id).status == 'cancelled'
+    assert Conversation.select().count() == 10
+    assert all(c.message_count == 4 for c in Conversation.select())  # whole conversations only
+    monkeypatch.setattr(chatgpt, 'convert', convert)
+    rest = import_path(path)
+    assert rest.conversations_added == 20 and not rest.cancelled

@@ -11,8 +11,8 @@ as an ``ImportRun`` row; ``recent_runs()`` lists them.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -42,12 +42,19 @@ def detect_format(path: str | Path) -> str:
 
 
 def import_path(
-    path: str | Path, *, dry_run: bool = False, progress: ProgressFn | None = None
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
 ) -> ImportReport:
     """Import (or with ``dry_run`` only count) everything new in the export at ``path``.
 
-    ``progress(done, total)`` is called as conversations (or records) are processed; it is called from
-    the importing thread. Returns the report; raises UserError if ``path`` is not an export.
+    ``progress(done, total)`` is called as conversations (or records) are processed, from the importing
+    thread (run this in a worker: ``await run.io_bound(import_path, path, progress=...)``). Setting
+    ``cancel`` stops after the conversation in hand: what was imported so far stays (a later import
+    of the same file adds the rest) and the report says ``cancelled``. Returns the report; raises
+    UserError if ``path`` is not an export (nothing is written then).
     """
     started = time.monotonic()
     report = ImportReport(path=str(path), dry_run=dry_run)
@@ -71,8 +78,10 @@ def import_path(
         report.run_id = run_id
         status = 'failed'
         try:
-            _run(inp, conn, report, dry_run, _ticker(progress, report.total))
-            status = 'done'
+            tick = Ticker(progress, report.total, cancel)
+            _run(inp, conn, report, dry_run, tick)
+            report.cancelled = tick.stop_requested()
+            status = 'cancelled' if report.cancelled else 'done'
         except UserError as exc:
             report.error(str(exc))
             raise
@@ -88,27 +97,31 @@ def import_path(
     return report
 
 
-def _ticker(progress: ProgressFn | None, total: int | None) -> Callable[[], None]:
-    done = 0
-    last = 0.0
+class Ticker:
+    """Counts processed items, reports progress a few times a second and tells loops when to stop."""
 
-    def tick() -> None:
-        nonlocal done, last
-        done += 1
-        if progress is None:
+    def __init__(self, progress: ProgressFn | None, total: int | None, cancel: threading.Event | None = None):
+        self.progress = progress
+        self.total = total
+        self.cancel = cancel
+        self.done = 0
+        self._last = 0.0
+
+    def __call__(self) -> None:
+        self.done += 1
+        if self.progress is None:
             return
         now = time.monotonic()
         # a UI only needs a few updates a second; the last one always arrives
-        if now - last > 0.05 or (total is not None and done >= total):
-            last = now
-            progress(done, total)
+        if now - self._last > 0.05 or (self.total is not None and self.done >= self.total):
+            self._last = now
+            self.progress(self.done, self.total)
 
-    return tick
+    def stop_requested(self) -> bool:
+        return self.cancel is not None and self.cancel.is_set()
 
 
-def _run(
-    inp: inputs.ImportInput, conn, report: ImportReport, dry_run: bool, tick: Callable[[], None]
-) -> None:
+def _run(inp: inputs.ImportInput, conn, report: ImportReport, dry_run: bool, tick: Ticker) -> None:
     if inp.container == 'sqlite':
         writer = ConversationWriter('llm', report, dry_run=dry_run)
         save_each(writer, llm.conversations(conn, report), tick)
@@ -127,6 +140,8 @@ def _run(
             continue
         if doc.kind == inputs.CLAUDE_PROJECTS:
             for project in inputs.iter_items(doc):
+                if tick.stop_requested():
+                    return
                 try:
                     claude.save_project(project, writer)
                 except Exception as exc:
@@ -139,6 +154,8 @@ def _run(
             (module.label(item), partial(module.convert, item, report)) for item in inputs.iter_items(doc)
         )
         save_each(writer, items, tick)
+        if tick.stop_requested():
+            return
 
 
 def _start_run(report: ImportReport, path: Path) -> int:

@@ -168,6 +168,7 @@ class ImportReport:
     conversation_ids: list[int] = field(default_factory=list)  # what was added or updated (first 1000)
     entities: dict[str, int] = field(default_factory=dict)  # our own format: rows added per kind
     total: int | None = None
+    cancelled: bool = False
     seconds: float = 0.0
     run_id: int | None = None
 
@@ -203,6 +204,8 @@ class ImportReport:
             parts.append(f'{self.skipped} skipped')
         if self.errors:
             parts.append(f'{len(self.errors)} errors')
+        if self.cancelled:
+            parts.append('stopped before the end')
         return f'{self.format or "import"}: ' + '; '.join(p for p in parts if p)
 
 
@@ -613,8 +616,11 @@ def save_each(
 ) -> None:
     """Convert and save each conversation; a broken one is reported and skipped, the rest go on."""
     report = writer.report
+    stop = getattr(tick, 'stop_requested', lambda: False)
     with Batch(writer.db, enabled=not writer.dry_run) as batch:
         for label, build in items:
+            if stop():
+                break  # the open batch still commits: what was imported is kept, whole conversations only
             try:
                 conv = build()
                 batch.ensure()

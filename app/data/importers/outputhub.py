@@ -354,8 +354,11 @@ def import_records(
     """Stream the records in; each is its own savepoint (a bad one is reported and skipped) inside
     short batches of transactions (see ``base.Batch``)."""
     importer = RecordImporter(report, dry_run=dry_run)
+    stop = getattr(tick, 'stop_requested', lambda: False)
     with Batch(importer.db, enabled=not dry_run) as batch:
         for rec in records:
+            if stop():
+                return
             batch.ensure()
             _one(importer, rec, report)
             batch.maybe_commit()
