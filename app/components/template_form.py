@@ -48,13 +48,18 @@ class TemplateForm:
             with ui.grid().classes('w-full gap-2 grid-cols-1 sm:grid-cols-2'):
                 for var in self.variables:
                     field = (
-                        ui.input(
-                            var.name,
-                            placeholder=var.default if var.default else ('' if var.required else '(empty)'),
-                        )
-                        .props('dense outlined clearable' + (' hint="required"' if var.required else ''))
+                        ui.input(var.name, placeholder=var.default or '')
+                        .props('dense outlined clearable')
                         .classes('w-full')
                         .mark(f'var-{var.name}')
+                    )
+                    # set as a value, not in a props string: a default is user text (quotes, spaces)
+                    field.props['hint'] = (
+                        'required'
+                        if var.required
+                        else f'default: {var.default}'
+                        if var.default
+                        else 'may stay empty'
                     )
                     field.on_value_change(self._update_preview)
                     self.inputs[var.name] = field

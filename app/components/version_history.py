@@ -239,10 +239,11 @@ class VersionHistory:
                         ui.label('No outputs yet.').classes('text-sm oh-muted')
                     for o in items:
                         item_row('output', o, meta=_output_meta(o), show_tags=False)
-                        excerpt = ' '.join((o.body or '').split())[:220]
-                        ui.label(excerpt + ('…' if len(o.body or '') > 220 else '')).classes(
-                            'text-xs oh-muted pl-8 line-clamp-3'
-                        )
+                        excerpt = ' '.join((o.body or '').split())
+                        if excerpt and excerpt != o.title:  # a one-line output is its own title
+                            ui.label(excerpt[:220] + ('…' if len(excerpt) > 220 else '')).classes(
+                                'text-xs oh-muted pl-8 line-clamp-3'
+                            )
 
 
 def _output_meta(o) -> str:

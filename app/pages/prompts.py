@@ -3,16 +3,19 @@ variables form, the version timeline with diffs and restore, outputs by version,
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from nicegui import run, ui
+from nicegui.events import GenericEventArguments
 
 from ..components import fmt, list_view, pickers, toast
 from ..components.design import kind_icon
 from ..components.list_view import Column, EntityList, list_header
 from ..components.markdown_view import markdown_view
+from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge
 from ..components.template_form import TemplateForm, copy_text
 from ..components.version_history import VersionHistory
@@ -43,25 +46,56 @@ def chat_url(text: str, **ids: int) -> str:
 # --------------------------------------------------------------------------- the library
 
 
-def _copy_column(item: Prompt) -> None:
-    current = getattr(item, 'current', None)
-    if current is None:
-        return
-
-    def copy(body: str = current.body, prompt_id: int = item.id) -> None:
-        copy_text(body, 'Prompt copied')
-        prompts.mark_used(prompt_id)
-
-    ui.button(icon='content_copy', on_click=copy).props(
-        f'flat round dense size=sm aria-label="Copy {item.title}"'
-    ).tooltip('Copy the prompt text').mark(f'copy-prompt-{item.id}')
+def _copy_cell(item: Prompt) -> str:
+    """A copy button in a list row. Rows are plain HTML (see list_view), so the click reaches the
+    server through ``CopyEvents``."""
+    if getattr(item, 'current', None) is None:
+        return ''
+    label = html.escape(f'Copy {item.title}', quote=True)
+    return (
+        f'<button type="button" data-prompt-copy="{item.id}" aria-label="{label}" title="Copy the prompt text" '
+        'class="q-btn q-btn--flat q-btn--round q-btn--dense text-primary" style="min-width: 2em">'
+        '<i class="q-icon material-icons" aria-hidden="true">content_copy</i></button>'
+    )
 
 
 def _add_copy_column() -> None:
     # The shared list takes its columns from this table; a prompt row gets a copy button.
     columns = list_view.COLUMNS['prompt']
     if not any(c.label == 'Copy' for c in columns):
-        columns.append(Column('Copy', None, _copy_column, 'w-12'))
+        columns.append(Column('Copy', None, _copy_cell, 'w-12'))
+
+
+class CopyEvents:
+    """Receives the clicks on the rows' copy buttons (a page-wide ``oh-copy-prompt`` event): copies the
+    prompt's current text and counts a use."""
+
+    EVENT = 'oh-copy-prompt'
+
+    def __init__(self) -> None:
+        ui.on(self.EVENT, self.copy)
+        ui.add_body_html(
+            '<script>document.addEventListener("click", function (event) {'
+            ' const button = event.target.closest && event.target.closest("[data-prompt-copy]");'
+            ' if (!button) return;'
+            ' event.preventDefault();'
+            f' emitEvent("{self.EVENT}", Number(button.dataset.promptCopy));'
+            '});</script>'
+        )
+
+    async def copy(self, e: GenericEventArguments) -> None:
+        args = e.args[0] if isinstance(e.args, list) and e.args else e.args
+        if not isinstance(args, int):
+            return
+        try:
+            version = await run.io_bound(prompts.current_version, args)
+            if version is None:
+                return
+            await run.io_bound(prompts.mark_used, args)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        copy_text(version.body, 'Prompt copied')
 
 
 def _quick_filters(params: ListParams, categories: list[tuple[Category, int]]) -> None:
@@ -435,7 +469,7 @@ class PromptPage:
             ui.label('Classification').classes('font-semibold')
             pickers.field_picker('prompt', p.id, 'category', 'category', 'Category', creatable=True)
             pickers.field_picker('prompt', p.id, 'sensitivity', 'sensitivity', 'Sensitivity')
-            pickers.field_picker('prompt', p.id, 'retention', 'retention', 'Retention plan')
+            retention_controls('prompt', p.id)
         notes_card('prompt', p.id, p.notes)
 
 
@@ -490,6 +524,7 @@ def register(ctx: AppContext) -> None:
                 _quick_filters(params, categories)
                 text_search = TextSearch(request.query_params.get('q', '')[:200])
                 await text_search.show()
+            CopyEvents()
             await EntityList('prompt', params, '/prompts').show()
 
     @ui.page('/prompts/{prompt_id}')

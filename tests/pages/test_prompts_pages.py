@@ -9,12 +9,15 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
+from nicegui.testing.user_interaction import UserInteraction
 
 from app.data import db as dbmod
 from app.data import entities, lookups, outputs, prompts
 from app.data.models import Prompt
 from app.pages import nav
+from app.pages.prompts import CopyEvents
 
 
 @pytest.fixture
@@ -60,8 +63,13 @@ async def test_library_lists_prompts_with_quick_filters(user: User, library) -> 
 async def test_library_copy_button_counts_a_use(user: User, library) -> None:
     email, _ = library
     await user.open('/prompts')
+    await see(user, 'Email writer')
+    rows = ''.join(e.content for e in user.find(kind=ui.html).elements)
+    assert f'data-prompt-copy="{email.id}"' in rows and 'aria-label="Copy Email writer"' in rows
     before = Prompt.get_by_id(email.id).use_count
-    user.find(marker=f'copy-prompt-{email.id}').click()
+    # a click on the row's button reaches the server as a page-wide event (see CopyEvents)
+    assert CopyEvents.EVENT == 'oh-copy-prompt'  # NiceGUI keeps the listener under its camel-case name
+    UserInteraction(user, {user.client.layout}, None).trigger('ohCopyPrompt', email.id)
     await see(user, 'Prompt copied')
     assert Prompt.get_by_id(email.id).use_count == before + 1
 
