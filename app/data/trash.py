@@ -57,16 +57,26 @@ def _check_kinds(kinds: Iterable[str] | None) -> list[str]:
     return chosen
 
 
-def counts() -> dict[str, int]:
+# Restricted (Secret) items, for a viewer that may not see them (a LAN device without permission).
+_NOT_RESTRICTED = ' AND (sensitivity_id IS NULL OR sensitivity_id NOT IN (SELECT id FROM sensitivity_level WHERE restricted = 1))'
+
+
+def counts(*, exclude_restricted: bool = False) -> dict[str, int]:
     """How many items of each kind are in the trash (one query)."""
+    extra = _NOT_RESTRICTED if exclude_restricted else ''
     sql = ' UNION ALL '.join(
-        f'SELECT \'{k}\', COUNT(*) FROM "{t}" WHERE deleted_at IS NOT NULL' for k, t, _ in _TABLES
+        f'SELECT \'{k}\', COUNT(*) FROM "{t}" WHERE deleted_at IS NOT NULL{extra}' for k, t, _ in _TABLES
     )
     return {row[0]: row[1] for row in current().execute_sql(sql)}
 
 
 def list_trash(
-    kinds: Iterable[str] | None = None, *, text: str = '', page: int = 1, per_page: int = 25
+    kinds: Iterable[str] | None = None,
+    *,
+    text: str = '',
+    page: int = 1,
+    per_page: int = 25,
+    exclude_restricted: bool = False,
 ) -> Page[TrashItem]:
     """Trashed items of the chosen kinds (default all), most recently deleted first, one page."""
     chosen = _check_kinds(kinds)
@@ -74,7 +84,7 @@ def list_trash(
     for k, t, title in _TABLES:
         if k not in chosen:
             continue
-        where = 'deleted_at IS NOT NULL'
+        where = 'deleted_at IS NOT NULL' + (_NOT_RESTRICTED if exclude_restricted else '')
         if text.strip():
             like = text.strip().replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
             where += f' AND "{title}" LIKE ? ESCAPE \'\\\''
@@ -123,7 +133,11 @@ def delete_forever(items: Iterable[tuple[str, int]]) -> int:
 
 
 def empty(
-    *, older_than: timedelta | None = None, before: datetime | None = None, now: datetime | None = None
+    *,
+    older_than: timedelta | None = None,
+    before: datetime | None = None,
+    now: datetime | None = None,
+    exclude_restricted: bool = False,
 ) -> dict[str, int]:
     """Delete for good what is in the trash: everything, or what was trashed more than ``older_than`` ago,
     or before ``before`` (the moment a user looked at the trash, so something trashed since then stays).
@@ -135,7 +149,9 @@ def empty(
     deleted: dict[str, int] = {}
     db = current()
     for k, t, _ in _TABLES:
-        sql = f'SELECT id FROM "{t}" WHERE deleted_at IS NOT NULL'
+        sql = f'SELECT id FROM "{t}" WHERE deleted_at IS NOT NULL' + (
+            _NOT_RESTRICTED if exclude_restricted else ''
+        )
         args: list[object] = []
         if cutoff is not None:
             sql += ' AND deleted_at <= ?'

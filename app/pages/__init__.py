@@ -19,6 +19,7 @@ PAGE_MODULES = [
     'app.pages.graph',
     'app.pages.dashboard',
     'app.pages.settings',  # before pages that add settings sections
+    'app.pages.trash',  # /trash and the Retention settings tab
     'app.pages.login',
     'app.pages.access',
     'app.pages.chat',

@@ -14,6 +14,7 @@ from ..components import fmt, pickers, toast
 from ..components.design import kind_icon
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
+from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge
 from ..components.template_form import copy_text
 from ..components.version_history import VersionHistory
@@ -254,7 +255,7 @@ class AgentPage:
                     ui.label('Classification').classes('font-semibold')
                     pickers.field_picker('agent', a.id, 'category', 'category', 'Category', creatable=True)
                     pickers.field_picker('agent', a.id, 'sensitivity', 'sensitivity', 'Sensitivity')
-                    pickers.field_picker('agent', a.id, 'retention', 'retention', 'Retention plan')
+                    retention_controls('agent', a.id)
                 notes_card('agent', a.id, a.notes)
 
     def _settings_card(self, settings: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from ..components.design import kind_url
 from ..components.items import item_row
 from ..components.list_view import EntityList, list_header
 from ..components.message_view import MessageView
+from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, visible
 from ..context import AppContext
 from ..data import conversations, entities
@@ -207,6 +208,7 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
                 pickers.field_picker(
                     'conversation', conversation_id, 'sensitivity', 'sensitivity', 'Sensitivity'
                 )
+                retention_controls('conversation', conversation_id)
                 pickers.field_picker(
                     'conversation', conversation_id, 'model', 'model', 'Model', creatable=True
                 )

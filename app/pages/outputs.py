@@ -12,6 +12,7 @@ from ..components.capture_form import CaptureForm
 from ..components.design import kind_url
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
+from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge
 from ..context import AppContext
 from ..data import conversations, entities, outputs
@@ -215,7 +216,7 @@ def _relations(ctx: AppContext, detail: outputs.OutputDetail) -> None:
         pickers.field_picker('output', o.id, 'category', 'category', 'Category', creatable=True)
         pickers.field_picker('output', o.id, 'accuracy', 'accuracy', 'Accuracy')
         pickers.field_picker('output', o.id, 'sensitivity', 'sensitivity', 'Sensitivity')
-        pickers.field_picker('output', o.id, 'retention', 'retention', 'Retention plan')
+        retention_controls('output', o.id)
     for panel in DETAIL_PANELS:
         panel(ctx, o.id)
 

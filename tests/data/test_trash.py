@@ -102,3 +102,17 @@ def test_emptying_a_big_trash_works_in_batches(db, monkeypatch) -> None:
     entities.trash('output', ids)
     assert trash.empty()['output'] == 30
     assert Output.select().count() == 0
+
+
+def test_a_viewer_without_permission_sees_and_empties_no_secret_items(db) -> None:
+    from app.data.models import SensitivityLevel
+
+    secret = SensitivityLevel.get(SensitivityLevel.name == 'Secret').id
+    hidden, shown = _output('secret plans'), _output('shopping list')
+    entities.update_item('output', hidden, sensitivity=secret)
+    entities.trash('output', [hidden, shown])
+
+    assert trash.counts(exclude_restricted=True)['output'] == 1
+    assert [i.title for i in trash.list_trash(exclude_restricted=True).items] == ['shopping list']
+    assert trash.empty(exclude_restricted=True)['output'] == 1
+    assert [i.title for i in trash.list_trash().items] == ['secret plans']

@@ -1,0 +1,53 @@
+"""On a detail page: the item's retention plan, its "keep" switch, and what they add up to (which plan
+applies — its own, its category's or a collection's — and when it would go to the trash)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from nicegui import ui
+
+from ..data import entities, retention
+from ..errors import UserError
+from . import fmt, pickers, toast
+
+
+def _explain(kind: str, item_id: int) -> str:
+    item = entities.get_item(kind, item_id)
+    plan = retention.effective_plan(kind, item_id)
+    if plan is None:
+        return 'No retention plan applies: kept until you delete it.'
+    if plan.days is None:
+        return f'{plan.label}: kept forever.'
+    if item.keep or item.favourite:
+        why = 'marked keep' if item.keep else 'a favourite'
+        return f'{plan.label}: never purged while it is {why}.'
+    when = fmt.day(item.updated_at + timedelta(days=plan.days))
+    return f'{plan.label}: goes to the trash on {when} unless it changes before.'
+
+
+def retention_controls(kind: str, item_id: int) -> None:
+    """Plan picker, keep switch and the effective plan in one line (refreshed as either changes)."""
+
+    @ui.refreshable
+    def status() -> None:
+        try:
+            text = _explain(kind, item_id)
+        except UserError as exc:
+            text = str(exc)
+        ui.label(text).classes('text-xs oh-muted').mark('retention-status')
+
+    pickers.field_picker(kind, item_id, 'retention', 'retention', 'Retention plan', on_change=status.refresh)
+    keep = bool(entities.get_item(kind, item_id).keep)
+
+    def set_keep(value: bool) -> None:
+        try:
+            entities.update_item(kind, item_id, keep=bool(value))
+        except UserError as exc:
+            toast.error(str(exc))
+        status.refresh()
+
+    ui.switch('Keep (never purged)', value=keep, on_change=lambda e: set_keep(e.value)).props('dense').mark(
+        'keep-switch'
+    ).tooltip('A kept item stays whatever its retention plan says')
+    status()
