@@ -294,3 +294,17 @@ def test_export_is_a_consistent_snapshot_while_another_connection_writes(db, tmp
     assert written  # the other connection really wrote meanwhile
     assert tagged <= ids  # no relation to an output the snapshot does not hold
     assert data['format'] == exporters.FORMAT and data['version'] == 1
+
+
+def test_dry_run_of_a_json_export_writes_nothing_and_counts_like_the_real_import(db, tmp_path):
+    build_library(tmp_path)
+    report = export_json(tmp_path / 'out')
+    dbmod.close()
+    dbmod.connect(tmp_path / 'fresh.db')
+    empty = canonical()
+    dry = import_path(report.path, dry_run=True)
+    assert canonical() == empty
+    real = import_path(report.path)
+    assert (dry.conversations_added, dry.messages_added) == (real.conversations_added, real.messages_added)
+    assert dry.entities['outputs'] == real.entities['outputs'] == 2
+    assert dry.entities['prompts'] == real.entities['prompts']
