@@ -368,6 +368,14 @@ def test_dry_run_reports_without_writing_content(db, tmp_path):
     assert [r.dry_run for r in runs[:2]] == [False, True]
 
 
+def test_a_byte_order_mark_is_fine_in_a_file_and_in_a_zip(db, tmp_path):
+    data = b'\xef\xbb\xbf' + json.dumps([linear_conversation('bom', 1)]).encode()
+    (tmp_path / 'bom.json').write_bytes(data)
+    assert import_path(tmp_path / 'bom.json').conversations_added == 1
+    zipped = write_zip(tmp_path / 'bom.zip', {'conversations.json': data + b''})
+    assert import_path(zipped).conversations_unchanged == 1
+
+
 def test_progress_reaches_the_total(db, tmp_path):
     seen = []
     import_path(

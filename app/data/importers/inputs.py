@@ -205,7 +205,7 @@ def sniff(doc: JsonDoc) -> tuple[str, str]:
     """(kind, items prefix) from the first keys of the document; reads only its head."""
     try:
         with doc.opener() as fh:
-            return _sniff_events(ijson.parse(fh, use_float=True))
+            return _sniff_events(ijson.parse(_skip_bom(fh), use_float=True))
     except UserError:
         raise
     except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
@@ -268,10 +268,17 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
+def _skip_bom(fh: IO[bytes]) -> IO[bytes]:
+    """Files saved by some Windows tools start with a UTF-8 byte order mark, which JSON parsers reject."""
+    if fh.read(3) != b'\xef\xbb\xbf':
+        fh.seek(0)
+    return fh
+
+
 def iter_items(doc: JsonDoc) -> Iterator[Any]:
     """Stream the document's items (one conversation at a time: bounded memory)."""
     with doc.opener() as fh:
-        yield from ijson.items(fh, doc.prefix, use_float=True)
+        yield from ijson.items(_skip_bom(fh), doc.prefix, use_float=True)
 
 
 def validate(inp: ImportInput, progress: Callable[[int, int | None], None] | None = None) -> None:
