@@ -368,7 +368,7 @@ def export_markdown(
     if root.exists() and not root.is_dir():
         raise UserError(f'{root} exists and is not a folder.')
     root = root / f'outputhub-markdown-{utcnow():%Y%m%d-%H%M%S}'
-    root.mkdir(parents=True, exist_ok=False)
+    root.mkdir(parents=True, exist_ok=True)
     db = current()
     counts: dict[str, int] = {}
     files = 0
