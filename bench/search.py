@@ -233,7 +233,7 @@ def run(n: int, synthetic: bool, queries: int, db_path: Path) -> dict:
         'seed_s': round(seed_s, 1),
         'index_s': round(index_s, 1),
         'vector_mirror_load_s': round(load_s, 2),
-        'vector_mirror_mb': round(index.size * index.dim * 2 / 2**20, 1),
+        'vector_mirror_mb': round(index.memory_bytes / 2**20, 1),
         'db_mb': round(sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + '*')) / 2**20, 1),
         # Fastest single query per series: what the code does when the machine is not shared.
         'best_ms': {k: round(min(v) * 1000, 3) for k, v in t.items()},

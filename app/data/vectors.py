@@ -144,6 +144,7 @@ class VectorIndex:
         kinds = np.fromiter((KIND_CODES.get(r[1], 0) for r in rows), np.int8, len(rows))
         owners = np.fromiter((r[2] for r in rows), np.int64, len(rows))
         del rows
+        self._reserve(len(ids), len(ids) + 1024)  # exactly what is there: no 1.5x growth slack
         width = self.dim * 4
         block_ids: list[int] = []
         blobs: list[bytes] = []
@@ -211,17 +212,7 @@ class VectorIndex:
     def _append(self, ids: np.ndarray, kinds: np.ndarray, owners: np.ndarray, mat: np.ndarray) -> None:
         n = len(ids)
         need = self.size + n
-        if need > self._cap:
-            cap = max(need, int(self._cap * 1.5), 1024)
-            self._ids = np.resize(self._ids, cap)
-            self._kinds = np.resize(self._kinds, cap)
-            self._owners = np.resize(self._owners, cap)
-            alive = np.zeros(cap, bool)
-            alive[: self.size] = self._alive[: self.size]
-            self._alive = alive
-            new = self._grow(cap)
-            self._mat = new
-            self._cap = cap
+        self._reserve(need, max(need, int(self._cap * 1.5), 1024))
         s, e = self.size, need
         self._ids[s:e] = ids
         self._kinds[s:e] = kinds
@@ -234,6 +225,20 @@ class VectorIndex:
         else:
             self._mat[s:e] = self._torch.from_numpy(np.array(mat, np.float32)).to(self._torch.float16)
         self.size = need
+
+    def _reserve(self, need: int, cap: int) -> None:
+        """Room for ``need`` rows (growing to ``cap`` when there is not)."""
+        if need <= self._cap:
+            return
+        self._ids = np.resize(self._ids, cap)
+        self._kinds = np.resize(self._kinds, cap)
+        self._owners = np.resize(self._owners, cap)
+        alive = np.zeros(cap, bool)
+        alive[: self.size] = self._alive[: self.size]
+        self._alive = alive
+        new = self._grow(cap)
+        self._mat = new
+        self._cap = cap
 
     def _grow(self, cap: int):
         """A matrix for ``cap`` rows in the storage that size calls for, holding the current rows."""
@@ -287,6 +292,15 @@ class VectorIndex:
             self._dead += len(fresh)
 
     # ------------------------------------------------------------------ querying
+
+    @property
+    def memory_bytes(self) -> int:
+        """What the mirror holds in memory (matrix and row arrays)."""
+        mat = self._mat
+        if mat is None:
+            return 0
+        size = mat.nbytes if isinstance(mat, np.ndarray) else mat.element_size() * mat.nelement()
+        return int(size + self._ids.nbytes + self._kinds.nbytes + self._owners.nbytes + self._alive.nbytes)
 
     @property
     def alive_count(self) -> int:
