@@ -26,6 +26,11 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error='m').svg_data_uri(scale=6, border=2, dark='#0f172a', light='#ffffff')
 
 
+def _attr(text: str) -> str:
+    """Text safe inside a double-quoted Quasar prop."""
+    return text.replace('"', "'").replace('\\', '/')
+
+
 def _card(title: str) -> ui.card:
     card = ui.card().classes('w-full gap-3').props('flat bordered')
     with card:
@@ -190,7 +195,9 @@ def _devices_list(box: _Box) -> None:
                     'Revoke',
                     icon='block',
                     on_click=lambda _=None, d=device: _revoke_device(box, d.id, d.name),
-                ).props('flat dense no-caps color=negative').mark(f'revoke-device-{device.id}')
+                ).props(f'flat dense no-caps color=negative aria-label="Revoke {_attr(device.name)}"').mark(
+                    f'revoke-device-{device.id}'
+                )
 
 
 async def _revoke_device(box: _Box, device_id: int, name: str) -> None:

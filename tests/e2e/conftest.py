@@ -203,3 +203,31 @@ def wait_for_app(page) -> None:
     """Wait until NiceGUI has mounted the page (the socket is connected and content is rendered)."""
     page.wait_for_load_state('networkidle')
     page.wait_for_selector('.nicegui-content', state='attached', timeout=30_000)
+
+
+LAN_PASSWORD = 'correct horse battery'
+
+
+def start_lan_app(start_app: Callable[..., AppServer], *args: str, password: str = LAN_PASSWORD) -> AppServer:
+    """The app in LAN mode acting on 127.0.0.1 as if it were a phone (``--no-trust-loopback``), with a
+    login password set through ``outputhub password``."""
+    server = start_app(args=('--lan', '--no-trust-loopback', *args))
+    subprocess.run(
+        [sys.executable, str(ROOT / 'main.py'), 'password', '--db', str(server.db_path)],
+        input=password + '\n',
+        env=app_env(server.data_dir),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return server
+
+
+def log_in(page, url: str, password: str = LAN_PASSWORD, next_path: str = '/') -> None:
+    """Open ``next_path``, get sent to the login form, log in, and wait for the app."""
+    page.goto(url + next_path)
+    page.wait_for_selector('input[name=password]')
+    page.fill('input[name=password]', password)
+    page.click('button[type=submit]')
+    wait_for_app(page)
