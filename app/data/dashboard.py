@@ -1,12 +1,14 @@
 """The dashboard's numbers: captures and messages over time, models and providers, tokens and cost,
 ratings by prompt version, most used tags and agents, where things came from — all for a date range.
 
-The heavy lifting (reading 100k outputs / 1M messages) is SQL grouping on covering indexes
-(migration 0004); Python only folds the few grouped rows into weeks and totals.
+Per-day totals are stored (``stat_*`` tables, migration 0005) and recomputed in SQL only for the
+days a write has marked, reading the day-first covering indexes of migration 0004; a dashboard over
+100k outputs / 1M messages then reads a few thousand stored rows. Python only folds them into weeks.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -17,6 +19,8 @@ from . import db as dbmod
 # expression of the dashboard indexes, or SQLite cannot use them.
 DAY = 'substr(created_at, 1, 10)'
 TOP = 15  # bars in the "most used" charts
+# More marked days than this: recompute every day at once (after an import or the first start).
+FULL_REFRESH = 400
 MAX_PADDED_WEEKS = 260
 
 
@@ -144,7 +148,7 @@ def _monday(day: str | date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-# Live outputs read through the partial covering index output_dashboard.
+# Live outputs, read through the partial covering index output_dashboard.
 _OUTPUTS = 'FROM output WHERE deleted_at IS NULL'
 # Messages of conversations that are not in the trash, through message_dashboard.
 _MESSAGES = (
@@ -152,40 +156,135 @@ _MESSAGES = (
 )
 
 
-def _facts(period: Period) -> tuple[list[tuple], list[tuple]]:
-    """(day, model, agent version, count, input tokens, output tokens, cost) for outputs and messages.
+# --------------------------------------------------------------------------- stored per-day totals
+
+
+def compute_days(days: list[str] | None) -> dict[str, list[tuple]]:
+    """Per-day totals counted now from the base tables, for ``days`` (``YYYY-MM-DD``) or all days.
 
     Output tokens and cost count only for outputs not captured from a message: the message already
     counts them, and the dashboard must not count a reply twice.
     """
-    cond, params = period.sql()
-    outputs = _rows(
-        f'SELECT {DAY}, model_id, agent_version_id, count(*), '
-        'sum(CASE WHEN message_id IS NULL THEN input_tokens END), '
-        'sum(CASE WHEN message_id IS NULL THEN output_tokens END), '
-        'sum(CASE WHEN message_id IS NULL THEN cost END) '
-        f'{_OUTPUTS}{cond} GROUP BY 1, 2, 3',
-        params,
-    )
-    messages = _rows(
-        f'SELECT {DAY}, model_id, agent_version_id, count(*), sum(input_tokens), sum(output_tokens), sum(cost) '
-        f'{_MESSAGES}{cond} GROUP BY 1, 2, 3',
-        params,
-    )
-    return outputs, messages
+    params = [] if days is None else [json.dumps(sorted(days))]
+
+    def only(expr: str = DAY) -> str:
+        return '' if days is None else f' AND {expr} IN (SELECT value FROM json_each(?))'
+
+    cond = only()
+    tagged_day = 'substr(output.created_at, 1, 10)'  # output_tag has a created_at too
+    standalone = 'CASE WHEN message_id IS NULL THEN {} END'
+    return {
+        'activity': _rows(
+            f"SELECT {DAY}, 'output', model_id, agent_version_id, count(*), "
+            f'COALESCE(sum({standalone.format("input_tokens")}), 0), '
+            f'COALESCE(sum({standalone.format("output_tokens")}), 0), '
+            f'COALESCE(sum({standalone.format("cost")}), 0.0) '
+            f'{_OUTPUTS}{cond} GROUP BY 1, 3, 4',
+            params,
+        )
+        + _rows(
+            f"SELECT {DAY}, 'message', model_id, agent_version_id, count(*), COALESCE(sum(input_tokens), 0), "
+            f'COALESCE(sum(output_tokens), 0), COALESCE(sum(cost), 0.0) {_MESSAGES}{cond} GROUP BY 1, 3, 4',
+            params,
+        ),
+        'tag': _rows(
+            f'SELECT {tagged_day}, j.tag_id, count(*) FROM output JOIN output_tag j ON j.output_id = output.id '
+            f'WHERE output.deleted_at IS NULL{only(tagged_day)} GROUP BY 1, 2',
+            params,
+        ),
+        'rating': _rows(
+            f'SELECT {DAY}, prompt_version_id, count(*), sum(rating) {_OUTPUTS} '
+            f'AND prompt_version_id IS NOT NULL AND rating IS NOT NULL{cond} GROUP BY 1, 2',
+            params,
+        ),
+        'source': _rows(
+            'SELECT day, source_id, sum(o), sum(c) FROM ('
+            f'  SELECT {DAY} AS day, source_id, count(*) AS o, 0 AS c {_OUTPUTS}{cond} GROUP BY 1, 2'
+            '  UNION ALL'
+            f'  SELECT {DAY}, source_id, 0, count(*) FROM conversation WHERE deleted_at IS NULL{cond} GROUP BY 1, 2'
+            ') GROUP BY 1, 2',
+            params * 2,
+        ),
+    }
 
 
-def _weeks(period: Period, outputs: list[tuple], messages: list[tuple]) -> list[Week]:
+_STAT_TABLES = {
+    'activity': 'stat_activity (day, kind, model_id, agent_version_id, n, input_tokens, output_tokens, cost)',
+    'tag': 'stat_tag (day, tag_id, n)',
+    'rating': 'stat_rating (day, prompt_version_id, n, total)',
+    'source': 'stat_source (day, source_id, outputs, conversations)',
+}
+
+
+def refresh_stats() -> int:
+    """Recompute the stored totals of every day a write has marked (migration 0005); returns how many.
+
+    The counting happens outside the write lock; only the short write of the results takes it. A mark
+    whose ``gen`` moved on meanwhile stays, so the next reader recomputes that day again.
+    """
+    dirty = _rows('SELECT day, gen FROM stat_dirty_day', [])
+    if not dirty:
+        return 0
+    full = len(dirty) > FULL_REFRESH or any(day == '*' for day, _ in dirty)
+    days = None if full else [day for day, _ in dirty]
+    fresh = compute_days(days)
+    with dbmod.write_tx():
+        database = dbmod.current()
+        for key, spec in _STAT_TABLES.items():
+            table = spec.split(' ', 1)[0]
+            if full:
+                database.execute_sql(f'DELETE FROM {table}')
+            else:
+                database.execute_sql(
+                    f'DELETE FROM {table} WHERE day IN (SELECT value FROM json_each(?))', [json.dumps(days)]
+                )
+            rows = fresh[key]
+            if rows:
+                marks = ','.join('?' * len(rows[0]))
+                database.cursor().executemany(f'INSERT INTO {spec} VALUES ({marks})', rows)
+        database.cursor().executemany('DELETE FROM stat_dirty_day WHERE day = ? AND gen = ?', dirty)
+    return len(dirty)
+
+
+def needs_full_refresh() -> bool:
+    """True when the next dashboard has to count everything (first start after an upgrade, big import)."""
+    n = _rows("SELECT count(*), max(day = '*') FROM stat_dirty_day", [])[0]
+    return bool(n[1]) or n[0] > FULL_REFRESH
+
+
+def rebuild_stats() -> None:
+    """Recount every day (a repair; normal writes keep the totals fresh)."""
+    with dbmod.write_tx():
+        dbmod.current().execute_sql(
+            "INSERT INTO stat_dirty_day (day) VALUES ('*') ON CONFLICT (day) DO UPDATE SET gen = gen + 1"
+        )
+    refresh_stats()
+
+
+# --------------------------------------------------------------------------- reading them
+
+
+def _weeks(period: Period) -> list[Week]:
+    """Captures, messages, tokens and cost per week (Monday to Sunday), empty weeks included."""
+    cond, params = period.sql('day')
     by_week: dict[date, Week] = {}
-    for rows, attr in ((outputs, 'outputs'), (messages, 'messages')):
-        for day, _model, _agent, n, tin, tout, cost in rows:
-            if not day:
-                continue
-            week = by_week.setdefault(_monday(day), Week(_monday(day)))
-            setattr(week, attr, getattr(week, attr) + n)
-            week.input_tokens += tin or 0
-            week.output_tokens += tout or 0
-            week.cost += cost or 0.0
+    # date(day, 'weekday 0', '-6 days') is the Monday of the day's week
+    for week_start, kind, n, tin, tout, cost in _rows(
+        "SELECT date(day, 'weekday 0', '-6 days'), kind, sum(n), sum(input_tokens), sum(output_tokens), "
+        f'sum(cost) FROM stat_activity WHERE 1{cond} GROUP BY 1, 2',
+        params,
+    ):
+        if not week_start:
+            continue
+        start = date.fromisoformat(week_start)
+        week = by_week.setdefault(start, Week(start))
+        if kind == 'output':
+            week.outputs += n
+        else:
+            week.messages += n
+        week.input_tokens += tin
+        week.output_tokens += tout
+        week.cost += cost
     lo = _monday(period.date_from) if period.date_from else None
     hi = _monday(period.date_to) if period.date_to else None
     if by_week:
@@ -208,32 +307,23 @@ def _weeks(period: Period, outputs: list[tuple], messages: list[tuple]) -> list[
     return weeks
 
 
-def _models(outputs: list[tuple], messages: list[tuple]) -> tuple[list[ModelUsage], list[ProviderUsage]]:
-    per_model: dict[int, list] = {}
-    for rows, index in ((outputs, 0), (messages, 1)):
-        for _day, model_id, _agent, n, tin, tout, cost in rows:
-            if model_id is None:  # user / system / tool messages have no model
-                continue
-            acc = per_model.setdefault(model_id, [0, 0, 0, 0.0])
-            acc[index] += n
-            acc[2] += (tin or 0) + (tout or 0)
-            acc[3] += cost or 0.0
-    if not per_model:
-        return [], []
-    ids = sorted(per_model)
-    marks = ','.join('?' * len(ids))
-    info = {
-        r[0]: r[1:]
-        for r in _rows(
-            'SELECT m.id, COALESCE(m.display_name, m.name), p.id, p.name FROM llm_model m '
-            f'LEFT JOIN provider p ON p.id = m.provider_id WHERE m.id IN ({marks})',
-            ids,
-        )
-    }
+def _models(period: Period) -> tuple[list[ModelUsage], list[ProviderUsage]]:
+    """Captures and messages per model (user / system / tool messages have none) and per provider."""
+    cond, params = period.sql('s.day')
+    rows = _rows(
+        'SELECT s.model_id, COALESCE(m.display_name, m.name), m.provider_id, p.name, '
+        "sum(CASE WHEN s.kind = 'output' THEN s.n ELSE 0 END), "
+        "sum(CASE WHEN s.kind = 'message' THEN s.n ELSE 0 END), "
+        'sum(s.input_tokens + s.output_tokens), sum(s.cost) '
+        'FROM stat_activity s JOIN llm_model m ON m.id = s.model_id LEFT JOIN provider p ON p.id = m.provider_id '
+        f'WHERE s.model_id IS NOT NULL{cond} GROUP BY s.model_id',
+        params,
+    )
     models: list[ModelUsage] = []
     providers: dict[int, ProviderUsage] = {}
-    for model_id, (n_out, n_msg, tokens, cost) in per_model.items():
-        label, provider_id, provider = info.get(model_id, (f'Model {model_id}', None, ''))
+    for model_id, label, provider_id, provider, n_out, n_msg, tokens, cost in rows:
+        if not (n_out or n_msg):
+            continue
         models.append(
             ModelUsage(model_id, label, provider_id, provider or '', n_out, n_msg, tokens, round(cost, 6))
         )
@@ -251,55 +341,46 @@ def _models(outputs: list[tuple], messages: list[tuple]) -> tuple[list[ModelUsag
     return models, provider_list
 
 
-def _agents(outputs: list[tuple], messages: list[tuple], limit: int) -> list[Usage]:
-    per_version: dict[int, list[int]] = {}
-    for rows, index in ((outputs, 0), (messages, 1)):
-        for _day, _model, version_id, n, *_ in rows:
-            if version_id is not None:
-                per_version.setdefault(version_id, [0, 0])[index] += n
-    if not per_version:
-        return []
-    ids = sorted(per_version)
-    marks = ','.join('?' * len(ids))
-    per_agent: dict[int, list] = {}
-    for version_id, agent_id, name in _rows(
-        f'SELECT v.id, a.id, a.name FROM agent_version v JOIN agent a ON a.id = v.agent_id '
-        f'WHERE v.id IN ({marks}) AND a.deleted_at IS NULL',
-        ids,
-    ):
-        acc = per_agent.setdefault(agent_id, [name, 0, 0])
-        acc[1] += per_version[version_id][0]
-        acc[2] += per_version[version_id][1]
-    usage = [Usage(agent_id, name, n_out, n_msg) for agent_id, (name, n_out, n_msg) in per_agent.items()]
-    usage.sort(key=lambda u: (-(u.outputs + u.messages), u.label.lower()))
-    return usage[:limit]
+def _agents(period: Period, limit: int) -> list[Usage]:
+    """Agents (not in the trash) by captures and messages made with any of their versions."""
+    cond, params = period.sql('s.day')
+    rows = _rows(
+        'SELECT a.id, a.name, '
+        "sum(CASE WHEN s.kind = 'output' THEN s.n ELSE 0 END) AS o, "
+        "sum(CASE WHEN s.kind = 'message' THEN s.n ELSE 0 END) AS m "
+        'FROM stat_activity s JOIN agent_version v ON v.id = s.agent_version_id JOIN agent a ON a.id = v.agent_id '
+        f'WHERE s.agent_version_id IS NOT NULL AND a.deleted_at IS NULL{cond} '
+        'GROUP BY a.id HAVING o + m > 0 ORDER BY o + m DESC, lower(a.name) LIMIT ?',
+        [*params, limit],
+    )
+    return [Usage(agent_id, name, n_out, n_msg) for agent_id, name, n_out, n_msg in rows]
 
 
 def ratings_by_prompt_version(period: Period, limit: int = 20) -> list[VersionRating]:
     """Average rating of the outputs each prompt version produced (most-rated versions first)."""
-    cond, params = period.sql()
+    cond, params = period.sql('day')
     rows = _rows(
-        'SELECT v.prompt_id, r.version_id, v.number, p.title, r.rated, r.average FROM ('
-        f'  SELECT prompt_version_id AS version_id, count(*) AS rated, avg(rating) AS average {_OUTPUTS}'
-        f'  AND prompt_version_id IS NOT NULL AND rating IS NOT NULL{cond} GROUP BY 1'
+        'SELECT v.prompt_id, r.version_id, v.number, p.title, r.rated, r.total FROM ('
+        '  SELECT prompt_version_id AS version_id, sum(n) AS rated, sum(total) AS total '
+        f'  FROM stat_rating WHERE 1{cond} GROUP BY 1'
         ') r JOIN prompt_version v ON v.id = r.version_id JOIN prompt p ON p.id = v.prompt_id '
-        'WHERE p.deleted_at IS NULL ORDER BY r.rated DESC, r.average DESC, r.version_id LIMIT ?',
+        'WHERE p.deleted_at IS NULL AND r.rated > 0 '
+        'ORDER BY r.rated DESC, 1.0 * r.total / r.rated DESC, r.version_id LIMIT ?',
         [*params, limit],
     )
     return [
-        VersionRating(prompt_id, version_id, number, f'{title} · v{number}', rated, round(average, 2))
-        for prompt_id, version_id, number, title, rated, average in rows
+        VersionRating(prompt_id, version_id, number, f'{title} · v{number}', rated, round(total / rated, 2))
+        for prompt_id, version_id, number, title, rated, total in rows
     ]
 
 
 def top_tags(period: Period, limit: int = TOP) -> list[Usage]:
     """Tags on the most outputs captured in the period (what ``/outputs?tags=ID`` then lists)."""
-    cond, params = period.sql()
+    cond, params = period.sql('day')
     rows = _rows(
         'SELECT t.id, t.name, c.n FROM ('
-        '  SELECT tag_id, count(*) AS n FROM output_tag '
-        f'  WHERE output_id IN (SELECT id {_OUTPUTS}{cond}) GROUP BY 1'
-        ') c JOIN tag t ON t.id = c.tag_id ORDER BY c.n DESC, t.name LIMIT ?',
+        f'  SELECT tag_id, sum(n) AS n FROM stat_tag WHERE 1{cond} GROUP BY 1'
+        ') c JOIN tag t ON t.id = c.tag_id WHERE c.n > 0 ORDER BY c.n DESC, t.name LIMIT ?',
         [*params, limit],
     )
     return [Usage(i, name, n) for i, name, n in rows]
@@ -307,14 +388,12 @@ def top_tags(period: Period, limit: int = TOP) -> list[Usage]:
 
 def sources(period: Period) -> list[SourceUsage]:
     """Where outputs and conversations came from (manual capture, ChatGPT / Claude import, chat, API …)."""
-    cond, params = period.sql()
+    cond, params = period.sql('day')
     rows = _rows(
-        'SELECT s.id, s.name, s.kind, COALESCE(o.n, 0), COALESCE(c.n, 0) FROM source s '
-        f'LEFT JOIN (SELECT source_id, count(*) AS n {_OUTPUTS}{cond} GROUP BY 1) o ON o.source_id = s.id '
-        'LEFT JOIN (SELECT source_id, count(*) AS n FROM conversation WHERE deleted_at IS NULL'
-        f'{cond} GROUP BY 1) c ON c.source_id = s.id '
-        'WHERE o.n > 0 OR c.n > 0 ORDER BY COALESCE(o.n, 0) + COALESCE(c.n, 0) DESC, s.name',
-        [*params, *params],
+        'SELECT s.id, s.name, s.kind, x.o, x.c FROM ('
+        f'  SELECT source_id, sum(outputs) AS o, sum(conversations) AS c FROM stat_source WHERE 1{cond} GROUP BY 1'
+        ') x JOIN source s ON s.id = x.source_id WHERE x.o > 0 OR x.c > 0 ORDER BY x.o + x.c DESC, s.name',
+        params,
     )
     return [SourceUsage(*r) for r in rows]
 
@@ -322,15 +401,15 @@ def sources(period: Period) -> list[SourceUsage]:
 def dashboard(date_from: date | None = None, date_to: date | None = None) -> Dashboard:
     """Every chart's data for the period, in one call (the page runs it off the event loop)."""
     period = Period(date_from, date_to)
-    outputs, messages = _facts(period)
-    models, providers = _models(outputs, messages)
+    refresh_stats()
+    models, providers = _models(period)
     return Dashboard(
         period=period,
-        weeks=_weeks(period, outputs, messages),
+        weeks=_weeks(period),
         models=models,
         providers=providers,
         ratings=ratings_by_prompt_version(period),
         tags=top_tags(period),
-        agents=_agents(outputs, messages, TOP),
+        agents=_agents(period, TOP),
         sources=sources(period),
     )

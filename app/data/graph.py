@@ -17,6 +17,8 @@ MAX_LIMIT = 5000
 MAX_DEPTH = 3
 # One relation query never reads more rows than this (a tag on 50k outputs): the graph says "truncated".
 FETCH_CAP = 20_000
+# More marked items than this: recount every degree at once (after an import or the first start).
+FULL_REFRESH = 5_000
 LABEL_CHARS = 60
 
 # table, label column, whether items of the kind can be in the trash
@@ -225,8 +227,8 @@ def _neighbours(frontier: dict[str, set[int]], kinds: tuple[str, ...]) -> tuple[
     return found, capped
 
 
-def degrees(keys: Iterable[NodeKey]) -> dict[NodeKey, int]:
-    """How many relations each item has with live items (the whole library, not only a subgraph)."""
+def compute_degrees(keys: Iterable[NodeKey]) -> dict[NodeKey, int]:
+    """How many relations each item has with live items, counted now from the relation tables."""
     wanted = _by_kind(keys)
     out: dict[NodeKey, int] = {}
     for kind, ids in wanted.items():
@@ -242,6 +244,75 @@ def degrees(keys: Iterable[NodeKey]) -> dict[NodeKey, int]:
                 [_ids_json(ids)],
             ):
                 out[(this, item_id)] += n
+    return out
+
+
+def compute_all_degrees() -> dict[NodeKey, int]:
+    """Every live item's degree, counted from the relation tables (items without relations left out)."""
+    out: dict[NodeKey, int] = {}
+    for rel in RELATIONS:
+        for this, this_col, _, _ in _sides(rel):
+            for item_id, n in _rows(f'SELECT {this_col}, count(*) {rel.body} GROUP BY 1'):
+                out[(this, item_id)] = out.get((this, item_id), 0) + n
+    return out
+
+
+def _live_keys(keys: Iterable[NodeKey]) -> set[NodeKey]:
+    live: set[NodeKey] = set()
+    for kind, ids in _by_kind(keys).items():
+        if kind not in _TABLES:
+            continue
+        table, _, trashable = _TABLES[kind]
+        cond = ' AND deleted_at IS NULL' if trashable else ''
+        live.update(
+            (kind, r[0])
+            for r in _rows(f'SELECT id FROM "{table}" WHERE id{_IN_JSON}{cond}', [_ids_json(ids)])
+        )
+    return live
+
+
+def refresh_degrees() -> int:
+    """Recompute the stored degree of every item a write has marked (migration 0005); returns how many.
+
+    The counting happens outside the write lock; only the short write of the results takes it. A mark
+    whose ``gen`` moved on meanwhile stays, so the next reader recomputes that item again.
+    """
+    dirty = _rows('SELECT kind, id, gen FROM graph_dirty')
+    if not dirty:
+        return 0
+    full = len(dirty) > FULL_REFRESH or any(kind == '*' for kind, _, _ in dirty)
+    if full:
+        fresh = compute_all_degrees()
+    else:
+        keys = [(kind, i) for kind, i, _ in dirty]
+        fresh = compute_degrees(_live_keys(keys))
+    rows = [(kind, i, n) for (kind, i), n in fresh.items() if n > 0]
+    with dbmod.write_tx():
+        database = dbmod.current()
+        if full:
+            database.execute_sql('DELETE FROM graph_degree')
+        else:
+            database.cursor().executemany(
+                'DELETE FROM graph_degree WHERE kind = ? AND id = ?', [(k, i) for k, i, _ in dirty]
+            )
+        database.cursor().executemany(
+            'INSERT OR REPLACE INTO graph_degree (kind, id, degree) VALUES (?, ?, ?)', rows
+        )
+        database.cursor().executemany('DELETE FROM graph_dirty WHERE kind = ? AND id = ? AND gen = ?', dirty)
+    return len(dirty)
+
+
+def degrees(keys: Iterable[NodeKey]) -> dict[NodeKey, int]:
+    """How many relations each item has with live items (the whole library, not only a subgraph)."""
+    refresh_degrees()
+    out: dict[NodeKey, int] = {}
+    for kind, ids in _by_kind(keys).items():
+        for item_id in ids:
+            out[(kind, item_id)] = 0
+        for item_id, n in _rows(
+            f'SELECT id, degree FROM graph_degree WHERE kind = ? AND id{_IN_JSON}', [kind, _ids_json(ids)]
+        ):
+            out[(kind, item_id)] = n
     return out
 
 
@@ -299,8 +370,8 @@ def _pick(candidates: set[NodeKey], budget: int) -> list[NodeKey]:
     if len(candidates) <= budget:
         return sorted(candidates)
     deg = degrees(candidates)
-    order = {k: i for i, k in enumerate(KINDS)}
-    ranked = sorted(candidates, key=lambda k: (-deg.get(k, 0), order[k[0]], -k[1]))
+    # the same order as most_connected's ranking: degree, then newest, then kind
+    ranked = sorted(candidates, key=lambda k: (-deg.get(k, 0), -k[1], k[0]))
     return ranked[: max(0, budget)]
 
 
@@ -321,25 +392,14 @@ def most_connected(kinds: Iterable[str] | None = None, limit: int = DEFAULT_LIMI
     """The ``limit`` items with the most relations (of the chosen kinds) and every relation among them."""
     kinds = check_kinds(kinds)
     limit = _check_limit(limit)
-    ranked: list[tuple[int, str, int]] = []
-    total = 0
-    for kind in kinds:
-        parts = []
-        for rel in RELATIONS:
-            for this, this_col, _, _ in _sides(rel):
-                if this == kind:
-                    parts.append(f'SELECT {this_col} AS id, count(*) AS n {rel.body} GROUP BY 1')
-        sql = (
-            f'SELECT id, sum(n) AS d FROM ({" UNION ALL ".join(parts)}) GROUP BY id '
-            'ORDER BY d DESC, id DESC LIMIT ?'
-        )
-        rows = _rows(sql, [limit + 1])
-        total += len(rows)
-        ranked.extend((d, kind, i) for i, d in rows)
-    order = {k: i for i, k in enumerate(KINDS)}
-    ranked.sort(key=lambda r: (-r[0], order[r[1]], -r[2]))
-    keys = {(kind, i) for _, kind, i in ranked[:limit]}
-    return _build(keys, truncated=total > limit)
+    refresh_degrees()
+    marks = ','.join('?' * len(kinds))
+    rows = _rows(
+        f'SELECT kind, id FROM graph_degree WHERE kind IN ({marks}) ORDER BY degree DESC, id DESC, kind LIMIT ?',
+        [*kinds, limit + 1],
+    )
+    keys = {(kind, i) for kind, i in rows[:limit]}
+    return _build(keys, truncated=len(rows) > limit)
 
 
 def neighbourhood(

@@ -107,7 +107,7 @@ def test_most_connected_shows_every_relation_and_skips_lonely_and_trashed_items(
 
 def test_most_connected_keeps_the_best_connected_within_the_limit(lib) -> None:
     g = graph.most_connected(limit=3)
-    # o1 (7), python (3), then the first of the degree-2 items in legend order: an output
+    # o1 (7), python (3), then the newest of the degree-2 items (o2 and sql share id 2: by kind name)
     assert {n.key for n in g.nodes} == {lib.o1, lib.python, lib.o2}
     assert edges(g) == {
         (lib.o1, lib.python, 'tagged'),
