@@ -1,0 +1,241 @@
+"""The relationship graph as an ECharts force layout: options from graph data, click to open an item,
+double-click to expand it; and a small neighbourhood card any detail page can show."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode
+
+from nicegui import run, ui
+
+from ..data import graph
+from ..errors import UserError
+from .design import KIND_COLORS, KIND_ICONS, KIND_LABELS, kind_url
+
+LABELLED_NODES = 40  # the best-connected nodes always show their name; the rest on hover
+CLICK_DELAY = 0.35  # seconds to wait for a second click before a click opens the item
+
+# Chart text in a grey that reads on light and dark backgrounds.
+TEXT_COLOR = '#64748b'
+
+
+def kind_plural(kind: str) -> str:
+    return KIND_LABELS[kind][1]
+
+
+def node_size(degree: int) -> float:
+    return round(8 + min(34.0, 3.2 * math.sqrt(max(0, degree))), 1)
+
+
+def graph_url(kind: str | None = None, item_id: int | None = None, **params: object) -> str:
+    query: dict[str, object] = {}
+    if kind and item_id is not None:
+        query.update(kind=kind, id=item_id)
+    query.update({k: v for k, v in params.items() if v not in (None, '', [])})
+    return '/graph' + (f'?{urlencode(query)}' if query else '')
+
+
+def graph_options(g: graph.Graph, *, compact: bool = False) -> dict:
+    """ECharts options for ``g``. Every user text (item names) is a plain data value: nothing here is
+    evaluated as JavaScript (no ``:`` keys, no formatter functions), and tooltips render on the canvas
+    (``richText``), never as HTML."""
+    kinds = list(graph.KINDS)
+    ranked = sorted(g.nodes, key=lambda n: -n.degree)
+    labelled = {n.key for n in ranked[: 8 if compact else LABELLED_NODES]}
+    if g.focus:
+        labelled.add(g.focus)
+    nodes = []
+    for n in g.nodes:
+        node: dict = {
+            'id': n.key,
+            'name': n.label,
+            'value': n.degree,
+            'category': kinds.index(n.kind),
+            'symbolSize': node_size(n.degree) * (0.8 if compact else 1),
+        }
+        if n.key in labelled:
+            node['label'] = {'show': True}
+        if n.key == g.focus:
+            node['itemStyle'] = {'borderColor': '#111827', 'borderWidth': 3}
+        nodes.append(node)
+    # links point at node indices: a 2,000-node graph has ~10,000 links, and keys would double the page
+    index = {n.key: i for i, n in enumerate(g.nodes)}
+    links = [
+        {'source': index[e.source], 'target': index[e.target]}
+        for e in g.edges
+        if e.source in index and e.target in index
+    ]
+    big = len(nodes) > 500
+    return {
+        'backgroundColor': 'transparent',
+        'animation': not big,
+        'tooltip': {'show': True, 'renderMode': 'richText', 'confine': True},
+        'legend': {
+            'show': not compact,
+            'data': [kind_plural(k) for k in kinds],
+            'top': 0,
+            'textStyle': {'color': TEXT_COLOR},
+        },
+        'series': [
+            {
+                'type': 'graph',
+                'name': 'Relations',
+                'layout': 'force',
+                'roam': True,
+                'draggable': not big,
+                'data': nodes,
+                'links': links,
+                'categories': [
+                    {'name': kind_plural(k), 'itemStyle': {'color': KIND_COLORS[k]}} for k in kinds
+                ],
+                'label': {'show': False, 'position': 'right', 'color': TEXT_COLOR, 'fontSize': 11},
+                'labelLayout': {'hideOverlap': True},
+                'emphasis': {'focus': 'adjacency', 'label': {'show': True}},
+                'lineStyle': {'color': 'source', 'opacity': 0.35, 'width': 1, 'curveness': 0},
+                'force': {**_force(len(nodes), compact), 'friction': 0.6, 'layoutAnimation': True},
+                'scaleLimit': {'min': 0.2, 'max': 6},
+                'top': 30 if not compact else 5,
+                'bottom': 5,
+            }
+        ],
+    }
+
+
+def _force(n: int, compact: bool) -> dict:
+    # few nodes spread out so names stay readable; thousands pack tighter so the graph fits the screen
+    if compact:
+        return {'repulsion': 140, 'edgeLength': [35, 75], 'gravity': 0.12}
+    if n <= 30:
+        return {'repulsion': 260, 'edgeLength': [60, 130], 'gravity': 0.1}
+    if n <= 300:
+        return {'repulsion': 90, 'edgeLength': [30, 90], 'gravity': 0.08}
+    return {'repulsion': 35, 'edgeLength': [20, 60], 'gravity': 0.06}
+
+
+def _node_key(args: dict) -> tuple[str, int] | None:
+    """The clicked node from an ECharts event (validated: the browser could send anything)."""
+    if not isinstance(args, dict) or args.get('dataType') != 'node':
+        return None
+    data = args.get('data')
+    if not isinstance(data, dict):
+        return None
+    try:
+        return graph.parse_key(str(data.get('id', '')))
+    except UserError:
+        return None
+
+
+class GraphChart:
+    """An ECharts graph: a click opens the item's page, a double-click calls ``on_expand``."""
+
+    def __init__(
+        self,
+        g: graph.Graph,
+        *,
+        compact: bool = False,
+        on_expand: Callable[[str, int], Awaitable[None] | None] | None = None,
+        classes: str = 'w-full h-[70vh]',
+    ) -> None:
+        self.graph = g
+        self.compact = compact
+        self.on_expand = on_expand
+        self._click_token: object | None = None
+        self.chart = ui.echart(graph_options(g, compact=compact)).classes(classes)
+        self.chart.classes('oh-graph-small' if compact else 'oh-graph')
+        self.chart.on('componentClick', self._clicked, ['componentType', 'dataType', 'data'])
+        self.chart.on('chart:dblclick', self._double_clicked, ['componentType', 'dataType', 'data'])
+
+    def show(self, g: graph.Graph) -> None:
+        self.graph = g
+        fresh = graph_options(g, compact=self.compact)
+        self.chart.options.clear()
+        self.chart.options.update(fresh)
+        self.chart.update()
+
+    def index_of(self, key: str) -> int | None:
+        return next((i for i, n in enumerate(self.graph.nodes) if n.key == key), None)
+
+    def highlight(self, key: str) -> bool:
+        """Emphasise one node and its neighbours and show its tooltip; False if it is not drawn."""
+        index = self.index_of(key)
+        if index is None:
+            return False
+        self.chart.run_chart_method('dispatchAction', {'type': 'downplay', 'seriesIndex': 0})
+        self.chart.run_chart_method(
+            'dispatchAction', {'type': 'highlight', 'seriesIndex': 0, 'dataIndex': index}
+        )
+        self.chart.run_chart_method(
+            'dispatchAction', {'type': 'showTip', 'seriesIndex': 0, 'dataIndex': index}
+        )
+        return True
+
+    async def _clicked(self, e) -> None:
+        key = _node_key(e.args)
+        if key is None:
+            return
+        token = object()
+        self._click_token = token
+        if self.on_expand is not None:  # give a double-click the chance to claim this click
+            await asyncio.sleep(CLICK_DELAY)
+        if self._click_token is token:
+            ui.navigate.to(kind_url(*key))
+
+    async def _double_clicked(self, e) -> None:
+        key = _node_key(e.args)
+        self._click_token = None
+        if key is None or self.on_expand is None:
+            return
+        result = self.on_expand(*key)
+        if asyncio.iscoroutine(result):
+            await result
+
+
+def legend_chips() -> None:
+    """The kind colours as a small key (for places where the chart's own legend is hidden)."""
+    with ui.row().classes('gap-3 items-center flex-wrap text-xs oh-muted'):
+        for kind in graph.KINDS:
+            with ui.row().classes('items-center gap-1 no-wrap'):
+                ui.icon(KIND_ICONS[kind]).style(f'color: {KIND_COLORS[kind]}')
+                ui.label(kind_plural(kind))
+
+
+def neighbourhood_card(kind: str, item_id: int, *, limit: int = 60) -> ui.card:
+    """A card with the item's direct connections as a small graph; for any detail page.
+
+    Safe to call while a page is being built (also from synchronous code): the data loads off the
+    event loop once the browser is connected.
+    """
+    with ui.card().classes('w-full gap-2').props('flat bordered') as card:
+        with ui.row().classes('w-full items-center gap-2'):
+            ui.icon('hub').classes('oh-muted')
+            ui.label('Connections').classes('font-semibold')
+            ui.space()
+            ui.link('Open in graph', graph_url(kind, item_id)).classes('text-sm')
+        body = ui.column().classes('w-full gap-1')
+        with body:
+            ui.label('Loading…').classes('text-sm oh-muted')
+
+    async def load() -> None:
+        try:
+            g = await run.io_bound(graph.neighbourhood, kind, item_id, depth=1, limit=limit)
+        except UserError as exc:
+            body.clear()
+            with body:
+                ui.label(str(exc)).classes('text-sm oh-muted')
+            return
+        if g is None or body.is_deleted:  # shutting down, or the page is gone
+            return
+        body.clear()
+        with body:
+            if len(g.nodes) <= 1:
+                ui.label('Nothing linked yet.').classes('text-sm oh-muted')
+                return
+            GraphChart(g, compact=True, classes='w-full h-64').chart.mark('neighbourhood-graph')
+            legend_chips()
+            if g.truncated:
+                ui.label(f'Showing {len(g.nodes) - 1} of its connections.').classes('text-xs oh-muted')
+
+    ui.timer(0, load, once=True)
+    return card

@@ -1,0 +1,471 @@
+"""The dashboard (/dashboard): what you captured and chatted, with which models and providers, what it
+cost, how prompt versions were rated, most used tags and agents, where things came from — for a date
+range. A click on a bar or slice opens the matching filtered list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from fastapi import Request
+from nicegui import run, ui
+
+from ..components import fmt
+from ..components.design import KIND_COLORS
+from ..components.graph_view import TEXT_COLOR
+from ..context import AppContext
+from ..data import dashboard
+from ..data.listing import ListParams
+from ..errors import UserError
+from . import nav
+from .frame import frame
+
+PRESETS = [('4 weeks', 28), ('3 months', 91), ('12 months', 365), ('All time', 0)]
+MESSAGE_COLOR = KIND_COLORS['message']
+COST_COLOR = '#dc2626'
+PALETTE = ['#2563eb', '#7c3aed', '#db2777', '#d97706', '#059669', '#0891b2', '#64748b', '#4f46e5', '#ca8a04']
+
+
+def list_url(path: str, params: ListParams) -> str:
+    query = params.to_query()
+    return path + (f'?{urlencode(query)}' if query else '')
+
+
+@dataclass
+class Chart:
+    """ECharts options plus, for each series and data index, the list a click opens (None: no click).
+
+    Names of models, tags, agents and prompts are plain data values; nothing is evaluated as
+    JavaScript and tooltips render as canvas text (``richText``), never as HTML.
+    """
+
+    title: str
+    options: dict
+    urls: list[list[str | None]] = field(default_factory=list)
+    note: str = ''
+
+    empty_text: str = 'Nothing in this period.'
+
+    @property
+    def has_values(self) -> bool:
+        for series in self.options.get('series', []):
+            for item in series.get('data') or []:
+                value = item.get('value') if isinstance(item, dict) else item
+                if value:
+                    return True
+        return False
+
+    def url(self, series: int, index: int) -> str | None:
+        try:
+            return self.urls[series][index]
+        except (IndexError, TypeError):
+            return None
+
+
+def _base(**extra: object) -> dict:
+    options: dict = {
+        'backgroundColor': 'transparent',
+        'textStyle': {'color': TEXT_COLOR},
+        'tooltip': {'trigger': 'axis', 'renderMode': 'richText', 'confine': True},
+        'grid': {'left': 8, 'right': 8, 'top': 36, 'bottom': 8, 'containLabel': True},
+        'legend': {'top': 0, 'textStyle': {'color': TEXT_COLOR}},
+    }
+    options.update(extra)
+    for series in options.get('series', []):
+        if series.get('type') == 'bar':
+            series.setdefault('barMaxWidth', 48)
+    return options
+
+
+def _range(period: dashboard.Period, **filters: object) -> ListParams:
+    return ListParams(date_from=period.date_from, date_to=period.date_to, **filters)
+
+
+def _hbar(
+    title: str, labels: list[str], series: list[dict], urls: list[list[str | None]], note: str = ''
+) -> Chart:
+    # largest at the top: ECharts draws category axes bottom-up
+    labels = labels[::-1]
+    for s in series:
+        s['data'] = s['data'][::-1]
+    urls = [u[::-1] for u in urls]
+    options = _base(
+        xAxis={'type': 'value', 'splitLine': {'lineStyle': {'opacity': 0.3}}},
+        yAxis={
+            'type': 'category',
+            'data': labels,
+            'axisLabel': {'width': 140, 'overflow': 'truncate', 'color': TEXT_COLOR},
+        },
+        series=series,
+    )
+    options['tooltip']['axisPointer'] = {'type': 'shadow'}
+    return Chart(title, options, urls, note)
+
+
+def activity_chart(d: dashboard.Dashboard) -> Chart:
+    weeks = [w.start.isoformat() for w in d.weeks]
+    options = _base(
+        xAxis={'type': 'category', 'data': weeks, 'axisLabel': {'color': TEXT_COLOR}},
+        yAxis=[
+            {'type': 'value', 'name': 'Captures', 'splitLine': {'lineStyle': {'opacity': 0.3}}},
+            {'type': 'value', 'name': 'Messages', 'splitLine': {'show': False}},
+        ],
+        series=[
+            {
+                'name': 'Captures',
+                'type': 'bar',
+                'data': [w.outputs for w in d.weeks],
+                'itemStyle': {'color': KIND_COLORS['output']},
+                'barMaxWidth': 48,
+            },
+            {
+                'name': 'Messages',
+                'type': 'line',
+                'yAxisIndex': 1,
+                'data': [w.messages for w in d.weeks],
+                'itemStyle': {'color': MESSAGE_COLOR},
+                'symbolSize': 6,
+            },
+        ],
+        dataZoom=[{'type': 'inside'}] if len(weeks) > 60 else [],
+    )
+    outputs = [list_url('/outputs', ListParams(date_from=w.start, date_to=w.end)) for w in d.weeks]
+    conversations = [
+        list_url('/conversations', ListParams(date_from=w.start, date_to=w.end)) for w in d.weeks
+    ]
+    return Chart(
+        'Captures and messages per week', options, [outputs, conversations], 'Weeks start on Monday (UTC).'
+    )
+
+
+def tokens_chart(d: dashboard.Dashboard) -> Chart:
+    weeks = [w.start.isoformat() for w in d.weeks]
+    options = _base(
+        xAxis={'type': 'category', 'data': weeks, 'axisLabel': {'color': TEXT_COLOR}},
+        yAxis=[
+            {'type': 'value', 'name': 'Tokens', 'splitLine': {'lineStyle': {'opacity': 0.3}}},
+            {'type': 'value', 'name': 'USD', 'splitLine': {'show': False}},
+        ],
+        series=[
+            {
+                'name': 'Input tokens',
+                'type': 'bar',
+                'stack': 'tokens',
+                'data': [w.input_tokens for w in d.weeks],
+                'itemStyle': {'color': '#93c5fd'},
+            },
+            {
+                'name': 'Output tokens',
+                'type': 'bar',
+                'stack': 'tokens',
+                'data': [w.output_tokens for w in d.weeks],
+                'itemStyle': {'color': KIND_COLORS['output']},
+                'barMaxWidth': 48,
+            },
+            {
+                'name': 'Cost (USD)',
+                'type': 'line',
+                'yAxisIndex': 1,
+                'data': [round(w.cost, 4) for w in d.weeks],
+                'itemStyle': {'color': COST_COLOR},
+                'symbolSize': 6,
+            },
+        ],
+        dataZoom=[{'type': 'inside'}] if len(weeks) > 60 else [],
+    )
+    week_urls = [list_url('/outputs', ListParams(date_from=w.start, date_to=w.end)) for w in d.weeks]
+    chart = Chart(
+        'Tokens and cost per week',
+        options,
+        [week_urls, week_urls, week_urls],
+        'Messages plus captures made outside a conversation; a saved reply is counted once.',
+    )
+    chart.empty_text = 'No token counts or costs recorded in this period (imports rarely carry them).'
+    return chart
+
+
+def models_chart(d: dashboard.Dashboard, top: int = 12) -> Chart:
+    models = d.models[:top]
+    return _hbar(
+        'By model',
+        [m.label for m in models],
+        [
+            {
+                'name': 'Captures',
+                'type': 'bar',
+                'data': [m.outputs for m in models],
+                'itemStyle': {'color': KIND_COLORS['output']},
+            },
+            {
+                'name': 'Messages',
+                'type': 'bar',
+                'data': [m.messages for m in models],
+                'itemStyle': {'color': MESSAGE_COLOR},
+            },
+        ],
+        [
+            [list_url('/outputs', _range(d.period, models=[m.model_id])) for m in models],
+            [list_url('/conversations', _range(d.period, models=[m.model_id])) for m in models],
+        ],
+        f'The {top} most used of {len(d.models)} models.' if len(d.models) > top else '',
+    )
+
+
+def providers_chart(d: dashboard.Dashboard) -> Chart:
+    # a provider has the same colour in both rings
+    colours = {p.provider_id: PALETTE[i % len(PALETTE)] for i, p in enumerate(d.providers)}
+
+    def ring(name: str, attr: str, radius: list[str], path: str) -> tuple[dict, list[str | None]]:
+        rows = [p for p in d.providers if getattr(p, attr)]
+        series = {
+            'name': name,
+            'type': 'pie',
+            'radius': radius,
+            'data': [
+                {'name': p.name, 'value': getattr(p, attr), 'itemStyle': {'color': colours[p.provider_id]}}
+                for p in rows
+            ],
+            'label': {'show': attr == 'messages', 'color': TEXT_COLOR},
+            'labelLine': {'show': attr == 'messages'},
+        }
+        return series, [list_url(path, _range(d.period, models=p.model_ids[:50])) for p in rows]
+
+    if not any(p.messages for p in d.providers):  # captures only: one pie
+        series, urls = ring('Captures', 'outputs', ['0%', '62%'], '/outputs')
+        rings, all_urls, note = [series], [urls], ''
+    else:
+        inner, inner_urls = ring('Captures', 'outputs', ['0%', '38%'], '/outputs')
+        outer, outer_urls = ring('Messages', 'messages', ['50%', '66%'], '/conversations')
+        rings, all_urls, note = (
+            [inner, outer],
+            [inner_urls, outer_urls],
+            'Inside: captures. Outside: messages.',
+        )
+    for series in rings:
+        series['center'] = ['50%', '45%']
+        series['label'] = {'show': False}
+        series['labelLine'] = {'show': False}
+    options = _base(series=rings)
+    options['tooltip'] = {'trigger': 'item', 'renderMode': 'richText', 'confine': True}
+    options['legend'] = {
+        'type': 'scroll',
+        'bottom': 0,
+        'data': [p.name for p in d.providers],
+        'textStyle': {'color': TEXT_COLOR},
+    }
+    return Chart('By provider', options, all_urls, note)
+
+
+def ratings_chart(d: dashboard.Dashboard) -> Chart:
+    rows = d.ratings
+    chart = _hbar(
+        'Ratings by prompt version',
+        [f'{r.label} ({r.rated} rated)' for r in rows],
+        [
+            {
+                'name': 'Average rating',
+                'type': 'bar',
+                'data': [r.average for r in rows],
+                'itemStyle': {'color': KIND_COLORS['prompt']},
+            }
+        ],
+        [[f'/prompts/{r.prompt_id}?v={r.number}' for r in rows]],
+        'Average rating of the outputs each version produced; a click opens the prompt at that version.',
+    )
+    chart.options['xAxis'].update(min=0, max=5)
+    return chart
+
+
+def tags_chart(d: dashboard.Dashboard) -> Chart:
+    return _hbar(
+        'Most used tags',
+        [t.label for t in d.tags],
+        [
+            {
+                'name': 'Captures',
+                'type': 'bar',
+                'data': [t.outputs for t in d.tags],
+                'itemStyle': {'color': KIND_COLORS['tag']},
+            }
+        ],
+        [[list_url('/outputs', _range(d.period, tags=[t.id])) for t in d.tags]],
+    )
+
+
+def agents_chart(d: dashboard.Dashboard) -> Chart:
+    return _hbar(
+        'Most used agents',
+        [a.label for a in d.agents],
+        [
+            {
+                'name': 'Captures',
+                'type': 'bar',
+                'data': [a.outputs for a in d.agents],
+                'itemStyle': {'color': KIND_COLORS['agent']},
+            },
+            {
+                'name': 'Messages',
+                'type': 'bar',
+                'data': [a.messages for a in d.agents],
+                'itemStyle': {'color': '#f9a8d4'},
+            },
+        ],
+        [
+            [list_url('/outputs', _range(d.period, agents=[a.id])) for a in d.agents],
+            [list_url('/conversations', _range(d.period, agents=[a.id])) for a in d.agents],
+        ],
+    )
+
+
+def sources_chart(d: dashboard.Dashboard) -> Chart:
+    data = [
+        {
+            'name': s.name,
+            'value': s.outputs + s.conversations,
+            'itemStyle': {'color': PALETTE[i % len(PALETTE)]},
+        }
+        for i, s in enumerate(d.sources)
+    ]
+    options = _base(
+        series=[
+            {
+                'name': 'Captures and conversations',
+                'type': 'pie',
+                'radius': ['35%', '68%'],
+                'data': data,
+                'label': {'color': TEXT_COLOR},
+            }
+        ]
+    )
+    options['tooltip'] = {'trigger': 'item', 'renderMode': 'richText', 'confine': True}
+    options['legend'] = {'show': False}
+    return Chart(
+        'Where things came from', options, [[None] * len(data)], 'Captures plus conversations, by source.'
+    )
+
+
+CHARTS = [
+    ('activity', activity_chart, 'lg:col-span-2'),
+    ('tokens', tokens_chart, 'lg:col-span-2'),
+    ('models', models_chart, ''),
+    ('providers', providers_chart, ''),
+    ('ratings', ratings_chart, ''),
+    ('tags', tags_chart, ''),
+    ('agents', agents_chart, ''),
+    ('sources', sources_chart, ''),
+]
+
+
+def _parse_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _dashboard_url(date_from: date | None, date_to: date | None) -> str:
+    query = {k: v.isoformat() for k, v in (('date_from', date_from), ('date_to', date_to)) if v}
+    return '/dashboard' + (f'?{urlencode(query)}' if query else '')
+
+
+def _chart_card(key: str, chart: Chart, span: str) -> None:
+    clickable = any(u for series in chart.urls for u in series)
+    with ui.card().classes(f'w-full gap-1 {span}').props('flat bordered'):
+        ui.label(chart.title).classes('font-semibold')
+        if not chart.has_values:
+            ui.label(chart.empty_text).classes('text-sm oh-muted')
+            return
+        height = 'h-80' if span else 'h-72'
+        echart = ui.echart(chart.options).classes(f'w-full {height} oh-chart-{key}').mark(f'chart-{key}')
+
+        def open_list(e, chart=chart) -> None:
+            url = chart.url(e.series_index, e.data_index)
+            if url:
+                ui.navigate.to(url)
+
+        if clickable:
+            echart.on_point_click(open_list)
+        notes = [chart.note] if chart.note else []
+        if clickable:
+            notes.append('Click a bar or slice to open the matching list.')
+        if notes:
+            ui.label(' '.join(notes)).classes('text-xs oh-muted')
+
+
+def _range_bar(date_from: date | None, date_to: date | None) -> None:
+    today = date.today()
+    with ui.row().classes('w-full items-center gap-2 flex-wrap'):
+        for label, days in PRESETS:
+            start = today - timedelta(days=days) if days else None
+            active = (
+                (date_from == start and date_to is None) if days else (date_from is None and date_to is None)
+            )
+            ui.button(label, on_click=lambda s=start: ui.navigate.to(_dashboard_url(s, None))).props(
+                f'no-caps dense {"unelevated" if active else "flat"}'
+            ).mark(f'preset-{label}')
+        ui.space()
+        start_in = _date_input('From', date_from).mark('date-from')
+        end_in = _date_input('To', date_to).mark('date-to')
+
+        def apply() -> None:
+            ui.navigate.to(_dashboard_url(_parse_date(start_in.value), _parse_date(end_in.value)))
+
+        ui.button('Apply', on_click=apply).props('dense no-caps').mark('apply-range')
+
+
+def _date_input(label: str, value: date | None) -> ui.input:
+    with ui.input(label, value=value.isoformat() if value else '').props(
+        'dense outlined clearable mask="####-##-##" style="width: 10rem"'
+    ) as box:
+        with ui.menu().props('no-parent-event') as menu:
+            ui.date(mask='YYYY-MM-DD').bind_value(box).on_value_change(menu.close)
+        with box.add_slot('append'):
+            ui.icon('event').on('click', menu.open).classes('cursor-pointer')
+    return box
+
+
+def _totals(d: dashboard.Dashboard) -> None:
+    t = d.totals
+    with ui.row().classes('w-full gap-3 flex-wrap'):
+        for label, value in (
+            ('Captures', f'{int(t["outputs"]):,}'),
+            ('Messages', f'{int(t["messages"]):,}'),
+            ('Tokens', fmt.tokens(int(t['input_tokens'] + t['output_tokens'])) or '0'),
+            ('Cost', fmt.money(t['cost']) or '$0'),
+        ):
+            with ui.card().classes('gap-0 px-4 py-2 min-w-[8rem]').props('flat bordered'):
+                ui.label(label).classes('text-xs oh-muted')
+                ui.label(value).classes('text-xl font-semibold').mark(f'total-{label.lower()}')
+
+
+def register(ctx: AppContext) -> None:
+    nav.add(nav.NavItem('Dashboard', '/dashboard', 'insights', order=61, group='See'))
+
+    @ui.page('/dashboard')
+    async def dashboard_page(request: Request) -> None:
+        q = request.query_params
+        date_from, date_to = _parse_date(q.get('date_from')), _parse_date(q.get('date_to'))
+        with frame(ctx, 'Dashboard', wide=True):
+            ui.label('Dashboard').classes('text-2xl font-semibold')
+            _range_bar(date_from, date_to)
+            status = ui.label('Loading…').classes('text-sm oh-muted')
+            try:
+                d = await run.io_bound(dashboard.dashboard, date_from, date_to)
+            except UserError as exc:
+                status.set_text(str(exc))
+                return
+            if d is None:  # the app is shutting down
+                return
+            status.delete()
+            _totals(d)
+            if d.empty:
+                with ui.card().classes('w-full items-start gap-2 p-6').props('flat bordered'):
+                    ui.label('Nothing captured in this period').classes('text-lg font-semibold')
+                    ui.label(
+                        'Pick another date range, or capture and import some conversations first.'
+                    ).classes('oh-muted')
+                return
+            with ui.grid().classes('w-full gap-4 grid-cols-1 lg:grid-cols-2'):
+                for key, build, span in CHARTS:
+                    _chart_card(key, build(d), span)

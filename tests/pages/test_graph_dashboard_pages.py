@@ -1,0 +1,262 @@
+"""The graph and dashboard pages and the neighbourhood panel, through the simulated user."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from types import SimpleNamespace
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from app.components import graph_view
+from app.data import db as dbmod
+from app.data import lookups, outputs, relations
+
+HOSTILE = '<img src=x onerror="window.pwned=1">'
+
+
+@pytest.fixture
+def library(db_path):
+    dbmod.connect(db_path)
+
+    def capture(body: str, when: str, **kw):
+        return outputs.capture_output(
+            outputs.CaptureData(body=body, created_at=datetime.fromisoformat(when), **kw)
+        )
+
+    hub = capture(
+        '# Hub output\ntext', '2025-03-03 10:00:00', tags=['python', 'sql'], model='gpt-4o', rating=4
+    )
+    second = capture('# Second output\ntext', '2025-03-04 10:00:00', tags=['python'], model='gpt-4o')
+    later = capture('# Later output\ntext', '2025-04-07 10:00:00', tags=['sql'], model='claude-sonnet-4-5')
+    hostile = capture('body', '2025-03-05 10:00:00', title=HOSTILE, tags=['python'])
+    relations.link_outputs(hub.id, second.id)
+    return SimpleNamespace(
+        hub=hub,
+        second=second,
+        later=later,
+        hostile=hostile,
+        python=lookups.find_by_name('tag', 'python'),
+        sql=lookups.find_by_name('tag', 'sql'),
+    )
+
+
+async def until(condition, timeout: float = 3.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    assert condition()
+
+
+def chart(user: User, marker: str) -> ui.echart:
+    return next(iter(user.find(marker=marker).elements))
+
+
+def node_ids(echart: ui.echart) -> set[str]:
+    return {n['id'] for n in echart.options['series'][0]['data']}
+
+
+def click_node(user: User, marker: str, key: str, event: str = 'componentClick') -> None:
+    user.find(marker=marker).trigger(
+        event, {'componentType': 'series', 'dataType': 'node', 'data': {'id': key, 'name': 'x'}}
+    )
+
+
+def keys_starting_with_colon(value) -> list[str]:
+    """Option keys NiceGUI would evaluate as JavaScript."""
+    found = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if str(k).startswith(':'):
+                found.append(k)
+            found += keys_starting_with_colon(v)
+    elif isinstance(value, list):
+        for v in value:
+            found += keys_starting_with_colon(v)
+    return found
+
+
+# --------------------------------------------------------------------------- graph
+
+
+async def test_graph_shows_the_most_connected_items(user: User, library) -> None:
+    await user.open('/graph')
+    await user.should_see('The most connected items: 6 items')
+    echart = chart(user, 'graph-chart')
+    assert node_ids(echart) == {
+        f'output:{library.hub.id}',
+        f'output:{library.second.id}',
+        f'output:{library.later.id}',
+        f'output:{library.hostile.id}',
+        f'tag:{library.python.id}',
+        f'tag:{library.sql.id}',
+    }
+    series = echart.options['series'][0]
+    assert series['type'] == 'graph' and series['layout'] == 'force'
+    colours = {c['name']: c['itemStyle']['color'] for c in series['categories']}
+    assert colours['Outputs'] == '#2563eb' and colours['Tags'] == '#d97706'  # design.KIND_COLORS
+    sizes = {n['id']: n['symbolSize'] for n in series['data']}
+    assert sizes[f'tag:{library.python.id}'] > sizes[f'output:{library.later.id}']  # size by degree
+
+
+async def test_user_text_is_only_plain_data_in_the_chart(user: User, library) -> None:
+    await user.open('/graph')
+    await user.should_see('The most connected items')
+    options = chart(user, 'graph-chart').options
+    assert keys_starting_with_colon(options) == []
+    assert options['tooltip']['renderMode'] == 'richText'  # drawn on the canvas, never parsed as HTML
+    names = [n['name'] for n in options['series'][0]['data']]
+    assert HOSTILE in names
+
+
+async def test_clicking_a_node_opens_its_page(user: User, library) -> None:
+    await user.open('/graph')
+    await user.should_see('The most connected items')
+    click_node(user, 'graph-chart', f'output:{library.later.id}')
+    # it waits CLICK_DELAY for a possible double-click first
+    await until(lambda: user.back_history[-1] == f'/outputs/{library.later.id}')
+    await user.should_see('Later output')
+
+
+async def test_double_click_expands_instead_of_opening(user: User, library) -> None:
+    await user.open(f'/graph?kind=output&id={library.second.id}')
+    await user.should_see('Around “Second output”: 3 items')
+    assert node_ids(chart(user, 'graph-chart')) == {
+        f'output:{library.second.id}',
+        f'output:{library.hub.id}',
+        f'tag:{library.python.id}',
+    }
+    click_node(user, 'graph-chart', f'output:{library.hub.id}')
+    click_node(user, 'graph-chart', f'output:{library.hub.id}')
+    click_node(user, 'graph-chart', f'output:{library.hub.id}', 'chart:dblclick')
+    await user.should_see('Around “Hub output”: 4 items')
+    assert f'tag:{library.sql.id}' in node_ids(chart(user, 'graph-chart'))
+    await asyncio.sleep(graph_view.CLICK_DELAY + 0.2)
+    assert user.back_history[-1].startswith('/graph')  # the clicks of the double-click did not navigate
+
+
+async def test_kind_filter_from_the_url(user: User, library) -> None:
+    await user.open('/graph?kinds=tag')
+    await user.should_see('2 items')
+    assert node_ids(chart(user, 'graph-chart')) == {f'tag:{library.python.id}', f'tag:{library.sql.id}'}
+    user.find(marker='kind-output').trigger('update:selected', True)
+    await user.should_see('6 items')
+    assert user.back_history[-1] == '/graph?kinds=output%2Ctag'
+
+
+async def test_search_focuses_a_drawn_node_or_starts_from_it(user: User, library) -> None:
+    await user.open(f'/graph?kind=output&id={library.second.id}')
+    await user.should_see('Around “Second output”')
+    user.find(marker='graph-search').type('Later')
+    await user.should_see(marker=f'found-output:{library.later.id}')
+    user.find(marker=f'found-output:{library.later.id}').click()  # not drawn: the graph starts from it
+    await user.should_see('Around “Later output”')
+    assert user.back_history[-1] == f'/graph?kind=output&id={library.later.id}'
+
+
+async def test_limit_says_when_the_graph_is_truncated(user: User, library) -> None:
+    from app.pages import graph as graph_page
+
+    graph_page.LIMITS.insert(0, 2)
+    try:
+        await user.open('/graph?limit=2')
+        await user.should_see('limited to the 2 best-connected')
+    finally:
+        graph_page.LIMITS.remove(2)
+
+
+async def test_graph_of_a_missing_item_says_so(user: User, library) -> None:
+    await user.open('/graph?kind=output&id=999')
+    await user.should_see('Output 999 does not exist.')
+
+
+async def test_empty_graph_explains_itself(user: User, db_path) -> None:
+    dbmod.connect(db_path)
+    await user.open('/graph')
+    await user.should_see('Nothing to draw yet')
+
+
+async def test_output_page_shows_its_connections(user: User, library) -> None:
+    await user.open(f'/outputs/{library.hub.id}')
+    await user.should_see('Connections')
+    await user.should_see(marker='neighbourhood-graph')
+    small = chart(user, 'neighbourhood-graph')
+    assert node_ids(small) == {
+        f'output:{library.hub.id}',
+        f'output:{library.second.id}',
+        f'tag:{library.python.id}',
+        f'tag:{library.sql.id}',
+    }
+    click_node(user, 'neighbourhood-graph', f'tag:{library.sql.id}')  # no double-click here: opens at once
+    await until(lambda: user.back_history[-1] == f'/tags/{library.sql.id}')
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+async def test_dashboard_shows_totals_and_charts(user: User, library) -> None:
+    outputs.capture_output(outputs.CaptureData(body='Rated', prompt='Write a query', rating=5))
+    await user.open('/dashboard')
+    await user.should_see('Captures and messages per week')
+    assert next(iter(user.find(marker='total-captures').elements)).text == '5'
+    for key in ('activity', 'models', 'providers', 'tags', 'sources', 'ratings'):
+        await user.should_see(marker=f'chart-{key}')
+    await user.should_see('No token counts or costs recorded in this period')  # none in this library
+    await user.should_see('Nothing in this period.')  # no agents
+    models = chart(user, 'chart-models')
+    assert models.options['yAxis']['data'] == ['Claude Sonnet 4.5', 'GPT-4o']  # most used at the top
+    assert keys_starting_with_colon(models.options) == []
+
+
+async def test_clicking_a_bar_opens_the_filtered_list(user: User, library) -> None:
+    await user.open('/dashboard?date_from=2025-03-01&date_to=2025-03-31')
+    await user.should_see('Most used tags')
+    tags = chart(user, 'chart-tags')
+    index = tags.options['yAxis']['data'].index('python')
+    user.find(marker='chart-tags').trigger(
+        'componentClick',
+        {
+            'componentType': 'series',
+            'seriesType': 'bar',
+            'seriesIndex': 0,
+            'seriesName': 'Captures',
+            'name': 'python',
+            'dataIndex': index,
+            'data': 3,
+            'value': 3,
+        },
+    )
+    await until(
+        lambda: (
+            user.back_history[-1]
+            == f'/outputs?tags={library.python.id}&date_from=2025-03-01&date_to=2025-03-31'
+        )
+    )
+    await user.should_see('Tag: python')
+    await user.should_see('Second output')
+    await user.should_not_see('Later output')
+
+
+async def test_the_date_range_filters_every_chart(user: User, library) -> None:
+    await user.open('/dashboard?date_from=2025-04-01&date_to=2025-04-30')
+    await user.should_see('By model')
+    assert next(iter(user.find(marker='total-captures').elements)).text == '1'
+    assert chart(user, 'chart-models').options['yAxis']['data'] == ['Claude Sonnet 4.5']
+    assert chart(user, 'chart-tags').options['yAxis']['data'] == ['sql']
+    next(iter(user.find(marker='date-from').elements)).set_value('2025-03-01')
+    user.find(marker='apply-range').click()
+    await until(lambda: user.back_history[-1] == '/dashboard?date_from=2025-03-01&date_to=2025-04-30')
+    await user.should_see('By model')
+    assert next(iter(user.find(marker='total-captures').elements)).text == '4'
+
+
+async def test_dashboard_says_when_a_period_is_empty_or_backwards(user: User, library) -> None:
+    await user.open('/dashboard?date_from=2030-01-01&date_to=2030-02-01')
+    await user.should_see('Nothing captured in this period')
+    await user.open('/dashboard?date_from=2025-05-01&date_to=2025-04-01')
+    await user.should_see('The start date is after the end date.')
+    await user.open('/dashboard?date_from=garbage')  # a bad bookmark still opens
+    await user.should_see('Captures and messages per week')
