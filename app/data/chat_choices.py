@@ -1,0 +1,127 @@
+"""What the chat page offers to choose from (models by provider, agents and their versions) and the
+totals it shows (tokens and cost of a conversation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peewee import JOIN, fn
+
+from .models import Agent, AgentVersion, LlmModel, Message, Output, Provider, ProviderSetting
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    id: int
+    name: str  # the API id
+    label: str  # "OpenAI · GPT-4o mini"
+    provider_id: int
+    provider_name: str
+
+
+def model_choices(include: int | None = None) -> list[ModelChoice]:
+    """Active models of providers that are not turned off, by provider then name; ``include`` is always listed
+    (the model a conversation or agent already uses, even when it is inactive)."""
+    enabled = ProviderSetting.enabled.is_null() | (ProviderSetting.enabled == True)  # noqa: E712
+    wanted = (LlmModel.is_active == True) & enabled  # noqa: E712
+    if include is not None:
+        wanted = wanted | (LlmModel.id == include)
+    rows = (
+        LlmModel.select(LlmModel, Provider)
+        .join(Provider, on=(LlmModel.provider == Provider.id))
+        .join(ProviderSetting, JOIN.LEFT_OUTER, on=(ProviderSetting.provider == Provider.id))
+        .where(wanted)
+        .order_by(Provider.id, fn.LOWER(fn.COALESCE(LlmModel.display_name, LlmModel.name)))
+    )
+    return [
+        ModelChoice(m.id, m.name, f'{m.provider.name} · {m.label}', m.provider_id, m.provider.name)
+        for m in rows
+    ]
+
+
+@dataclass(frozen=True)
+class AgentChoice:
+    id: int
+    name: str
+    current_version_id: int | None
+
+
+def agent_choices(limit: int = 500) -> list[AgentChoice]:
+    """Agents (not in the trash) that have a version, by name."""
+    rows = (
+        Agent.select(Agent.id, Agent.name, Agent.current_version)
+        .where(Agent.deleted_at.is_null() & Agent.current_version.is_null(False))
+        .order_by(fn.LOWER(Agent.name), Agent.id)
+        .limit(limit)
+    )
+    return [AgentChoice(a.id, a.name, a.current_version_id) for a in rows]
+
+
+@dataclass(frozen=True)
+class VersionChoice:
+    id: int
+    number: int
+    model_id: int | None
+
+
+def agent_versions(agent_id: int) -> list[VersionChoice]:
+    """An agent's versions, newest first."""
+    rows = (
+        AgentVersion.select(AgentVersion.id, AgentVersion.number, AgentVersion.model)
+        .where(AgentVersion.agent == agent_id)
+        .order_by(AgentVersion.number.desc())
+    )
+    return [VersionChoice(v.id, v.number, v.model_id) for v in rows]
+
+
+def version_owner(agent_version_id: int) -> tuple[int, int | None] | None:
+    """(agent id, model id) of an agent version, or None when it no longer exists."""
+    row = (
+        AgentVersion.select(AgentVersion.agent, AgentVersion.model)
+        .where(AgentVersion.id == agent_version_id)
+        .tuples()
+        .first()
+    )
+    return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class ConversationUsage:
+    input_tokens: int
+    output_tokens: int
+    cost: float | None  # None when no message has a known cost
+    replies: int
+
+
+def conversation_usage(conversation_id: int) -> ConversationUsage:
+    """Tokens and cost of every reply in a conversation, all branches (each was paid for)."""
+    row = (
+        Message.select(
+            fn.COALESCE(fn.SUM(Message.input_tokens), 0),
+            fn.COALESCE(fn.SUM(Message.output_tokens), 0),
+            fn.SUM(Message.cost),
+            fn.COUNT(Message.id),
+        )
+        .where((Message.conversation == conversation_id) & (Message.role == 'assistant'))
+        .tuples()
+        .first()
+    )
+    if row is None:
+        return ConversationUsage(0, 0, None, 0)
+    return ConversationUsage(int(row[0] or 0), int(row[1] or 0), row[2], int(row[3] or 0))
+
+
+def outputs_of_messages(message_ids: list[int]) -> dict[int, int]:
+    """Message id -> the first output saved from it (outputs in the trash do not count)."""
+    if not message_ids:
+        return {}
+    found: dict[int, int] = {}
+    query = (
+        Output.select(Output.id, Output.message)
+        .where(Output.message.in_(message_ids) & Output.deleted_at.is_null())
+        .order_by(Output.id)
+        .tuples()
+    )
+    for output_id, message_id in query:
+        found.setdefault(message_id, output_id)
+    return found
