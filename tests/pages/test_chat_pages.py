@@ -1,0 +1,357 @@
+"""The chat page and Settings → Providers, through NiceGUI's simulated user, against the fake model server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nicegui.testing import User
+
+from app.data import conversations, prompts
+from app.data import db as dbmod
+from app.data.db import write_tx
+from app.data.models import Conversation, Message, Output, ProviderSetting
+from app.llm import keys
+from app.services import chat
+from tests.llm.fake_llm_server import FakeLLMServer, Script, point_providers_at
+
+# The first request imports the SDK (seconds on a small machine): wait for the model generously.
+RETRIES = 200
+LONG_REPLY = ' '.join(f'word{i}' for i in range(60)) + ' THE-END'
+
+
+@pytest.fixture(autouse=True)
+def _quick_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('OUTPUTHUB_LLM_TIMEOUT', '5')
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def env(db_path: Path, fake_llm: FakeLLMServer) -> dict[str, Any]:
+    """A database whose OpenAI and Anthropic providers talk to the fake server, with a stored key."""
+    dbmod.connect(db_path)
+    out = point_providers_at(fake_llm)
+    out['server'] = fake_llm
+    return out
+
+
+def the(user: User, marker: str) -> Any:
+    return next(iter(user.find(marker=marker).elements))
+
+
+async def open_chat(user: User, env: dict[str, Any], path: str = '/chat') -> None:
+    await user.open(path)
+    await user.should_see(marker='composer-text', retries=RETRIES)
+    the(user, 'model-select').set_value(env['openai_model'].id)
+
+
+async def type_and_send(user: User, text: str) -> None:
+    the(user, 'composer-text').set_value(text)
+    user.find(marker='send').click()
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError('condition not met in time')
+
+
+def replies() -> list[Message]:
+    return list(Message.select().where(Message.role == 'assistant').order_by(Message.id))
+
+
+async def test_send_streams_the_reply_and_stores_it(user: User, env) -> None:
+    server = env['server']
+    server.enqueue(Script(text=LONG_REPLY, delay=0.03))
+    await open_chat(user, env)
+    await type_and_send(user, 'Explain WAL mode')
+    await user.should_see('word1', retries=RETRIES)  # part of the answer is on screen while it streams
+    assert not the(user, 'send').enabled
+    await user.should_see(marker='stop')
+    assert 'THE-END' not in (replies()[-1].content or '')
+    await user.should_see('THE-END', retries=RETRIES)
+    await wait_for(lambda: not chat.running_replies())
+    await user.should_see('$', retries=RETRIES)  # the cost of the reply and of the conversation
+    reply = replies()[-1]
+    assert reply.status == 'complete' and reply.content == LONG_REPLY
+    assert reply.output_tokens == 61 and reply.cost is not None and reply.cost > 0
+    conv = Conversation.get_by_id(reply.conversation_id)
+    assert conv.title.startswith('Explain WAL mode')
+    usage = the(user, 'conversation-usage').text
+    assert '61 out' in usage and '2 messages' in usage
+    assert the(user, 'send').enabled
+    await user.should_not_see(marker='stop')
+    assert the(user, 'composer-text').value == ''
+
+
+async def test_stop_keeps_what_arrived(user: User, env) -> None:
+    env['server'].enqueue(Script(text=LONG_REPLY, delay=0.1))
+    await open_chat(user, env)
+    await type_and_send(user, 'Write a long answer')
+    await user.should_see('word2', retries=RETRIES)
+    user.find(marker='stop').click()
+    await user.should_see('Stopped — what arrived is kept.', retries=RETRIES)
+    reply = replies()[-1]
+    assert reply.status == 'incomplete' and reply.content.startswith('word0 word1')
+    assert 'THE-END' not in reply.content
+
+
+async def test_regenerate_makes_a_branch(user: User, env) -> None:
+    env['server'].enqueue(Script(text='First answer.'), Script(text='Second answer.'))
+    await open_chat(user, env)
+    await type_and_send(user, 'Name a colour')
+    await user.should_see('First answer.', retries=RETRIES)
+    await wait_for(lambda: not chat.running_replies())
+    first = replies()[-1]
+    await user.should_see(marker=f'regenerate-{first.id}', retries=RETRIES)
+    user.find(marker=f'regenerate-{first.id}').click()
+    await user.should_see('Second answer.', retries=RETRIES)
+    await user.should_see('2 / 2', retries=RETRIES)
+    await user.should_not_see('First answer.')
+    second = replies()[-1]
+    assert second.parent_id == first.parent_id and second.id != first.id
+    await wait_for(lambda: not chat.running_replies())
+    user.find(marker='branch-prev').click()
+    await user.should_see('First answer.', retries=RETRIES)
+    assert conversations.get_conversation(first.conversation_id).active_leaf_id == first.id
+
+
+async def test_edit_a_question_makes_a_branch(user: User, env) -> None:
+    env['server'].enqueue(Script(text='About cats.'), Script(text='About dogs.'))
+    await open_chat(user, env)
+    await type_and_send(user, 'Tell me about cats')
+    await user.should_see('About cats.', retries=RETRIES)
+    await wait_for(lambda: not chat.running_replies())
+    question = Message.get(Message.content == 'Tell me about cats')
+    user.find(marker=f'edit-{question.id}').click()
+    await user.should_see(marker='edit-text', retries=RETRIES)
+    the(user, 'edit-text').set_value('Tell me about dogs')
+    user.find(marker='edit-send').click()
+    await user.should_see('About dogs.', retries=RETRIES)
+    edited = Message.get(Message.content == 'Tell me about dogs')
+    assert edited.parent_id == question.parent_id and edited.id != question.id
+    await user.should_see('2 / 2', retries=RETRIES)
+
+
+async def test_error_shows_inline_with_a_retry(user: User, env) -> None:
+    env['server'].enqueue(Script(error='unauthorized'), Script(text='Now it works.'))
+    await open_chat(user, env)
+    await type_and_send(user, 'Hello?')
+    await user.should_see('rejected', retries=RETRIES)
+    failed = replies()[-1]
+    assert failed.status == 'error'
+    await user.should_see(marker=f'reply-error-{failed.id}', retries=RETRIES)
+    await user.should_not_see('Traceback')
+    user.find(marker=f'retry-{failed.id}').click()
+    await user.should_see('Now it works.', retries=RETRIES)
+    assert replies()[-1].status == 'complete' or chat.running_replies()
+
+
+async def test_a_reached_cap_refuses_before_storing_and_keeps_the_draft(user: User, env) -> None:
+    prov = env['openai']
+    with write_tx():
+        ProviderSetting.update(monthly_cap=0.01).where(ProviderSetting.provider == prov.id).execute()
+    conv = conversations.create_conversation('Earlier')
+    conversations.add_message(conv, 'user', 'q')
+    conversations.add_message(conv, 'assistant', 'a', model=env['openai_model'].id, cost=0.02)
+    before = Message.select().count()
+    await open_chat(user, env)
+    await type_and_send(user, 'One more question')
+    await user.should_see('monthly spending cap', retries=RETRIES)
+    await user.should_see('Open settings', retries=RETRIES)
+    assert Message.select().count() == before
+    assert the(user, 'composer-text').value == 'One more question'
+
+
+async def test_no_key_is_explained_with_a_link_to_the_settings(user: User, env) -> None:
+    keys.clear_provider_key(env['openai'])
+    with write_tx():
+        ProviderSetting.update(base_url=None).where(ProviderSetting.provider == env['openai'].id).execute()
+    await open_chat(user, env)
+    await type_and_send(user, 'Hi')
+    await user.should_see('There is no API key for OpenAI', retries=RETRIES)
+    assert Message.select().count() == 0
+
+
+async def test_save_as_output_and_auto_save(user: User, env) -> None:
+    env['server'].enqueue(Script(text='Worth keeping.'), Script(text='Kept automatically.'))
+    await open_chat(user, env)
+    await type_and_send(user, 'Say something')
+    await user.should_see('Worth keeping.', retries=RETRIES)
+    await wait_for(lambda: not chat.running_replies())
+    reply = replies()[-1]
+    await user.should_see(marker=f'save-{reply.id}', retries=RETRIES)
+    user.find(marker=f'save-{reply.id}').click()
+    await user.should_see('Saved as an output', retries=RETRIES)
+    out = Output.get(Output.message == reply.id)
+    assert out.body == 'Worth keeping.' and out.conversation_id == reply.conversation_id
+    await user.should_see(marker=f'output-link-{reply.id}', retries=RETRIES)
+    the(user, 'auto-save').set_value(True)
+    await wait_for(lambda: chat.auto_save_enabled())
+    await type_and_send(user, 'And another')
+    await user.should_see('Kept automatically.', retries=RETRIES)
+    await wait_for(lambda: Output.select().count() == 2)
+
+
+async def test_continue_an_imported_conversation_from_a_message(user: User, env) -> None:
+    conv = conversations.create_conversation('Imported chat')
+    q1 = conversations.add_message(conv, 'user', 'Old question')
+    a1 = conversations.add_message(conv, 'assistant', 'Old answer')
+    conversations.add_message(conv, 'user', 'Later question')
+    conversations.add_message(conv, 'assistant', 'Later answer')
+    env['server'].enqueue(Script(text='A fresh answer.'))
+    await open_chat(user, env, f'/chat/{conv.id}?from={a1.id}')
+    await user.should_see('Old answer', retries=RETRIES)
+    await user.should_not_see('Later answer')
+    await user.should_see('starts a new branch', retries=RETRIES)
+    await type_and_send(user, 'A different follow-up')
+    await user.should_see('A fresh answer.', retries=RETRIES)
+    follow_up = Message.get(Message.content == 'A different follow-up')
+    assert follow_up.parent_id == a1.id and follow_up.conversation_id == conv.id
+    sent = env['server'].chat_requests()[-1].body['messages']
+    assert [m['content'] for m in sent] == ['Old question', 'Old answer', 'A different follow-up']
+    assert q1.id in conversations.path_ids(follow_up.id)
+
+
+async def test_a_prompt_version_fills_the_composer_through_its_form(user: User, env) -> None:
+    prompt = prompts.create_prompt('Summarise', 'Summarise {{topic}} in one line.')
+    version = prompts.current_version(prompt.id)
+    env['server'].enqueue(Script(text='A one-line summary.'))
+    await open_chat(user, env, f'/chat?prompt_version={version.id}')
+    await user.should_see(marker='var-topic', retries=RETRIES)
+    the(user, 'var-topic').set_value('SQLite')
+    user.find(marker='send-to-chat').click()
+    await wait_for(lambda: the(user, 'composer-text').value == 'Summarise SQLite in one line.')
+    user.find(marker='send').click()
+    await user.should_see('A one-line summary.', retries=RETRIES)
+    sent = Message.get(Message.content == 'Summarise SQLite in one line.')
+    assert sent.prompt_version_id == version.id
+
+
+async def test_two_chats_stream_at_once(create_user: Callable[[], User], env) -> None:
+    env['server'].default = Script(text=LONG_REPLY, delay=0.03)
+    first, second = create_user(), create_user()
+    await open_chat(first, env)
+    await open_chat(second, env)
+    await type_and_send(first, 'First chat')
+    await type_and_send(second, 'Second chat')
+    await first.should_see('word1', retries=RETRIES)
+    await second.should_see('word1', retries=RETRIES)
+    assert len(chat.running_replies()) == 2
+    await first.should_see('THE-END', retries=RETRIES)
+    await second.should_see('THE-END', retries=RETRIES)
+    assert env['server'].max_active_streams == 2
+    assert Conversation.select().count() == 2
+
+
+async def test_a_second_tab_sees_the_reply_stream_and_cannot_send(
+    create_user: Callable[[], User], env
+) -> None:
+    env['server'].enqueue(Script(text=LONG_REPLY, delay=0.05))
+    first = create_user()
+    await open_chat(first, env)
+    await type_and_send(first, 'Shared question')
+    await first.should_see('word1', retries=RETRIES)
+    conv_id = chat.running_replies()[0].conversation_id
+    second = create_user()
+    await second.open(f'/chat/{conv_id}')  # a reload / another device re-attaches to the running reply
+    await second.should_see('word1', retries=RETRIES)
+    assert not the(second, 'send').enabled
+    await second.should_see('THE-END', retries=RETRIES)
+    await wait_for(lambda: the(second, 'send').enabled)
+
+
+# --------------------------------------------------------------------------- Settings → Providers
+
+
+def _db_bytes(db_path: Path) -> bytes:
+    data = b''
+    for suffix in ('', '-wal', '-shm'):
+        path = Path(str(db_path) + suffix)
+        if path.exists():
+            data += path.read_bytes()
+    return data
+
+
+async def test_key_set_and_clear_never_reach_the_database(user: User, env, db_path: Path) -> None:
+    prov = env['openai']
+    keys.clear_provider_key(prov)
+    secret = 'sk-page-test-9f8e7d6c5b4a39281706'
+    await user.open('/settings?tab=providers')
+    await user.should_see(marker=f'key-input-{prov.id}', retries=RETRIES)
+    the(user, f'key-input-{prov.id}').set_value(secret)
+    user.find(marker=f'key-save-{prov.id}').click()
+    await user.should_see('sk-…1706 (stored)', retries=RETRIES)
+    assert the(user, f'key-input-{prov.id}').value == ''
+    assert keys.provider_key(prov)[0] == secret
+    assert secret.encode() not in _db_bytes(db_path)
+    assert secret in keys.key_file_path().read_text()
+    for element in user.current_layout.descendants():  # nothing on the page holds the key any more
+        assert secret not in str(element._props) and secret not in str(getattr(element, 'text', ''))
+    user.find(marker=f'key-clear-{prov.id}').click()
+    await user.should_see(marker=f'key-display-{prov.id}', retries=RETRIES)
+    await wait_for(lambda: keys.provider_key(prov)[0] is None)
+    assert secret not in keys.key_file_path().read_text()
+    assert secret.encode() not in _db_bytes(db_path)
+
+
+async def test_provider_settings_cap_and_spend(user: User, env) -> None:
+    prov = env['openai']
+    conv = conversations.create_conversation('Spend')
+    conversations.add_message(conv, 'assistant', 'a', model=env['openai_model'].id, cost=1.5)
+    await user.open('/settings?tab=providers')
+    await user.should_see(marker=f'cap-{prov.id}', retries=RETRIES)
+    cap = the(user, f'cap-{prov.id}')
+    cap.set_value('2')
+    user.find(marker=f'cap-{prov.id}').trigger('blur')  # what the browser sends when the field is left
+    await user.should_see('This month: $1.50 of $2.00', retries=RETRIES)
+    assert ProviderSetting.get(ProviderSetting.provider == prov.id).monthly_cap == 2.0
+    cap = the(user, f'cap-{prov.id}')
+    cap.set_value('lots')
+    user.find(marker=f'cap-{prov.id}').trigger('blur')
+    await user.should_see('is not an amount in USD', retries=RETRIES)
+    assert ProviderSetting.get(ProviderSetting.provider == prov.id).monthly_cap == 2.0
+
+
+async def test_test_connection_and_fetch_models(user: User, env) -> None:
+    prov = env['openai']
+    await user.open('/settings?tab=providers')
+    await user.should_see(marker=f'test-{prov.id}', retries=RETRIES)
+    user.find(marker=f'test-{prov.id}').click()
+    await user.should_see('Connected to OpenAI: 3 models available.', retries=RETRIES)
+    user.find(marker=f'fetch-{prov.id}').click()
+    await user.should_see(marker='model-fake-large', retries=RETRIES)
+    assert not the(user, 'model-fake-chat').enabled  # already in the table
+    the(user, 'model-fake-large').set_value(True)
+    user.find(marker='add-models').click()
+    await user.should_see('Added 1 model', retries=RETRIES)
+    from app.data.models import LlmModel
+
+    assert LlmModel.get_or_none((LlmModel.provider == prov.id) & (LlmModel.name == 'fake-large'))
+
+
+async def test_test_connection_shows_a_wrong_key_in_one_sentence(user: User, env) -> None:
+    env['server'].valid_keys = {'sk-the-right-one'}
+    prov = env['openai']
+    await user.open('/settings?tab=providers')
+    await user.should_see(marker=f'test-{prov.id}', retries=RETRIES)
+    user.find(marker=f'test-{prov.id}').click()
+    await user.should_see(marker=f'status-{prov.id}', retries=RETRIES)
+    status = the(user, f'status-{prov.id}').text
+    assert 'rejected' in status and 'Traceback' not in status
+
+
+def test_page_modules_put_providers_after_settings() -> None:
+    from app.pages import PAGE_MODULES
+
+    assert PAGE_MODULES.index('app.pages.providers') > PAGE_MODULES.index('app.pages.settings')
