@@ -205,6 +205,33 @@ def wait_for_app(page) -> None:
     page.wait_for_selector('.nicegui-content', state='attached', timeout=30_000)
 
 
+def canvas_pixels(page, selector: str) -> int:
+    """How many pixels of the first canvas inside ``selector`` are drawn (alpha > 0): 0 means blank."""
+    return page.evaluate(
+        """(selector) => {
+            const canvas = document.querySelector(selector + ' canvas');
+            if (!canvas || !canvas.width || !canvas.height) return 0;
+            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            let drawn = 0;
+            for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) drawn++;
+            return drawn;
+        }""",
+        selector,
+    )
+
+
+def wait_for_drawn_canvas(page, selector: str, min_pixels: int = 200, timeout: float = 30) -> int:
+    """Wait until a chart (ECharts draws on a canvas) inside ``selector`` has drawn something."""
+    deadline = time.time() + timeout
+    drawn = 0
+    while time.time() < deadline:
+        drawn = canvas_pixels(page, selector)
+        if drawn >= min_pixels:
+            return drawn
+        page.wait_for_timeout(200)
+    raise AssertionError(f'{selector}: only {drawn} pixels drawn after {timeout} s')
+
+
 LAN_PASSWORD = 'correct horse battery'
 
 

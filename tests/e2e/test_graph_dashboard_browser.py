@@ -1,0 +1,140 @@
+"""Real browser: the graph and dashboard charts draw, a click on a node / bar navigates, a double-click
+expands, and item names never run as code."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.data import db as dbmod
+from app.data import lookups, outputs, relations
+
+from .conftest import screenshot, wait_for_app, wait_for_drawn_canvas
+
+HOSTILE = '<img src=x onerror="window.__xss = 1">'
+
+# The position on the page of a data point, asked from the chart itself (no guessing at layouts).
+POINT_JS = """([selector, seriesIndex, value]) => {
+    const el = document.querySelector(selector);
+    const chart = getElement(el).chart;
+    const [x, y] = chart.convertToPixel({seriesIndex}, value);
+    const box = el.getBoundingClientRect();
+    return [box.left + x, box.top + y];
+}"""
+
+NODE_JS = """([selector, key]) => {
+    const el = document.querySelector(selector);
+    const chart = getElement(el).chart;
+    const nodes = chart.getOption().series[0].data;
+    const index = nodes.findIndex((n) => n.id === key);
+    if (index < 0) return null;
+    const layout = chart.getModel().getSeriesByIndex(0).getData().getItemLayout(index);
+    const [x, y] = chart.convertToPixel({seriesIndex: 0}, layout);
+    const box = el.getBoundingClientRect();
+    return [box.left + x, box.top + y, nodes.length];
+}"""
+
+
+@pytest.fixture
+def library(tmp_path):
+    path = tmp_path / 'library.db'
+    dbmod.connect(path)
+    now = datetime.now() - timedelta(days=1)
+
+    def capture(body: str, **kw):
+        return outputs.capture_output(outputs.CaptureData(body=body, created_at=now, **kw))
+
+    hub = capture(
+        '# Hub output\ntext', tags=['python', 'sql'], model='gpt-4o', rating=4, prompt='Write a query'
+    )
+    second = capture(
+        '# Second output\ntext',
+        tags=['python'],
+        model='gpt-4o',
+        input_tokens=900,
+        output_tokens=300,
+        cost=0.02,
+    )
+    capture('# Third output\ntext', tags=['python', 'rust'], model='claude-sonnet-4-5')
+    hostile = capture('body', title=HOSTILE, tags=['sql'])
+    relations.link_outputs(hub.id, second.id)
+    python = lookups.find_by_name('tag', 'python')
+    dbmod.close()  # the app opens it
+    return path, hub, second, hostile, python
+
+
+def settled_node(page, selector: str, key: str) -> tuple[float, float]:
+    """Where a node is once the force layout has (nearly) stopped moving it."""
+    last = None
+    for _ in range(60):
+        point = page.evaluate(NODE_JS, [selector, key])
+        assert point is not None, f'{key} is not drawn'
+        if last and abs(point[0] - last[0]) < 0.5 and abs(point[1] - last[1]) < 0.5:
+            return point[0], point[1]
+        last = point
+        page.wait_for_timeout(250)
+    return last[0], last[1]
+
+
+def test_graph_draws_opens_on_click_and_expands_on_double_click(start_app, page, library) -> None:
+    path, hub, second, hostile, python = library
+    app = start_app(db_path=path)
+
+    page.goto(f'{app.url}/graph')
+    wait_for_app(page)
+    drawn = wait_for_drawn_canvas(page, '.oh-graph')
+    assert drawn > 1000
+    screenshot(page, 'graph-most-connected')
+
+    # a hostile name is only text: show its tooltip, nothing runs
+    x, y = settled_node(page, '.oh-graph', f'output:{hostile.id}')
+    page.mouse.move(x, y)
+    page.wait_for_timeout(500)
+    assert page.evaluate('window.__xss') is None
+    assert page.recorder.dialogs == []
+
+    # double-click: the neighbours of an item join the graph; the page stays
+    page.goto(f'{app.url}/graph?kind=output&id={second.id}')
+    wait_for_app(page)
+    wait_for_drawn_canvas(page, '.oh-graph')
+    page.get_by_text('Around “Second output”: 3 items').wait_for()
+    x, y = settled_node(page, '.oh-graph', f'tag:{python.id}')
+    page.mouse.dblclick(x, y)
+    page.get_by_text('Around “python”: 4 items').wait_for(timeout=15_000)  # + the third output
+    page.wait_for_timeout(800)  # longer than the click delay: the double-click's clicks did not navigate
+    assert '/graph' in page.url
+
+    # click: the item's page opens
+    x, y = settled_node(page, '.oh-graph', f'output:{hub.id}')
+    page.mouse.click(x, y)
+    page.wait_for_url(re.compile(rf'.*/outputs/{hub.id}$'), timeout=15_000)
+    page.get_by_text('Connections').wait_for()
+    wait_for_drawn_canvas(page, '.oh-graph-small')  # the neighbourhood panel on the output page
+    screenshot(page, 'output-with-connections')
+    assert page.recorder.remote_requests == []
+
+
+def test_dashboard_draws_and_a_bar_opens_the_filtered_list(start_app, page, library) -> None:
+    path, hub, second, hostile, python = library
+    app = start_app(db_path=path)
+
+    page.goto(f'{app.url}/dashboard')
+    wait_for_app(page)
+    for key in ('activity', 'tokens', 'models', 'providers', 'tags', 'sources', 'ratings'):
+        assert wait_for_drawn_canvas(page, f'.oh-chart-{key}') > 200, key
+    screenshot(page, 'dashboard')
+
+    # the "Most used tags" chart: horizontal bars, most used (python, 3 captures) at the top
+    categories = page.evaluate(
+        "getElement(document.querySelector('.oh-chart-tags')).chart.getOption().yAxis[0].data"
+    )
+    index = categories.index('python')
+    page.locator('.oh-chart-tags').scroll_into_view_if_needed()  # the mouse only reaches the viewport
+    x, y = page.evaluate(POINT_JS, ['.oh-chart-tags', 0, [1.5, index]])
+    page.mouse.click(x, y)
+    page.wait_for_url(re.compile(rf'.*/outputs\?tags={python.id}$'), timeout=15_000)
+    page.get_by_text('Tag: python').wait_for()
+    assert page.get_by_text('Second output').count() >= 1
+    assert page.recorder.remote_requests == []
