@@ -268,6 +268,27 @@ def test_multimodal_parts_get_placeholders_and_transcripts(db, tmp_path):
     assert answer.status == 'incomplete'
 
 
+def test_new_style_citation_markers_become_links():
+    from app.data.importers.chatgpt import clean_citations
+
+    marker = '\ue200cite\ue202turn0search3\ue201'
+    meta = {
+        'content_references': [
+            {
+                'matched_text': marker,
+                'type': 'grouped_webpages',
+                'items': [{'url': 'https://en.wikipedia.org/wiki/Paris', 'title': 'Paris'}],
+            },
+            {'matched_text': '\ue200navlist\ue202x\ue201', 'type': 'sources_footnote'},
+        ]
+    }
+    text = f'\ue203Paris is the capital\ue204\ue206{marker}.\ue200navlist\ue202x\ue201 Unknown\ue200cite\ue202zz\ue201.'
+    assert clean_citations(text, meta) == (
+        'Paris is the capital ([en.wikipedia.org](https://en.wikipedia.org/wiki/Paris)). Unknown.'
+    )
+    assert clean_citations('plain text', meta) == 'plain text'
+
+
 def test_interrupted_answers_are_marked(db, tmp_path):
     conv = chatgpt_conversation(
         'int',

@@ -353,7 +353,8 @@ class ConversationWriter:
         self._models: dict[str, int | None] = {}
         self._msg_cols = _column_defaults(Message)
         # column name -> database-ready default; rows are built as plain tuples (no per-field calls)
-        self._msg_defaults = [(f.name, f.db_value(d)) for f, d in self._msg_cols]
+        self._msg_template = [f.db_value(d) for f, d in self._msg_cols]
+        self._msg_index = {f.name: i for i, (f, _) in enumerate(self._msg_cols)}
         self._dump_raw = _dump_json
         self._msg_sql = 'INSERT INTO "message" ({}) VALUES ({})'.format(
             ', '.join(f'"{f.column_name}"' for f, _ in self._msg_cols),
@@ -446,31 +447,32 @@ class ConversationWriter:
             self._update(conv, messages, leaf, title, model_ids, existing)
 
     def _message_rows(self, messages, conv_id, first_id, known: dict[str, int], model_ids) -> list[tuple]:
-        rows = []
         for offset, m in enumerate(messages):
             known[m.external_id] = first_id + offset
+        template = self._msg_template
+        at = self._msg_index
+        dump = self._dump_raw
+        rows = []
         for offset, m in enumerate(messages):
-            values = {
-                'id': first_id + offset,
-                'created_at': m.created_at,
-                'updated_at': m.updated_at or m.created_at,
-                'conversation': conv_id,
-                'parent': known.get(m.parent_id) if m.parent_id else None,
-                'role': m.role,
-                'content': m.content or '',
-                'content_type': (m.content_type or 'text')[:100],
-                'author_name': (m.author_name or None) and str(m.author_name)[:200],
-                'hidden': bool(m.hidden),
-                'status': m.status,
-                'model': model_ids.get(m.model) if m.model else None,
-                'input_tokens': m.input_tokens,
-                'output_tokens': m.output_tokens,
-                'finish_reason': (m.finish_reason or None) and str(m.finish_reason)[:100],
-                'external_id': m.external_id,
-                'raw': m.raw,
-            }
-            values['raw'] = self._dump_raw(m.raw)
-            rows.append(tuple([values.get(n, d) for n, d in self._msg_defaults]))
+            row = template.copy()  # every column's default, then what the source says
+            row[at['id']] = first_id + offset
+            row[at['created_at']] = m.created_at
+            row[at['updated_at']] = m.updated_at or m.created_at
+            row[at['conversation']] = conv_id
+            row[at['parent']] = known.get(m.parent_id) if m.parent_id else None
+            row[at['role']] = m.role
+            row[at['content']] = m.content or ''
+            row[at['content_type']] = (m.content_type or 'text')[:100]
+            row[at['author_name']] = (m.author_name or None) and str(m.author_name)[:200]
+            row[at['hidden']] = bool(m.hidden)
+            row[at['status']] = m.status
+            row[at['model']] = model_ids.get(m.model) if m.model else None
+            row[at['input_tokens']] = m.input_tokens
+            row[at['output_tokens']] = m.output_tokens
+            row[at['finish_reason']] = (m.finish_reason or None) and str(m.finish_reason)[:100]
+            row[at['external_id']] = m.external_id
+            row[at['raw']] = dump(m.raw)
+            rows.append(row)
         return rows
 
     def _next_message_id(self) -> int:

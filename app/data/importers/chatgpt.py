@@ -29,6 +29,7 @@ KNOWN_TYPES = HIDDEN_TYPES | {'text', 'multimodal_text'}
 _OLD_CITATION = re.compile(r'【\d+(?::\d+)?†[^】]*】')
 _PUA_SPAN = re.compile(r'\ue200[^\ue201]*\ue201')
 _PUA_MARKS = re.compile(r'[\ue202-\ue206]')
+_PUA_ANY = re.compile(r'[\ue200-\ue206]')
 
 
 def _link(title: str | None, url: str | None) -> str:
@@ -43,6 +44,8 @@ def clean_citations(text: str, metadata: dict[str, Any]) -> str:
     """Readable text: citation markers become short links where the message says where they point."""
     if not text or not isinstance(metadata, dict):
         return text
+    if '\u3010' not in text and not _PUA_ANY.search(text):
+        return text  # no marker at all (most messages): skip the work
     refs = metadata.get('content_references') or []
     for ref in refs if isinstance(refs, list) else []:
         if not isinstance(ref, dict):
