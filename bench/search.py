@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.search --n 100000 --synthetic-vectors --json
     .venv/bin/python -m bench.search --n 10000 --json            # real model: embeds 10k texts first
 
-Every figure comes from the same run on the same data (queries interleaved, so machine load hits all
-of them alike):
+Every figure comes from the same run on the same data, queries interleaved so machine load hits all
+series alike; each query runs ``--repeats`` times per series and its fastest run counts (a shared
+2-core machine's scheduling stalls removed), then p50 / p95 are taken over the queries:
 - keyword_p50_ms: ``search(mode='keyword')`` for a selective term (a code name in ~20 outputs);
   keyword_common_p50_ms the same for a word in most outputs (bounded by KEYWORD_CANDIDATES);
 - semantic_p50_ms / hybrid_p50_ms: ``search(mode=...)``, limit 10, titles and snippets included;
@@ -120,6 +121,15 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - started, result
 
 
+def best_of(repeats: int, fn, *args, **kwargs):
+    """The fastest of ``repeats`` runs (and its result): a shared machine's scheduling noise removed."""
+    best, result = timed(fn, *args, **kwargs)
+    for _ in range(repeats - 1):
+        dt, result = timed(fn, *args, **kwargs)
+        best = min(best, dt)
+    return best, result
+
+
 def python_bruteforce(database, q: list[float], limit: int) -> float:
     """Seconds to read ``limit`` float32 BLOBs from SQLite and score them with a pure-Python cosine loop."""
     started = time.perf_counter()
@@ -135,7 +145,7 @@ def python_bruteforce(database, q: list[float], limit: int) -> float:
     return time.perf_counter() - started
 
 
-def run(n: int, synthetic: bool, queries: int, db_path: Path) -> dict:
+def run(n: int, synthetic: bool, queries: int, db_path: Path, repeats: int = 3) -> dict:
     from app.data import db as dbmod
     from app.data import embeddings, search, settings_store, vectors
 
@@ -193,19 +203,19 @@ def run(n: int, synthetic: bool, queries: int, db_path: Path) -> dict:
 
     t = {k: [] for k in ('keyword', 'common', 'semantic', 'hybrid', 'numpy', 'like')}
     recalls = []
+    r = repeats
     for text, code in zip(texts, picks, strict=True):
         q = qvecs[text]
-        t['numpy'].append(timed(numpy_exact, q)[0])
-        dt, sem = timed(search.search, text, mode='semantic', limit=10)
+        common = f'{COMMON} {rng.choice(topic_words)}'
+        t['numpy'].append(best_of(r, numpy_exact, q)[0])
+        dt, sem = best_of(r, search.search, text, mode='semantic', limit=10)
         t['semantic'].append(dt)
-        t['hybrid'].append(timed(search.search, text, mode='hybrid', limit=10)[0])
-        dt, kw = timed(search.search, code, mode='keyword', limit=10)
+        t['hybrid'].append(best_of(r, search.search, text, mode='hybrid', limit=10)[0])
+        dt, kw = best_of(r, search.search, code, mode='keyword', limit=10)
         assert kw, f'keyword search found nothing for {code}'
         t['keyword'].append(dt)
-        t['common'].append(
-            timed(search.search, f'{COMMON} {rng.choice(topic_words)}', mode='keyword', limit=10)[0]
-        )
-        t['like'].append(timed(lambda c=code: database.execute_sql(like_sql, (f'%{c}%',)).fetchall())[0])
+        t['common'].append(best_of(r, search.search, common, mode='keyword', limit=10)[0])
+        t['like'].append(best_of(r, lambda c=code: database.execute_sql(like_sql, (f'%{c}%',)).fetchall())[0])
         exact = set(exact_owners(q))
         recalls.append(len(exact & {h.id for h in sem}) / max(1, len(exact)))
 
@@ -219,6 +229,7 @@ def run(n: int, synthetic: bool, queries: int, db_path: Path) -> dict:
         'synthetic_vectors': synthetic,
         'model': report.model,
         'queries': len(texts),
+        'repeats': repeats,
         'keyword_p50_ms': p50(t['keyword']),
         'keyword_common_p50_ms': p50(t['common']),
         'semantic_p50_ms': p50(t['semantic']),
@@ -235,7 +246,7 @@ def run(n: int, synthetic: bool, queries: int, db_path: Path) -> dict:
         'vector_mirror_load_s': round(load_s, 2),
         'vector_mirror_mb': round(index.memory_bytes / 2**20, 1),
         'db_mb': round(sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + '*')) / 2**20, 1),
-        # Fastest single query per series: what the code does when the machine is not shared.
+        # Fastest single query per series.
         'best_ms': {k: round(min(v) * 1000, 3) for k, v in t.items()},
         'cores': os.cpu_count(),
         'loadavg_1m': round(os.getloadavg()[0], 2),
@@ -263,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         help='random unit vectors instead of the model (fast at 100k)',
     )
     parser.add_argument('--queries', type=int, default=40)
+    parser.add_argument(
+        '--repeats', type=int, default=3, help='runs per query and series; the fastest counts'
+    )
     parser.add_argument('--db', type=Path, help='database file to create (default: a temporary one)')
     parser.add_argument('--json', action='store_true', help='print one JSON object')
     args = parser.parse_args(argv)
@@ -271,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         path = args.db or Path(tmp) / 'bench.db'
         if path.exists():
             sys.exit(f'{path} exists; the benchmark makes a new database')
-        result = run(args.n, args.synthetic_vectors, args.queries, path)
+        result = run(args.n, args.synthetic_vectors, args.queries, path, args.repeats)
         from app.data import db as dbmod
 
         dbmod.close()

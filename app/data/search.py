@@ -643,10 +643,11 @@ def _vector_ranked(
     filters: SearchFilters | None,
     limit: int,
     exclude: set[tuple[str, int]] = frozenset(),
+    index: vectors.VectorIndex | None = None,
 ) -> list[_Ranked]:
     """The ``limit`` live owners closest to ``qv`` (each by its best chunk), best first."""
     database = dbmod.current()
-    index = vectors.index_for(database)
+    index = index or vectors.index_for(database)
     kinds = [k for k in kinds if k in SEMANTIC_KINDS]
     if not kinds or index.alive_count == 0 or index.dim != len(qv):
         return []
@@ -662,27 +663,35 @@ def _vector_ranked(
         if not len(top.chunk_ids):
             return []
         ids = [int(x) for x in top.chunk_ids]
-        marks = ','.join('?' * len(ids))
-        spans = {
-            r[0]: (r[1], r[2])
-            for r in database.execute_sql(
-                f'SELECT id, start, "end" FROM embed_chunk WHERE id IN ({marks})', ids
-            )
-        }
-        dead = [cid for cid in ids if cid not in spans]
+        chunks = _live_chunks(database, ids)
+        dead = [cid for cid in ids if cid not in chunks]
         if dead:
             index.mark_dead(dead)
         best: dict[tuple[str, int], tuple[float, tuple[int, int]]] = {}  # owner -> (score, chunk span)
         for cid, code, oid, score in zip(ids, top.kinds, top.owner_ids, top.scores, strict=True):
-            if cid in spans:
+            chunk = chunks.get(cid)
+            if chunk is not None and chunk[2]:  # the chunk exists and its owner is live
                 key = (vectors.KIND_NAMES[int(code)], int(oid))
                 if key not in best:
-                    best[key] = (float(score), spans[cid])
-        live = _live_owners(database, best)
-        ranked = [(key, *best[key]) for key in best if key in live]  # best chunk first: best owner first
+                    best[key] = (float(score), (chunk[0], chunk[1]))
+        ranked = [(key, *value) for key, value in best.items()]  # best chunk first: best owner first
         if len(ranked) >= limit or len(ids) < m:  # enough, or every candidate has been seen
             return ranked[:limit]
         m *= 4
+
+
+def _live_chunks(database: dbmod.HubDatabase, ids: list[int]) -> dict[int, tuple[int, int, bool]]:
+    """For the chunks that still exist: (start, end, whether the owner is live) — one query."""
+    marks = ','.join('?' * len(ids))
+    rows = database.execute_sql(
+        f'SELECT c.id, c.start, c."end", CASE c.owner_kind '
+        "WHEN 'output' THEN (SELECT o.deleted_at IS NULL FROM output o WHERE o.id = c.owner_id) "
+        "WHEN 'message' THEN (SELECT m.hidden = 0 AND v.deleted_at IS NULL FROM message m "
+        'JOIN conversation v ON v.id = m.conversation_id WHERE m.id = c.owner_id) END '
+        f'FROM embed_chunk c WHERE c.id IN ({marks})',
+        ids,
+    )
+    return {cid: (start, end, bool(live)) for cid, start, end, live in rows}
 
 
 def _vector_details(ranked: list[_Ranked], stems: list[str]) -> list[SearchHit]:
@@ -710,31 +719,18 @@ def _vector_hits(
     return _vector_details(_vector_ranked(qv, kinds, filters, limit, exclude), stems or [])
 
 
-def _live_owners(database: dbmod.HubDatabase, keys: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
-    """The owners that still exist and are not in the trash (nor hidden, for messages)."""
-    live: set[tuple[str, int]] = set()
-    for kind in SEMANTIC_KINDS:
-        ids = [oid for k, oid in keys if k == kind]
-        if not ids:
-            continue
-        table, joins, alive = _BASE[kind]
-        marks = ','.join('?' * len(ids))
-        rows = database.execute_sql(
-            f'SELECT t.id FROM {table}{joins} WHERE t.id IN ({marks}) AND {alive}', ids
-        )
-        live.update((kind, r[0]) for r in rows)
-    return live
-
-
-def _query_vector(query: str, kinds: list[str], embedder: embeddings.Embedder | None) -> np.ndarray | None:
-    """The query's embedding, or None when a semantic search has nothing to look at."""
+def _query_vector(
+    query: str, kinds: list[str], embedder: embeddings.Embedder | None
+) -> tuple[np.ndarray, vectors.VectorIndex] | None:
+    """The query's embedding and the synced vector index, or None when there is nothing to look at."""
     if not (query or '').strip() or not any(k in SEMANTIC_KINDS for k in kinds):
         return None
-    if vectors.index_for().alive_count == 0:
+    index = vectors.index_for()
+    if index.alive_count == 0:
         return None  # nothing embedded yet: do not load the model (~10 s) to search nothing
-    embedder = embedder or embeddings.get_embedder()
+    embedder = embedder or embeddings.get_embedder(index.model)
     try:
-        return embedder.encode_query(query.strip())
+        return embedder.encode_query(query.strip()), index
     except Exception as exc:
         log.warning('Embedding model %s unavailable: %s', embedder.name, exc)
         raise UserError(
@@ -751,10 +747,12 @@ def semantic_search(
 ) -> list[SearchHit]:
     """Outputs and messages closest in meaning to ``query`` (one hit per item, its best chunk)."""
     kinds = (filters or SearchFilters()).kind_list()
-    qv = _query_vector(query, kinds, embedder)
-    if qv is None:
+    found = _query_vector(query, kinds, embedder)
+    if found is None:
         return []
-    return _vector_hits(qv, kinds, filters, max(1, int(limit)), stems=_query_stems(query))
+    qv, index = found
+    ranked = _vector_ranked(qv, kinds, filters, max(1, int(limit)), index=index)
+    return _vector_details(ranked, _query_stems(query))
 
 
 # --------------------------------------------------------------------------- hybrid, similar, search
@@ -777,10 +775,10 @@ def hybrid_search(
     kinds = (filters or SearchFilters()).kind_list()
     expr, kw = _keyword_ranked(query, filters, depth)
     try:
-        qv = _query_vector(query, kinds, embedder)
+        found = _query_vector(query, kinds, embedder)
     except UserError:
-        qv = None  # no model: hybrid degrades to keyword results rather than failing
-    sem = _vector_ranked(qv, kinds, filters, depth) if qv is not None else []
+        found = None  # no model: hybrid degrades to keyword results rather than failing
+    sem = _vector_ranked(found[0], kinds, filters, depth, index=found[1]) if found is not None else []
     fused: dict[tuple[str, int], float] = {}
     for keys in ([(k, i) for k, i, _ in kw], [key for key, _, _ in sem]):
         for rank, key in enumerate(keys, start=1):

@@ -87,6 +87,7 @@ class VectorIndex:
         self._lock = threading.RLock()
         self._torch = None  # imported only for the float16 option (the import takes seconds)
         self._identity: tuple | None = None
+        self.model = ''  # the model the stored vectors were made with (as of the last sync)
         self.dim = 0
         self.size = 0
         self._last_id = 0
@@ -115,6 +116,7 @@ class VectorIndex:
         state = json.loads(value) if value else {}
         identity = (state.get('uid'), state.get('generation'), state.get('dim', 384))
         max_id = max_id or 0
+        self.model = state.get('model', 'all-MiniLM-L6-v2')
         with self._lock:
             if identity != self._identity or max_id < self._last_id or self._dead > max(1000, self.size // 5):
                 self._reset(identity, int(identity[2]))
