@@ -1,0 +1,1648 @@
+"""Believable, deterministic demo data of any size (the demo profile, ``outputhub seed``, benchmarks)."""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import hashlib
+import json
+import math
+import random
+import re
+import threading
+import uuid
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
+from itertools import accumulate, chain
+from pathlib import Path
+from queue import Empty, Full, Queue
+from typing import Any
+
+import peewee
+
+from ..errors import ValidationError
+from . import db as dbmod
+from . import defaults
+from .demo_content import (
+    AGENTS,
+    API_TOKENS,
+    CATEGORIES,
+    COLLECTIONS,
+    DEVICES,
+    EXTRA_ACCURACY,
+    EXTRA_MODELS,
+    EXTRA_PROVIDERS,
+    EXTRA_RETENTION,
+    EXTRA_SENSITIVITY,
+    EXTRA_SOURCES,
+    GENERIC_TAGS,
+    IMPORT_ERRORS,
+    MODEL_WEIGHTS,
+    PROMPTS,
+    PROVIDER_SETTINGS,
+    PURGE_PLANS,
+    TAG_COLOURS,
+    TOPICS,
+    Topic,
+)
+from .models import (
+    AccuracyLevel,
+    Agent,
+    AgentTag,
+    AgentVersion,
+    ApiToken,
+    AppSetting,
+    Category,
+    Collection,
+    CollectionAgent,
+    CollectionConversation,
+    CollectionOutput,
+    CollectionPrompt,
+    Conversation,
+    ConversationTag,
+    Device,
+    ImportRun,
+    LlmModel,
+    Message,
+    Output,
+    OutputLink,
+    OutputTag,
+    Prompt,
+    PromptTag,
+    PromptVersion,
+    Provider,
+    ProviderSetting,
+    PurgeRun,
+    RetentionPlan,
+    SensitivityLevel,
+    Source,
+    Tag,
+)
+from .text import body_hash
+
+# Every timestamp derives from this date, never from now(): the same seed gives the same rows.
+REFERENCE_DATE = datetime(2026, 11, 1, 9, 0, 0)
+SPAN_DAYS = 730  # content spreads over the two years before the reference date
+SPAN = SPAN_DAYS * 86400
+REFERENCE_MIDNIGHT = REFERENCE_DATE.replace(hour=0, minute=0, second=0, microsecond=0)
+REFERENCE_SECONDS_OF_DAY = int((REFERENCE_DATE - REFERENCE_MIDNIGHT).total_seconds())
+FIXTURE_TIME = REFERENCE_DATE - timedelta(days=SPAN_DAYS + 30)  # lookups exist before any content
+CONVERSATION_RATIO = 5  # default: one conversation per five outputs
+CONVERSATION_OUTPUT_SHARE = 0.4  # roughly this share of outputs is captured from a conversation message
+CHUNK_UNITS = 2500  # conversations + outputs written per transaction
+DEMO_OUTPUTS = 500
+BULK_CACHE_KB = 256 * 1024
+DEMO_SEED = 42
+DEMO_STATE_KEY = 'demo_seed'
+
+
+class _Rng(random.Random):
+    """``random.Random`` with the hot helpers on the C ``random()``: same seed, same sequence, 2x faster."""
+
+    def _randbelow(self, n: int) -> int:  # used by choice, sample, randrange
+        return int(self.random() * n)
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def choice(self, seq: Sequence[Any]) -> Any:
+        return seq[int(self.random() * len(seq))]
+
+    def sample(self, population: Sequence[Any], k: int) -> list[Any]:  # type: ignore[override]
+        pool = list(population)
+        n = len(pool)
+        if not 0 <= k <= n:
+            raise ValueError('sample larger than population or negative')
+        for i in range(k):  # a partial Fisher-Yates shuffle
+            j = i + int(self.random() * (n - i))
+            pool[i], pool[j] = pool[j], pool[i]
+        return pool[:k]
+
+
+class _Weighted:
+    """A fixed weighted choice, its cumulative weights computed once."""
+
+    def __init__(self, pairs: Sequence[tuple[Any, float]]) -> None:
+        self.items = [item for item, _w in pairs]
+        self.cum = list(accumulate(w for _item, w in pairs))
+        self.total = self.cum[-1]
+
+    def pick(self, rng: random.Random) -> Any:
+        return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
+
+
+_DEMO_SOURCE = 'Demo data'
+
+# Sources by how content arrives: conversations (import or chat) and standalone captures.
+# A conversation source also says whose models answer there (None: any provider).
+_CONVERSATION_SOURCES = _Weighted(
+    [
+        (('ChatGPT export', 'OpenAI'), 35),
+        (('Claude export', 'Anthropic'), 20),
+        (('In-app chat', None), 33),
+        (('Gemini export', 'Google'), 5),
+        (('Manual capture', None), 7),
+    ]
+)
+_OUTPUT_SOURCES = _Weighted(
+    (
+        ('Manual capture', 40),
+        ('Android share (Tasker)', 12),
+        ('REST API', 8),
+        ('iOS Shortcut', 6),
+        ('Browser clipper', 10),
+        ('llm CLI', 10),
+        ('Perplexity', 5),
+        ('Obsidian import', 5),
+        ('In-app chat', 4),
+    )
+)
+_RATINGS = _Weighted(((1, 3), (2, 7), (3, 20), (4, 40), (5, 30)))
+_ACCURACY = _Weighted(
+    (
+        ('Verified', 25),
+        ('Mostly accurate', 30),
+        ('Unverified', 20),
+        ('Tested in production', 8),
+        ('Peer reviewed', 5),
+        ('Partially correct', 5),
+        ('Outdated', 3),
+        ('Needs checking', 2),
+        ('Wrong', 1),
+        ('Hallucinated', 1),
+    )
+)
+_FOLLOWUP_OPENERS = (
+    'Sure.',
+    'Good point.',
+    'Here is the updated version.',
+    'Yes — with one caveat.',
+    'Of course.',
+    'Done.',
+    'Good catch.',
+)
+_SECTION_TITLES = ('Key points', 'What changed', 'Details', 'Step by step', 'Summary', 'Notes')
+_WEEKDAYS = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday')
+_SUMMARIES = (
+    'Worked through {title} and ended with a version worth keeping.',
+    'Started broad, narrowed down to a concrete answer about {title}.',
+    'Several iterations; the final answer is the one captured.',
+)
+_CONVERSATION_NOTES = (
+    'Continue this next week.',
+    'Good thread to share with {first}.',
+    'The last answer is the useful one.',
+)
+
+# Prompt variables ({{name}}) and how a user would fill them for an item's context.
+_VAR_FILL = {
+    'code': 'def {fn}(rows):\n    out = []\n    for r in rows:\n        if r:\n            for k in r.keys():\n                if k.startswith("x_"):\n                    out.append((k, r[k]))\n    return out',
+    'database': 'PostgreSQL 16',
+    'query': 'SELECT * FROM {table} WHERE {col} = $1 ORDER BY created_at DESC LIMIT 50;',
+    'plan': 'Limit  (actual time={b}.1..{b}.9 rows=50)\n  ->  Sort  (Sort Key: created_at DESC)\n        ->  Seq Scan on {table}  (rows={big}00)',
+    'component': 'export function {component}({{ userId }}) {{\n  const orders = {hook}({{ userId, pageSize: 20 }});\n  useEffect(() => setCount(orders.length), [orders]);\n  return <OrderTable rows={{orders}} />;\n}}',
+    'symptom': 'it re-renders in a loop after the first fetch',
+    'dockerfile': 'FROM python:3.12\nCOPY . /app\nRUN pip install -r /app/requirements.txt\nCMD ["python", "/app/{service}.py"]',
+    'filename': '{dataset}',
+    'metric': '{metric}',
+    'title': '{paper}',
+    'notes': '{first}: launch slips a week unless legal signs off\n{first2}: pricing page copy is done\n{first3}: {company} wants a demo on {weekday}',
+    'recipient': '{name} at {company}',
+    'topic': '{purpose}',
+    'product': '{product}',
+    'audience': '{audience}',
+    'feature': '{feature} in {product}',
+    'concept': '{concept}',
+    'destination': '{destination}',
+    'subject': '{subject}',
+    'contract': '[{contract} from {company}, 12 pages, pasted]',
+    'income': '{big} a month',
+    'goal': '{goal}',
+}
+_VAR_RE = re.compile(r'\{\{\s*(\w+)\s*(?:\|([^}]*))?\}\}')
+
+
+_DAYS: dict[int, str] = {}
+
+
+def _ts(seconds: float) -> str:
+    """Seconds relative to the reference date -> the text peewee stores for a naive datetime.
+
+    Equal to ``(REFERENCE_DATE + timedelta(seconds=...)).isoformat(' ')``, three times faster.
+    """
+    day, rest = divmod(int(seconds) + REFERENCE_SECONDS_OF_DAY, 86400)
+    prefix = _DAYS.get(day)
+    if prefix is None:
+        prefix = _DAYS[day] = (REFERENCE_MIDNIGHT + timedelta(days=day)).strftime('%Y-%m-%d')
+    return f'{prefix} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}'
+
+
+_MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September')
+_MONTHS += ('October', 'November', 'December')
+
+
+def _day_month(seconds: int) -> str:
+    day = REFERENCE_DATE + timedelta(seconds=seconds)
+    return f'{day.day} {_MONTHS[day.month - 1]}'
+
+
+def _seconds(value: datetime | str) -> int:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return int((value - REFERENCE_DATE).total_seconds())
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(',', ':'))
+
+
+def _count_key(model: type[peewee.Model]) -> str:
+    table = model._meta.table_name
+    return {'category': 'categories', 'llm_model': 'models'}.get(table, table + 's')
+
+
+COUNTED_MODELS: tuple[type[peewee.Model], ...] = (
+    RetentionPlan,
+    AccuracyLevel,
+    SensitivityLevel,
+    Tag,
+    Category,
+    Source,
+    Collection,
+    Provider,
+    LlmModel,
+    Prompt,
+    PromptVersion,
+    Agent,
+    AgentVersion,
+    Conversation,
+    Message,
+    Output,
+    OutputTag,
+    PromptTag,
+    ConversationTag,
+    AgentTag,
+    CollectionOutput,
+    CollectionPrompt,
+    CollectionConversation,
+    CollectionAgent,
+    OutputLink,
+    ProviderSetting,
+    ApiToken,
+    Device,
+    ImportRun,
+    PurgeRun,
+)
+
+
+def _max_variables(db: peewee.Database) -> int:
+    """How many ``?`` one statement may hold (pysqlite3 has no ``getlimit``; ask the build instead)."""
+    for (option,) in db.execute_sql('PRAGMA compile_options'):
+        if option.startswith('MAX_VARIABLE_NUMBER='):
+            return int(option.split('=', 1)[1])
+    return 32766 if dbmod.sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+
+
+class _Bulk:
+    """Bulk inserts as multi-row ``INSERT … VALUES (…), (…), …`` statements of up to ~1,000 rows.
+
+    One statement per batch instead of one per row matters twice here: a trigger that writes to
+    an FTS5 table makes FTS5 flush its pending terms at every statement (each runs in a savepoint),
+    so row-by-row inserts build thousands of tiny index segments (2.5x slower with the search
+    triggers); and the whole batch, triggers included, runs in one step with the GIL released, so
+    the generator thread keeps the second core busy meanwhile.
+    """
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+        self._sql: dict[tuple[str, tuple[str, ...], int], str] = {}
+        self.max_vars = _max_variables(db)
+
+    def _statement(self, model: type[peewee.Model], fields: tuple[str, ...], count: int) -> str:
+        key = (model._meta.table_name, fields, count)
+        sql = self._sql.get(key)
+        if sql is None:
+            meta = model._meta
+            cols = ', '.join(f'"{meta.fields[f].column_name}"' for f in fields)
+            group = '(' + ', '.join('?' * len(fields)) + ')'
+            sql = self._sql[key] = f'INSERT INTO main."{meta.table_name}" ({cols}) VALUES ' + ', '.join(
+                [group] * count
+            )
+        return sql
+
+    def insert(self, model: type[peewee.Model], fields: tuple[str, ...], rows: Sequence[tuple]) -> int:
+        per = max(1, min(1000, self.max_vars // len(fields)))
+        cursor = self.db.cursor()
+        for i in range(0, len(rows), per):
+            batch = rows[i : i + per]
+            cursor.execute(self._statement(model, fields, len(batch)), list(chain.from_iterable(batch)))
+        return len(rows)
+
+    def next_id(self, model: type[peewee.Model]) -> int:
+        row = self.db.execute_sql(f'SELECT max(id) FROM "{model._meta.table_name}"').fetchone()
+        return (row[0] or 0) + 1
+
+
+_CONTENT = ('favourite', 'rating', 'notes', 'category', 'sensitivity', 'retention', 'keep', 'source')
+_CONTENT += ('external_id', 'last_viewed_at', 'deleted_at')
+OUTPUT_FIELDS = ('id', 'created_at', 'updated_at', *_CONTENT, 'title', 'body', 'body_hash', 'model')
+OUTPUT_FIELDS += ('prompt_version', 'agent_version', 'conversation', 'message', 'accuracy', 'source_url')
+OUTPUT_FIELDS += ('input_tokens', 'output_tokens', 'cost')
+CONVERSATION_FIELDS = ('id', 'created_at', 'updated_at', *_CONTENT, 'title', 'source_title', 'summary')
+CONVERSATION_FIELDS += ('active_leaf', 'model', 'agent_version', 'message_count', 'raw')
+MESSAGE_FIELDS = (
+    'id',
+    'created_at',
+    'updated_at',
+    'conversation',
+    'parent',
+    'role',
+    'content',
+    'content_type',
+)
+MESSAGE_FIELDS += ('author_name', 'hidden', 'status', 'model', 'agent_version', 'prompt_version')
+MESSAGE_FIELDS += ('input_tokens', 'output_tokens', 'cost', 'finish_reason', 'external_id', 'raw')
+
+
+_ROW_TARGETS: dict[str, tuple[type[peewee.Model], tuple[str, ...]]] = {
+    'conv': (Conversation, CONVERSATION_FIELDS),
+    'msg': (Message, MESSAGE_FIELDS),
+    'out': (Output, OUTPUT_FIELDS),
+    'otag': (OutputTag, ('created_at', 'output', 'tag')),
+    'ctag': (ConversationTag, ('created_at', 'conversation', 'tag')),
+    'ocoll': (CollectionOutput, ('created_at', 'collection', 'output')),
+    'ccoll': (CollectionConversation, ('created_at', 'collection', 'conversation')),
+    'link': (OutputLink, ('created_at', 'a', 'b', 'kind')),
+}
+_ROW_KINDS = tuple(_ROW_TARGETS)  # also the insert order: parents before children
+# Which tuple positions hold ids of the chunk's own conversations (0), messages (1) and outputs (2).
+_REFERENCES = {'conversation': 0, 'active_leaf': 1, 'parent': 1, 'message': 1, 'output': 2, 'a': 2, 'b': 2}
+_OWN_ID = {'conv': 0, 'msg': 1, 'out': 2}
+_ID_POSITIONS = {
+    kind: [
+        (i, _OWN_ID[kind] if f == 'id' else _REFERENCES[f])
+        for i, f in enumerate(fields)
+        if f == 'id' or f in _REFERENCES
+    ]
+    for kind, (_model, fields) in _ROW_TARGETS.items()
+}
+
+
+def _shift_ids(rows: dict[str, list[tuple]], deltas: tuple[int, ...]) -> dict[str, list[tuple]]:
+    """Move a chunk's conversation, message and output ids by ``deltas`` (all its references are internal)."""
+    shifted = {}
+    for kind, items in rows.items():
+        positions = [(i, deltas[t]) for i, t in _ID_POSITIONS[kind] if deltas[t]]
+        if not positions:
+            shifted[kind] = items
+            continue
+        out = []
+        for row in items:
+            row = list(row)
+            for i, delta in positions:
+                if row[i] is not None:
+                    row[i] += delta
+            out.append(tuple(row))
+        shifted[kind] = out
+    return shifted
+
+
+def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Iterate ``items`` with a thread computing up to ``depth`` items ahead; errors surface here."""
+    queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put((True, item), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((False, None))
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            queue.put((False, exc))
+
+    thread = threading.Thread(target=produce, name='demo-seed-generator', daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            with contextlib.suppress(Empty):
+                queue.get(timeout=0.1)
+        thread.join()
+
+
+class _Generator:
+    """Writes one seeding run; every random choice comes from one ``random.Random`` in a fixed order."""
+
+    def __init__(self, db: peewee.Database, seed: int) -> None:
+        self.db = db
+        self.bulk = _Bulk(db)
+        # A second run on the same file must not repeat external ids, so the existing size salts the seed;
+        # on an empty database the salt is constant and the seed alone decides everything.
+        salt = (self.bulk.next_id(Conversation), self.bulk.next_id(Output))
+        self.rng = _Rng(f'{seed}:{salt[0]}:{salt[1]}')
+        self.counts: Counter[str] = Counter()
+        self._faker_pools()
+
+    # ------------------------------------------------------------------ small helpers
+
+    def _faker_pools(self) -> None:
+        from faker import Faker
+
+        fake = Faker('en_US')
+        fake.seed_instance(self.rng.getrandbits(64))
+        self.names = [fake.name() for _ in range(300)]
+        self.first_names = [fake.first_name() for _ in range(200)]
+        self.companies = [fake.company() for _ in range(150)]
+        self.cities = [fake.city() for _ in range(100)]
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _weighted(self, table: _Weighted) -> Any:
+        return table.pick(self.rng)
+
+    def _context(self, topic: Topic, when: int) -> dict[str, str]:
+        r = self.rng
+        ctx = {k: r.choice(v) for k, v in topic.vars.items()}
+        ctx.update(
+            name=r.choice(self.names),
+            first=r.choice(self.first_names),
+            first2=r.choice(self.first_names),
+            first3=r.choice(self.first_names),
+            company=r.choice(self.companies),
+            city=r.choice(self.cities),
+            weekday=r.choice(_WEEKDAYS),
+            date=_day_month(when + r.randint(3, 12) * 86400),
+            date2=_day_month(when + r.randint(13, 25) * 86400),
+            date3=_day_month(when + r.randint(26, 45) * 86400),
+            a=str(r.randint(120, 980)),
+            b=str(r.randint(120, 980)),
+            c=str(r.randint(2, 9)),
+            d=str(r.randint(1, 9)),
+            p=str(r.randint(5, 95)),
+            big=str(r.randint(1200, 9800)),
+        )
+        return ctx
+
+    def _body(self, topic: Topic, ctx: dict[str, str], *, full: bool = True) -> str:
+        """Markdown that matches the topic: heading, intro, list, optional table and code, closing line.
+
+        A follow-up answer (``full=False``) is shorter: an opener, a few points, sometimes code.
+        """
+        r = self.rng
+        parts = (
+            ['## ' + r.choice(topic.headings), r.choice(topic.intros)]
+            if full
+            else [r.choice(_FOLLOWUP_OPENERS)]
+        )
+        points = r.sample(
+            topic.points, k=r.randint(3 if full else 2, min(6 if full else 4, len(topic.points)))
+        )
+        if topic.prose:
+            parts.append('\n\n'.join(points))
+        else:
+            if r.random() < 0.3:
+                listing = '\n'.join(f'{i}. {p}' for i, p in enumerate(points, 1))
+            else:
+                listing = '\n'.join('- ' + p for p in points)
+            parts.append(f'### {r.choice(_SECTION_TITLES)}\n\n{listing}' if full else listing)
+            if topic.table and r.random() < (0.6 if full else 0.15):
+                header, rows = topic.table
+                picked = r.sample(rows, k=r.randint(min(2, len(rows)), len(rows)))
+                lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+                lines += ['| ' + row + ' |' for row in picked]
+                parts.append('\n'.join(lines))
+        if topic.code and r.random() < (0.75 if full else 0.35):
+            lang, templates = topic.code
+            parts.append(f'```{lang}\n{r.choice(templates)}\n```')
+        if full or topic.prose or r.random() < 0.3:
+            parts.append(r.choice(topic.outros))
+        return '\n\n'.join(parts).format_map(ctx)
+
+    def _fill_prompt(self, body: str, ctx: dict[str, str]) -> str:
+        def fill(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if default is not None and (name not in _VAR_FILL or self.rng.random() < 0.6):
+                return default
+            try:
+                return _VAR_FILL[name].format_map(ctx)
+            except KeyError:  # no filler for this variable, or it needs another topic's context
+                return default if default is not None else f'[{name}]'
+
+        return _VAR_RE.sub(fill, body)
+
+    def _tokens(self, text: str) -> int:
+        # about four characters per token for English text and code
+        return max(1, len(text) // 4 + self.rng.randint(-3, 12))
+
+    def _cost(self, model_id: int | None, tokens_in: int, tokens_out: int) -> float | None:
+        if model_id is None:
+            return None
+        price_in, price_out = self.prices[model_id]
+        # the same formula and rounding as app.llm.pricing.cost_for
+        return round((tokens_in * price_in + tokens_out * price_out) / 1_000_000, 8)
+
+    # ------------------------------------------------------------------ fixtures (small tables)
+
+    def _ensure_named(self, model: type[peewee.Model], rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Insert the rows whose (case-insensitive) name is missing; return name.lower() -> id for all."""
+        existing = {name.lower() for (name,) in model.select(model.name).tuples()}
+        new = [row for row in rows if row['name'].lower() not in existing]
+        stamp = _ts(_seconds(FIXTURE_TIME))
+        for row in new:
+            row.setdefault('created_at', stamp)
+            row.setdefault('updated_at', row['created_at'])
+        if new:
+            model.insert_many(new).execute()
+        self.counts[_count_key(model)] += len(new)
+        return {name.lower(): pk for pk, name in model.select(model.id, model.name).tuples()}
+
+    def fixtures(self) -> None:
+        r = self.rng
+        self.retention = self._ensure_named(
+            RetentionPlan,
+            [{'name': n, 'days': d, 'sort_order': o} for n, d, o in defaults.RETENTION]
+            + [
+                {'name': n, 'days': d, 'sort_order': o, 'description': desc}
+                for n, d, o, desc in EXTRA_RETENTION
+            ],
+        )
+        self.accuracy = self._ensure_named(
+            AccuracyLevel,
+            [
+                {'name': n, 'rank': k, 'color': c, 'description': desc}
+                for n, k, c, desc in defaults.ACCURACY + EXTRA_ACCURACY
+            ],
+        )
+        self.sensitivity = self._ensure_named(
+            SensitivityLevel,
+            [
+                {'name': n, 'rank': k, 'restricted': res, 'color': c, 'description': desc}
+                for n, k, res, c, desc in defaults.SENSITIVITY + EXTRA_SENSITIVITY
+            ],
+        )
+        self.sources = self._ensure_named(
+            Source,
+            [{'name': n, 'kind': k} for n, k in defaults.SOURCES]
+            + [{'name': n, 'kind': k, 'description': desc} for n, k, desc in EXTRA_SOURCES],
+        )
+        providers = self._ensure_named(
+            Provider,
+            [
+                {'name': n, 'kind': k, 'base_url': u, 'color': c}
+                for n, k, u, c in defaults.PROVIDERS + EXTRA_PROVIDERS
+            ],
+        )
+        self._models(providers)
+        self._provider_settings(providers)
+        tag_names = {t for topic in TOPICS for t in topic.tags} | set(GENERIC_TAGS)
+        tag_names |= {t for agent in AGENTS for t in agent[4]}
+        self.tags = self._ensure_named(
+            Tag,
+            [
+                {'name': t, 'color': TAG_COLOURS[i % len(TAG_COLOURS)]}
+                for i, t in enumerate(sorted(tag_names))
+            ],
+        )
+        self.categories = self._ensure_named(
+            Category,
+            [
+                {
+                    'name': n,
+                    'color': c,
+                    'description': d,
+                    'retention': self.retention[rp.lower()] if rp else None,
+                }
+                for n, c, d, rp in CATEGORIES
+            ],
+        )
+        self.collections = self._ensure_named(
+            Collection,
+            [
+                {
+                    'name': n,
+                    'description': d,
+                    'color': TAG_COLOURS[i % len(TAG_COLOURS)],
+                    'retention': self.retention[rp.lower()] if rp else None,
+                    'notes': r.choice(
+                        (
+                            None,
+                            f'Shared with {r.choice(self.first_names)}.',
+                            'Archive when done.',
+                        )
+                    ),
+                    'created_at': _ts(-SPAN + i * 86400 * 40),
+                }
+                for i, (n, d, _topics, rp) in enumerate(COLLECTIONS)
+            ],
+        )
+        self.topic_collections: dict[str, list[int]] = {t.key: [] for t in TOPICS}
+        for name, _d, topics, _rp in COLLECTIONS:
+            for key in topics:
+                self.topic_collections[key].append(self.collections[name.lower()])
+        self._access_rows()
+        self._runs()
+        self._prompts()
+        self._agents()
+
+    def _models(self, providers: dict[str, int]) -> None:
+        existing = {(p, n.lower()) for p, n in LlmModel.select(LlmModel.provider, LlmModel.name).tuples()}
+        stamp = _ts(_seconds(FIXTURE_TIME))
+        new = []
+        for prov, api_id, label, pin, pout, ctx in defaults.MODELS + EXTRA_MODELS:
+            pid = providers[prov.lower()]
+            if (pid, api_id.lower()) not in existing:
+                new.append(
+                    {
+                        'provider': pid,
+                        'name': api_id,
+                        'display_name': label,
+                        'input_price': pin,
+                        'output_price': pout,
+                        'context_window': ctx,
+                        'created_at': stamp,
+                        'updated_at': stamp,
+                    }
+                )
+        if new:
+            LlmModel.insert_many(new).execute()
+        self.counts['models'] += len(new)
+        self.models: dict[str, int] = {}  # api id -> id (first provider wins)
+        self.model_provider: dict[int, str] = {}
+        self.model_names: dict[int, str] = {}
+        self.prices: dict[int, tuple[float, float]] = {}
+        query = (
+            LlmModel.select(
+                LlmModel.id, LlmModel.name, LlmModel.input_price, LlmModel.output_price, Provider.name
+            )
+            .join(Provider)
+            .order_by(LlmModel.id)
+            .tuples()
+        )
+        for mid, name, pin, pout, pname in query:
+            self.models.setdefault(name.lower(), mid)
+            self.model_names[mid] = name
+            self.model_provider[mid] = pname
+            self.prices[mid] = (pin or 0.0, pout or 0.0)
+        demo_ids = [self.models[m[1].lower()] for m in defaults.MODELS + EXTRA_MODELS]
+        weights = [MODEL_WEIGHTS.get(m[1], 1) for m in defaults.MODELS + EXTRA_MODELS]
+        pool = list(zip(demo_ids, weights, strict=True))
+        self.model_pool = _Weighted(pool)
+        by_provider: dict[str, list[tuple[int, int]]] = {}
+        for (mid, w), spec in zip(pool, defaults.MODELS + EXTRA_MODELS, strict=True):
+            by_provider.setdefault(spec[0], []).append((mid, w))
+        self.provider_models = {name: _Weighted(models) for name, models in by_provider.items()}
+
+    def _provider_settings(self, providers: dict[str, int]) -> None:
+        existing = {pid for (pid,) in ProviderSetting.select(ProviderSetting.provider).tuples()}
+        urls = {n: u for n, _k, u, _c in defaults.PROVIDERS + EXTRA_PROVIDERS}
+        stamp = _ts(_seconds(FIXTURE_TIME) + 86400)
+        rows = []
+        for name, (model, cap, enabled) in PROVIDER_SETTINGS.items():
+            pid = providers[name.lower()]
+            if pid in existing:
+                continue
+            # no key_ref: the demo never holds or points at a real credential
+            rows.append(
+                {
+                    'provider': pid,
+                    'base_url': urls[name],
+                    'default_model': model,
+                    'key_ref': None,
+                    'monthly_cap': cap,
+                    'enabled': enabled,
+                    'created_at': stamp,
+                    'updated_at': stamp,
+                }
+            )
+        if rows:
+            ProviderSetting.insert_many(rows).execute()
+        self.counts['provider_settings'] += len(rows)
+
+    def _access_rows(self) -> None:
+        r = self.rng
+        have = {n for (n,) in ApiToken.select(ApiToken.name).tuples()}
+        rows = []
+        for i, (name, scope, restricted, revoked) in enumerate(API_TOKENS):
+            token = 'oh_' + ''.join(
+                r.choice('abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789') for _ in range(40)
+            )
+            created = -SPAN + 30 * 86400 + i * 50 * 86400 + r.randint(0, 86400)
+            if name in have:
+                continue
+            rows.append(
+                {
+                    'name': name,
+                    'token_hash': hashlib.sha256(token.encode()).hexdigest(),
+                    'prefix': token[:8],
+                    'scope': scope,
+                    'allow_restricted': restricted,
+                    'last_used_at': _ts(min(0, created + r.randint(1, 200) * 86400)),
+                    'revoked_at': _ts(min(0, created + r.randint(200, 300) * 86400)) if revoked else None,
+                    'created_at': _ts(created),
+                    'updated_at': _ts(created),
+                }
+            )
+        if rows:
+            ApiToken.insert_many(rows).execute()
+        self.counts['api_tokens'] += len(rows)
+        have = {n for (n,) in Device.select(Device.name).tuples()}
+        rows = []
+        for i, (name, agent, restricted, revoked) in enumerate(DEVICES):
+            created = -SPAN + 10 * 86400 + i * 60 * 86400 + r.randint(0, 86400)
+            if name in have:
+                continue
+            rows.append(
+                {
+                    'name': name,
+                    'user_agent': agent,
+                    'allow_restricted': restricted,
+                    'last_seen_at': _ts(min(0, created + r.randint(1, 400) * 86400)),
+                    'revoked_at': _ts(min(0, created + r.randint(100, 300) * 86400)) if revoked else None,
+                    'created_at': _ts(created),
+                    'updated_at': _ts(created),
+                }
+            )
+        if rows:
+            Device.insert_many(rows).execute()
+        self.counts['devices'] += len(rows)
+
+    def _runs(self) -> None:
+        r = self.rng
+        have = {f for (f,) in ImportRun.select(ImportRun.filename).tuples()}
+        rows = []
+        for i in range(12):
+            fmt = ('chatgpt', 'claude', 'chatgpt', 'gemini')[i % 4]
+            start = -SPAN + 5 * 86400 + i * 58 * 86400 + r.randint(0, 86400)
+            stamp = (REFERENCE_DATE + timedelta(seconds=start)).strftime('%Y-%m-%d')
+            ext = {'chatgpt': 'zip', 'claude': 'zip', 'gemini': 'json'}[fmt]
+            filename = (
+                f'{fmt}-export-{stamp}.{ext}'
+                if fmt != 'gemini'
+                else f'Takeout/My Activity/Gemini Apps/MyActivity-{stamp}.json'
+            )
+            if filename in have:
+                continue
+            status = 'failed' if i == 7 else 'done'
+            dry = i in (3, 9)
+            added = 0 if status == 'failed' else r.randint(8, 400)
+            messages = added * r.randint(6, 14)
+            errors = [
+                e.format(uuid=self._uuid(), big=r.randint(10_000, 9_000_000), file='diagram.png')
+                for e in r.sample(IMPORT_ERRORS, k=r.randint(0, 2) if status == 'done' else 1)
+            ]
+            if status == 'failed':
+                errors = [f'file conversations.json: truncated JSON at byte {r.randint(10_000, 9_000_000)}']
+            seconds = max(1, messages // 900 + r.randint(1, 20))
+            rows.append(
+                {
+                    'format': fmt,
+                    'filename': filename,
+                    'status': status,
+                    'dry_run': dry,
+                    'finished_at': _ts(min(0, start + seconds)),
+                    'conversations_added': added,
+                    'conversations_updated': r.randint(0, added // 4 + 1)
+                    if i > 0 and status == 'done'
+                    else 0,
+                    'messages_added': messages,
+                    'skipped': r.randint(0, 5),
+                    'errors': errors or None,
+                    'report': {
+                        'seconds': seconds,
+                        'conversations_seen': added + r.randint(0, 30),
+                        'models': {'gpt-4o': added // 2, 'gpt-4o-mini': added // 4}
+                        if fmt == 'chatgpt'
+                        else {},
+                        'dry_run': dry,
+                    },
+                    'created_at': _ts(start),
+                    'updated_at': _ts(min(0, start + seconds)),
+                }
+            )
+        if rows:
+            ImportRun.insert_many(rows).execute()
+        self.counts['import_runs'] += len(rows)
+        if PurgeRun.select().exists():
+            return
+        rows = []
+        for i in range(14):
+            start = -SPAN + 40 * 86400 + i * 48 * 86400 + r.randint(0, 3600)
+            plans = {p: r.randint(0, 12) for p in r.sample(PURGE_PLANS, k=r.randint(1, 3))}
+            total = sum(plans.values())
+            rows.append(
+                {
+                    'trigger': 'manual' if i % 5 == 2 else 'schedule',
+                    'item_count': total,
+                    'details': {
+                        'plans': plans,
+                        'kinds': {'output': total - total // 3, 'conversation': total // 3},
+                        'skipped_keep': r.randint(0, 3),
+                        'skipped_favourite': r.randint(0, 4),
+                    },
+                    'created_at': _ts(start),
+                    'updated_at': _ts(start),
+                }
+            )
+        PurgeRun.insert_many(rows).execute()
+        self.counts['purge_runs'] += len(rows)
+
+    def _content_flags(self, topic: Topic, when: int, *, conversation: bool = False) -> dict[str, Any]:
+        """Favourite, rating, notes, category, sensitivity, retention, keep, last viewed: like a real user."""
+        r = self.rng
+        roll = r.random()
+        if topic.sensitive:
+            level = (
+                'secret'
+                if roll < 0.05
+                else 'client confidential'
+                if roll < 0.15
+                else 'confidential'
+                if roll < 0.45
+                else None
+            )
+        else:
+            level = (
+                'secret' if roll < 0.006 else 'personal' if roll < 0.2 else 'public' if roll < 0.4 else None
+            )
+        if topic.key in ('meal-plan', 'fitness-plan') and roll < 0.1:
+            level = 'health'
+        notes = None
+        if r.random() < (0.08 if conversation else 0.12) and topic.notes:
+            notes = r.choice(topic.notes)
+        return {
+            'favourite': int(r.random() < 0.08),
+            'rating': self._weighted(_RATINGS) if r.random() < 0.55 else None,
+            'notes': notes,
+            'category': self.categories[topic.category.lower()],
+            'sensitivity': self.sensitivity[level] if level else None,
+            'retention': self.retention[r.choice(('30 days', '90 days', '1 year', '2 years'))]
+            if r.random() < 0.08
+            else None,
+            'keep': int(r.random() < 0.03),
+            'last_viewed_at': _ts(r.randint(when, 0)) if r.random() < 0.4 else None,
+        }
+
+    # ------------------------------------------------------------------ prompts and agents
+
+    def _version_times(self, count: int) -> list[int]:
+        r = self.rng
+        times = [-SPAN - r.randint(0, 60) * 86400 + r.randint(0, SPAN // 4)]
+        for _ in range(count - 1):
+            remaining_days = -times[-1] // 86400
+            times.append(
+                times[-1] + r.randint(20, max(21, remaining_days // count)) * 86400 + r.randint(0, 86400)
+            )
+        return [min(t, -3600) for t in times]
+
+    def _prompts(self) -> None:
+        r = self.rng
+        source = self.sources[_DEMO_SOURCE.lower()]
+        existing = {
+            ext: pid
+            for pid, ext in Prompt.select(Prompt.id, Prompt.external_id)
+            .where(Prompt.source == source)
+            .tuples()
+        }
+        self.prompt_versions: dict[
+            str, list[tuple[int, int, int, str]]
+        ] = {}  # topic -> [(time, version id, prompt id, body)]
+        self.demo_prompt_ids: list[int] = []
+        next_prompt = self.bulk.next_id(Prompt)
+        next_version = self.bulk.next_id(PromptVersion)
+        prompt_rows, version_rows, tag_rows, coll_rows = [], [], [], []
+        current: list[tuple[int, int]] = []
+        for key, topic_key, title, desc, base, additions in PROMPTS:
+            topic = next(t for t in TOPICS if t.key == topic_key)
+            ext = f'demo:prompt:{key}'
+            count = 1 + len(additions)
+            times = self._version_times(count)
+            flags = self._content_flags(topic, times[-1])
+            if ext in existing:
+                pid = existing[ext]
+                self.demo_prompt_ids.append(pid)
+                versions = (
+                    PromptVersion.select().where(PromptVersion.prompt == pid).order_by(PromptVersion.number)
+                )
+                for v in versions:
+                    self.prompt_versions.setdefault(topic_key, []).append(
+                        (_seconds(v.created_at), v.id, pid, v.body)
+                    )
+                continue
+            pid = next_prompt
+            next_prompt += 1
+            self.demo_prompt_ids.append(pid)
+            body = base
+            for number in range(1, count + 1):
+                if number > 1:
+                    body += additions[number - 2][0]
+                note = 'First version' if number == 1 else additions[number - 2][1]
+                version_rows.append((next_version, pid, number, body, note, _ts(times[number - 1])))
+                self.prompt_versions.setdefault(topic_key, []).append(
+                    (times[number - 1], next_version, pid, body)
+                )
+                next_version += 1
+            prompt_rows.append(
+                (
+                    pid,
+                    _ts(times[0]),
+                    _ts(times[-1]),
+                    flags['favourite'],
+                    flags['rating'],
+                    flags['notes'] and flags['notes'].format_map(self._context(topic, times[-1])),
+                    flags['category'],
+                    flags['sensitivity'],
+                    None,
+                    0,
+                    source,
+                    ext,
+                    flags['last_viewed_at'],
+                    None,
+                    title,
+                    desc,
+                    None,  # set below, once the versions exist (the search trigger indexes its body)
+                    0,
+                    None,
+                )
+            )
+            current.append((next_version - 1, pid))
+            for tag in r.sample(topic.tags, k=min(2, len(topic.tags))):
+                tag_rows.append((_ts(times[0]), pid, self.tags[tag]))
+            for cid in self.topic_collections[topic_key]:
+                coll_rows.append((_ts(times[0]), cid, pid))
+        fields = (
+            'id',
+            'created_at',
+            'updated_at',
+            *_CONTENT[:8],
+            'external_id',
+            'last_viewed_at',
+            'deleted_at',
+        )
+        fields += ('title', 'description', 'current_version', 'use_count', 'last_used_at')
+        self.counts['prompts'] += self.bulk.insert(Prompt, fields, prompt_rows)
+        self.counts['prompt_versions'] += self.bulk.insert(
+            PromptVersion, ('id', 'prompt', 'number', 'body', 'note', 'created_at'), version_rows
+        )
+        if current:
+            self.db.cursor().executemany('UPDATE prompt SET current_version_id = ? WHERE id = ?', current)
+        self.counts['prompt_tags'] += self.bulk.insert(PromptTag, ('created_at', 'prompt', 'tag'), tag_rows)
+        self.counts['collection_prompts'] += self.bulk.insert(
+            CollectionPrompt, ('created_at', 'collection', 'prompt'), coll_rows
+        )
+        for versions in self.prompt_versions.values():
+            versions.sort()
+
+    def _agents(self) -> None:
+        r = self.rng
+        source = self.sources[_DEMO_SOURCE.lower()]
+        existing = {
+            ext: aid
+            for aid, ext in Agent.select(Agent.id, Agent.external_id).where(Agent.source == source).tuples()
+        }
+        self.agent_versions: dict[
+            str, list[tuple[int, int, int, str]]
+        ] = {}  # topic -> [(time, version id, model id, system)]
+        next_agent = self.bulk.next_id(Agent)
+        next_version = self.bulk.next_id(AgentVersion)
+        agent_rows, version_rows, tag_rows, coll_rows = [], [], [], []
+        for key, name, desc, topics, tags, versions in AGENTS:
+            topic = next(t for t in TOPICS if t.key == topics[0])
+            ext = f'demo:agent:{key}'
+            times = self._version_times(len(versions))
+            flags = self._content_flags(topic, times[-1])
+            if ext in existing:
+                aid = existing[ext]
+                for v in AgentVersion.select().where(AgentVersion.agent == aid).order_by(AgentVersion.number):
+                    for tk in topics:
+                        entry = (_seconds(v.created_at), v.id, v.model_id, v.system_prompt)
+                        self.agent_versions.setdefault(tk, []).append(entry)
+                continue
+            aid = next_agent
+            next_agent += 1
+            system = ''
+            for number, (addition, model, temperature, note) in enumerate(versions, 1):
+                system += addition
+                mid = self.models[model.lower()]
+                params = {'presence_penalty': 0.2} if temperature and temperature >= 0.7 else None
+                max_tokens = r.choice((None, 2048, 4096))
+                version_rows.append(
+                    (
+                        next_version,
+                        aid,
+                        number,
+                        system,
+                        mid,
+                        temperature,
+                        None,
+                        max_tokens,
+                        _json(params),
+                        note,
+                        _ts(times[number - 1]),
+                    )
+                )
+                for tk in topics:
+                    self.agent_versions.setdefault(tk, []).append(
+                        (times[number - 1], next_version, mid, system)
+                    )
+                next_version += 1
+            agent_rows.append(
+                (
+                    aid,
+                    _ts(times[0]),
+                    _ts(times[-1]),
+                    flags['favourite'],
+                    flags['rating'],
+                    None,
+                    flags['category'],
+                    None,
+                    None,
+                    0,
+                    source,
+                    ext,
+                    flags['last_viewed_at'],
+                    None,
+                    name,
+                    desc,
+                    next_version - 1,
+                )
+            )
+            for tag in tags:
+                tag_rows.append((_ts(times[0]), aid, self.tags[tag]))
+            seen: set[int] = set()
+            for tk in topics:
+                for cid in self.topic_collections[tk]:
+                    if cid not in seen:
+                        seen.add(cid)
+                        coll_rows.append((_ts(times[0]), cid, aid))
+        fields = (
+            'id',
+            'created_at',
+            'updated_at',
+            *_CONTENT[:8],
+            'external_id',
+            'last_viewed_at',
+            'deleted_at',
+        )
+        fields += ('name', 'description', 'current_version')
+        self.counts['agents'] += self.bulk.insert(Agent, fields, agent_rows)
+        vfields = ('id', 'agent', 'number', 'system_prompt', 'model', 'temperature', 'top_p', 'max_tokens')
+        vfields += ('params', 'note', 'created_at')
+        self.counts['agent_versions'] += self.bulk.insert(AgentVersion, vfields, version_rows)
+        self.counts['agent_tags'] += self.bulk.insert(AgentTag, ('created_at', 'agent', 'tag'), tag_rows)
+        self.counts['collection_agents'] += self.bulk.insert(
+            CollectionAgent, ('created_at', 'collection', 'agent'), coll_rows
+        )
+        for versions in self.agent_versions.values():
+            versions.sort()
+
+    @staticmethod
+    def _version_at(versions: list[tuple], when: int, rng: random.Random) -> tuple | None:
+        """The version that was current at ``when`` (sometimes an older one, as people rerun old versions)."""
+        if not versions:
+            return None
+        i = bisect.bisect_right([v[0] for v in versions], when)
+        if i == 0:
+            return None
+        if i > 1 and rng.random() < 0.15:
+            return versions[rng.randrange(i - 1)]
+        return versions[i - 1]
+
+    # ------------------------------------------------------------------ content (the hot path)
+
+    def content(self, outputs: int, conversations: int, progress: Callable[[int, int], None] | None) -> None:
+        """Write conversations, messages and outputs in time order, one transaction per chunk.
+
+        A producer thread generates the next chunk (pure Python) while this thread inserts the
+        previous one (SQLite releases the GIL while it works), so the two cores both work.
+        """
+        r = self.rng
+        # How many outputs each conversation yields, decided up front so the total is exactly `outputs`.
+        mean = min(3.0, CONVERSATION_OUTPUT_SHARE * outputs / conversations) if conversations else 0.0
+        per_conv = [sum(r.random() < mean / 4 for _ in range(4)) for _ in range(conversations)]
+        excess = sum(per_conv) - outputs
+        i = len(per_conv) - 1
+        while excess > 0 and i >= 0:
+            take = min(excess, per_conv[i])
+            per_conv[i] -= take
+            excess -= take
+            i -= 1
+        standalone = outputs - sum(per_conv)
+        total = conversations + outputs
+        chunks = max(1, math.ceil(total / CHUNK_UNITS))
+        self.topics = _Weighted([(t, 3 if t.category in ('Coding', 'Writing') else 2) for t in TOPICS])
+        self.next_conv = self.bulk.next_id(Conversation)
+        self.next_msg = self.bulk.next_id(Message)
+        self.next_out = self.bulk.next_id(Output)
+
+        def plan() -> Iterator[tuple[dict[str, list[tuple]], tuple[int, int, int], int]]:
+            for c in range(chunks):
+                conv_lo, conv_hi = conversations * c // chunks, conversations * (c + 1) // chunks
+                out_lo, out_hi = standalone * c // chunks, standalone * (c + 1) // chunks
+                # content ends a day before the reference date, so no conversation runs past it
+                t_lo = -SPAN + (SPAN - 86400) * c // chunks
+                t_hi = -SPAN + (SPAN - 86400) * (c + 1) // chunks
+                bases = (self.next_conv, self.next_msg, self.next_out)
+                rows = self._chunk_rows(per_conv[conv_lo:conv_hi], out_hi - out_lo, t_lo, t_hi)
+                units = (conv_hi - conv_lo) + sum(per_conv[conv_lo:conv_hi]) + (out_hi - out_lo)
+                yield rows, bases, units
+
+        done = 0
+        if progress:
+            progress(0, total)
+        for rows, bases, units in _ahead(plan()):
+            with self.db.atomic():
+                # Ids were predicted from the table ends; if another writer added rows since, shift ours.
+                actual = (
+                    self.bulk.next_id(Conversation),
+                    self.bulk.next_id(Message),
+                    self.bulk.next_id(Output),
+                )
+                if actual != bases:
+                    rows = _shift_ids(rows, tuple(a - b for a, b in zip(actual, bases, strict=True)))
+                self._insert_chunk(rows)
+            done += units
+            if progress:
+                progress(done, total)
+
+    def _chunk_rows(
+        self, conv_outputs: list[int], standalone: int, t_lo: int, t_hi: int
+    ) -> dict[str, list[tuple]]:
+        r = self.rng
+        self.rows: dict[str, list[tuple]] = {k: [] for k in _ROW_KINDS}
+        # related-output links stay inside the chunk, so a chunk's ids can be shifted as one block
+        self.recent: dict[str, deque[int]] = {t.key: deque(maxlen=40) for t in TOPICS}
+        # Conversations and standalone captures interleave in time order, as a user would make them.
+        events = [(r.randint(t_lo, t_hi - 1), 0, k) for k in conv_outputs]
+        events += [(r.randint(t_lo, t_hi - 1), 1, 0) for _ in range(standalone)]
+        events.sort(key=lambda e: (e[0], e[1]))
+        for when, kind, k in events:
+            if kind == 0:
+                self._conversation(when, k)
+            else:
+                self._standalone_output(when)
+        return self.rows
+
+    def _insert_chunk(self, rows: dict[str, list[tuple]]) -> None:
+        for kind in _ROW_KINDS:
+            model, fields = _ROW_TARGETS[kind]
+            self.counts[_count_key(model)] += self.bulk.insert(model, fields, rows[kind])
+
+    def _pick_topic(self) -> Topic:
+        return self.topics.pick(self.rng)
+
+    def _tags_for(self, topic: Topic) -> list[int]:
+        r = self.rng
+        names = [topic.tags[0]] if r.random() < 0.8 else []
+        names += r.sample(topic.tags[1:], k=r.randint(0, len(topic.tags) - 1))
+        if not names:
+            names = [r.choice(topic.tags)]
+        if r.random() < 0.1:
+            names.append(r.choice(GENERIC_TAGS))
+        return [self.tags[n] for n in names]
+
+    def _collections_for(self, topic: Topic, share: float) -> list[int]:
+        r = self.rng
+        pool = self.topic_collections[topic.key]
+        if not pool or r.random() >= share:
+            return []
+        return r.sample(pool, k=2 if len(pool) > 1 and r.random() < 0.12 else 1)
+
+    def _output_row(
+        self,
+        *,
+        when: int,
+        topic: Topic,
+        ctx: dict[str, str],
+        body: str,
+        source: int,
+        model: int | None,
+        prompt_version: int | None,
+        agent_version: int | None,
+        conversation: int | None,
+        message: int | None,
+        tokens_in: int,
+        tokens_out: int,
+        cost: float | None,
+        source_url: str | None,
+    ) -> None:
+        r = self.rng
+        oid = self.next_out
+        self.next_out += 1
+        flags = self._content_flags(topic, when)
+        notes = flags['notes'].format_map(ctx) if flags['notes'] else None
+        updated = r.randint(when, 0) if r.random() < 0.3 else when
+        accuracy = self.accuracy[self._weighted(_ACCURACY).lower()] if r.random() < 0.6 else None
+        self.rows['out'].append(
+            (
+                oid,
+                _ts(when),
+                _ts(updated),
+                flags['favourite'],
+                flags['rating'],
+                notes,
+                flags['category'],
+                flags['sensitivity'],
+                flags['retention'],
+                flags['keep'],
+                source,
+                None,
+                flags['last_viewed_at'],
+                None,
+                r.choice(topic.titles).format_map(ctx),
+                body,
+                body_hash(body),
+                model,
+                prompt_version,
+                agent_version,
+                conversation,
+                message,
+                accuracy,
+                source_url,
+                tokens_in,
+                tokens_out,
+                cost,
+            )
+        )
+        stamp = _ts(when)
+        for tag in self._tags_for(topic):
+            self.rows['otag'].append((stamp, oid, tag))
+        for cid in self._collections_for(topic, 0.4):
+            self.rows['ocoll'].append((stamp, cid, oid))
+        recent = self.recent[topic.key]
+        if recent and r.random() < 0.25:
+            for other in {r.choice(recent) for _ in range(2 if r.random() < 0.2 else 1)}:
+                self.rows['link'].append((stamp, other, oid, 'related'))
+        recent.append(oid)
+
+    def _standalone_output(self, when: int) -> None:
+        r = self.rng
+        topic = self._pick_topic()
+        ctx = self._context(topic, when)
+        source_name = self._weighted(_OUTPUT_SOURCES)
+        pv = self._version_at(self.prompt_versions.get(topic.key, []), when, r) if r.random() < 0.45 else None
+        av = self._version_at(self.agent_versions.get(topic.key, []), when, r) if r.random() < 0.25 else None
+        model = av[2] if av else self._weighted(self.model_pool) if r.random() < 0.95 else None
+        body = self._body(topic, ctx)
+        prompt_text = self._fill_prompt(pv[3], ctx) if pv else r.choice(topic.asks).format_map(ctx)
+        tokens_in = self._tokens(prompt_text) + (self._tokens(av[3]) if av else 0) + r.randint(0, 1500)
+        tokens_out = self._tokens(body)
+        url = None
+        if source_name == 'Browser clipper':
+            url = f'https://chatgpt.com/c/{self._uuid()}'
+        elif source_name == 'Perplexity':
+            url = f'https://www.perplexity.ai/search/{topic.key}-{self._uuid()[:8]}'
+        self._output_row(
+            when=when,
+            topic=topic,
+            ctx=ctx,
+            body=body,
+            source=self.sources[source_name.lower()],
+            model=model,
+            prompt_version=pv[1] if pv else None,
+            agent_version=av[1] if av else None,
+            conversation=None,
+            message=None,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost=self._cost(model, tokens_in, tokens_out),
+            source_url=url,
+        )
+
+    def _conversation(self, start: int, captures: int) -> None:
+        r = self.rng
+        topic = self._pick_topic()
+        ctx = self._context(topic, start)
+        source_name, family = self._weighted(_CONVERSATION_SOURCES)
+        imported = source_name in ('ChatGPT export', 'Claude export', 'Gemini export')
+        av = None
+        if source_name in ('In-app chat', 'Manual capture') and r.random() < 0.55:
+            av = self._version_at(self.agent_versions.get(topic.key, []), start, r)
+        if av:
+            model = av[2]
+        elif family:
+            model = self._weighted(self.provider_models[family])
+        else:
+            model = self._weighted(self.model_pool)
+        pv = None
+        if source_name in ('In-app chat', 'Manual capture') and r.random() < 0.4:
+            pv = self._version_at(self.prompt_versions.get(topic.key, []), start, r)
+        cid = self.next_conv
+        self.next_conv += 1
+        title = r.choice(topic.titles).format_map(ctx)
+        source_title = None
+        if imported:
+            source_title = title if r.random() < 0.9 else 'New chat'
+        msgs = self.rows['msg']
+        first_msg = len(msgs)
+        clock = [start]
+
+        def tick(lo: int, hi: int) -> str:
+            clock[0] += r.randint(lo, hi)
+            return _ts(min(clock[0], 0))
+
+        def add(parent: int | None, role: str, content: str, **extra: Any) -> int:
+            mid = self.next_msg
+            self.next_msg += 1
+            stamp = extra.pop('stamp')
+            msgs.append(
+                (
+                    mid,
+                    stamp,
+                    stamp,
+                    cid,
+                    parent,
+                    role,
+                    content,
+                    extra.get('content_type', 'text'),
+                    extra.get('author_name'),
+                    int(extra.get('hidden', False)),
+                    extra.get('status', 'complete'),
+                    extra.get('model'),
+                    extra.get('agent_version'),
+                    extra.get('prompt_version'),
+                    extra.get('input_tokens'),
+                    extra.get('output_tokens'),
+                    extra.get('cost'),
+                    extra.get('finish_reason'),
+                    self._uuid() if imported else None,
+                    None,
+                )
+            )
+            return mid
+
+        context_tokens = 0
+        parent: int | None = None
+        if av:
+            parent = add(None, 'system', av[3], stamp=tick(0, 0))
+            context_tokens += self._tokens(av[3])
+        elif source_name == 'ChatGPT export' and r.random() < 0.5:
+            parent = add(None, 'system', '', hidden=True, stamp=tick(0, 0))
+        elif r.random() < 0.15:
+            system = 'You are a helpful assistant. Answer concisely and use Markdown.'
+            parent = add(None, 'system', system, stamp=tick(0, 0))
+            context_tokens += self._tokens(system)
+
+        def answer(
+            parent_id: int, full: bool, tokens_before: int, alt_model: int | None = None
+        ) -> tuple[int, str, int, int, float | None, int | None, int]:
+            content = self._body(topic, ctx, full=full)
+            m = alt_model or model
+            t_in = tokens_before + r.randint(5, 40)
+            t_out = self._tokens(content)
+            cost = self._cost(m, t_in, t_out)
+            mid = add(
+                parent_id,
+                'assistant',
+                content,
+                model=m,
+                agent_version=av[1] if av else None,
+                input_tokens=t_in,
+                output_tokens=t_out,
+                cost=cost,
+                finish_reason='stop',
+                stamp=tick(4, 70),
+            )
+            return mid, content, t_in, t_out, cost, m, clock[0]
+
+        turns = max(captures, r.randint(2, 7))
+        branch_turn = r.randrange(turns) if r.random() < 0.2 else -1
+        branch_kind = 'regenerate' if r.random() < 0.6 else 'edit'
+        has_tool = topic.tool is not None and source_name in ('ChatGPT export', 'In-app chat')
+        capturable: list[tuple] = []  # (message, content, tokens in/out, cost, model, time, prompt version)
+        for turn in range(turns):
+            if turn == 0:
+                text = self._fill_prompt(pv[3], ctx) if pv else r.choice(topic.asks).format_map(ctx)
+            else:
+                text = r.choice(topic.followups)
+            first = turn == 0
+            user = add(
+                parent,
+                'user',
+                text,
+                prompt_version=pv[1] if pv and first else None,
+                stamp=tick(20, 1800) if turn else tick(1, 5),
+            )
+            context_tokens += self._tokens(text)
+            if branch_turn == turn and branch_kind == 'edit':
+                # the first wording got an answer; the user edited the question and went on from there
+                old_answer = answer(user, first, context_tokens)
+                context_tokens += old_answer[3]
+                text = (
+                    text
+                    + ' '
+                    + r.choice(('Be brief.', 'Focus on the main risk.', 'Use a table.', 'Skip the intro.'))
+                )
+                user = add(
+                    parent, 'user', text, prompt_version=pv[1] if pv and first else None, stamp=tick(20, 300)
+                )
+                context_tokens += self._tokens(text)
+            anchor = user
+            if has_tool and r.random() < 0.35:
+                tool_name, results = topic.tool
+                anchor = add(
+                    user,
+                    'tool',
+                    r.choice(results).format_map(ctx),
+                    hidden=True,
+                    author_name=tool_name,
+                    content_type='tool_result',
+                    stamp=tick(2, 20),
+                )
+            reply = answer(anchor, first, context_tokens)
+            if branch_turn == turn and branch_kind == 'regenerate':
+                alt_model = model if r.random() < 0.7 else self._weighted(self.model_pool)
+                second = answer(anchor, first, context_tokens, alt_model=alt_model)
+                if r.random() < 0.75:
+                    # kept the regenerated answer; the first one was often stopped half-way
+                    if r.random() < 0.3:
+                        first_row = list(msgs[-2])
+                        first_row[10], first_row[17] = 'incomplete', None
+                        msgs[-2] = tuple(first_row)
+                    reply = second
+            capturable.append((*reply, pv[1] if pv and first else None))
+            context_tokens += reply[3]
+            parent = reply[0]
+        leaf = parent
+        count = len(msgs) - first_msg
+        last_stamp = _ts(min(clock[0], 0))
+        flags = self._content_flags(topic, start, conversation=True)
+        summary = r.choice(_SUMMARIES).format(title=title) if r.random() < 0.3 else None
+        notes = r.choice(_CONVERSATION_NOTES).format(first=ctx['first']) if r.random() < 0.08 else None
+        raw = None
+        ext = None
+        if imported:
+            ext = self._uuid()
+            raw = {'export': source_name.split()[0].lower(), 'id': ext, 'model_slug': self._model_name(model)}
+        self.rows['conv'].append(
+            (
+                cid,
+                _ts(start),
+                last_stamp,
+                flags['favourite'],
+                flags['rating'],
+                notes,
+                flags['category'],
+                flags['sensitivity'],
+                flags['retention'],
+                flags['keep'],
+                self.sources[source_name.lower()],
+                ext,
+                flags['last_viewed_at'],
+                None,
+                title,
+                source_title,
+                summary,
+                leaf,
+                model,
+                av[1] if av else None,
+                count,
+                _json(raw),
+            )
+        )
+        stamp = _ts(start)
+        for tag in self._tags_for(topic):
+            self.rows['ctag'].append((stamp, cid, tag))
+        for coll in self._collections_for(topic, 0.45):
+            self.rows['ccoll'].append((stamp, coll, cid))
+        for mid, content, t_in, t_out, cost, m, said_at, pv_id in r.sample(capturable, k=captures):
+            when = min(0, said_at + r.randint(10, 3 * 86400))
+            self._output_row(
+                when=when,
+                topic=topic,
+                ctx=ctx,
+                body=content,
+                source=self.sources[source_name.lower()],
+                model=m,
+                prompt_version=pv_id,
+                agent_version=av[1] if av else None,
+                conversation=cid,
+                message=mid,
+                tokens_in=t_in,
+                tokens_out=t_out,
+                cost=cost,
+                source_url=f'https://chatgpt.com/c/{ext}' if source_name == 'ChatGPT export' else None,
+            )
+
+    def _model_name(self, model_id: int | None) -> str | None:
+        return self.model_names.get(model_id) if model_id is not None else None
+
+    def finish(self) -> None:
+        """Prompt usage counts follow from what was written (outputs and chat messages per version)."""
+        if not self.demo_prompt_ids:
+            return
+        marks = ', '.join('?' * len(self.demo_prompt_ids))
+        with self.db.atomic():
+            self.db.execute_sql(
+                f"""
+                UPDATE prompt SET
+                  use_count = (SELECT count(*) FROM output o JOIN prompt_version v ON v.id = o.prompt_version_id
+                               WHERE v.prompt_id = prompt.id)
+                            + (SELECT count(*) FROM message m JOIN prompt_version v ON v.id = m.prompt_version_id
+                               WHERE v.prompt_id = prompt.id),
+                  last_used_at = (SELECT max(o.created_at) FROM output o JOIN prompt_version v ON v.id = o.prompt_version_id
+                                  WHERE v.prompt_id = prompt.id)
+                WHERE id IN ({marks})
+                """,
+                self.demo_prompt_ids,
+            )
+
+
+def seed(
+    outputs: int = 200,
+    conversations: int | None = None,
+    seed: int = 42,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Add believable demo data to the bound database; return the number of rows added per table.
+
+    ``conversations`` defaults to ``outputs // 5`` (about ten messages each); about 40 % of the outputs
+    are captured from a conversation message, the rest are standalone captures. The same seed on the
+    same starting database gives identical rows, timestamps included.
+    """
+    if outputs < 0:
+        raise ValidationError('The number of outputs cannot be negative.')
+    if conversations is None:
+        conversations = outputs // CONVERSATION_RATIO
+    if conversations < 0:
+        raise ValidationError('The number of conversations cannot be negative.')
+    db = dbmod.current()
+    gen = _Generator(db, seed)
+    with db.atomic():
+        gen.fixtures()
+    # a bigger page cache for this connection while it bulk-loads (~15% faster at 100k outputs)
+    cache = db.execute_sql('PRAGMA cache_size').fetchone()[0]
+    if outputs + conversations > 20_000:
+        db.execute_sql(f'PRAGMA cache_size = {min(cache, -BULK_CACHE_KB)}')
+    try:
+        gen.content(outputs, conversations, progress)
+        gen.finish()
+    finally:
+        db.execute_sql(f'PRAGMA cache_size = {int(cache)}')
+    return {_count_key(m): gen.counts.get(_count_key(m), 0) for m in COUNTED_MODELS}
+
+
+def ensure_demo_database(path: str | Path) -> None:
+    """Open the demo database at ``path`` (bound like ``db.connect``), seeding it on first open only.
+
+    A demo database whose seeding was interrupted is recreated from scratch; the marker in
+    ``app_setting`` says it is ours, so no user data can be lost.
+    """
+    path = Path(path).expanduser()
+    db = dbmod.connect(path)
+    state = AppSetting.get_or_none(AppSetting.key == DEMO_STATE_KEY)
+    if state is not None and isinstance(state.value, dict) and state.value.get('status') == 'done':
+        return
+    if state is not None:
+        db.close()
+        for suffix in ('', '-wal', '-shm'):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        db = dbmod.connect(path)
+    elif Output.select().exists() or Conversation.select().exists():
+        # content without our marker: someone else's data; never touch it
+        return
+    stamp = _ts(_seconds(FIXTURE_TIME))
+    AppSetting.insert(
+        key=DEMO_STATE_KEY, value={'status': 'running'}, updated_at=stamp
+    ).on_conflict_replace().execute()
+    seed(outputs=DEMO_OUTPUTS, seed=DEMO_SEED)
+    with db.atomic():
+        _trash_a_few()
+        # the default lookups were stamped with the wall clock: pin them so every demo file is identical
+        for model in (RetentionPlan, AccuracyLevel, SensitivityLevel, Source, Provider, LlmModel):
+            model.update(created_at=FIXTURE_TIME, updated_at=FIXTURE_TIME).execute()
+        AppSetting.update(updated_at=FIXTURE_TIME).execute()
+        AppSetting.insert(
+            key=DEMO_STATE_KEY,
+            value={'status': 'done', 'seed': DEMO_SEED, 'outputs': DEMO_OUTPUTS},
+            updated_at=FIXTURE_TIME,
+        ).on_conflict_replace().execute()
+
+
+def _trash_a_few() -> None:
+    """Give the demo's trash page something to show: a few old outputs and conversations."""
+    when = REFERENCE_DATE - timedelta(days=3)
+    out_ids = [
+        i for (i,) in Output.select(Output.id).where(~Output.favourite).order_by(Output.id).limit(8).tuples()
+    ]
+    Output.update(deleted_at=when).where(Output.id.in_(out_ids)).execute()
+    conv_ids = [
+        i for (i,) in Conversation.select(Conversation.id).order_by(Conversation.id).limit(2).tuples()
+    ]
+    Conversation.update(deleted_at=when).where(Conversation.id.in_(conv_ids)).execute()
