@@ -52,10 +52,14 @@ class VersionHistory:
         self.selected = selected
         self.base_url = base_url
         self.on_changed = on_changed
-        numbers = [s.version.number for s in stats]
+        # Compare the shown version with the one before it; the first version with the one after it.
+        numbers = [s.version.number for s in stats]  # newest first
         older = [n for n in numbers if n < selected]
-        self.old_number = older[0] if older else (numbers[-1] if numbers else selected)
-        self.new_number = selected
+        newer = [n for n in numbers if n > selected]
+        if older:
+            self.old_number, self.new_number = older[0], selected
+        else:
+            self.old_number, self.new_number = selected, (newer[-1] if newer else selected)
         self._syncing = False
         self._first_comparison = None
         self._timeline()
