@@ -7,12 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
+# The app's SQLite library (pysqlite3): two SQLite libraries in one process ignore each other's locks.
+from app.data.db import sqlite3
+
 # The real-browser and app-subprocess fixtures, reused as they are (pytest finds fixtures imported here).
 from tests.e2e.conftest import browser, page, start_app  # noqa: F401
-
-from app.data.db import (
-    sqlite3,
-)  # the app's SQLite (pysqlite3): two SQLite libraries in one process ignore each other's locks
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ as an ``ImportRun`` row; ``recent_runs()`` lists them.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from functools import partial
@@ -160,9 +161,37 @@ def _run(inp: inputs.ImportInput, conn, report: ImportReport, dry_run: bool, tic
 
 def _start_run(report: ImportReport, path: Path) -> int:
     with write_tx():
+        _close_abandoned_runs()
         return ImportRun.create(
-            format=report.format, filename=str(path), status='running', dry_run=report.dry_run
+            format=report.format,
+            filename=str(path),
+            status='running',
+            dry_run=report.dry_run,
+            report={'pid': os.getpid()},  # replaced by the full report when the run ends
         ).id
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name == 'nt':  # os.kill(pid, 0) would terminate the process on Windows: assume it lives
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
+
+
+def _close_abandoned_runs() -> None:
+    """An import killed on the way (SIGKILL, power cut) never records its end: its run would say
+    "running" for ever. Runs whose process is gone are marked interrupted (the reliability suite's kills)."""
+    for run in ImportRun.select().where(ImportRun.status == 'running'):
+        pid = run.report.get('pid') if isinstance(run.report, dict) else None
+        if not isinstance(pid, int) or not _process_alive(pid):
+            ImportRun.update(status='interrupted', finished_at=utcnow(), updated_at=utcnow()).where(
+                ImportRun.id == run.id
+            ).execute()
 
 
 def _finish_run(run_id: int, report: ImportReport, status: str) -> None:
