@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
-from nicegui import background_tasks, run, ui
+from nicegui import app, background_tasks, run, ui
 
 from ..components import fmt, toast
 from ..components.design import kind_url
@@ -293,7 +293,7 @@ class ChatPage:
                         on_change=self._agent_changed,
                     )
                     .props('dense outlined options-dense')
-                    .classes('w-44')
+                    .classes('w-40')
                     .mark('agent-select')
                 )
                 self.version_select = (
@@ -303,7 +303,7 @@ class ChatPage:
                         label='Version',
                     )
                     .props('dense outlined options-dense')
-                    .classes('w-40')
+                    .classes('w-32')
                     .mark('version-select')
                 )
                 self.version_select.set_visibility(bool(choices['agent_id']))
@@ -316,18 +316,10 @@ class ChatPage:
                         on_change=self._model_changed,
                     )
                     .props('dense outlined options-dense')
-                    .classes('w-60')
+                    .classes('w-56')
                     .mark('model-select')
                 )
                 ui.space()
-                self.auto_save = (
-                    ui.checkbox('Save replies as outputs', value=choices['auto_save'])
-                    .props('dense')
-                    .classes('text-sm')
-                    .tooltip('Every finished reply is also saved as an output')
-                    .mark('auto-save')
-                )
-                self.auto_save.on_value_change(self._auto_save_changed)
                 self.stop_button = (
                     ui.button('Stop', icon='stop', on_click=self.stop).props('outline no-caps').mark('stop')
                 )
@@ -336,6 +328,13 @@ class ChatPage:
                     .props('unelevated no-caps color=primary')
                     .mark('send')
                 )
+            self.auto_save = (
+                ui.checkbox('Save every reply as an output', value=choices['auto_save'])
+                .props('dense size=xs')
+                .classes('text-xs oh-muted')
+                .mark('auto-save')
+            )
+            self.auto_save.on_value_change(self._auto_save_changed)
         if self.prompt_version_id:
             background_tasks.create(self._show_prompt(), name='chat-prompt-form')
 
@@ -753,6 +752,8 @@ def _int(value: str | None) -> int | None:
 
 def register(ctx: AppContext) -> None:
     nav.add(nav.NavItem('Chat', '/chat', 'chat', order=25))
+    # Replies still streaming when the app quits keep what arrived (registered before the database closes).
+    app.on_shutdown(chat.stop_all)
 
     async def chat_page(conversation_id: int | None, request: Request) -> None:
         preload_sdks()

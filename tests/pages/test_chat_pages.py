@@ -53,17 +53,18 @@ async def open_chat(user: User, env: dict[str, Any], path: str = '/chat') -> Non
     the(user, 'model-select').set_value(env['openai_model'].id)
 
 
-async def type_and_send(user: User, text: str) -> None:
-    the(user, 'composer-text').set_value(text)
-    user.find(marker='send').click()
-
-
 async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     for _ in range(int(timeout / 0.05)):
         if condition():
             return
         await asyncio.sleep(0.05)
     raise AssertionError('condition not met in time')
+
+
+async def type_and_send(user: User, text: str) -> None:
+    await wait_for(lambda: the(user, 'send').enabled)  # disabled while a reply in this chat streams
+    the(user, 'composer-text').set_value(text)
+    user.find(marker='send').click()
 
 
 def replies() -> list[Message]:
@@ -236,6 +237,29 @@ async def test_a_prompt_version_fills_the_composer_through_its_form(user: User, 
     await user.should_see('A one-line summary.', retries=RETRIES)
     sent = Message.get(Message.content == 'Summarise SQLite in one line.')
     assert sent.prompt_version_id == version.id
+
+
+async def test_an_agent_answers_with_its_system_prompt_and_model(user: User, env) -> None:
+    from app.data import agents
+
+    agent = agents.create_agent('Pirate', 'Answer like a pirate.', model=env['anthropic_model'].id)
+    v1 = agents.current_version(agent.id)
+    agents.new_version(agent.id, system_prompt='Answer like a very polite pirate.')
+    env['server'].enqueue(Script(text='Arr, hello.'), Script(text='Arr, good day to you.'))
+    await open_chat(user, env)
+    the(user, 'agent-select').set_value(agent.id)
+    await wait_for(lambda: the(user, 'model-select').value == env['anthropic_model'].id)
+    await type_and_send(user, 'Greet me')
+    await user.should_see('Arr, hello.', retries=RETRIES)
+    request = env['server'].chat_requests()[-1]
+    assert request.protocol == 'anthropic' and request.body['system'] == 'Answer like a very polite pirate.'
+    assert replies()[-1].agent_version_id == agents.current_version(agent.id).id
+    await wait_for(lambda: not chat.running_replies())
+    the(user, 'version-select').set_value(v1.id)  # an older version on purpose
+    await type_and_send(user, 'Again')
+    await user.should_see('Arr, good day to you.', retries=RETRIES)
+    assert env['server'].chat_requests()[-1].body['system'] == 'Answer like a pirate.'
+    assert replies()[-1].agent_version_id == v1.id
 
 
 async def test_two_chats_stream_at_once(create_user: Callable[[], User], env) -> None:
