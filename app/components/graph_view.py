@@ -1,5 +1,10 @@
-"""The relationship graph as an ECharts force layout: options from graph data, click to open an item,
-double-click to expand it; and a small neighbourhood card any detail page can show."""
+"""The relationship graph in ECharts: options from graph data, click to open an item, double-click to
+expand it; and a small neighbourhood card any detail page can show.
+
+Up to a few hundred nodes ECharts animates its own force layout. Bigger graphs arrive with positions
+computed on the server (graph_layout.py): ECharts' layout compares every pair of nodes on every
+frame, which freezes a page of 2,000 nodes for many seconds.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,13 @@ from nicegui import run, ui
 from ..data import graph
 from ..errors import UserError
 from .design import KIND_COLORS, KIND_ICONS, KIND_LABELS, kind_url
+from .graph_layout import layout
 
 LABELLED_NODES = 40  # the best-connected nodes always show their name; the rest on hover
 CLICK_DELAY = 0.35  # seconds to wait for a second click before a click opens the item
+STATIC_FROM = 300  # nodes from which the server places them (see the module docstring)
+
+Positions = dict[str, tuple[float, float]]
 
 # Chart text in a grey that reads on light and dark backgrounds.
 TEXT_COLOR = '#64748b'
@@ -25,7 +34,9 @@ def kind_plural(kind: str) -> str:
     return KIND_LABELS[kind][1]
 
 
-def node_size(degree: int) -> float:
+def node_size(degree: int, nodes: int = 0) -> float:
+    if nodes > 500:  # crowded: smaller dots so the hubs do not cover their neighbours
+        return round(4 + min(18.0, 1.6 * math.sqrt(max(0, degree))), 1)
     return round(8 + min(34.0, 3.2 * math.sqrt(max(0, degree))), 1)
 
 
@@ -37,7 +48,21 @@ def graph_url(kind: str | None = None, item_id: int | None = None, **params: obj
     return '/graph' + (f'?{urlencode(query)}' if query else '')
 
 
-def graph_options(g: graph.Graph, *, compact: bool = False) -> dict:
+def place(g: graph.Graph, previous: Positions | None = None) -> Positions | None:
+    """Server-side positions for a big graph (None for a small one); nodes already on screen stay put.
+
+    CPU work: call it off the event loop, together with the query that made ``g``.
+    """
+    if len(g.nodes) < STATIC_FROM:
+        return None
+    index = {n.key: i for i, n in enumerate(g.nodes)}
+    edges = [(index[e.source], index[e.target]) for e in g.edges if e.source in index and e.target in index]
+    pinned = {index[k]: xy for k, xy in (previous or {}).items() if k in index}
+    xy = layout(len(g.nodes), edges, pinned=pinned)
+    return {n.key: (round(float(xy[i, 0]), 2), round(float(xy[i, 1]), 2)) for i, n in enumerate(g.nodes)}
+
+
+def graph_options(g: graph.Graph, *, compact: bool = False, positions: Positions | None = None) -> dict:
     """ECharts options for ``g``. Every user text (item names) is a plain data value: nothing here is
     evaluated as JavaScript (no ``:`` keys, no formatter functions), and tooltips render on the canvas
     (``richText``), never as HTML."""
@@ -53,12 +78,14 @@ def graph_options(g: graph.Graph, *, compact: bool = False) -> dict:
             'name': n.label,
             'value': n.degree,
             'category': kinds.index(n.kind),
-            'symbolSize': node_size(n.degree) * (0.8 if compact else 1),
+            'symbolSize': node_size(n.degree, len(g.nodes)) * (0.8 if compact else 1),
         }
         if n.key in labelled:
             node['label'] = {'show': True}
         if n.key == g.focus:
             node['itemStyle'] = {'borderColor': '#111827', 'borderWidth': 3}
+        if positions and n.key in positions:
+            node['x'], node['y'] = positions[n.key]
         nodes.append(node)
     # links point at node indices: a 2,000-node graph has ~10,000 links, and keys would double the page
     index = {n.key: i for i, n in enumerate(g.nodes)}
@@ -67,6 +94,7 @@ def graph_options(g: graph.Graph, *, compact: bool = False) -> dict:
         for e in g.edges
         if e.source in index and e.target in index
     ]
+    placed = bool(positions)
     big = len(nodes) > 500
     return {
         'backgroundColor': 'transparent',
@@ -82,9 +110,9 @@ def graph_options(g: graph.Graph, *, compact: bool = False) -> dict:
             {
                 'type': 'graph',
                 'name': 'Relations',
-                'layout': 'force',
+                'layout': 'none' if placed else 'force',
                 'roam': True,
-                'draggable': not big,
+                'draggable': not placed,
                 'data': nodes,
                 'links': links,
                 'categories': [
@@ -95,6 +123,8 @@ def graph_options(g: graph.Graph, *, compact: bool = False) -> dict:
                 'emphasis': {'focus': 'adjacency', 'label': {'show': True}},
                 'lineStyle': {'color': 'source', 'opacity': 0.35, 'width': 1, 'curveness': 0},
                 'force': {**_force(len(nodes), compact), 'friction': 0.6, 'layoutAnimation': True},
+                # thousands of edges: thin lines, and no hover fading of 10,000 of them
+                **({'emphasis': {'focus': 'none', 'label': {'show': True}}} if big else {}),
                 'scaleLimit': {'min': 0.2, 'max': 6},
                 'top': 30 if not compact else 5,
                 'bottom': 5,
@@ -134,22 +164,25 @@ class GraphChart:
         self,
         g: graph.Graph,
         *,
+        positions: Positions | None = None,
         compact: bool = False,
         on_expand: Callable[[str, int], Awaitable[None] | None] | None = None,
         classes: str = 'w-full h-[70vh]',
     ) -> None:
         self.graph = g
+        self.positions = positions
         self.compact = compact
         self.on_expand = on_expand
         self._click_token: object | None = None
-        self.chart = ui.echart(graph_options(g, compact=compact)).classes(classes)
+        self.chart = ui.echart(graph_options(g, compact=compact, positions=positions)).classes(classes)
         self.chart.classes('oh-graph-small' if compact else 'oh-graph')
         self.chart.on('componentClick', self._clicked, ['componentType', 'dataType', 'data'])
         self.chart.on('chart:dblclick', self._double_clicked, ['componentType', 'dataType', 'data'])
 
-    def show(self, g: graph.Graph) -> None:
+    def show(self, g: graph.Graph, positions: Positions | None = None) -> None:
         self.graph = g
-        fresh = graph_options(g, compact=self.compact)
+        self.positions = positions
+        fresh = graph_options(g, compact=self.compact, positions=positions)
         self.chart.options.clear()
         self.chart.options.update(fresh)
         self.chart.update()

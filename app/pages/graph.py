@@ -7,7 +7,7 @@ from nicegui import run, ui
 
 from ..components import toast
 from ..components.design import KIND_COLORS, KIND_ICONS
-from ..components.graph_view import GraphChart, graph_url, kind_plural, neighbourhood_card
+from ..components.graph_view import GraphChart, Positions, graph_url, kind_plural, neighbourhood_card, place
 from ..context import AppContext
 from ..data import graph
 from ..errors import UserError
@@ -61,12 +61,15 @@ class GraphPage:
         kind, item_id = values.pop('kind'), values.pop('item_id')
         return graph_url(kind, item_id, **values)
 
-    def load(self) -> graph.Graph:
+    def load(self) -> tuple[graph.Graph, Positions | None]:
+        """The graph and, for a big one, its node positions (both CPU work: runs off the event loop)."""
         if self.kind and self.item_id is not None:
-            return graph.neighbourhood(
+            g = graph.neighbourhood(
                 self.kind, self.item_id, depth=self.depth, kinds=self.kinds, limit=self.limit
             )
-        return graph.most_connected(self.kinds, limit=self.limit)
+        else:
+            g = graph.most_connected(self.kinds, limit=self.limit)
+        return g, place(g)
 
     # ------------------------------------------------------------------ UI
 
@@ -79,7 +82,7 @@ class GraphPage:
         self.summary = ui.label('Loading the graph…').classes('text-sm oh-muted').mark('graph-summary')
         holder = ui.column().classes('w-full gap-1')
         try:
-            g = await run.io_bound(self.load)
+            loaded = await run.io_bound(self.load)
         except UserError as exc:
             self.summary.set_text(str(exc))
             ui.button(
@@ -87,13 +90,14 @@ class GraphPage:
                 on_click=lambda: ui.navigate.to(self.url(kind=None, item_id=None)),
             )
             return
-        if g is None:  # the app is shutting down
+        if loaded is None:  # the app is shutting down
             return
+        g, positions = loaded
         with holder:
             if not g.nodes:
                 self._empty()
                 return
-            self.chart = GraphChart(g, on_expand=self.expand)
+            self.chart = GraphChart(g, positions=positions, on_expand=self.expand)
             self.chart.chart.mark('graph-chart')
             ui.label(
                 'Click an item to open it · double-click to show its connections · scroll to zoom, drag to move · '
@@ -198,15 +202,22 @@ class GraphPage:
         if self.chart is None:
             return
         present = [n.key for n in self.chart.graph.nodes]
+        previous = self.chart.positions
+
+        def load() -> tuple[graph.Graph, Positions | None]:
+            g = graph.expand(kind, item_id, present, kinds=self.kinds, limit=self.limit)
+            return g, place(g, previous)
+
         try:
-            g = await run.io_bound(graph.expand, kind, item_id, present, kinds=self.kinds, limit=self.limit)
+            loaded = await run.io_bound(load)
         except UserError as exc:
             toast.error(str(exc))
             return
-        if g is None:
+        if loaded is None:
             return
+        g, positions = loaded
         added = len(g.nodes) - len(present)
-        self.chart.show(g)
+        self.chart.show(g, positions)
         self._summarise(g)
         if added <= 0 and not g.truncated:
             ui.notify('No more connections to show for that item.', timeout=2000)

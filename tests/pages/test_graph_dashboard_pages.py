@@ -260,3 +260,24 @@ async def test_dashboard_says_when_a_period_is_empty_or_backwards(user: User, li
     await user.should_see('The start date is after the end date.')
     await user.open('/dashboard?date_from=garbage')  # a bad bookmark still opens
     await user.should_see('Captures and messages per week')
+
+
+async def test_big_graphs_arrive_placed_and_expanding_keeps_the_places(
+    user: User, library, monkeypatch
+) -> None:
+    """Past STATIC_FROM nodes the server places them (ECharts' own layout would freeze the page)."""
+    monkeypatch.setattr(graph_view, 'STATIC_FROM', 3)
+    await user.open(f'/graph?kind=output&id={library.second.id}')
+    await user.should_see('Around “Second output”: 3 items')
+    echart = chart(user, 'graph-chart')
+    series = echart.options['series'][0]
+    assert series['layout'] == 'none'
+    before = {n['id']: (n['x'], n['y']) for n in series['data']}
+    assert len(before) == 3
+    user.find(marker='graph-chart').trigger(
+        'chart:dblclick',
+        {'componentType': 'series', 'dataType': 'node', 'data': {'id': f'output:{library.hub.id}'}},
+    )
+    await user.should_see('Around “Hub output”: 4 items')
+    after = {n['id']: (n['x'], n['y']) for n in chart(user, 'graph-chart').options['series'][0]['data']}
+    assert {k: after[k] for k in before} == before  # what was on screen did not move

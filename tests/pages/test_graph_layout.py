@@ -1,0 +1,44 @@
+"""Server-side placement of big graphs: finite, pinned nodes stay, linked nodes end up near each other."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.components.graph_layout import layout
+
+
+def two_clusters() -> tuple[int, list[tuple[int, int]]]:
+    # two hubs with 30 leaves each, and one bridge between the hubs
+    edges = [(0, i) for i in range(2, 32)] + [(1, i) for i in range(32, 62)] + [(0, 1)]
+    return 62, edges
+
+
+def test_positions_are_finite_and_deterministic() -> None:
+    n, edges = two_clusters()
+    first, second = layout(n, edges), layout(n, edges)
+    assert first.shape == (n, 2) and np.isfinite(first).all()
+    assert np.array_equal(first, second)
+
+
+def test_linked_nodes_are_placed_closer_than_unlinked_ones() -> None:
+    n, edges = two_clusters()
+    pos = layout(n, edges)
+
+    def mean_distance(pairs) -> float:
+        return float(np.mean([np.linalg.norm(pos[a] - pos[b]) for a, b in pairs]))
+
+    same_cluster = [(2, i) for i in range(3, 32)]
+    across = [(i, j) for i, j in zip(range(2, 32), range(32, 62), strict=True)]
+    assert mean_distance(same_cluster) < mean_distance(across) / 2
+
+
+def test_pinned_nodes_keep_their_place() -> None:
+    n, edges = two_clusters()
+    pos = layout(n, edges, pinned={0: (100.0, -50.0), 5: (1.5, 2.5)})
+    assert tuple(pos[0]) == (100.0, -50.0) and tuple(pos[5]) == (1.5, 2.5)
+
+
+def test_tiny_and_empty_graphs() -> None:
+    assert layout(0, []).shape == (0, 2)
+    assert np.isfinite(layout(1, [])).all()
+    assert np.isfinite(layout(2, [(0, 1)])).all()
