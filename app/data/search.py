@@ -19,7 +19,7 @@ import html
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -167,6 +167,9 @@ class SearchHit:
 _TOKEN = re.compile(r'(?P<neg>-)?"(?P<phrase>[^"]*)"|(?P<word>[^\s"()]+)|(?P<other>["()])')
 
 
+_CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+
+
 def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
@@ -183,7 +186,8 @@ def fts_query(text: str) -> str | None:
     pending_or = False
     negate_next = False
     last_positive = False
-    for m in _TOKEN.finditer(text or ''):
+    text = _CONTROL.sub(' ', text or '')  # a NUL ends an FTS5 string early ("unterminated string")
+    for m in _TOKEN.finditer(text):
         if m.group('other'):
             continue
         negative = bool(m.group('neg')) or negate_next
@@ -804,14 +808,8 @@ def hybrid_search(
         hit = made.get(key)
         if hit is not None:
             matched = 'both' if key in kw_keys and key in sem_keys else hit.matched
-            out.append(_replace(hit, score=round(fused[key], 6), matched=matched))
+            out.append(replace(hit, score=round(fused[key], 6), matched=matched))
     return out
-
-
-def _replace(hit: SearchHit, **changes: Any) -> SearchHit:
-    from dataclasses import replace
-
-    return replace(hit, **changes)
 
 
 def search(

@@ -78,6 +78,7 @@ def test_user_text_never_raises_in_any_mode(db, text):
         ('say "hi""', '"say" AND "hi"'),
         ('c++', '"c++"'),
         ('a"b', '"a" AND "b"'),
+        ('0\x00', '"0"'),  # a NUL would end the FTS5 string early
     ],
 )
 def test_fts_query_keeps_well_formed_syntax_and_neutralises_the_rest(text, expected):
