@@ -173,6 +173,8 @@ _ACCURACY = _Weighted(
         ('Hallucinated', 1),
     )
 )
+_ITEM_PLANS = (('30 days', 30), ('90 days', 90), ('1 year', 365), ('2 years', 730), ('5 years', 1825))
+_ITEM_PLANS += (('Keep forever', None),)
 _FOLLOWUP_OPENERS = (
     'Sure.',
     'Good point.',
@@ -892,12 +894,20 @@ class _Generator:
             'notes': notes,
             'category': self.categories[topic.category.lower()],
             'sensitivity': self.sensitivity[level] if level else None,
-            'retention': self.retention[r.choice(('30 days', '90 days', '1 year', '2 years'))]
-            if r.random() < 0.08
-            else None,
+            'retention': self._retention_for(when) if r.random() < 0.08 else None,
             'keep': int(r.random() < 0.03),
             'last_viewed_at': _ts(r.randint(when, 0)) if r.random() < 0.4 else None,
         }
+
+    def _retention_for(self, when: int) -> int:
+        """A plan set on the item that keeps it at least two months past the reference date.
+
+        The app's purge counts an item's age from its last change; a plan shorter than that would
+        move the item to the trash the first time the demo opens.
+        """
+        age_days = -when // 86400
+        fitting = [name for name, days in _ITEM_PLANS if days is None or days > age_days + 60]
+        return self.retention[self.rng.choice(fitting).lower()]
 
     # ------------------------------------------------------------------ prompts and agents
 

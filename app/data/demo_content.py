@@ -1084,20 +1084,22 @@ TOPICS: tuple[Topic, ...] = (
 
 TOPIC_BY_KEY = {t.key: t for t in TOPICS}
 
+# Plans on categories and collections are long: the demo spans two years before a fixed date, and a
+# short plan would send much of it to the trash the first time the app's purge runs.
 CATEGORIES = (
     # (name, colour, description, retention plan or None)
     ('Coding', '#3b82f6', 'Code, reviews, tests and debugging.', None),
     ('Infrastructure', '#64748b', 'Deployments, CI, containers and scripts.', None),
     ('Data & analytics', '#0ea5e9', 'Analyses, notebooks and charts.', None),
     ('Research', '#8b5cf6', 'Papers, surveys and reading notes.', None),
-    ('Work & meetings', '#f59e0b', 'Meeting summaries and planning.', '1 year'),
+    ('Work & meetings', '#f59e0b', 'Meeting summaries and planning.', '5 years'),
     ('Writing', '#10b981', 'Emails, posts and editing.', None),
     ('Marketing', '#ec4899', 'Copy, campaigns and SEO.', None),
     ('Product', '#f97316', 'Specs, user stories and roadmaps.', None),
     ('Learning', '#14b8a6', 'Explanations and study notes.', None),
-    ('Travel', '#06b6d4', 'Trips and itineraries.', '1 year'),
+    ('Travel', '#06b6d4', 'Trips and itineraries.', 'Keep forever'),
     ('Health & fitness', '#22c55e', 'Meals, training and habits.', None),
-    ('Legal & finance', '#ef4444', 'Contracts, budgets and money.', '5 years'),
+    ('Legal & finance', '#ef4444', 'Contracts, budgets and money.', '7 years (tax)'),
 )
 
 TAG_COLOURS = (
@@ -1142,7 +1144,7 @@ COLLECTIONS = (
         'Q3 planning',
         'Meeting notes, specs and decisions for Q3.',
         ('meeting-notes', 'product-spec'),
-        '1 year',
+        '5 years',
     ),
     (
         'Client: Acme onboarding',
@@ -1151,7 +1153,7 @@ COLLECTIONS = (
         '5 years',
     ),
     ('Blog drafts', 'Posts in progress.', ('blog-post', 'marketing-copy'), None),
-    ('Trip to Japan', 'Itinerary, food and phrases.', ('travel-plan',), '1 year'),
+    ('Trip to Japan', 'Itinerary, food and phrases.', ('travel-plan',), 'Keep forever'),
     ('Healthy 2026', 'Meal plans and training.', ('meal-plan', 'fitness-plan'), None),
     ('Money', 'Budgets and savings.', ('budget-finance',), None),
     (

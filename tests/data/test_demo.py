@@ -276,6 +276,18 @@ def test_prompts_are_searchable_with_their_current_body(seeded):
     assert len(rows) == len(PROMPTS) and all(body for (body,) in rows)
 
 
+def test_nothing_in_the_demo_is_due_for_the_retention_purge(seeded):
+    """The app purges expired items on start; a demo dated in the past must not lose half its content."""
+    from datetime import timedelta
+
+    from app.data import retention
+
+    soon = retention.preview(now=demo.REFERENCE_DATE + timedelta(days=59))
+    assert soon.total == 0, soon.by_plan()
+    plans = retention.effective_plans('output', [o.id for o in Output.select(Output.id)])
+    assert sum(p is not None and p.days is not None for p in plans.values()) >= 20  # plans are there
+
+
 def test_provider_settings_hold_no_keys(seeded):
     assert (
         seeded.execute_sql('SELECT count(*) FROM provider_setting WHERE key_ref IS NOT NULL').fetchone()[0]
