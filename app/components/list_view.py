@@ -234,9 +234,10 @@ class EntityList:
         )
         body = (
             '<div class="flex items-center gap-3 w-full min-w-0">'
-            '<div class="grow min-w-0 flex flex-col">'
-            '<div class="flex items-center gap-2 min-w-0">'
-            f'<a class="oh-link font-medium truncate" href="{kind_url(self.kind, item.id)}">{_e(title)}</a>'
+            # no-wrap: Quasar's .flex wraps, and a wrapping column is as wide as its widest line (no truncation).
+            '<div class="grow min-w-0 flex flex-col no-wrap">'
+            '<div class="flex items-center gap-2 min-w-0 no-wrap">'
+            f'<a class="oh-link font-medium truncate min-w-0" href="{kind_url(self.kind, item.id)}">{_e(title)}</a>'
             f'{secret_badge_html(item.sensitivity_id)}</div>'
             f'<span class="text-xs oh-muted oh-only-phone">{_e(meta)}</span>'
             f'<span class="oh-only-phone">{tag_chips_html(item.tags, 3) if item.tags else ""}</span>'

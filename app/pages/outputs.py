@@ -99,9 +99,9 @@ def output_page(ctx: AppContext, output_id: int) -> None:
                 markdown_view(o.body)
             _notes(output_id, o.notes)
             if o.source_url:
-                with ui.row().classes('items-center gap-2 text-sm'):
+                with ui.row().classes('items-center gap-2 text-sm w-full no-wrap min-w-0'):
                     ui.icon('link').classes('oh-muted')
-                    ui.link(o.source_url, o.source_url, new_tab=True).classes('truncate')
+                    ui.link(o.source_url, o.source_url, new_tab=True).classes('truncate min-w-0')
         with ui.column().classes('gap-4 w-full'):
             _relations(ctx, detail)
 

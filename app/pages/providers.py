@@ -81,7 +81,7 @@ class ProviderCard:
                 hint = (
                     f'Empty: {ov.default_base_url}' if ov.default_base_url else 'Required for this provider'
                 )
-                ui.label(hint).classes('text-xs oh-muted')
+                ui.label(hint).classes('text-xs oh-muted break-all')  # long URLs must not widen a phone page
                 base.on('blur', lambda: self._save_base_url(base.value))
                 base.on('keydown.enter', lambda: self._save_base_url(base.value))
                 base.on('clear', lambda: self._save_base_url(''))

@@ -44,8 +44,9 @@ def _row_html(item: trash.TrashItem) -> str:
     when = html.escape(fmt.ago(item.deleted_at))
     exact = html.escape(fmt.date_time(item.deleted_at))
     return (
-        '<div class="flex flex-col min-w-0">'
-        f'<a class="oh-link font-medium truncate" href="{html.escape(item.url)}">{title}</a>'
+        # no-wrap: Quasar's .flex wraps, and a wrapping column grows to its widest line (no truncation on a phone).
+        '<div class="flex flex-col min-w-0 no-wrap">'
+        f'<a class="oh-link font-medium truncate min-w-0" href="{html.escape(item.url)}">{title}</a>'
         f'<span class="text-xs oh-muted"><span title="{exact}">trashed {when}</span> · '
         f'{html.escape(_days_left(item))}</span></div>'
     )

@@ -123,3 +123,51 @@ def test_home_screen_manifest_and_share_target(start_app, phone_page) -> None:
     assert page.get_by_label('Output (Markdown)').input_value() == 'An answer shared from Claude'
     assert page.get_by_label('Title', exact=True).input_value() == 'Shared'
     assert page.locator('link[rel=manifest]').count() == 1
+
+
+def test_long_titles_and_links_do_not_widen_phone_pages(start_app, phone_page) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import ROOT, app_env
+
+    server = start_app()
+    long_title = 'A very long output title that keeps going well past the width of any phone screen ' * 2
+    long_url = 'https://chatgpt.com/c/' + 'x' * 120
+    for n in range(2):
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / 'main.py'),
+                'capture',
+                '--db',
+                str(server.db_path),
+                '--output',
+                f'body {n}',
+                '--title',
+                f'{long_title}{n}',
+                '--url',
+                long_url,
+                '--tag',
+                'a-rather-long-tag-name',
+            ],
+            env=app_env(server.data_dir),
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    page = phone_page
+    for path, marker in (('/outputs', 'A very long output title'), ('/outputs/1', 'https://chatgpt.com/c/')):
+        page.goto(server.url + path)
+        wait_for_app(page)
+        page.get_by_text(marker).first.wait_for()
+        _no_sideways_scroll(page)
+    page.goto(server.url + '/outputs')
+    wait_for_app(page)
+    page.get_by_role('checkbox', name=re.compile('^Select A very long')).first.click()
+    page.get_by_role('button', name='Delete', exact=True).click()
+    page.wait_for_timeout(500)
+    page.goto(server.url + '/trash')
+    wait_for_app(page)
+    page.get_by_text('A very long output title').first.wait_for()
+    _no_sideways_scroll(page)
