@@ -9,6 +9,7 @@ days a write has marked, reading the day-first covering indexes of migration 000
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -208,6 +209,8 @@ def compute_days(days: list[str] | None) -> dict[str, list[tuple]]:
     }
 
 
+_REFRESH_LOCK = threading.Lock()
+
 _STAT_TABLES = {
     'activity': 'stat_activity (day, kind, model_id, agent_version_id, n, input_tokens, output_tokens, cost)',
     'tag': 'stat_tag (day, tag_id, n)',
@@ -217,6 +220,13 @@ _STAT_TABLES = {
 
 
 def refresh_stats() -> int:
+    """Bring the stored numbers up to date (see ``_refresh_stats_unlocked``); one refresh at a time per process,
+    so two pages opened together do not both recount a big library."""
+    with _REFRESH_LOCK:
+        return _refresh_stats_unlocked()
+
+
+def _refresh_stats_unlocked() -> int:
     """Recompute the stored totals of every day a write has marked (migration 0005); returns how many.
 
     The counting happens outside the write lock; only the short write of the results takes it. A mark

@@ -4,6 +4,7 @@ neighbourhood panels on detail pages)."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -191,6 +192,7 @@ def _ids_json(ids: Iterable[int]) -> str:
     return json.dumps(sorted(set(ids)))
 
 
+_REFRESH_LOCK = threading.Lock()
 _IN_JSON = ' IN (SELECT value FROM json_each(?))'
 
 
@@ -272,6 +274,13 @@ def _live_keys(keys: Iterable[NodeKey]) -> set[NodeKey]:
 
 
 def refresh_degrees() -> int:
+    """Bring the stored numbers up to date (see ``_refresh_degrees_unlocked``); one refresh at a time per process,
+    so two pages opened together do not both recount a big library."""
+    with _REFRESH_LOCK:
+        return _refresh_degrees_unlocked()
+
+
+def _refresh_degrees_unlocked() -> int:
     """Recompute the stored degree of every item a write has marked (migration 0005); returns how many.
 
     The counting happens outside the write lock; only the short write of the results takes it. A mark
@@ -300,6 +309,12 @@ def refresh_degrees() -> int:
         )
         database.cursor().executemany('DELETE FROM graph_dirty WHERE kind = ? AND id = ? AND gen = ?', dirty)
     return len(dirty)
+
+
+def needs_full_refresh() -> bool:
+    """True when the next graph has to count every degree (first start after an upgrade, big import)."""
+    n, star = _rows("SELECT count(*), max(kind = '*') FROM graph_dirty")[0]
+    return bool(star) or n > FULL_REFRESH
 
 
 def degrees(keys: Iterable[NodeKey]) -> dict[NodeKey, int]:

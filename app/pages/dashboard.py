@@ -21,6 +21,10 @@ from ..errors import UserError
 from . import nav
 from .frame import frame
 
+RECOUNT_TEXT = (
+    'Counting everything once (the first visit after an upgrade or a big import); '
+    'this can take a minute on a large library.'
+)
 PRESETS = [('4 weeks', 28), ('3 months', 91), ('12 months', 365), ('All time', 0)]
 MESSAGE_COLOR = KIND_COLORS['message']
 COST_COLOR = '#dc2626'
@@ -442,7 +446,8 @@ def _totals(d: dashboard.Dashboard) -> None:
 def register(ctx: AppContext) -> None:
     nav.add(nav.NavItem('Dashboard', '/dashboard', 'insights', order=61, group='See'))
 
-    @ui.page('/dashboard')
+    # a loaded 2-core machine can take a few seconds on 1M messages; NiceGUI's default gives up at 3
+    @ui.page('/dashboard', response_timeout=20)
     async def dashboard_page(request: Request) -> None:
         q = request.query_params
         date_from, date_to = _parse_date(q.get('date_from')), _parse_date(q.get('date_to'))
@@ -450,6 +455,9 @@ def register(ctx: AppContext) -> None:
             ui.label('Dashboard').classes('text-2xl font-semibold')
             _range_bar(date_from, date_to)
             status = ui.label('Loading…').classes('text-sm oh-muted')
+            if await run.io_bound(dashboard.needs_full_refresh):
+                status.set_text(RECOUNT_TEXT)
+                await ui.context.client.connected(timeout=60)  # show the page (and this line) first
             try:
                 d = await run.io_bound(dashboard.dashboard, date_from, date_to)
             except UserError as exc:

@@ -81,6 +81,12 @@ class GraphPage:
         self._toolbar()
         self.summary = ui.label('Loading the graph…').classes('text-sm oh-muted').mark('graph-summary')
         holder = ui.column().classes('w-full gap-1')
+        if await run.io_bound(graph.needs_full_refresh):
+            self.summary.set_text(
+                'Counting every item’s connections once (the first visit after an upgrade or a big import); '
+                'this can take a minute on a large library.'
+            )
+            await ui.context.client.connected(timeout=60)  # show the page (and this line) first
         try:
             loaded = await run.io_bound(self.load)
         except UserError as exc:
@@ -258,7 +264,8 @@ def register(ctx: AppContext) -> None:
     if _output_panel not in outputs_pages.DETAIL_PANELS:
         outputs_pages.DETAIL_PANELS.append(_output_panel)
 
-    @ui.page('/graph')
+    # 2,000 nodes on a loaded 2-core machine can take a few seconds; NiceGUI's default gives up at 3
+    @ui.page('/graph', response_timeout=20)
     async def graph_page(request: Request) -> None:
         with frame(ctx, 'Graph', wide=True):
             await GraphPage(request).build()

@@ -43,7 +43,13 @@ def library(db_path):
     )
 
 
-async def until(condition, timeout: float = 3.0) -> None:
+async def see(user: User, *args, **kwargs) -> None:
+    """should_see with patience: these pages load their data after the page is shown (a fresh
+    database starts with the one-off recount), and the machine may be busy."""
+    await user.should_see(*args, retries=80, **kwargs)
+
+
+async def until(condition, timeout: float = 8.0) -> None:
     for _ in range(int(timeout / 0.05)):
         if condition():
             return
@@ -84,7 +90,7 @@ def keys_starting_with_colon(value) -> list[str]:
 
 async def test_graph_shows_the_most_connected_items(user: User, library) -> None:
     await user.open('/graph')
-    await user.should_see('The most connected items: 6 items')
+    await see(user, 'The most connected items: 6 items')
     echart = chart(user, 'graph-chart')
     assert node_ids(echart) == {
         f'output:{library.hub.id}',
@@ -104,7 +110,7 @@ async def test_graph_shows_the_most_connected_items(user: User, library) -> None
 
 async def test_user_text_is_only_plain_data_in_the_chart(user: User, library) -> None:
     await user.open('/graph')
-    await user.should_see('The most connected items')
+    await see(user, 'The most connected items')
     options = chart(user, 'graph-chart').options
     assert keys_starting_with_colon(options) == []
     assert options['tooltip']['renderMode'] == 'richText'  # drawn on the canvas, never parsed as HTML
@@ -114,16 +120,16 @@ async def test_user_text_is_only_plain_data_in_the_chart(user: User, library) ->
 
 async def test_clicking_a_node_opens_its_page(user: User, library) -> None:
     await user.open('/graph')
-    await user.should_see('The most connected items')
+    await see(user, 'The most connected items')
     click_node(user, 'graph-chart', f'output:{library.later.id}')
     # it waits CLICK_DELAY for a possible double-click first
     await until(lambda: user.back_history[-1] == f'/outputs/{library.later.id}')
-    await user.should_see('Later output')
+    await see(user, 'Later output')
 
 
 async def test_double_click_expands_instead_of_opening(user: User, library) -> None:
     await user.open(f'/graph?kind=output&id={library.second.id}')
-    await user.should_see('Around “Second output”: 3 items')
+    await see(user, 'Around “Second output”: 3 items')
     assert node_ids(chart(user, 'graph-chart')) == {
         f'output:{library.second.id}',
         f'output:{library.hub.id}',
@@ -132,7 +138,7 @@ async def test_double_click_expands_instead_of_opening(user: User, library) -> N
     click_node(user, 'graph-chart', f'output:{library.hub.id}')
     click_node(user, 'graph-chart', f'output:{library.hub.id}')
     click_node(user, 'graph-chart', f'output:{library.hub.id}', 'chart:dblclick')
-    await user.should_see('Around “Hub output”: 4 items')
+    await see(user, 'Around “Hub output”: 4 items')
     assert f'tag:{library.sql.id}' in node_ids(chart(user, 'graph-chart'))
     await asyncio.sleep(graph_view.CLICK_DELAY + 0.2)
     assert user.back_history[-1].startswith('/graph')  # the clicks of the double-click did not navigate
@@ -140,20 +146,20 @@ async def test_double_click_expands_instead_of_opening(user: User, library) -> N
 
 async def test_kind_filter_from_the_url(user: User, library) -> None:
     await user.open('/graph?kinds=tag')
-    await user.should_see('2 items')
+    await see(user, '2 items')
     assert node_ids(chart(user, 'graph-chart')) == {f'tag:{library.python.id}', f'tag:{library.sql.id}'}
     user.find(marker='kind-output').trigger('update:selected', True)
-    await user.should_see('6 items')
+    await see(user, '6 items')
     assert user.back_history[-1] == '/graph?kinds=output%2Ctag'
 
 
 async def test_search_focuses_a_drawn_node_or_starts_from_it(user: User, library) -> None:
     await user.open(f'/graph?kind=output&id={library.second.id}')
-    await user.should_see('Around “Second output”')
+    await see(user, 'Around “Second output”')
     user.find(marker='graph-search').type('Later')
-    await user.should_see(marker=f'found-output:{library.later.id}')
+    await see(user, marker=f'found-output:{library.later.id}')
     user.find(marker=f'found-output:{library.later.id}').click()  # not drawn: the graph starts from it
-    await user.should_see('Around “Later output”')
+    await see(user, 'Around “Later output”')
     assert user.back_history[-1] == f'/graph?kind=output&id={library.later.id}'
 
 
@@ -163,26 +169,26 @@ async def test_limit_says_when_the_graph_is_truncated(user: User, library) -> No
     graph_page.LIMITS.insert(0, 2)
     try:
         await user.open('/graph?limit=2')
-        await user.should_see('limited to the 2 best-connected')
+        await see(user, 'limited to the 2 best-connected')
     finally:
         graph_page.LIMITS.remove(2)
 
 
 async def test_graph_of_a_missing_item_says_so(user: User, library) -> None:
     await user.open('/graph?kind=output&id=999')
-    await user.should_see('Output 999 does not exist.')
+    await see(user, 'Output 999 does not exist.')
 
 
 async def test_empty_graph_explains_itself(user: User, db_path) -> None:
     dbmod.connect(db_path)
     await user.open('/graph')
-    await user.should_see('Nothing to draw yet')
+    await see(user, 'Nothing to draw yet')
 
 
 async def test_output_page_shows_its_connections(user: User, library) -> None:
     await user.open(f'/outputs/{library.hub.id}')
-    await user.should_see('Connections')
-    await user.should_see(marker='neighbourhood-graph')
+    await see(user, 'Connections')
+    await see(user, marker='neighbourhood-graph')
     small = chart(user, 'neighbourhood-graph')
     assert node_ids(small) == {
         f'output:{library.hub.id}',
@@ -200,12 +206,12 @@ async def test_output_page_shows_its_connections(user: User, library) -> None:
 async def test_dashboard_shows_totals_and_charts(user: User, library) -> None:
     outputs.capture_output(outputs.CaptureData(body='Rated', prompt='Write a query', rating=5))
     await user.open('/dashboard')
-    await user.should_see('Captures and messages per week')
+    await see(user, 'Captures and messages per week')
     assert next(iter(user.find(marker='total-captures').elements)).text == '5'
     for key in ('activity', 'models', 'providers', 'tags', 'sources', 'ratings'):
-        await user.should_see(marker=f'chart-{key}')
-    await user.should_see('No token counts or costs recorded in this period')  # none in this library
-    await user.should_see('Nothing in this period.')  # no agents
+        await see(user, marker=f'chart-{key}')
+    await see(user, 'No token counts or costs recorded in this period')  # none in this library
+    await see(user, 'Nothing in this period.')  # no agents
     models = chart(user, 'chart-models')
     assert models.options['yAxis']['data'] == ['Claude Sonnet 4.5', 'GPT-4o']  # most used at the top
     assert keys_starting_with_colon(models.options) == []
@@ -213,7 +219,7 @@ async def test_dashboard_shows_totals_and_charts(user: User, library) -> None:
 
 async def test_clicking_a_bar_opens_the_filtered_list(user: User, library) -> None:
     await user.open('/dashboard?date_from=2025-03-01&date_to=2025-03-31')
-    await user.should_see('Most used tags')
+    await see(user, 'Most used tags')
     tags = chart(user, 'chart-tags')
     index = tags.options['yAxis']['data'].index('python')
     user.find(marker='chart-tags').trigger(
@@ -235,31 +241,31 @@ async def test_clicking_a_bar_opens_the_filtered_list(user: User, library) -> No
             == f'/outputs?tags={library.python.id}&date_from=2025-03-01&date_to=2025-03-31'
         )
     )
-    await user.should_see('Tag: python')
-    await user.should_see('Second output')
+    await see(user, 'Tag: python')
+    await see(user, 'Second output')
     await user.should_not_see('Later output')
 
 
 async def test_the_date_range_filters_every_chart(user: User, library) -> None:
     await user.open('/dashboard?date_from=2025-04-01&date_to=2025-04-30')
-    await user.should_see('By model')
+    await see(user, 'By model')
     assert next(iter(user.find(marker='total-captures').elements)).text == '1'
     assert chart(user, 'chart-models').options['yAxis']['data'] == ['Claude Sonnet 4.5']
     assert chart(user, 'chart-tags').options['yAxis']['data'] == ['sql']
     next(iter(user.find(marker='date-from').elements)).set_value('2025-03-01')
     user.find(marker='apply-range').click()
     await until(lambda: user.back_history[-1] == '/dashboard?date_from=2025-03-01&date_to=2025-04-30')
-    await user.should_see('By model')
+    await see(user, 'By model')
     assert next(iter(user.find(marker='total-captures').elements)).text == '4'
 
 
 async def test_dashboard_says_when_a_period_is_empty_or_backwards(user: User, library) -> None:
     await user.open('/dashboard?date_from=2030-01-01&date_to=2030-02-01')
-    await user.should_see('Nothing captured in this period')
+    await see(user, 'Nothing captured in this period')
     await user.open('/dashboard?date_from=2025-05-01&date_to=2025-04-01')
-    await user.should_see('The start date is after the end date.')
+    await see(user, 'The start date is after the end date.')
     await user.open('/dashboard?date_from=garbage')  # a bad bookmark still opens
-    await user.should_see('Captures and messages per week')
+    await see(user, 'Captures and messages per week')
 
 
 async def test_big_graphs_arrive_placed_and_expanding_keeps_the_places(
@@ -268,7 +274,7 @@ async def test_big_graphs_arrive_placed_and_expanding_keeps_the_places(
     """Past STATIC_FROM nodes the server places them (ECharts' own layout would freeze the page)."""
     monkeypatch.setattr(graph_view, 'STATIC_FROM', 3)
     await user.open(f'/graph?kind=output&id={library.second.id}')
-    await user.should_see('Around “Second output”: 3 items')
+    await see(user, 'Around “Second output”: 3 items')
     echart = chart(user, 'graph-chart')
     series = echart.options['series'][0]
     assert series['layout'] == 'none'
@@ -278,6 +284,6 @@ async def test_big_graphs_arrive_placed_and_expanding_keeps_the_places(
         'chart:dblclick',
         {'componentType': 'series', 'dataType': 'node', 'data': {'id': f'output:{library.hub.id}'}},
     )
-    await user.should_see('Around “Hub output”: 4 items')
+    await see(user, 'Around “Hub output”: 4 items')
     after = {n['id']: (n['x'], n['y']) for n in chart(user, 'graph-chart').options['series'][0]['data']}
     assert {k: after[k] for k in before} == before  # what was on screen did not move
