@@ -235,10 +235,12 @@ def wait_for_drawn_canvas(page, selector: str, min_pixels: int = 200, timeout: f
 LAN_PASSWORD = 'correct horse battery'
 
 
-def start_lan_app(start_app: Callable[..., AppServer], *args: str, password: str = LAN_PASSWORD) -> AppServer:
+def start_lan_app(
+    start_app: Callable[..., AppServer], *args: str, password: str = LAN_PASSWORD, scheme: str = 'http'
+) -> AppServer:
     """The app in LAN mode acting on 127.0.0.1 as if it were a phone (``--no-trust-loopback``), with a
     login password set through ``outputhub password``."""
-    server = start_app(args=('--lan', '--no-trust-loopback', *args))
+    server = start_app(args=('--lan', '--no-trust-loopback', *args), scheme=scheme)
     subprocess.run(
         [sys.executable, str(ROOT / 'main.py'), 'password', '--db', str(server.db_path)],
         input=password + '\n',
