@@ -15,7 +15,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
@@ -70,9 +72,8 @@ def _require_write(principal: auth.Principal) -> None:
 
 
 def _restricted_ids() -> set[int]:
-    return {
-        r.id for r in SensitivityLevel.select(SensitivityLevel.id).where(SensitivityLevel.restricted == True)
-    }  # noqa: E712
+    rows = SensitivityLevel.select(SensitivityLevel.id).where(SensitivityLevel.restricted == True)  # noqa: E712
+    return {r.id for r in rows}
 
 
 def _hidden(principal: auth.Principal, sensitivity_id: int | None) -> bool:
@@ -444,5 +445,16 @@ def get_conversation(
     }
 
 
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    """API input errors as one sentence (``{"detail": "page: must be at least 1"}``); pages keep FastAPI's."""
+    if not request.url.path.startswith(PREFIX + '/'):
+        return await request_validation_exception_handler(request, exc)
+    errors = exc.errors()
+    first = errors[0] if errors else {}
+    where = '.'.join(str(p) for p in first.get('loc', ()) if p not in ('query', 'path', 'body')) or 'request'
+    return JSONResponse({'detail': f'{where}: {first.get("msg", "invalid value")}'}, status_code=422)
+
+
 def register(app: FastAPI) -> None:
     app.include_router(router)
+    app.add_exception_handler(RequestValidationError, _validation_error)

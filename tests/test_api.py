@@ -118,7 +118,11 @@ async def test_missing_items_are_json_404s(api: httpx.AsyncClient) -> None:
         response = await api.get(path)
         assert response.status_code == 404, path
         assert 'does not exist' in response.json()['detail']
-    assert (await api.get('/outputs/abc')).status_code == 422
+    bad_id = await api.get('/outputs/abc')
+    assert bad_id.status_code == 422
+    assert bad_id.json()['detail'].startswith('output_id: ')
+    bad_page = await api.get('/outputs', params={'per_page': 1000})
+    assert bad_page.status_code == 422 and bad_page.json()['detail'].startswith('per_page: ')
 
 
 async def test_restricted_items_are_hidden_from_tokens_not_allowed_to_see_them(
@@ -149,7 +153,8 @@ async def test_keyword_search_finds_a_capture(api: httpx.AsyncClient) -> None:
     assert results and results[0]['title'] == 'SQLite WAL' and results[0]['kind'] == 'output'
     bad = await api.get('/search', params={'q': 'x', 'mode': 'telepathy'})
     assert bad.status_code == 400 and 'Unknown search mode' in bad.json()['detail']
-    assert (await api.get('/search')).status_code == 422  # q is required
+    missing = await api.get('/search')  # q is required
+    assert missing.status_code == 422 and missing.json()['detail'].startswith('q: ')
 
 
 async def test_similar_outputs(api: httpx.AsyncClient) -> None:

@@ -85,6 +85,8 @@ def _announce_lan(settings: config.Settings) -> None:
         if password:
             auth.set_password(password)
             print('Password saved.')
+    if not auth.password_is_set():
+        print('No LAN password yet: phones can join only by pairing (run `outputhub password` to set one).')
     urls = lan.lan_urls(settings.port, https=settings.https)
     print(f'Output Hub on your network: {", ".join(urls) or "(no network address found)"}')
     print('Pair a phone: Settings → Phone & devices on this computer shows a QR code.')
