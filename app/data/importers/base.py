@@ -341,8 +341,9 @@ def _column_defaults(model: type[Model]) -> list[tuple[Field, Any]]:
 
 
 class ConversationWriter:
-    """Writes parsed conversations idempotently: one short transaction per conversation, bulk inserts,
-    and no UPDATE at all for what did not change (FTS triggers make needless updates expensive)."""
+    """Writes parsed conversations idempotently: a savepoint per conversation (see ``Batch`` for the
+    commits), one bulk insert for its messages, and no UPDATE at all for what did not change (FTS
+    triggers make needless updates expensive)."""
 
     def __init__(self, kind: str, report: ImportReport, *, dry_run: bool = False) -> None:
         self.kind = kind
@@ -352,7 +353,7 @@ class ConversationWriter:
         self.source_id = self._source_id(kind)
         self._models: dict[str, int | None] = {}
         self._msg_cols = _column_defaults(Message)
-        # column name -> database-ready default; rows are built as plain tuples (no per-field calls)
+        # every column's database-ready default; a row is a copy with the source's values put in
         self._msg_template = [f.db_value(d) for f, d in self._msg_cols]
         self._msg_index = {f.name: i for i, (f, _) in enumerate(self._msg_cols)}
         self._dump_raw = _dump_json
@@ -434,7 +435,7 @@ class ConversationWriter:
         model_ids = {m.model: self.model_id(m.model) for m in messages if m.model}
         conv_model = self.model_id(conv.model) if conv.model else None
         if conv_model is None:
-            # the model that answered last on the shown path is the conversation's model
+            # no model named for the conversation: the last one that answered in it
             for m in reversed(messages):
                 if m.role == 'assistant' and m.model:
                     conv_model = model_ids.get(m.model)
@@ -446,7 +447,7 @@ class ConversationWriter:
         else:
             self._update(conv, messages, leaf, title, model_ids, existing)
 
-    def _message_rows(self, messages, conv_id, first_id, known: dict[str, int], model_ids) -> list[tuple]:
+    def _message_rows(self, messages, conv_id, first_id, known: dict[str, int], model_ids) -> list[list]:
         for offset, m in enumerate(messages):
             known[m.external_id] = first_id + offset
         template = self._msg_template
