@@ -168,6 +168,7 @@ _TOKEN = re.compile(r'(?P<neg>-)?"(?P<phrase>[^"]*)"|(?P<word>[^\s"()]+)|(?P<oth
 
 
 _CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+_SURROGATE = re.compile('[\ud800-\udfff]')
 
 
 def _quote(text: str) -> str:
@@ -821,6 +822,9 @@ def search(
     embedder: embeddings.Embedder | None = None,
 ) -> list[SearchHit]:
     """The one entry point: ``mode`` is keyword, semantic or hybrid. Never raises on what the user typed."""
+    # A lone UTF-16 surrogate (a command-line argument that is not UTF-8, a pasted half emoji) cannot be
+    # encoded for SQLite or the tokenizer: it would escape as UnicodeEncodeError (reliability suite).
+    query = _SURROGATE.sub('\ufffd', query or '')
     if mode == 'keyword':
         return keyword_search(query, filters=filters, limit=limit)
     if mode == 'semantic':

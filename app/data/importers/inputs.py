@@ -45,6 +45,7 @@ class JsonDoc:
     kind: str = ''
     prefix: str = 'item'  # ijson prefix of the items ('' = the document is one conversation)
     count: int = 0
+    slow: bool = False  # parse with ijson's Python backend: the C one cannot decode a lone surrogate
 
 
 @dataclass
@@ -204,8 +205,13 @@ def _kind_from_keys(keys: set[str]) -> str | None:
 def sniff(doc: JsonDoc) -> tuple[str, str]:
     """(kind, items prefix) from the first keys of the document; reads only its head."""
     try:
-        with doc.opener() as fh:
-            return _sniff_events(ijson.parse(_skip_bom(fh), use_float=True))
+        try:
+            with doc.opener() as fh:
+                return _sniff_events(ijson.parse(_skip_bom(fh), use_float=True))
+        except UnicodeDecodeError:
+            doc.slow = True  # a lone surrogate escape near the top (see _clean); the Python parser reads it
+            with doc.opener() as fh:
+                return _sniff_events(_PY_IJSON.parse(_skip_bom(fh), use_float=True))
     except UserError:
         raise
     except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
@@ -275,10 +281,32 @@ def _skip_bom(fh: IO[bytes]) -> IO[bytes]:
     return fh
 
 
+# An emoji cut in half leaves a lone UTF-16 surrogate escape (\\udc00) in a JSON export. That is valid
+# JSON, but ijson's C backend fails on it (UnicodeDecodeError: the whole import would be refused) and
+# SQLite cannot store it as UTF-8 (the conversation would be skipped): such a document is parsed with the
+# Python backend and its lone surrogates become U+FFFD. Found by the reliability suite's property tests.
+_PY_IJSON = ijson.get_backend('python')
+_SURROGATE = re.compile('[\ud800-\udfff]')
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub('\ufffd', value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
+
+
 def iter_items(doc: JsonDoc) -> Iterator[Any]:
     """Stream the document's items (one conversation at a time: bounded memory)."""
     with doc.opener() as fh:
-        yield from ijson.items(_skip_bom(fh), doc.prefix, use_float=True)
+        if doc.slow:
+            for item in _PY_IJSON.items(_skip_bom(fh), doc.prefix, use_float=True):
+                yield _clean(item)
+        else:
+            yield from ijson.items(_skip_bom(fh), doc.prefix, use_float=True)
 
 
 def validate(inp: ImportInput, progress: Callable[[int, int | None], None] | None = None) -> None:
@@ -288,8 +316,15 @@ def validate(inp: ImportInput, progress: Callable[[int, int | None], None] | Non
             continue
         count = 0
         try:
-            for _ in iter_items(doc):
-                count += 1
+            try:
+                for _ in iter_items(doc):
+                    count += 1
+            except UnicodeDecodeError:
+                if doc.slow:
+                    raise
+                doc.slow, count = True, 0  # a lone surrogate escape: read it again with the Python parser
+                for _ in iter_items(doc):
+                    count += 1
         except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
             raise UserError(
                 f'{doc.name} is not complete, valid JSON ({_short(exc)}); nothing was imported.'
