@@ -123,6 +123,8 @@ def check_backup(path: str | Path) -> list[str]:
     """Refuse (UserError) a file that is not a sound Output Hub database from this or an earlier version;
     return the migrations it still needs."""
     p = Path(path).expanduser()
+    if p.is_dir():
+        raise UserError(f'{p} is a folder; pick a backup file in it.')
     if not p.is_file():
         raise UserError(f'{p} does not exist.')
     with open(p, 'rb') as fh:

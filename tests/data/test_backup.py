@@ -144,6 +144,7 @@ def test_restore_refuses_what_is_not_a_sound_output_hub_database(db, db_path, tm
         (damaged, 'damaged|not an SQLite'),
         (newer, 'newer Output Hub'),
         (tmp_path / 'missing.db', 'does not exist'),
+        (tmp_path, 'is a folder'),
         (db_path, 'database itself'),
     ]:
         with pytest.raises(UserError, match=words):
