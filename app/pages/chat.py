@@ -20,6 +20,7 @@ from nicegui import app, background_tasks, run, ui
 from ..components import fmt, toast
 from ..components.design import kind_url
 from ..components.message_view import MessageView
+from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
 from ..components.template_form import TemplateForm, copy_text
 from ..context import AppContext
 from ..data import chat_choices, conversations, entities, prompts, settings_store, versioning
@@ -79,6 +80,14 @@ def _load(conversation_id: int, leaf_id: int | None) -> Loaded:
     return Loaded(conv, path, usage, chat_choices.outputs_of_messages(replies))
 
 
+def _default_model_id() -> int | None:
+    """The model the service would pick with nothing chosen (a provider's default), to show it up front."""
+    try:
+        return chat.resolve_target(check_cap=False).model.id
+    except UserError:
+        return None
+
+
 def _initial_choices(conv: Conversation | None, path: list[conversations.ThreadMessage]) -> dict[str, Any]:
     """Composer defaults: the conversation's model and agent version, else the last ones used."""
     model_id = None
@@ -97,6 +106,8 @@ def _initial_choices(conv: Conversation | None, path: list[conversations.ThreadM
         last_agent = settings_store.get(LAST_AGENT)
         if last_agent:
             agent_id, version = last_agent, CURRENT
+    if not isinstance(model_id, int):
+        model_id = _default_model_id()
     models = chat_choices.model_choices(include=model_id if isinstance(model_id, int) else None)
     if model_id not in {m.id for m in models}:
         model_id = None
@@ -143,10 +154,13 @@ class ChatPage:
 
     async def build(self) -> None:
         self.client = ui.context.client
+        self.sees_restricted = viewer_sees_restricted()  # a LAN device may not be allowed Secret items
         try:
             if self.conv_id is not None:
                 self.loaded = await run.io_bound(_load, self.conv_id, self.from_id)
+                check_visible('conversation', self.loaded.conv)  # as if it did not exist
         except UserError as exc:
+            self.loaded = None
             with ui.column().classes('w-full items-start gap-2'):
                 ui.label(str(exc)).classes('text-lg')
                 ui.link('Start a new chat', '/chat')
@@ -194,7 +208,12 @@ class ChatPage:
         self.open_drawer = open_drawer
 
     async def show_sidebar(self, phone: bool = False) -> None:
-        params = ListParams(text=self.sidebar_text, sort='updated_at', per_page=SIDEBAR_SIZE)
+        params = ListParams(
+            text=self.sidebar_text,
+            sort='updated_at',
+            per_page=SIDEBAR_SIZE,
+            exclude_restricted=not self.sees_restricted,
+        )
         try:
             page = await run.io_bound(entities.list_items, 'conversation', params)
         except UserError as exc:
@@ -234,11 +253,12 @@ class ChatPage:
                 ui.link('All conversations', '/conversations').classes('text-sm px-2 py-2')
 
     def _header(self) -> None:
-        with ui.row().classes('w-full items-center gap-2 no-wrap'):
-            ui.button(icon='forum', on_click=lambda: self.open_drawer()).props(
-                'flat round dense aria-label="Conversations"'
-            ).classes('oh-only-phone')
-            self.title_box = ui.row().classes('grow min-w-0 items-center gap-2 no-wrap')
+        with ui.column().classes('w-full gap-0'):
+            with ui.row().classes('w-full items-center gap-2 no-wrap'):
+                ui.button(icon='forum', on_click=lambda: self.open_drawer()).props(
+                    'flat round dense aria-label="Conversations"'
+                ).classes('oh-only-phone')
+                self.title_box = ui.row().classes('grow min-w-0 items-center gap-2 no-wrap')
             self.usage_label = ui.label('').classes('text-sm oh-muted').mark('conversation-usage')
 
     def _show_header(self) -> None:
@@ -250,6 +270,7 @@ class ChatPage:
                 return
             conv = self.loaded.conv
             ui.label(conv.title or f'Conversation {conv.id}').classes('text-2xl font-semibold truncate')
+            secret_badge(conv.sensitivity_id)
             ui.button(
                 icon='open_in_new', on_click=lambda: ui.navigate.to(kind_url('conversation', conv.id))
             ).props('flat round dense size=sm aria-label="Open in the library"').tooltip(
@@ -443,7 +464,12 @@ class ChatPage:
 
     async def _start(self, doing: str, make_reply: Any) -> chat.ChatReply | None:
         """Run one of the service's use-cases; errors show under the composer, never as a traceback."""
-        if self.busy or self.running_ids:
+        if self.busy:
+            return None
+        # The service's own list, not the page's (up to one tick old): a reply that just ended must not
+        # swallow the click, and one that another tab just started must refuse it.
+        if self.conv_id is not None and chat.running_replies(self.conv_id):
+            self._show_error('A reply is still being written in this chat: wait for it or stop it first.')
             return None
         self.busy = True
         self._update_controls()

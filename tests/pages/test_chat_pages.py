@@ -379,3 +379,43 @@ def test_page_modules_put_providers_after_settings() -> None:
     from app.pages import PAGE_MODULES
 
     assert PAGE_MODULES.index('app.pages.providers') > PAGE_MODULES.index('app.pages.settings')
+
+
+# --------------------------------------------------------------------------- a phone on the LAN
+
+
+@pytest.fixture
+def lan_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('OUTPUTHUB_LAN', '1')  # before the app starts: it reads this once
+
+
+async def test_a_phone_without_permission_cannot_open_a_secret_chat(lan_mode, user: User, env) -> None:
+    import httpx
+    from nicegui import core
+
+    from app import auth
+    from app.data import entities
+    from app.data.models import SensitivityLevel
+
+    secret = SensitivityLevel.get(SensitivityLevel.name == 'Secret').id
+    hidden = conversations.create_conversation('Private chat about the merger')
+    conversations.add_message(hidden, 'user', 'merger details')
+    entities.update_item('conversation', hidden.id, sensitivity=secret)
+    shown = conversations.create_conversation('Weekend plans')
+    conversations.add_message(shown, 'user', 'hiking or cycling?')
+    await user.open(f'/chat/{hidden.id}')  # the desktop sees it, with its badge
+    await user.should_see('merger details')
+    assert [e for e in user.find('Secret').elements if 'oh-secret' in e.classes]
+
+    auth.set_password('correct horse battery')
+    transport = httpx.ASGITransport(app=core.app, client=('192.168.1.50', 50123))
+    async with httpx.AsyncClient(
+        transport=transport, base_url='http://192.168.1.10:8080', headers={'Accept': 'text/html'}
+    ) as phone:
+        login = await phone.post('/login', data={'password': 'correct horse battery', 'device': 'Phone'})
+        assert login.status_code == 303
+        page = await phone.get(f'/chat/{hidden.id}')
+        assert page.status_code == 200
+        assert 'does not exist' in page.text and 'merger' not in page.text
+        listing = await phone.get(f'/chat/{shown.id}')
+        assert 'hiking or cycling?' in listing.text and 'merger' not in listing.text
