@@ -37,6 +37,15 @@ OWNER_KINDS = ('output', 'message')
 CHUNK_OVERLAP = 32  # word pieces shared by neighbouring chunks, so a sentence cut in two is still found
 MAX_CHUNKS = 100  # per owner (~22k word pieces); a pasted book is embedded by its first ~90k characters
 ENCODE_BATCH = 16
+# torch threads per encoding thread. One: measured here, a busy 2-core machine (other processes on
+# both cores) makes a two-thread encode 3-8x slower than a one-thread one (a short query: ~0.8 s
+# against ~0.1 s), because each parallel step waits for a descheduled worker; on an idle machine two
+# threads are only ~1.6x faster. OUTPUTHUB_EMBED_THREADS raises it for a dedicated reindex.
+EMBED_THREADS = (
+    max(1, int(os.environ.get('OUTPUTHUB_EMBED_THREADS', '1')))
+    if os.environ.get('OUTPUTHUB_EMBED_THREADS', '1').isdigit()
+    else 1
+)
 
 
 def canonical_model_name(name: str | None) -> str:
@@ -186,6 +195,7 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(self, name: str) -> None:
         self.name = name
         self._model = None
+        self._torch = None
         self._tokenizer = None
         self._dim = 0
         self._load_lock = threading.Lock()
@@ -216,6 +226,9 @@ class SentenceTransformerEmbedder(Embedder):
                 hf_logging.disable_progress_bar()
             except Exception:  # pragma: no cover - cosmetic only
                 pass
+            import torch
+
+            self._torch = torch
             model = SentenceTransformer(_resolve_model_path(self.name), device='cpu')
             get_dim = (
                 getattr(model, 'get_embedding_dimension', None) or model.get_sentence_embedding_dimension
@@ -252,6 +265,8 @@ class SentenceTransformerEmbedder(Embedder):
         if not texts:
             return np.zeros((0, self._dim), np.float32)
         with self._encode_lock:
+            # Per calling thread (OpenMP): see EMBED_THREADS.
+            self._torch.set_num_threads(EMBED_THREADS)
             out = self._model.encode(
                 list(texts),
                 batch_size=ENCODE_BATCH,
