@@ -141,6 +141,15 @@ def bench_data(repeat: int, recount: bool) -> None:
         tx.rollback()
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds a process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def free_port() -> int:
     import socket
 
@@ -188,15 +197,19 @@ def bench_http(path: Path, repeat: int, browser: bool = False) -> None:
             ('/graph?limit=500', '/graph?limit=500'),
             (f'/outputs/{output_id} (with its connections panel)', f'/outputs/{output_id}'),
         ):
-            times = []
+            times, cpus = [], []
             size = 0
             for _ in range(repeat):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), process_cpu(process.pid)
                 response = httpx.get(url + page, timeout=60)
                 times.append(time.perf_counter() - started)
+                cpus.append(process_cpu(process.pid) - cpu)
                 size = len(response.content)
                 assert response.status_code == 200, response.status_code
-            print(f'  GET {label:<44} {statistics.median(times) * 1000:8.0f} ms   {size / 1024:,.0f} kB')
+            print(
+                f'  GET {label:<44} {statistics.median(times) * 1000:8.0f} ms wall '
+                f'{statistics.median(cpus) * 1000:8.0f} ms server cpu  {size / 1024:,.0f} kB'
+            )
         if browser:
             bench_browser(url, repeat)
     finally:

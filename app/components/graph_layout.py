@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-SAMPLES = 16  # nodes each node is pushed away from per step
-ITERATIONS = 50
+SAMPLES = 8  # nodes each node is pushed away from per step
+ITERATIONS = 40
 
 
 def layout(
