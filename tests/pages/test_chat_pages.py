@@ -95,6 +95,31 @@ async def test_send_streams_the_reply_and_stores_it(user: User, env) -> None:
     assert the(user, 'composer-text').value == ''
 
 
+async def test_a_streaming_reply_is_re_rendered_a_few_times_a_second_not_per_token(
+    user: User, env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.components.message_view import MessageView
+
+    renders: list[float] = []
+    original = MessageView.set_text
+
+    def counting(self: MessageView, text: str, *, force: bool = False) -> bool:
+        done = original(self, text, force=force)
+        if done:
+            renders.append(asyncio.get_running_loop().time())
+        return done
+
+    monkeypatch.setattr(MessageView, 'set_text', counting)
+    text = ' '.join(f't{i}' for i in range(150)) + ' DONE'
+    env['server'].enqueue(Script(text=text, delay=0.01))  # 151 tokens in ~1.5 s
+    await open_chat(user, env)
+    await type_and_send(user, 'Stream many small pieces')
+    await user.should_see('DONE', retries=RETRIES)
+    assert 2 <= len(renders) <= 20, renders
+    gaps = [b - a for a, b in zip(renders[1:], renders[2:], strict=False)]  # the first may be forced
+    assert all(g >= 0.14 for g in gaps), gaps
+
+
 async def test_stop_keeps_what_arrived(user: User, env) -> None:
     env['server'].enqueue(Script(text=LONG_REPLY, delay=0.1))
     await open_chat(user, env)
@@ -156,6 +181,27 @@ async def test_error_shows_inline_with_a_retry(user: User, env) -> None:
     user.find(marker=f'retry-{failed.id}').click()
     await user.should_see('Now it works.', retries=RETRIES)
     assert replies()[-1].status == 'complete' or chat.running_replies()
+
+
+async def test_a_rate_limit_says_when_to_try_again(user: User, env) -> None:
+    env['server'].enqueue(Script(error='rate_limit', retry_after='7'))
+    await open_chat(user, env)
+    await type_and_send(user, 'Quick one')
+    await user.should_see('rate limiting requests (429); try again in 7', retries=RETRIES)
+    failed = replies()[-1]
+    await user.should_see(marker=f'retry-{failed.id}')
+
+
+async def test_answer_an_imported_conversation_that_ends_with_a_question(user: User, env) -> None:
+    conv = conversations.create_conversation('Imported, unanswered')
+    question = conversations.add_message(conv, 'user', 'Is this ever answered?')
+    env['server'].enqueue(Script(text='Yes, now it is.'))
+    await open_chat(user, env, f'/chat/{conv.id}')
+    await user.should_see(marker=f'answer-{question.id}', retries=RETRIES)
+    user.find(marker=f'answer-{question.id}').click()
+    await user.should_see('Yes, now it is.', retries=RETRIES)
+    assert replies()[-1].parent_id == question.id
+    assert replies()[-1].model_id == env['openai_model'].id  # the model picked in the composer
 
 
 async def test_a_reached_cap_refuses_before_storing_and_keeps_the_draft(user: User, env) -> None:
@@ -260,6 +306,15 @@ async def test_an_agent_answers_with_its_system_prompt_and_model(user: User, env
     await user.should_see('Arr, good day to you.', retries=RETRIES)
     assert env['server'].chat_requests()[-1].body['system'] == 'Answer like a pirate.'
     assert replies()[-1].agent_version_id == v1.id
+
+
+async def test_a_prompt_sent_from_its_page_arrives_filled_in(user: User, env) -> None:
+    prompt = prompts.create_prompt('Translate', 'Translate {{text}} into French.')
+    version = prompts.current_version(prompt.id)
+    await open_chat(user, env, f'/chat?prompt_version={version.id}&text=Translate%20cheese%20into%20French.')
+    await user.should_see('Translate · v1', retries=RETRIES)
+    assert the(user, 'composer-text').value == 'Translate cheese into French.'
+    await user.should_not_see(marker='var-text')  # already filled: no form
 
 
 async def test_two_chats_stream_at_once(create_user: Callable[[], User], env) -> None:
