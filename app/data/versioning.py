@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,7 +149,8 @@ def fill_template(body: str, values: dict[str, Any] | None = None, *, strict: bo
 # =========================================================================== diffs
 
 _TOKEN = re.compile(r'\s+|\w+|[^\w\s]')
-MAX_WORD_DIFF_TOKENS = 40_000  # per changed block; beyond, the block is shown as removed + added lines
+MAX_WORD_DIFF_TOKENS = 200_000  # per changed block; beyond, it is shown as removed + added text
+MATCH_BUDGET = 300_000  # comparisons one difflib matching pass may make (a diff stays well under a second)
 
 
 @dataclass(frozen=True)
@@ -208,13 +210,53 @@ class TextDiff:
         return ''.join(out)
 
 
+def _opcodes(a: list[str], b: list[str], *, trim: bool = True) -> list[tuple[str, int, int, int, int]]:
+    """``SequenceMatcher.get_opcodes()`` with bounded cost. With ``trim``, the common head and tail are
+    taken off first (cheap, and usually most of two versions; words are not trimmed, as a greedy tail
+    match splits "line.\n" oddly). In the middle, items that are everywhere (blank
+    lines, spaces, "the") are ignored while matching, as difflib's ``autojunk`` does; if matching the
+    rest would still take too long, the middle is reported as one replacement."""
+    n, m = len(a), len(b)
+    head = tail = 0
+    while trim and head < n and head < m and a[head] == b[head]:
+        head += 1
+    while trim and tail < n - head and tail < m - head and a[n - 1 - tail] == b[m - 1 - tail]:
+        tail += 1
+    ops: list[tuple[str, int, int, int, int]] = []
+    if head:
+        ops.append(('equal', 0, head, 0, head))
+    mid_a, mid_b = a[head : n - tail], b[head : m - tail]
+    if mid_a and mid_b:
+        counts = Counter(mid_b)
+        popular = len(mid_b) // 100 + 1 if len(mid_b) >= 200 else len(mid_b)  # difflib's autojunk rule
+        cost = 0  # comparisons one matching pass makes over the items that are not junk
+        for x in mid_a:
+            c = counts.get(x, 0)
+            if c <= popular:
+                cost += c
+        if cost > MATCH_BUDGET:
+            ops.append(('replace', head, n - tail, head, m - tail))
+        else:
+            matcher = difflib.SequenceMatcher(None, mid_a, mid_b, autojunk=True)
+            ops += [
+                (op, i1 + head, i2 + head, j1 + head, j2 + head)
+                for op, i1, i2, j1, j2 in matcher.get_opcodes()
+            ]
+    elif mid_a:
+        ops.append(('delete', head, n - tail, head, head))
+    elif mid_b:
+        ops.append(('insert', head, head, head, m - tail))
+    if tail:
+        ops.append(('equal', n - tail, n, m - tail, m))
+    return ops
+
+
 def _token_runs(a: str, b: str) -> list[DiffRun]:
     ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
     if len(ta) + len(tb) > MAX_WORD_DIFF_TOKENS:
         return [DiffRun('delete', a), DiffRun('insert', b)]
     runs: list[DiffRun] = []
-    matcher = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in _opcodes(ta, tb, trim=False):
         if op == 'equal':
             runs.append(DiffRun('equal', ''.join(ta[i1:i2])))
         else:
@@ -266,19 +308,24 @@ def _tidy(runs: list[DiffRun]) -> list[DiffRun]:
     return merged
 
 
+# A line, or a sentence within a long line: the units matched before words are.
+_SEGMENT_BREAK = re.compile(r'(?<=\n)|(?<=[.!?] )')
+
+
+def _segments(text: str) -> list[str]:
+    return [part for part in _SEGMENT_BREAK.split(text) if part]
+
+
 def word_diff(old: str, new: str) -> TextDiff:
-    """Word-level diff of two texts. Lines are matched first (fast on long prompts), then words inside
-    the lines that changed."""
+    """Word-level diff of two texts. Lines and sentences are matched first (fast on long prompts), then
+    words inside the ones that changed."""
     old, new = old or '', new or ''
     if old == new:
         return TextDiff([DiffRun('equal', old)] if old else [])
-    la, lb = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    la, lb = _segments(old), _segments(new)
     runs: list[DiffRun] = []
-    # Lines are compared without their newline: the last line of a text has none.
-    matcher = difflib.SequenceMatcher(
-        None, [line.rstrip('\n') for line in la], [line.rstrip('\n') for line in lb], autojunk=False
-    )
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    # Compared without trailing whitespace: the last line of a text has no newline.
+    for op, i1, i2, j1, j2 in _opcodes([seg.rstrip() for seg in la], [seg.rstrip() for seg in lb]):
         a, b = ''.join(la[i1:i2]), ''.join(lb[j1:j2])
         if op == 'equal' and a == b:
             runs.append(DiffRun('equal', a))

@@ -332,3 +332,25 @@ def test_malformed_templates_get_a_clear_message(db, body, message):
     # a malformed template is still a prompt: it is stored, only the form refuses it
     p = prompts.create_prompt('Broken', body)
     assert prompts.current_version(p.id).body == body
+
+
+@pytest.mark.timeout(60)  # plain difflib took minutes on these (quadratic in repeated items)
+def test_word_diff_of_repetitive_texts_stays_fast_and_exact(db):
+    for old, new in (
+        ('same line\n' * 5000, 'same line\n' * 4000 + 'other\n' * 1000),
+        ('a b ' * 3000, 'a c ' * 3000),
+        ('x\n\n' * 5000, 'x\n\ny\n' * 3000),
+    ):
+        d = word_diff(old, new)
+        assert ''.join(r.text for r in d.left()) == old
+        assert ''.join(r.text for r in d.right()) == new
+    d = word_diff('same line\n' * 5000, 'same line\n' * 4000 + 'other\n' * 1000)
+    assert d.runs[0] == DiffRun('equal', 'same line\n' * 4000)
+
+
+def test_word_diff_matches_sentences_inside_a_long_paragraph(db):
+    sentences = [f'Sentence number {i} talks about topic {i % 7}.' for i in range(400)]
+    old = ' '.join(sentences)
+    new = old.replace('Sentence number 200 talks', 'Sentence number 200 speaks')
+    d = word_diff(old, new)
+    assert [(r.op, r.text) for r in d.runs if r.op != 'equal'] == [('delete', 'talks'), ('insert', 'speaks')]
