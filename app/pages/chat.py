@@ -38,6 +38,8 @@ TICK = 0.2  # seconds between looks at the running replies (re-rendering is thro
 SIDEBAR_SIZE = 30
 LAST_MODEL = 'chat.last_model'
 LAST_AGENT = 'chat.last_agent'
+DRAFTS_KEY = 'chat_drafts'  # per-browser storage: unsent text per conversation ('new' for a new chat)
+MAX_DRAFTS = 20
 CURRENT = 'current'  # the version select's value for "the agent's current version, whatever it is then"
 
 _sdks_loading: asyncio.Future | None = None
@@ -55,6 +57,14 @@ def preload_sdks() -> None:
 
     if _sdks_loading is None:
         _sdks_loading = background_tasks.create(run.io_bound(load), name='preload-sdks')
+
+
+def _user_storage() -> dict | None:
+    """Per-browser storage for drafts (None where no storage secret is configured)."""
+    try:
+        return app.storage.user
+    except (RuntimeError, AssertionError):
+        return None
 
 
 def _unexpected(exc: Exception, doing: str) -> str:
@@ -184,7 +194,7 @@ class ChatPage:
         await self.reload(initial=True)
         self.timer = ui.timer(TICK, self.tick)
 
-    def _sidebar_controls(self) -> None:
+    def _sidebar_controls(self, phone: bool = False) -> None:
         ui.button('New chat', icon='add', on_click=lambda: ui.navigate.to('/chat')).props(
             'unelevated no-caps color=primary'
         ).classes('w-full').mark('new-chat')
@@ -192,13 +202,13 @@ class ChatPage:
 
         async def changed(e: Any) -> None:
             self.sidebar_text = (e.args if isinstance(e.args, str) else '') or ''
-            await self.show_sidebar()
+            await self.show_sidebar(phone=phone)
 
         box.on('update:model-value', changed, throttle=0.3, leading_events=False)
 
     def _phone_drawer(self) -> None:
         with ui.dialog().props('position=left') as self.drawer, ui.card().classes('h-screen w-72 gap-2'):
-            self._sidebar_controls()
+            self._sidebar_controls(phone=True)
             self.drawer_box = ui.column().classes('w-full gap-0')
 
         async def open_drawer() -> None:
@@ -288,6 +298,9 @@ class ChatPage:
 
     def _composer(self, choices: dict[str, Any]) -> None:
         self.agents = choices['agents']
+        self.storage = _user_storage()
+        if not self.initial_text and not self.prompt_version_id and self.storage is not None:
+            self.initial_text = (self.storage.get(DRAFTS_KEY) or {}).get(self._draft_key(), '')
         with (
             ui.card()
             .classes('w-full gap-2 sticky bottom-2 z-10 shadow-md')
@@ -302,6 +315,7 @@ class ChatPage:
                 .mark('composer-text')
             )
             self.text.on('keydown.ctrl.enter', self.send)
+            self.text.on('update:model-value', self._save_draft, throttle=1.0, leading_events=False)
             self.text.on('keydown.meta.enter', self.send)
             self.error_box = ui.row().classes('w-full items-center gap-2 no-wrap')
             with ui.row().classes('w-full items-center gap-2 flex-wrap'):
@@ -358,6 +372,21 @@ class ChatPage:
             self.auto_save.on_value_change(self._auto_save_changed)
         if self.prompt_version_id:
             background_tasks.create(self._show_prompt(), name='chat-prompt-form')
+
+    def _draft_key(self, conversation_id: int | None = None) -> str:
+        return str(conversation_id or self.conv_id or 'new')
+
+    def _save_draft(self, _: Any = None, *, key: str | None = None) -> None:
+        """Keep unsent text in the browser's storage, so a reload or a dropped connection loses nothing."""
+        if self.storage is None:
+            return
+        drafts = dict(self.storage.get(DRAFTS_KEY) or {})
+        key = key or self._draft_key()
+        text = (self.text.value or '')[: chat.MAX_USER_MESSAGE]
+        drafts.pop(key, None)
+        if text.strip():
+            drafts[key] = text  # re-inserted: the newest draft is last
+        self.storage[DRAFTS_KEY] = dict(list(drafts.items())[-MAX_DRAFTS:])
 
     def _version_options(self, agent_id: int | None, versions: list[chat_choices.VersionChoice]) -> dict:
         if not agent_id:
@@ -501,7 +530,9 @@ class ChatPage:
         reply = await self._start('sending', lambda: chat.send_message(text, **kwargs))
         if reply is None:
             return
+        sent_from = self._draft_key()
         self.text.set_value('')
+        self._save_draft(key=sent_from)  # sent: no draft left behind
         self.from_id = None
         if self.prompt_version_id:
             self._forget_prompt()

@@ -220,6 +220,22 @@ async def test_a_reached_cap_refuses_before_storing_and_keeps_the_draft(user: Us
     assert the(user, 'composer-text').value == 'One more question'
 
 
+async def test_an_unsent_draft_survives_a_reload(user: User, env) -> None:
+    env['server'].enqueue(Script(text='Got it.'))
+    await open_chat(user, env)
+    box = user.find(marker='composer-text')
+    box.type('A long question I have not sent yet').trigger('update:modelValue')  # what typing sends
+    await user.open('/chat')  # a reload, or the phone's browser coming back
+    await user.should_see(marker='composer-text', retries=RETRIES)
+    assert the(user, 'composer-text').value == 'A long question I have not sent yet'
+    the(user, 'model-select').set_value(env['openai_model'].id)
+    user.find(marker='send').click()
+    await user.should_see('Got it.', retries=RETRIES)
+    await user.open('/chat')
+    await user.should_see(marker='composer-text', retries=RETRIES)
+    assert the(user, 'composer-text').value == ''  # sent: nothing left behind
+
+
 async def test_no_key_is_explained_with_a_link_to_the_settings(user: User, env) -> None:
     keys.clear_provider_key(env['openai'])
     with write_tx():
