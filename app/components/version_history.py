@@ -15,6 +15,8 @@ from ..errors import UserError
 from . import diff_view, fmt, toast
 from .items import item_row
 
+TIMELINE_ROWS = 20  # versions listed before "Show all"
+
 
 def data_module(kind: str) -> ModuleType:
     """prompts and agents offer the same version functions (set_current, restore_version, diff_versions)."""
@@ -78,8 +80,26 @@ class VersionHistory:
                 ui.icon('history').classes('oh-muted')
                 ui.label('Versions').classes('font-semibold')
                 ui.label(f'{len(self.stats)}').classes('text-sm oh-muted')
-            for s in self.stats:
+            rows = ui.column().classes('w-full gap-2')
+            self._rows(rows, show_all=len(self.stats) <= TIMELINE_ROWS)
+
+    def _rows(self, container: ui.column, *, show_all: bool) -> None:
+        container.clear()
+        # A long history shows its newest versions (and the one on screen) until asked for all.
+        shown = [
+            s
+            for i, s in enumerate(self.stats)
+            if show_all or i < TIMELINE_ROWS or s.version.number == self.selected or s.is_current
+        ]
+        with container:
+            for s in shown:
                 self._version_row(s)
+            if len(shown) < len(self.stats):
+                ui.button(
+                    f'Show all {len(self.stats)} versions',
+                    icon='expand_more',
+                    on_click=lambda: self._rows(container, show_all=True),
+                ).props('flat dense no-caps').mark('all-versions')
 
     def _version_row(self, s: VersionStats) -> None:
         v = s.version

@@ -233,3 +233,17 @@ async def test_missing_prompt_and_version_say_so(user: User, library) -> None:
     await see(user, 'Prompt 999 does not exist.')
     await user.open(f'/prompts/{email.id}?v=9')
     await see(user, f'Prompt {email.id} has no version 9.')
+
+
+async def test_a_long_history_shows_the_newest_versions_first(user: User, db_path) -> None:
+    dbmod.connect(db_path)
+    p = prompts.create_prompt('Busy', 'text 1')
+    for i in range(2, 31):
+        prompts.new_version(p.id, f'text {i}')
+    await user.open(f'/prompts/{p.id}?v=2')
+    await see(user, 'Version 2 of 30')
+    await see(user, marker='view-v30')
+    await see(user, marker='view-v2')  # the version on screen is always listed
+    await user.should_not_see(marker='view-v5')
+    user.find(marker='all-versions').click()
+    await see(user, marker='view-v5')
