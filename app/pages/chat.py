@@ -257,6 +257,7 @@ class ChatPage:
                         ui.label(
                             f'{fmt.ago(conv.updated_at)} · {fmt.plural(conv.message_count, "message")}'
                         ).classes('text-xs oh-muted')
+                    secret_badge(conv.sensitivity_id)
                     if conv.id in streaming:
                         ui.spinner('dots', size='1em').props('aria-label="Streaming"')
             if page.total > len(page.items):
