@@ -13,7 +13,8 @@ from nicegui.testing import User
 from app.data import conversations, prompts
 from app.data import db as dbmod
 from app.data.db import write_tx
-from app.data.models import Conversation, Message, Output, ProviderSetting
+from app.data.models import Conversation, Message, Output, Provider, ProviderSetting
+from app.errors import UserError
 from app.llm import keys
 from app.services import chat
 from tests.llm.fake_llm_server import FakeLLMServer, Script, point_providers_at
@@ -490,3 +491,27 @@ async def test_a_phone_without_permission_cannot_open_a_secret_chat(lan_mode, us
         assert 'does not exist' in page.text and 'merger' not in page.text
         listing = await phone.get(f'/chat/{shown.id}')
         assert 'hiking or cycling?' in listing.text and 'merger' not in listing.text
+
+
+async def test_base_url_default_model_and_turning_a_provider_off(user: User, env) -> None:
+    local = next(p for p in Provider.select() if p.name == 'Local')
+    await user.open('/settings?tab=providers')
+    await user.should_see(marker=f'base-url-{local.id}', retries=RETRIES)
+    the(user, f'base-url-{local.id}').set_value('localhost:1234')
+    user.find(marker=f'base-url-{local.id}').trigger('blur')
+    await user.should_see('is not a web address')
+    the(user, f'base-url-{local.id}').set_value('http://localhost:1234/v1')
+    user.find(marker=f'base-url-{local.id}').trigger('blur')
+    await wait_for(lambda: _setting(local.id).base_url == 'http://localhost:1234/v1')
+    await user.should_see(marker=f'default-model-{local.id}', retries=RETRIES)
+    the(user, f'default-model-{local.id}').set_value('llama3.1:8b')
+    await wait_for(lambda: _setting(local.id).default_model == 'llama3.1:8b')
+    prov = env['openai']
+    the(user, f'enabled-{prov.id}').set_value(False)
+    await wait_for(lambda: _setting(prov.id).enabled is False)
+    with pytest.raises(UserError, match='turned off'):
+        chat.provider_config(prov)
+
+
+def _setting(provider_id: int) -> ProviderSetting:
+    return ProviderSetting.get_or_none(ProviderSetting.provider == provider_id) or ProviderSetting()
