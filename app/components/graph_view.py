@@ -19,6 +19,7 @@ from ..data import graph
 from ..errors import UserError
 from .design import KIND_COLORS, KIND_ICONS, KIND_LABELS, kind_url
 from .graph_layout import layout
+from .secret import graph_for_viewer, viewer_sees_restricted
 
 LABELLED_NODES = 40  # the best-connected nodes always show their name; the rest on hover
 CLICK_DELAY = 0.35  # seconds to wait for a second click before a click opens the item
@@ -250,9 +251,13 @@ def neighbourhood_card(kind: str, item_id: int, *, limit: int = 60) -> ui.card:
         with body:
             ui.label('Loading…').classes('text-sm oh-muted')
 
+    hide = not viewer_sees_restricted()  # a LAN device without permission: no Secret items
+
     async def load() -> None:
         try:
-            g = await run.io_bound(graph.neighbourhood, kind, item_id, depth=1, limit=limit)
+            g = await run.io_bound(
+                lambda: graph_for_viewer(graph.neighbourhood(kind, item_id, depth=1, limit=limit), hide)
+            )
         except UserError as exc:
             body.clear()
             with body:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TypeVar
 
 from nicegui import ui
@@ -16,10 +17,11 @@ from peewee import Model
 
 from .. import auth
 from ..data import sensitivity
+from ..data.graph import Graph
 from ..data.listing import ListParams
 from ..errors import NotFound
 
-T = TypeVar('T', bound=Model)
+T = TypeVar('T')
 
 BADGE_TIP = 'Restricted: hidden from other devices, API tokens and exports unless allowed'
 
@@ -85,4 +87,38 @@ def secret_badge_html(sensitivity_id: int | None) -> str:
     return (
         f'<span class="oh-secret inline-flex flex-none items-center px-1.5 rounded text-xs font-semibold '
         f'text-white bg-red-600" title="{html.escape(BADGE_TIP)}" aria-label="{name} item">{name}</span>'
+    )
+
+
+def restricted_in(items: Iterable[object]) -> set[tuple[str, int]]:
+    """``(kind, id)`` of the restricted ones among objects with ``kind`` and ``id`` (graph nodes, search
+    hits). Data access only: call it off the event loop."""
+    keys = [
+        (i.kind, i.id) for i in items if i.kind in ('output', 'conversation', 'prompt', 'agent', 'message')
+    ]
+    return set(sensitivity.restricted_keys(keys))
+
+
+def drop_restricted(items: list[T], hide: bool) -> list[T]:
+    """``items`` (with ``kind`` and ``id``) minus the restricted ones when ``hide`` (off the event loop)."""
+    if not hide:
+        return items
+    hidden = restricted_in(items)
+    return [i for i in items if (i.kind, i.id) not in hidden]
+
+
+def graph_for_viewer(g: Graph | None, hide: bool) -> Graph | None:
+    """The graph minus restricted items and their edges when ``hide`` (a viewer who may not see them);
+    a restricted start item is as if it did not exist. Off the event loop."""
+    if g is None or not hide:
+        return g
+    hidden = {f'{k}:{i}' for k, i in restricted_in(g.nodes)}
+    if not hidden:
+        return g
+    if g.focus in hidden:
+        raise NotFound('That item does not exist.')
+    return replace(
+        g,
+        nodes=[n for n in g.nodes if n.key not in hidden],
+        edges=[e for e in g.edges if e.source not in hidden and e.target not in hidden],
     )

@@ -8,6 +8,7 @@ from nicegui import run, ui
 from ..components import toast
 from ..components.design import KIND_COLORS, KIND_ICONS
 from ..components.graph_view import GraphChart, Positions, graph_url, kind_plural, neighbourhood_card, place
+from ..components.secret import drop_restricted, graph_for_viewer, viewer_sees_restricted
 from ..context import AppContext
 from ..data import graph
 from ..errors import UserError
@@ -48,6 +49,7 @@ class GraphPage:
         self.limit = _int(q.get('limit'), graph.DEFAULT_LIMIT, LIMITS) or graph.DEFAULT_LIMIT
         self.chart: GraphChart | None = None
         self.summary: ui.label | None = None
+        self.hide = not viewer_sees_restricted()  # a LAN device without permission: no Secret items
 
     def url(self, **changes: object) -> str:
         values = {
@@ -69,6 +71,7 @@ class GraphPage:
             )
         else:
             g = graph.most_connected(self.kinds, limit=self.limit)
+        g = graph_for_viewer(g, self.hide)
         return g, place(g)
 
     # ------------------------------------------------------------------ UI
@@ -176,7 +179,9 @@ class GraphPage:
             if not text:
                 return
             try:
-                found = await run.io_bound(graph.find_items, text, self.kinds, limit=10)
+                found = await run.io_bound(
+                    lambda: drop_restricted(graph.find_items(text, self.kinds, limit=10), self.hide)
+                )
             except UserError as exc:
                 toast.error(str(exc))
                 return
@@ -212,6 +217,7 @@ class GraphPage:
 
         def load() -> tuple[graph.Graph, Positions | None]:
             g = graph.expand(kind, item_id, present, kinds=self.kinds, limit=self.limit)
+            g = graph_for_viewer(g, self.hide)
             return g, place(g, previous)
 
         try:

@@ -113,3 +113,27 @@ async def test_a_phone_without_permission_never_sees_secret_items(phone: httpx.A
     access.set_device_restricted(access.list_devices()[0].id, True)
     assert 'Launch codes' in await _page(phone, '/outputs')
     assert 'launch codes 0000' in await _page(phone, f'/outputs/{library["hidden"]}')
+
+
+def test_the_graph_a_phone_gets_leaves_secret_items_out(library) -> None:
+    """The graph page and the connections panel pass their graph through ``graph_for_viewer`` (the page
+    itself loads after the browser connects, so this checks the filter on the real graph data)."""
+    from app.components.secret import drop_restricted, graph_for_viewer
+    from app.data import graph
+    from app.errors import NotFound
+
+    full = graph.most_connected()
+    labels = {n.label for n in full.nodes}
+    assert {'Launch codes', 'Bread recipe'} <= labels
+    shown = graph_for_viewer(full, hide=True)
+    assert 'Launch codes' not in {n.label for n in shown.nodes} and 'Bread recipe' in {
+        n.label for n in shown.nodes
+    }
+    hidden_key = f'output:{library["hidden"]}'
+    assert all(hidden_key not in (e.source, e.target) for e in shown.edges)
+    assert graph_for_viewer(full, hide=False) is full
+    with pytest.raises(NotFound):
+        graph_for_viewer(graph.neighbourhood('output', library['hidden']), hide=True)
+    found = graph.find_items('o', limit=10)
+    assert 'Launch codes' in {f.label for f in found}
+    assert 'Launch codes' not in {f.label for f in drop_restricted(found, hide=True)}
