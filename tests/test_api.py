@@ -201,8 +201,13 @@ async def test_openapi_docs_list_the_api(lan_mode, user: User) -> None:
     async with httpx.AsyncClient(transport=transport, base_url='http://127.0.0.1:8080') as desktop:
         schema = (await desktop.get('/openapi.json')).json()
         docs = await desktop.get('/docs')
+        asset = await desktop.get('/api-docs-assets/swagger-ui-bundle.js')
     for path in ('/api/v1/captures', '/api/v1/outputs', '/api/v1/outputs/{output_id}', '/api/v1/search'):
         assert path in schema['paths'], path
     assert '/api/v1/conversations/{conversation_id}' in schema['paths']
     assert '/api/v1/outputs/{output_id}/similar' in schema['paths']
     assert docs.status_code == 200 and 'swagger' in docs.text.lower()
+    # Served from the app, not a CDN: the docs work offline and tell nobody you read them.
+    assert 'cdn.jsdelivr.net' not in docs.text and '/api-docs-assets/swagger-ui-bundle.js' in docs.text
+    assert asset.status_code == 200
+    assert schema['info']['title'] == 'Output Hub API'
