@@ -16,11 +16,11 @@ from ..components.design import kind_icon
 from ..components.list_view import Column, EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
-from ..components.secret import check_visible, secret_badge
+from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
 from ..components.template_form import TemplateForm, copy_text
 from ..components.version_history import VersionHistory
 from ..context import AppContext
-from ..data import entities, prompts, search, versioning
+from ..data import entities, prompts, search, sensitivity, versioning
 from ..data.listing import ListParams
 from ..data.models import Category, Prompt, PromptVersion
 from ..data.versioning import VersionStats
@@ -159,9 +159,12 @@ class TextSearch:
             hits = await run.io_bound(
                 search.keyword_search,
                 self.query,
-                filters=search.SearchFilters(kinds=['prompt']),
+                filters=search.SearchFilters(
+                    kinds=['prompt'], exclude_restricted=not viewer_sees_restricted()
+                ),
                 limit=10,
             )
+            restricted = await run.io_bound(sensitivity.restricted_ids, 'prompt', [h.id for h in hits])
         except UserError as exc:
             toast.error(str(exc))
             return
@@ -170,9 +173,11 @@ class TextSearch:
                 ui.label(f'No prompt contains “{self.query}”.').classes('text-sm oh-muted')
             for hit in hits:
                 with ui.column().classes('w-full gap-0 py-1'):
-                    ui.link(hit.title or f'Prompt {hit.id}', f'/prompts/{hit.id}').classes(
-                        'oh-link font-medium'
-                    )
+                    with ui.row().classes('items-center gap-2'):
+                        ui.link(hit.title or f'Prompt {hit.id}', f'/prompts/{hit.id}').classes(
+                            'oh-link font-medium'
+                        )
+                        secret_badge(restricted.get(hit.id))
                     ui.html(hit.snippet_html, sanitize=True).classes('text-sm oh-muted')
 
 
