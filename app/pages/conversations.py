@@ -9,7 +9,7 @@ from fastapi import Request
 from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
-from ..components.design import kind_url
+from ..components.graph_view import neighbourhood_card
 from ..components.items import item_row
 from ..components.list_view import EntityList, list_header
 from ..components.message_view import MessageView
@@ -187,14 +187,9 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
                     ).props('flat no-caps')
 
                 def delete() -> None:
+                    # Stay on the page: it reloads with the "in the trash" banner and its Restore button.
                     entities.trash('conversation', [conversation_id])
-
-                    def undo() -> None:
-                        entities.restore('conversation', [conversation_id])
-                        ui.navigate.to(kind_url('conversation', conversation_id))
-
-                    ui.navigate.to('/conversations')
-                    toast.toast('Moved to the trash', [('Undo', undo)])
+                    ui.navigate.reload()
 
                 ui.button(icon='delete', on_click=delete).props('flat round color=negative aria-label=Delete')
             view_container = ui.column().classes('w-full')
@@ -212,6 +207,7 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
                 pickers.field_picker(
                     'conversation', conversation_id, 'model', 'model', 'Model', creatable=True
                 )
+            neighbourhood_card('conversation', conversation_id)
             saved = visible(conversations.saved_outputs(conversation_id))
             with ui.card().classes('w-full gap-1').props('flat bordered'):
                 ui.label('Outputs saved from it').classes('font-semibold')

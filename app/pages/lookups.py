@@ -7,6 +7,7 @@ from nicegui import ui
 
 from ..components import fmt, toast
 from ..components.design import kind_color, kind_icon
+from ..components.graph_view import neighbourhood_card
 from ..components.items import item_row
 from ..components.lookup_admin import LookupAdmin
 from ..components.secret import visible
@@ -94,6 +95,7 @@ def _holder_page(key: str, row_id: int) -> None:
                     ui.label('None').classes('text-sm oh-muted')
                 for item in visible(members.items[kind]):  # a LAN device without permission: no Secret items
                     item_row(kind, item, meta=fmt.ago(item.updated_at), show_tags=False)
+    neighbourhood_card(key, row_id)
     if key == 'collection':
         notes = (
             ui.textarea('Notes', value=row.notes or '').props('outlined autogrow').classes('w-full max-w-2xl')

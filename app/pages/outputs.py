@@ -9,7 +9,6 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.capture_form import CaptureForm
-from ..components.design import kind_url
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -141,19 +140,14 @@ def _actions(ctx: AppContext, detail: outputs.OutputDetail) -> None:
                 icon='manage_search', on_click=lambda: ui.navigate.to(f'/search?similar=output:{o.id}')
             ).props('flat round aria-label="Find similar"').tooltip('Find similar')
 
-        async def delete() -> None:
+        def delete() -> None:
+            # Stay on the page: it reloads with the "in the trash" banner and its Restore button.
             entities.trash('output', [o.id])
-
-            def undo() -> None:
-                entities.restore('output', [o.id])
-                ui.navigate.to(kind_url('output', o.id))
-
-            ui.navigate.to('/outputs')
-            toast.toast('Moved to the trash', [('Undo', undo)])
+            ui.navigate.reload()
 
         ui.button(icon='delete', on_click=delete).props(
             'flat round color=negative aria-label=Delete'
-        ).tooltip('Move to trash')
+        ).tooltip('Move to trash').mark('delete-output')
 
 
 async def _edit_body(output_id: int) -> None:

@@ -130,3 +130,14 @@ async def test_filter_panel_applies_filters_to_the_url(user: User, library) -> N
     user.find('Apply filters').click()
     await user.should_see('Rating ≥ 4')
     await user.should_not_see('Vector search notes')
+
+
+async def test_delete_on_the_output_page_shows_the_trash_banner_and_restores(user: User, library) -> None:
+    a, _ = library
+    await user.open(f'/outputs/{a.id}')
+    user.find(marker='delete-output').click()
+    await user.should_see('This output is in the trash')
+    assert entities.get_item('output', a.id).deleted_at is not None
+    user.find('Restore').click()
+    await user.should_not_see('This output is in the trash')
+    assert entities.get_item('output', a.id).deleted_at is None
