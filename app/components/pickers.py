@@ -8,6 +8,7 @@ from ..data import agents, entities, lookups, prompts, relations
 from ..data.listing import ListParams
 from .design import kind_url
 from .relation_picker import Option, RelationPicker
+from .secret import hide_restricted, visible
 
 
 def _lookup_option(key: str, row) -> Option:
@@ -83,7 +84,8 @@ def field_picker(
 
 def related_outputs_picker(output_id: int, on_change: Callable[[], object] | None = None) -> RelationPicker:
     def search(text: str) -> list[Option]:
-        page = entities.list_items('output', ListParams(text=text, per_page=10, sort='updated_at'))
+        params = hide_restricted(ListParams(text=text, per_page=10, sort='updated_at'))
+        page = entities.list_items('output', params)
         return [
             Option(o.id, o.title or f'Output {o.id}', kind_url('output', o.id))
             for o in page.items
@@ -95,7 +97,7 @@ def related_outputs_picker(output_id: int, on_change: Callable[[], object] | Non
         'output',
         load=lambda: [
             Option(o.id, o.title or f'Output {o.id}', kind_url('output', o.id))
-            for o in relations.related_outputs(output_id)
+            for o in visible(relations.related_outputs(output_id))  # a LAN device: no Secret ones
         ],
         search=search,
         add=lambda o: relations.link_outputs(output_id, o.id),
@@ -172,10 +174,12 @@ def conversation_picker(output_id: int, on_change: Callable[[], object] | None =
         if not o.conversation_id:
             return []
         c = entities.get_item('conversation', o.conversation_id)
+        if not visible([c]):  # a LAN device without permission: not even its title
+            return []
         return [Option(c.id, c.title or f'Conversation {c.id}', kind_url('conversation', c.id))]
 
     def search(text: str) -> list[Option]:
-        page = entities.list_items('conversation', ListParams(text=text, per_page=10))
+        page = entities.list_items('conversation', hide_restricted(ListParams(text=text, per_page=10)))
         return [
             Option(c.id, c.title or f'Conversation {c.id}', kind_url('conversation', c.id))
             for c in page.items

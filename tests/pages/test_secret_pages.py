@@ -12,7 +12,7 @@ from nicegui import core
 from nicegui.testing import User
 
 from app import auth
-from app.data import access, conversations, entities, outputs
+from app.data import access, conversations, entities, outputs, relations
 from app.data import db as dbmod
 from app.data.models import SensitivityLevel, Tag
 
@@ -33,6 +33,7 @@ def library(db_path) -> dict[str, int]:
     shown = outputs.capture_output(
         outputs.CaptureData(body='a public recipe', title='Bread recipe', tags=['ops'])
     )
+    relations.link_outputs(shown.id, hidden.id)
     conv = conversations.create_conversation('Private chat about the merger')
     conversations.add_message(conv, 'user', 'merger details')
     entities.update_item('conversation', conv.id, sensitivity=secret)
@@ -102,6 +103,8 @@ async def test_a_phone_without_permission_never_sees_secret_items(phone: httpx.A
     assert 'Bread recipe' in listing and 'Launch codes' not in listing
     detail = await _page(phone, f'/outputs/{library["hidden"]}')
     assert 'does not exist' in detail and 'launch codes 0000' not in detail
+    plain = await _page(phone, f'/outputs/{library["shown"]}')  # related to the Secret one
+    assert 'a public recipe' in plain and 'Launch codes' not in plain
     conv = await _page(phone, f'/conversations/{library["conversation"]}')
     assert 'does not exist' in conv and 'merger' not in conv
     assert 'merger' not in await _page(phone, '/conversations')
