@@ -29,7 +29,6 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -523,16 +522,13 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 
 def _cookie(headers: dict[str, str], name: str) -> str | None:
-    raw = headers.get('cookie')
-    if not raw:
-        return None
-    jar = SimpleCookie()
-    try:
-        jar.load(raw)
-    except Exception:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
+    """One cookie's value. Parsed by hand: ``SimpleCookie`` gives up on the whole header at the first
+    cookie it dislikes (other apps on localhost set JSON-ish cookies), which would log the user out."""
+    for part in headers.get('cookie', '').split(';'):
+        key, sep, value = part.strip().partition('=')
+        if sep and key == name:
+            return value.strip().strip('"')
+    return None
 
 
 def _same_origin(origin: str, host_header: str) -> bool:

@@ -186,3 +186,9 @@ def test_cli_sets_the_password_and_makes_tokens(tmp_path: Path) -> None:
     )
     assert made.returncode == 0, made.stderr
     assert '"token": "oh_' in made.stdout
+
+
+def test_the_session_cookie_is_found_among_cookies_other_apps_set() -> None:
+    header = 'theme={"dark": true, "x": [1,2]}; other=a b; oh_session=abc.def; last="q"'
+    assert auth._cookie({'cookie': header}, auth.COOKIE_NAME) == 'abc.def'
+    assert auth._cookie({}, auth.COOKIE_NAME) is None
