@@ -187,6 +187,18 @@ def _collection_plans(kind: str, ids: list[int] | None) -> dict[int, list[tuple[
     return out
 
 
+def _in_planned_collection(kind: str):
+    """A subquery of the items in a collection that carries a plan (a subquery, not a list of ids: a
+    collection may hold more items than SQLite accepts as parameters)."""
+    spec = entities.kind(kind)
+    j = spec.collection_junction
+    return (
+        j.select(spec.collection_owner)
+        .join(Collection, on=(j.collection == Collection.id))
+        .where(Collection.retention.is_null(False))
+    )
+
+
 def effective_plans(kind: str, ids: Iterable[int]) -> dict[int, EffectivePlan | None]:
     """The effective plan of each item (None: no plan applies)."""
     spec = entities.kind(kind)
@@ -228,7 +240,11 @@ def _candidates(kind: str) -> list[Candidate]:
     cols = _collection_plans(kind, None)
     q = m.select(m.id, spec.title_field, m.updated_at, m.retention, m.category, m.favourite, m.keep).where(
         m.deleted_at.is_null()
-        & (m.retention.is_null(False) | m.category.in_(list(cats) or [0]) | m.id.in_(list(cols) or [0]))
+        & (
+            m.retention.is_null(False)
+            | m.category.in_(list(cats) or [0])
+            | m.id.in_(_in_planned_collection(kind))
+        )
     )
     out = []
     for item_id, title, updated_at, own, cat, favourite, keep in q.tuples().iterator():

@@ -20,7 +20,7 @@ from .models import utcnow
 
 TRASH_DAYS = 30  # items stay this long in the trash, then the housekeeping service deletes them
 KINDS = ('output', 'conversation', 'prompt', 'agent')
-BATCH = 200  # items per delete transaction: a conversation may take thousands of messages with it
+BATCH = 100  # items per delete transaction: a conversation may take thousands of messages with it
 
 # (kind, table, title column): the same four tables entities.KINDS describes, as SQL.
 _TABLES = [
