@@ -41,7 +41,7 @@ def _card(title: str) -> ui.card:
 # --------------------------------------------------------------------------- phone & devices
 
 
-def _status_card(ctx: AppContext, devices: _Box) -> None:
+def _status_card(ctx: AppContext, devices: _Box, urls: list[str]) -> None:
     s = ctx.settings
     with _card('Phone on the home network'):
         if not s.lan:
@@ -52,7 +52,6 @@ def _status_card(ctx: AppContext, devices: _Box) -> None:
                 'Every other device then has to log in or be paired here.'
             ).classes('text-sm oh-muted')
             return
-        urls = lan.lan_urls(s.port, https=s.https)
         if urls:
             ui.label('Open this address on your phone (same Wi-Fi):').classes('text-sm')
             for url in urls:
@@ -214,7 +213,7 @@ async def _revoke_device(box: _Box, device_id: int, name: str) -> None:
     box.refresh()
 
 
-def _devices_section(ctx: AppContext) -> None:
+async def _devices_section(ctx: AppContext) -> None:
     status = ui.column().classes('w-full gap-4')
     _password_card(ctx)
     with _card('Devices'):
@@ -223,7 +222,13 @@ def _devices_section(ctx: AppContext) -> None:
         ).classes('text-sm oh-muted')
         devices = _Box(_devices_list)
     with status:
-        _status_card(ctx, devices)
+        # Finding this computer's addresses can wait on name resolution: not on the event loop.
+        urls = (
+            await run.io_bound(lan.lan_urls, ctx.settings.port, https=ctx.settings.https)
+            if ctx.settings.lan
+            else []
+        )
+        _status_card(ctx, devices, urls)
     if _principal().kind == 'device':
         ui.button(
             'Log out this device',
