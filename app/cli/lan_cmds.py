@@ -20,7 +20,13 @@ def prompt_new_password(*, allow_empty: bool = False) -> str:
             auth.validate_new_password(password)
         return password
     while True:
-        first = getpass.getpass('New password: ')
+        try:
+            first = getpass.getpass('New password: ')
+        except EOFError:  # Ctrl+D: no password now
+            print()
+            if allow_empty:
+                return ''
+            raise ValidationError('No password was given.') from None
         if not first and allow_empty:
             return ''
         try:
