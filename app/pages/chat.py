@@ -575,7 +575,7 @@ class ChatPage:
             toast.error(str(exc))
             return
         self.from_id = None
-        await self.reload()
+        await self.reload(scroll=None)
 
     async def save_output(self, message_id: int) -> None:
         try:
@@ -587,19 +587,23 @@ class ChatPage:
             toast.error(_unexpected(exc, 'saving the output'))
             return
         toast.toast('Saved as an output', [('Open', kind_url('output', out.id))])
-        await self.reload()
+        await self.reload(scroll=None)
 
     def start_edit(self, message_id: int | None) -> None:
         self.editing = message_id
-        self._render()
+        self._render(scroll=None)
 
     # ------------------------------------------------------------------ the thread
 
-    async def reload(self, initial: bool = False) -> None:
-        """Read the conversation again and re-render the thread (after a reply starts or ends)."""
+    async def reload(self, initial: bool = False, scroll: str | None = 'bottom') -> None:
+        """Read the conversation again and re-render the thread (after a reply starts or ends).
+
+        ``scroll``: 'bottom' (the user just asked for something), 'follow' (only if already near the
+        bottom: never pull a reader away from an earlier message) or None.
+        """
         if self.conv_id is None:
             self._show_header()
-            self._render()
+            self._render(scroll=scroll)
             return
         async with self.lock:
             with self.client:  # not the slot of the button that asked: a re-render deletes it
@@ -616,9 +620,9 @@ class ChatPage:
                 if self.thread_box.is_deleted:
                     return
                 self._show_header()
-                self._render()
+                self._render(scroll=scroll)
 
-    def _render(self) -> None:
+    def _render(self, scroll: str | None = 'bottom') -> None:
         self.cards = {}
         self.banner_box.clear()
         self.thread_box.clear()
@@ -663,9 +667,16 @@ class ChatPage:
                 hidden = []
                 self._message(tm, is_last=tm.message.id == last_id)
             self._hidden_group(hidden)
-        if self.from_id is None:
-            # Not ui.run_javascript: the button that caused this re-render was just deleted with its slot.
-            self.client.run_javascript('window.scrollTo(0, document.body.scrollHeight)')
+        self._scroll(scroll)
+
+    def _scroll(self, how: str | None) -> None:
+        if how is None:
+            return
+        js = 'window.scrollTo(0, document.body.scrollHeight)'
+        if how == 'follow':
+            js = f'if (window.innerHeight + window.scrollY >= document.body.scrollHeight - 400) {{ {js} }}'
+        # Not ui.run_javascript: the button that caused a re-render was just deleted with its slot.
+        self.client.run_javascript(js)
 
     def _hidden_group(self, hidden: list[conversations.ThreadMessage]) -> None:
         if not hidden:
@@ -794,14 +805,14 @@ class ChatPage:
         running = {r.message_id: r for r in chat.running_replies(self.conv_id)}
         if set(running) != self.running_ids:
             ended = self.running_ids - set(running)
-            await self.reload()
+            await self.reload(scroll='follow')
             if ended:
                 await self.show_sidebar()
             return
         for message_id, reply in running.items():
             card = self.cards.get(message_id)
-            if card is not None:
-                card.set_text(reply.text)
+            if card is not None and card.set_text(reply.text):
+                self._scroll('follow')
 
 
 def _int(value: str | None) -> int | None:
