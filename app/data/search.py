@@ -420,7 +420,9 @@ class _Fts:
     table: str
     weights: str  # bm25 column weights: titles above bodies
     columns: tuple[str, ...]
-    snippet_columns: tuple[int, ...]  # tried in order; the first with a match gives the snippet
+    # Text columns in order of preference, the title (shown apart) last: the first with a match gives
+    # the snippet; with a match in the title only, the start of the first non-empty text column.
+    snippet_columns: tuple[int, ...]
 
 
 _FTS = {
@@ -473,9 +475,10 @@ def _keyword_details(database: dbmod.HubDatabase, kind: str, expr: str, ids: lis
     for row in database.execute_sql(sql, (expr, *ids)).fetchall():
         rid, conv_id, role, title, created = row[:5]
         marked = row[5:]
-        chosen = next((s for s in marked if s and _OPEN in s), None)
+        texts = marked[:-1] if kind != 'message' else marked  # the last one is the title
+        chosen = next((s for s in texts if s and _OPEN in s), None)
         if chosen is None:
-            chosen = next((s for s in marked if s), '')
+            chosen = next((s for s in texts if s and s.strip()), None) or marked[-1] or ''
         text, spans = _parse_marked(chosen, SNIPPET_CHARS)
         out[rid] = dict(
             title=title,

@@ -120,6 +120,20 @@ def test_snippets_mark_matches_and_escape_user_html(db):
     assert {'kind', 'id', 'title', 'snippet', 'score', 'url', 'highlights', 'snippet_html'} <= set(d)
 
 
+def test_a_match_in_the_title_only_shows_the_start_of_the_body(db):
+    from app.data import prompts
+
+    capture('Take the wheel off and patch the tube.', title='Fixing a flat tyre')
+    prompts.create_prompt('Tyre checklist', 'List the tools for {{bike}}')
+    hits = {h.kind: h for h in search.keyword_search('tyre')}
+    assert hits['output'].snippet == 'Take the wheel off and patch the tube.'
+    assert hits['output'].highlights == ()
+    assert hits['prompt'].snippet == 'List the tools for {{bike}}'
+    cid, _ = chat('Tyre chat', 'hello')
+    (conv,) = search.keyword_search('tyre', filters=SearchFilters(kinds=['conversation']))
+    assert conv.snippet == 'Tyre chat' and conv.highlights == ((0, 4),)  # no summary: the title
+
+
 def test_long_snippets_are_cut_around_the_match(db):
     body = ' '.join(['filler'] * 400) + ' needle ' + ' '.join(['padding'] * 400)
     capture(body, title='Haystack')
