@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 TICK = 0.2  # seconds between looks at the running replies (re-rendering is throttled further)
 SIDEBAR_SIZE = 30
+SHOWN_MESSAGES = 80  # the latest messages of the path; earlier ones on request
 LAST_MODEL = 'chat.last_model'
 LAST_AGENT = 'chat.last_agent'
 DRAFTS_KEY = 'chat_drafts'  # per-browser storage: unsent text per conversation ('new' for a new chat)
@@ -155,6 +156,7 @@ class ChatPage:
         self.cards: dict[int, MessageView] = {}  # reply message id -> its card, while it streams
         self.running_ids: set[int] = set()
         self.editing: int | None = None  # the user message being edited in place
+        self.show_all = False  # every message of a long path, not just the latest
         self.busy = False  # a send / regenerate / edit is being prepared
         self.lock = asyncio.Lock()
         self.sidebar_text = ''
@@ -659,7 +661,17 @@ class ChatPage:
                 return
             hidden: list[conversations.ThreadMessage] = []
             last_id = loaded.path[-1].message.id
-            for tm in loaded.path:
+            path = loaded.path
+            if len(path) > SHOWN_MESSAGES and not self.show_all:
+                # A long imported thread would build thousands of elements; the latest turns matter here.
+                earlier = len(path) - SHOWN_MESSAGES
+                ui.button(
+                    f'Show {fmt.plural(earlier, "earlier message")}',
+                    icon='expand_less',
+                    on_click=self._show_all,
+                ).props('flat no-caps').classes('self-center').mark('show-earlier')
+                path = path[-SHOWN_MESSAGES:]
+            for tm in path:
                 if tm.message.hidden:
                     hidden.append(tm)
                     continue
@@ -668,6 +680,10 @@ class ChatPage:
                 self._message(tm, is_last=tm.message.id == last_id)
             self._hidden_group(hidden)
         self._scroll(scroll)
+
+    def _show_all(self) -> None:
+        self.show_all = True
+        self._render(scroll=None)
 
     def _scroll(self, how: str | None) -> None:
         if how is None:
@@ -737,7 +753,7 @@ class ChatPage:
         if streaming:
             return
         raw = m.raw if isinstance(m.raw, dict) else {}
-        error = raw.get('error')
+        error = raw.get('error') or ('This reply failed.' if m.status == 'error' else None)
         if error:
             with ui.row().classes(
                 'w-full items-center gap-2 no-wrap p-2 mt-1 rounded bg-red-50 dark:bg-red-950 text-sm'

@@ -515,3 +515,16 @@ async def test_base_url_default_model_and_turning_a_provider_off(user: User, env
 
 def _setting(provider_id: int) -> ProviderSetting:
     return ProviderSetting.get_or_none(ProviderSetting.provider == provider_id) or ProviderSetting()
+
+
+async def test_a_long_thread_shows_the_latest_messages_first(user: User, env) -> None:
+    from app.pages.chat import SHOWN_MESSAGES
+
+    conv = conversations.create_conversation('A very long import')
+    for i in range(SHOWN_MESSAGES + 10):
+        conversations.add_message(conv, 'user' if i % 2 == 0 else 'assistant', f'turn number {i:03d}')
+    await user.open(f'/chat/{conv.id}')
+    await user.should_see(f'turn number {SHOWN_MESSAGES + 9:03d}', retries=RETRIES)
+    await user.should_not_see('turn number 000')
+    user.find(marker='show-earlier').click()
+    await user.should_see('turn number 000')
