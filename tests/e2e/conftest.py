@@ -130,7 +130,9 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
             server.process.kill()
 
 
-@pytest.fixture(scope='session')
+# Module scope, not session: Playwright's sync API keeps an event loop running in the main thread while
+# it is open, and every later test that calls asyncio.run() (CLI tests, pytest-asyncio) would then fail.
+@pytest.fixture(scope='module')
 def browser():
     require_browser()
     from playwright.sync_api import sync_playwright
