@@ -20,6 +20,7 @@ PAGE_MODULES = [
     'app.pages.dashboard',
     'app.pages.settings',  # before pages that add settings sections
     'app.pages.trash',  # /trash and the Retention settings tab
+    'app.pages.imports',  # /import
     'app.pages.login',
     'app.pages.access',
     'app.pages.chat',
