@@ -99,12 +99,26 @@ def _default_model_id() -> int | None:
         return None
 
 
-def _initial_choices(conv: Conversation | None, path: list[conversations.ThreadMessage]) -> dict[str, Any]:
-    """Composer defaults: the conversation's model and agent version, else the last ones used."""
+def _initial_choices(
+    conv: Conversation | None,
+    path: list[conversations.ThreadMessage],
+    agent: int | None = None,
+    agent_version: int | None = None,
+) -> dict[str, Any]:
+    """Composer defaults: the conversation's model and agent version, else the agent asked for in the URL
+    (an agent page's "Chat" button), else the last ones used."""
     model_id = None
     agent_id = None
     version: Any = None
-    if conv is not None:
+    if conv is None and agent is not None:
+        agent_id, version = agent, CURRENT
+        owner = chat_choices.version_owner(agent_version) if agent_version else None
+        if owner is not None and owner[0] == agent:
+            version, model_id = agent_version, owner[1]
+        else:
+            current = next(iter(chat_choices.agent_versions(agent)), None)  # newest first
+            model_id = current.model_id if current else None
+    elif conv is not None:
         model_id = conv.model_id
         if model_id is None:
             model_id = next((tm.message.model_id for tm in reversed(path) if tm.message.model_id), None)
@@ -112,7 +126,7 @@ def _initial_choices(conv: Conversation | None, path: list[conversations.ThreadM
             owner = chat_choices.version_owner(conv.agent_version_id)
             if owner is not None:
                 agent_id, version = owner[0], conv.agent_version_id
-    else:
+    if conv is None and agent is None:
         model_id = settings_store.get(LAST_MODEL)
         last_agent = settings_store.get(LAST_AGENT)
         if last_agent:
@@ -147,8 +161,12 @@ class ChatPage:
         from_id: int | None = None,
         prompt_version_id: int | None = None,
         text: str = '',
+        agent: int | None = None,
+        agent_version: int | None = None,
     ) -> None:
         self.conv_id = conversation_id
+        self.agent = agent
+        self.agent_version = agent_version
         self.from_id = from_id
         self.prompt_version_id = prompt_version_id
         self.initial_text = text
@@ -181,6 +199,8 @@ class ChatPage:
             _initial_choices,
             self.loaded.conv if self.loaded else None,
             self.loaded.path if self.loaded else [],
+            self.agent,
+            self.agent_version,
         )
         with ui.row().classes('w-full no-wrap items-start gap-4'):
             with ui.column().classes('oh-hide-phone w-64 flex-none gap-2 sticky top-16'):
@@ -849,6 +869,8 @@ def register(ctx: AppContext) -> None:
                 from_id=_int(query.get('from')) if conversation_id is not None else None,
                 prompt_version_id=_int(query.get('prompt_version')),
                 text=(query.get('text') or '')[: chat.MAX_USER_MESSAGE],
+                agent=_int(query.get('agent')),
+                agent_version=_int(query.get('agent_version')),
             )
             await page.build()
 

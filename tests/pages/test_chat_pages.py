@@ -528,3 +528,19 @@ async def test_a_long_thread_shows_the_latest_messages_first(user: User, env) ->
     await user.should_not_see('turn number 000')
     user.find(marker='show-earlier').click()
     await user.should_see('turn number 000')
+
+
+async def test_an_agent_page_link_preselects_the_agent_and_its_version(user: User, db_path) -> None:
+    from app.data import agents, lookups
+
+    dbmod.connect(db_path)
+    model = lookups.find_model('gpt-4o')
+    agent = agents.create_agent('Reviewer', 'Review code.', model=model)
+    v2 = agents.new_version(agent.id, system_prompt='Review code carefully.')
+    await user.open(f'/chat?agent={agent.id}&agent_version={v2.id}')
+    agent_select = user.find(marker='agent-select').elements.pop()
+    version_select = user.find(marker='version-select').elements.pop()
+    model_select = user.find(marker='model-select').elements.pop()
+    assert agent_select.value == agent.id
+    assert version_select.value == v2.id
+    assert model_select.value == model.id
