@@ -187,7 +187,7 @@ def fts_query(text: str) -> str | None:
     pending_or = False
     negate_next = False
     last_positive = False
-    text = _CONTROL.sub(' ', text or '')  # a NUL ends an FTS5 string early ("unterminated string")
+    text = _CONTROL.sub(' ', _SURROGATE.sub('\ufffd', text or ''))  # a NUL ends an FTS5 string early
     for m in _TOKEN.finditer(text):
         if m.group('other'):
             continue
@@ -738,7 +738,7 @@ def _query_vector(
         return None  # nothing embedded yet: do not load the model (~10 s) to search nothing
     embedder = embedder or embeddings.get_embedder(index.model)
     try:
-        return embedder.encode_query(query.strip()), index
+        return embedder.encode_query(_SURROGATE.sub('\ufffd', query.strip())), index
     except Exception as exc:
         log.warning('Embedding model %s unavailable: %s', embedder.name, exc)
         raise UserError(

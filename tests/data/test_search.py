@@ -48,6 +48,7 @@ HOSTILE = [
     'émoji 🚀 ünïcode',
     '\ufdd0marker\ufdd1',
     '<script>alert(1)</script>',
+    'half emoji \ud83d here',
     "'; DROP TABLE output; --",
 ]
 
@@ -58,6 +59,8 @@ def test_user_text_never_raises_in_any_mode(db, text):
     capture('Some body about words and things', title='A title')
     for mode in search.MODES:
         assert isinstance(search.search(text, mode=mode), list)
+    for fn in (search.keyword_search, search.semantic_search, search.hybrid_search):
+        assert isinstance(fn(text), list)
 
 
 @pytest.mark.parametrize(
