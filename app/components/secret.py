@@ -17,6 +17,7 @@ from peewee import Model
 
 from .. import auth
 from ..data import sensitivity
+from ..data.dashboard import Dashboard
 from ..data.graph import Graph
 from ..data.listing import ListParams
 from ..errors import NotFound
@@ -121,4 +122,18 @@ def graph_for_viewer(g: Graph | None, hide: bool) -> Graph | None:
         g,
         nodes=[n for n in g.nodes if n.key not in hidden],
         edges=[e for e in g.edges if e.source not in hidden and e.target not in hidden],
+    )
+
+
+def dashboard_for_viewer(d: Dashboard | None, hide: bool) -> Dashboard | None:
+    """The dashboard without the names of restricted prompts and agents when ``hide`` (their counts stay
+    in the totals, which name nothing). Off the event loop."""
+    if d is None or not hide:
+        return d
+    prompts = sensitivity.restricted_ids('prompt', [r.prompt_id for r in d.ratings])
+    agents = sensitivity.restricted_ids('agent', [a.id for a in d.agents])
+    return replace(
+        d,
+        ratings=[r for r in d.ratings if r.prompt_id not in prompts],
+        agents=[a for a in d.agents if a.id not in agents],
     )

@@ -14,6 +14,7 @@ from nicegui import run, ui
 from ..components import fmt
 from ..components.design import KIND_COLORS
 from ..components.graph_view import TEXT_COLOR
+from ..components.secret import dashboard_for_viewer, viewer_sees_restricted
 from ..context import AppContext
 from ..data import dashboard
 from ..data.listing import ListParams
@@ -455,11 +456,14 @@ def register(ctx: AppContext) -> None:
             ui.label('Dashboard').classes('text-2xl font-semibold')
             _range_bar(date_from, date_to)
             status = ui.label('Loading…').classes('text-sm oh-muted')
+            hide = not viewer_sees_restricted()  # a LAN device without permission: no Secret names
             if await run.io_bound(dashboard.needs_full_refresh):
                 status.set_text(RECOUNT_TEXT)
                 await ui.context.client.connected(timeout=60)  # show the page (and this line) first
             try:
-                d = await run.io_bound(dashboard.dashboard, date_from, date_to)
+                d = await run.io_bound(
+                    lambda: dashboard_for_viewer(dashboard.dashboard(date_from, date_to), hide)
+                )
             except UserError as exc:
                 status.set_text(str(exc))
                 return

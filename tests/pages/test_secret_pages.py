@@ -140,3 +140,29 @@ def test_the_graph_a_phone_gets_leaves_secret_items_out(library) -> None:
     found = graph.find_items('o', limit=10)
     assert 'Launch codes' in {f.label for f in found}
     assert 'Launch codes' not in {f.label for f in drop_restricted(found, hide=True)}
+
+
+def test_the_dashboard_a_phone_gets_names_no_secret_prompt_or_agent(db) -> None:
+    from app.components.secret import dashboard_for_viewer
+    from app.data import agents, dashboard, prompts
+
+    secret = SensitivityLevel.get(SensitivityLevel.name == 'Secret').id
+    hidden_prompt = prompts.create_prompt('Merger memo prompt', 'Draft the memo')
+    plain_prompt = prompts.create_prompt('Recipe prompt', 'Write a recipe')
+    hidden_agent = agents.create_agent('Merger agent', 'be discreet')
+    entities.update_item('prompt', hidden_prompt.id, sensitivity=secret)
+    entities.update_item('agent', hidden_agent.id, sensitivity=secret)
+    for p in (hidden_prompt, plain_prompt):
+        outputs.capture_output(
+            outputs.CaptureData(body=f'made by {p.title}', prompt_version_id=p.current_version_id, rating=4)
+        )
+    outputs.capture_output(outputs.CaptureData(body='by the agent', agent_id=hidden_agent.id))
+    dashboard.rebuild_stats()
+
+    full = dashboard.dashboard()
+    assert {'Merger memo prompt · v1', 'Recipe prompt · v1'} <= {r.label for r in full.ratings}
+    assert 'Merger agent' in {a.label for a in full.agents}
+    shown = dashboard_for_viewer(full, hide=True)
+    assert [r.label for r in shown.ratings] == ['Recipe prompt · v1']
+    assert 'Merger agent' not in {a.label for a in shown.agents}
+    assert dashboard_for_viewer(full, hide=False) is full
