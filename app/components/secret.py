@@ -91,6 +91,9 @@ def secret_badge_html(sensitivity_id: int | None) -> str:
     )
 
 
+# --------------------------------------------------------------------------- data a page loads (off the loop)
+
+
 def restricted_in(items: Iterable[object]) -> set[tuple[str, int]]:
     """``(kind, id)`` of the restricted ones among objects with ``kind`` and ``id`` (graph nodes, search
     hits). Data access only: call it off the event loop."""
