@@ -402,10 +402,10 @@ def _filter_sql(kind: str, f: SearchFilters | None) -> tuple[str, list[Any]] | N
 # The live rows of each kind: (table aliased t, further joins, liveness condition).
 _BASE = {
     'output': ('output t', '', 't.deleted_at IS NULL'),
-    'message': (
+    'message': (  # hidden messages (tool traffic, reasoning) are found by keyword; they are not embedded
         'message t',
         ' JOIN conversation c ON c.id = t.conversation_id',
-        'c.deleted_at IS NULL AND t.hidden = 0',
+        'c.deleted_at IS NULL',
     ),
     'prompt': ('prompt t', '', 't.deleted_at IS NULL'),
     'conversation': ('conversation t', '', 't.deleted_at IS NULL'),
@@ -627,7 +627,7 @@ def _owner_details(
             "SELECT t.id, t.conversation_id, t.role, COALESCE(NULLIF(c.title, ''), 'Untitled conversation'), "
             't.created_at, substr(t.content, w.s + 1, w.n), w.s > 0 '
             'FROM w JOIN message t ON t.id = w.id JOIN conversation c ON c.id = t.conversation_id '
-            'WHERE c.deleted_at IS NULL AND t.hidden = 0'
+            'WHERE c.deleted_at IS NULL'
         )
     out = {}
     for rid, conv_id, role, title, created, text, inside in database.execute_sql(sql, params).fetchall():

@@ -707,3 +707,12 @@ def test_cancel_keeps_whole_conversations_and_a_later_import_adds_the_rest(db, t
     monkeypatch.setattr(chatgpt, 'convert', convert)
     rest = import_path(path)
     assert rest.conversations_added == 20 and not rest.cancelled
+
+
+def test_hidden_tool_traffic_is_keyword_searchable(db):
+    from app.data import search
+
+    import_path(FIXTURES / 'LibreChat__chatgpt-export.json')
+    hits = search.search('ultimatespecs', mode='keyword')
+    assert hits and all(h.kind == 'message' for h in hits)
+    assert any(Message.get_by_id(h.id).hidden for h in hits)  # a quoted page: folded away, yet found

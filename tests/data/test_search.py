@@ -434,3 +434,24 @@ def test_beyond_the_memory_budget_sign_bits_and_exact_rescoring_find_the_same(db
     later = capture('juniper juniper juniper iris harbor', title='Added later')
     embeddings.index_pending()
     assert search.semantic_search('juniper iris harbor', limit=1)[0].id == later
+
+
+def test_hidden_tool_traffic_is_found_by_keyword_but_not_embedded(db):
+    from app.data import conversations, search
+    from app.data.db import current
+
+    conv = conversations.create_conversation('Research')
+    conversations.add_message(conv, 'user', 'What is the tallest tree?')
+    tool = conversations.add_message(
+        conv, 'tool', 'Quoted page: Hyperion, a coast redwood', hidden=True, author_name='browser'
+    )
+    hits = search.search('Hyperion', mode='keyword')
+    assert [(h.kind, h.id) for h in hits] == [('message', tool.id)]
+    queued = (
+        current()
+        .execute_sql(
+            "SELECT count(*) FROM embed_queue WHERE owner_kind = 'message' AND owner_id = ?", (tool.id,)
+        )
+        .fetchone()[0]
+    )
+    assert queued == 0
