@@ -46,6 +46,13 @@ def _import(db: Path, export: Path, data_dir: Path) -> subprocess.Popen:
     )
 
 
+def _import_to_the_end(db: Path, export: Path, data_dir: Path) -> dict:
+    proc = _import(db, export, data_dir)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err.decode(errors='replace')[-2000:]
+    return json.loads(out)
+
+
 def _counts(db: Path) -> tuple[int, int]:
     conn = sqlite3.connect(str(db), timeout=30)
     try:
@@ -118,28 +125,11 @@ def test_an_import_killed_at_random_moments_never_leaves_damage(tmp_path: Path, 
         kills.append(f'{"finished" if finished else "killed"} +{delay:.2f}s -> {convs} conversations')
         assert not problems, f'round {round_no + 1} (seed {SEED}): {problems}'
 
-    final = subprocess.run(
-        [sys.executable, str(ROOT / 'main.py'), 'import', str(export), '--db', str(db), '--json'],
-        cwd=str(ROOT),
-        env=app_env(data_dir),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert final.returncode == 0, final.stderr[-2000:]
-    report = json.loads(final.stdout)
+    report = _import_to_the_end(db, export, data_dir)
     assert report['skipped'] == 0 and report['errors'] == []
     assert _counts(db) == (CONVERSATIONS, CONVERSATIONS * TURNS * 2)
     assert not _check(db)
-    again = subprocess.run(
-        [sys.executable, str(ROOT / 'main.py'), 'import', str(export), '--db', str(db), '--json'],
-        cwd=str(ROOT),
-        env=app_env(data_dir),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert json.loads(again.stdout)['conversations_added'] == 0
+    assert _import_to_the_end(db, export, data_dir)['conversations_added'] == 0  # idempotent
     assert _counts(db) == (CONVERSATIONS, CONVERSATIONS * TURNS * 2)
     killed = sum(1 for k in kills if k.startswith('killed'))
     conn = sqlite3.connect(str(db))
