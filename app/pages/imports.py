@@ -24,7 +24,7 @@ from .frame import frame
 
 log = logging.getLogger(__name__)
 
-UPLOAD_LIMIT = 200 * 1024 * 1024  # bigger exports are imported by path: no copy through the browser
+UPLOAD_LIMIT = 200_000_000  # bigger exports are imported by path: no copy through the browser
 FORM_SLACK = 64 * 1024  # multipart boundaries and headers around the file
 SHOWN_LINKS = 50
 HISTORY_ROWS = 20
@@ -57,7 +57,9 @@ def remove_stale_uploads(max_age: float = STALE_UPLOAD_SECONDS) -> None:
 
 
 def mb(size: int) -> str:
-    return f'{size / 1e6:,.1f} MB' if size < 1e9 else f'{size / 1e9:,.2f} GB'
+    if size >= 1e9:
+        return f'{size / 1e9:,.2f} GB'
+    return f'{size / 1e6:,.0f} MB' if size >= 1e7 else f'{size / 1e6:.1f} MB'
 
 
 def check_server_path(text: str) -> Path:
@@ -398,9 +400,7 @@ class ImportPage:
             await self._report(job)
         if job.state == 'failed':
             toast.error(job.error)
-        else:
-            toast.toast(_headline(job.result.to_dict(), job.label), [('Conversations', '/conversations')])
-        self.history.refresh()
+        self.history.refresh()  # the report itself is right here: no toast for success
 
     async def _report(self, job: jobs.Job) -> None:
         if job.state == 'failed':
