@@ -21,6 +21,7 @@ PAGE_MODULES = [
     'app.pages.settings',  # before pages that add settings sections
     'app.pages.trash',  # /trash and the Retention settings tab
     'app.pages.imports',  # /import
+    'app.pages.backups',  # the Export & backup settings tab
     'app.pages.login',
     'app.pages.access',
     'app.pages.chat',
