@@ -99,7 +99,10 @@ class JobSlot:
         state = 'failed'
         try:
             job.result = await run.io_bound(work, job)
-            state = 'done'
+            if job.result is None:  # run.io_bound's answer when the app is shutting down
+                job.error = f'The app stopped before the {job.kind} finished.'
+            else:
+                state = 'done'
         except UserError as exc:
             job.error = str(exc)
         except Exception as exc:  # a bug: logged for us, one sentence for the person

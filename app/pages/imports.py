@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nicegui import app, events, run, ui
+from starlette.middleware import Middleware
 
 from .. import auth, config
 from ..components import fmt, jobs, toast
@@ -486,7 +487,8 @@ class ImportPage:
 def register(ctx: AppContext) -> None:
     jobs.slot.reset()  # a fresh app (tests build one per test) has no job running
     _guarded_uploads.clear()
-    app.add_middleware(UploadLimit)
+    # Innermost, behind the login gate: a stranger gets the gate's refusal, never this one's.
+    app.user_middleware.append(Middleware(UploadLimit))
     remove_stale_uploads()
     nav.add(nav.NavItem('Import', '/import', 'upload', order=85))
 

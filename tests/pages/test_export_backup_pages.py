@@ -64,8 +64,9 @@ async def test_markdown_download_is_one_zip_of_notes(user: User, db_path) -> Non
     await user.open('/settings?tab=backup')
     user.find('Markdown: one note per item with front matter, a folder per collection (Obsidian)').click()
     user.find(marker='export-download').click()
+    # wait for the download before anything else: next() only counts downloads that start after it is called
+    response = await user.download.next(timeout=20)
     await user.should_see('for download', retries=SLOW)
-    response = await user.download.next(timeout=10)
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.content)) as zf:
         notes = [n for n in zf.namelist() if n.endswith('.md')]

@@ -92,6 +92,19 @@ async def test_upload_goes_through_the_upload_route_and_leaves_no_file(user: Use
     assert not (page_module().config.data_dir().parent / 'etc').exists()
 
 
+async def test_a_multi_megabyte_upload_is_spooled_to_disk_and_imports(user: User, db_path, tmp_path) -> None:
+    """Past NiceGUI's 1 MB in-memory threshold the upload arrives as a file on disk, which is copied to
+    the import's own temporary file in chunks."""
+    export = write_json(tmp_path / 'big.json', [linear_conversation(f'c{i}', 20) for i in range(150)])
+    assert export.stat().st_size > 2_000_000
+    await user.open('/import')
+    response = await _post_upload(user, 'conversations.json', export.read_bytes())
+    assert response.status_code == 200
+    await user.should_see('Imported conversations.json (ChatGPT export).', retries=SLOW)
+    assert Conversation.select().count() == 150 and Message.select().count() == 150 * 40
+    assert _uploads_left() == []
+
+
 async def test_a_dry_run_reports_and_writes_nothing(user: User, db_path) -> None:
     await user.open('/import')
     user.find(marker='dry-run').click()
