@@ -219,6 +219,7 @@ class ImportPage:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.local = _principal().kind == 'local'
+        self.controls: list[ui.element] = []  # what starts an import: off while one runs
 
     async def show(self) -> None:
         with ui.row().classes('w-full items-center gap-3'):
@@ -283,6 +284,7 @@ class ImportPage:
             _guarded_uploads[url] = UPLOAD_LIMIT
             ui.context.client.on_delete(lambda: _guarded_uploads.pop(url, None))
             self.upload = upload
+            self.controls.append(upload)
 
     def _path_card(self) -> None:
         with ui.card().classes('w-full gap-2').props('flat bordered'):
@@ -304,9 +306,8 @@ class ImportPage:
                     .mark('import-path')
                 )
                 self.path.on('keydown.enter', self.import_typed_path)
-                ui.button('Import', icon='upload', on_click=self.import_typed_path).props('no-caps').mark(
-                    'import-path-go'
-                )
+                go = ui.button('Import', icon='upload', on_click=self.import_typed_path).props('no-caps')
+                self.controls.append(go.mark('import-path-go'))
 
     # ---- starting
 
@@ -388,6 +389,7 @@ class ImportPage:
         self.error_box.set_visibility(False)
         self.status.clear()
         self.status.set_visibility(True)
+        self._controls(not job.running)
         with self.status:
             if job.running:
                 ui.label(f'Importing {job.label}').classes('font-semibold')
@@ -395,7 +397,12 @@ class ImportPage:
             else:
                 await self._report(job)
 
+    def _controls(self, on: bool) -> None:
+        for element in self.controls:
+            element.set_enabled(on)
+
     async def _job_ended(self, job: jobs.Job) -> None:
+        self._controls(True)
         self.status.clear()
         with self.status:
             await self._report(job)

@@ -182,7 +182,7 @@ async def test_progress_updates_and_stop_keeps_whole_conversations(
     monkeypatch.setattr(chatgpt, 'convert', slow_convert)
     await user.open('/import')
     await _import_by_path(user, export)
-    await user.should_see('Importing', retries=SLOW)
+    await user.should_see(marker='job-progress', retries=SLOW)
     await user.should_see('of 30 conversations', retries=SLOW)  # the bar counts as it goes
     user.find(marker='job-stop').click()
     await user.should_see('Stopping after the item in hand', retries=SLOW)
@@ -206,13 +206,18 @@ async def test_a_second_import_waits_for_the_first(user: User, db_path, tmp_path
     monkeypatch.setattr(chatgpt, 'convert', lambda c, r: (release.wait(10), convert(c, r))[1])
     await user.open('/import')
     await _import_by_path(user, export)
-    await user.should_see('Importing', retries=SLOW)
-    response = await _post_upload(user, 'other.json', LIBRECHAT.read_bytes())
-    assert response.status_code == 200
+    await user.should_see(marker='job-progress', retries=SLOW)
+    upload = _upload_element(user)
+    assert not upload.enabled  # nothing to start while it runs
+    assert (await _post_upload(user, 'other.json', LIBRECHAT.read_bytes())).status_code == 403
+    # a file that arrives anyway (the upload began before the import did) is refused by the handler
+    with user:
+        await upload.handle_uploads([ui.upload.SmallFileUpload('other.json', '', LIBRECHAT.read_bytes())])
     await user.should_see('is still running', retries=SLOW)
     await user.should_see(marker='job-progress')  # the refusal did not hide the running import
     release.set()
     await user.should_see('Imported', retries=SLOW)
+    assert upload.enabled
     assert _uploads_left() == []
     assert Conversation.select().count() == 5
 
