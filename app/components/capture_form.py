@@ -97,7 +97,9 @@ class CaptureForm:
             .classes('w-full')
         )
         self.title = (
-            ui.input('Title', value=p.get('title', draft.get('title', ''))).props('outlined dense').classes('w-full')
+            ui.input('Title', value=p.get('title', draft.get('title', '')))
+            .props('outlined dense')
+            .classes('w-full')
         )
         self.body.on_value_change(self._suggest_title)
         self._suggest_title()

@@ -95,7 +95,9 @@ def capture_output(data: CaptureData) -> Output:
     if not body.strip():
         raise ValidationError('There is nothing to capture: the output text is empty.')
     if len(body) > MAX_BODY:
-        raise ValidationError(f'That output is too long ({len(body):,} characters; the limit is {MAX_BODY:,}).')
+        raise ValidationError(
+            f'That output is too long ({len(body):,} characters; the limit is {MAX_BODY:,}).'
+        )
     if data.rating is not None and not (isinstance(data.rating, int) and 1 <= data.rating <= 5):
         raise ValidationError('A rating is a whole number from 1 to 5.')
     for name in ('input_tokens', 'output_tokens'):
@@ -121,9 +123,12 @@ def capture_output(data: CaptureData) -> Output:
             prompt_version_id = version.id
         if prompt_version_id is not None:
             Prompt.update(use_count=Prompt.use_count + 1, last_used_at=now).where(
-                Prompt.id == PromptVersion.select(PromptVersion.prompt).where(PromptVersion.id == prompt_version_id)
+                Prompt.id
+                == PromptVersion.select(PromptVersion.prompt).where(PromptVersion.id == prompt_version_id)
             ).execute()
-        source = Source.get_or_none(Source.kind == data.source_kind) or Source.get_or_none(Source.kind == 'manual')
+        source = Source.get_or_none(Source.kind == data.source_kind) or Source.get_or_none(
+            Source.kind == 'manual'
+        )
         output = Output.create(
             title=(data.title.strip() or first_line_title(body))[:255],
             body=body,

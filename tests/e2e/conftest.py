@@ -98,8 +98,12 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
     """Start ``python main.py`` on a free port: ``start_app(db_path=None, args=(), env=None)``."""
     started: list[AppServer] = []
 
-    def start(db_path: Path | None = None, args: tuple[str, ...] = (), env: dict[str, str] | None = None,
-              scheme: str = 'http') -> AppServer:
+    def start(
+        db_path: Path | None = None,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        scheme: str = 'http',
+    ) -> AppServer:
         data_dir = tmp_path / f'app-data-{len(started)}'
         data_dir.mkdir()
         db = db_path or data_dir / 'outputhub.db'
@@ -107,7 +111,16 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
         log_path = tmp_path / f'app-{len(started)}.log'
         log = open(log_path, 'w')  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            [sys.executable, str(ROOT / 'main.py'), '--db', str(db), '--port', str(port), '--no-browser', *args],
+            [
+                sys.executable,
+                str(ROOT / 'main.py'),
+                '--db',
+                str(db),
+                '--port',
+                str(port),
+                '--no-browser',
+                *args,
+            ],
             cwd=str(ROOT),
             env=app_env(data_dir, env),
             stdout=log,

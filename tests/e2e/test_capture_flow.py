@@ -89,10 +89,19 @@ def test_hostile_output_executes_nothing_and_fetches_nothing(start_app, page, tm
 
 def test_key_pages_at_phone_size(start_app, phone_page, tmp_path) -> None:
     db = tmp_path / 'phone.db'
-    capture_via_cli(db, '# Phone check\n\nA table:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint("hi")\n```',
-                    '--tag', 'mobile')
+    capture_via_cli(
+        db,
+        '# Phone check\n\nA table:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint("hi")\n```',
+        '--tag',
+        'mobile',
+    )
     app = start_app(db_path=db)
-    for path, name in (('/', 'home'), ('/outputs', 'outputs'), ('/outputs/1', 'output-detail'), ('/capture', 'capture')):
+    for path, name in (
+        ('/', 'home'),
+        ('/outputs', 'outputs'),
+        ('/outputs/1', 'output-detail'),
+        ('/capture', 'capture'),
+    ):
         phone_page.goto(app.url + path)
         wait_for_app(phone_page)
         phone_page.wait_for_timeout(400)
