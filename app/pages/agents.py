@@ -12,6 +12,7 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.design import kind_icon
+from ..components.inline_title import inline_title
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -267,30 +268,13 @@ class AgentPage:
                     ui.label('—' if value is None else str(value)).classes('font-mono break-all')
 
     def _name(self, a: Agent) -> None:
-        name = (
-            ui.input(value=a.name)
-            .props('borderless dense aria-label=Name input-class="text-2xl font-semibold"')
-            .classes('w-full')
-            .mark('agent-name')
+        inline_title(
+            'agent',
+            a,
+            field='name',
+            saved='Name saved (renaming does not make a new version)',
+            marker='agent-name',
         )
-
-        def save() -> None:
-            value = (name.value or '').strip()
-            if not value:
-                name.set_value(a.name)
-                toast.error('An agent needs a name.')
-                return
-            if value != a.name:
-                try:
-                    entities.update_item('agent', a.id, name=value)
-                except UserError as exc:
-                    toast.error(str(exc))
-                    return
-                a.name = value
-                toast.saved('Name saved (renaming does not make a new version)')
-
-        name.on('blur', save)
-        name.on('keydown.enter', save)
 
     def _actions(self, a: Agent, v: AgentVersion, view: AgentView) -> None:
         with ui.row().classes('items-center gap-1 flex-wrap'):

@@ -10,6 +10,7 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.graph_view import neighbourhood_card
+from ..components.inline_title import inline_title
 from ..components.items import item_row
 from ..components.list_view import EntityList, list_header
 from ..components.message_view import MessageView
@@ -130,21 +131,7 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
     view = ThreadView(conversation_id, focus)
     with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
         with ui.column().classes('gap-3 min-w-0'):
-            title = (
-                ui.input(value=conv.title)
-                .props('borderless dense aria-label=Title input-class="text-2xl font-semibold"')
-                .classes('w-full')
-            )
-
-            def save_title() -> None:
-                value = (title.value or '').strip()
-                if value and value != conv.title:
-                    entities.update_item('conversation', conversation_id, title=value)
-                    conv.title = value
-                    toast.saved('Title saved')
-
-            title.on('blur', save_title)
-            title.on('keydown.enter', save_title)
+            inline_title('conversation', conv)
             secret_badge(conv.sensitivity_id)
             source = conv.source.name if conv.source_id else ''
             ui.label(

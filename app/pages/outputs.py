@@ -9,6 +9,7 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.capture_form import CaptureForm
+from ..components.inline_title import inline_title
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -63,21 +64,7 @@ def output_page(ctx: AppContext, output_id: int) -> None:
 
     with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
         with ui.column().classes('gap-3 min-w-0'):
-            title = (
-                ui.input(value=o.title)
-                .props('borderless dense aria-label=Title input-class="text-2xl font-semibold"')
-                .classes('w-full')
-            )
-
-            def save_title() -> None:
-                value = (title.value or '').strip()
-                if value and value != o.title:
-                    entities.update_item('output', output_id, title=value)
-                    o.title = value
-                    toast.saved('Title saved')
-
-            title.on('blur', save_title)
-            title.on('keydown.enter', save_title)
+            inline_title('output', o)
             secret_badge(o.sensitivity_id)
             meta = [
                 fmt.date_time(o.created_at),

@@ -13,6 +13,7 @@ from nicegui.events import GenericEventArguments
 
 from ..components import fmt, list_view, pickers, toast
 from ..components.design import kind_icon
+from ..components.inline_title import inline_title
 from ..components.list_view import Column, EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -342,30 +343,9 @@ class PromptPage:
         await self.go(None)
 
     def _title(self, p: Prompt) -> None:
-        title = (
-            ui.input(value=p.title)
-            .props('borderless dense aria-label=Title input-class="text-2xl font-semibold"')
-            .classes('w-full')
-            .mark('prompt-title')
+        inline_title(
+            'prompt', p, saved='Title saved (renaming does not make a new version)', marker='prompt-title'
         )
-
-        def save_title() -> None:
-            value = (title.value or '').strip()
-            if not value:
-                title.set_value(p.title)
-                toast.error('A prompt needs a title.')
-                return
-            if value != p.title:
-                try:
-                    entities.update_item('prompt', p.id, title=value)
-                except UserError as exc:
-                    toast.error(str(exc))
-                    return
-                p.title = value
-                toast.saved('Title saved (renaming does not make a new version)')
-
-        title.on('blur', save_title)
-        title.on('keydown.enter', save_title)
 
     def _actions(self, p: Prompt, v: PromptVersion) -> None:
         with ui.row().classes('items-center gap-1 flex-wrap'):

@@ -141,3 +141,17 @@ async def test_delete_on_the_output_page_shows_the_trash_banner_and_restores(use
     user.find('Restore').click()
     await user.should_not_see('This output is in the trash')
     assert entities.get_item('output', a.id).deleted_at is None
+
+
+async def test_title_is_edited_in_place(user: User, library) -> None:
+    a, _ = library
+    await user.open(f'/outputs/{a.id}')
+    box = next(e for e in user.find(ui.input).elements if e.props.get('aria-label') == 'Title')
+    box.set_value('Renamed notes')
+    user.find(kind=ui.input, content='Renamed notes').trigger('keydown.enter')
+    await user.should_see('Title saved')
+    assert entities.get_item('output', a.id).title == 'Renamed notes'
+    box.set_value('   ')
+    user.find(kind=ui.input, content='   ').trigger('blur')
+    assert box.value == 'Renamed notes'  # an empty title falls back, nothing saved
+    assert entities.get_item('output', a.id).title == 'Renamed notes'

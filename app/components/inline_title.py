@@ -1,0 +1,47 @@
+"""The editable title (or name) at the top of every detail page: edit in place, Enter or leaving saves."""
+
+from __future__ import annotations
+
+from nicegui import ui
+from peewee import Model
+
+from ..data import entities
+from ..errors import UserError
+from . import toast
+
+
+def inline_title(
+    kind: str, item: Model, *, field: str = 'title', saved: str = 'Title saved', marker: str = ''
+) -> ui.input:
+    """An input styled as the page heading. Empty titles are refused for kinds that need one (agents'
+    names, prompts' titles); outputs and conversations fall back to their previous title."""
+    label = 'Name' if field == 'name' else 'Title'
+    box = (
+        ui.input(value=getattr(item, field))
+        .props(f'borderless dense aria-label={label} input-class="text-2xl font-semibold"')
+        .classes('w-full')
+    )
+    if marker:
+        box.mark(marker)
+    required = kind in ('prompt', 'agent')
+
+    def save() -> None:
+        value = (box.value or '').strip()
+        if not value:
+            box.set_value(getattr(item, field))
+            if required:
+                toast.error(f'{"An agent needs a name" if kind == "agent" else "A prompt needs a title"}.')
+            return
+        if value == getattr(item, field):
+            return
+        try:
+            entities.update_item(kind, item.id, **{field: value})
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        setattr(item, field, value)
+        toast.saved(saved)
+
+    box.on('blur', save)
+    box.on('keydown.enter', save)
+    return box
