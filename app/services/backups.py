@@ -3,7 +3,6 @@ a day old, then rotates the folder. Settings live in AppSetting ``auto_backup``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -13,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..data import backup, settings_store
-from ..data.db import current
 from ..data.models import utcnow
+from .periodic import PeriodicThread
 
 log = logging.getLogger(__name__)
 
@@ -47,22 +46,19 @@ class BackupScheduler:
     last_backup: backup.BackupInfo | None = None
     last_error: str | None = None
     last_check_at: datetime | None = None
-    _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _thread: threading.Thread | None = None
+    _runner: PeriodicThread | None = None
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name='outputhub-backups', daemon=True)
-        self._thread.start()
+        if self._runner is None:
+            self._runner = PeriodicThread(
+                'outputhub-backups', self.check, first=self.first_check, every=self.check_every
+            )
+        self._runner.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        if self._runner is not None:
+            self._runner.stop(timeout)
 
     def due(self, now: datetime | None = None) -> bool:
         opts = settings()
@@ -98,18 +94,6 @@ class BackupScheduler:
             self.last_error = f'{type(exc).__name__}: {exc}' if not str(exc).endswith('.') else str(exc)
             log.warning('automatic backup failed: %s', exc)
 
-    def _loop(self) -> None:
-        try:
-            if self._stop.wait(self.first_check):
-                return
-            while True:
-                self.check()
-                if self._stop.wait(self.check_every):
-                    return
-        finally:
-            with contextlib.suppress(Exception):  # nothing open, or the app already closed the database
-                current().close()  # this thread's connection only
-
     def status(self) -> dict[str, Any]:
         backups = backup.list_backups(self.folder)
         opts = settings()
@@ -122,7 +106,7 @@ class BackupScheduler:
             'latest': newest.to_dict() if newest else None,
             'next_due_at': next_due.isoformat() if next_due else None,
             'last_error': self.last_error,
-            'running': self._thread is not None and self._thread.is_alive(),
+            'running': self._runner is not None and self._runner.running,
         }
 
 

@@ -7,7 +7,6 @@ scheduled purge also follows the ``retention.auto_purge`` setting (the trash is 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -16,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from ..data import retention, trash
-from ..data.db import current
 from ..data.models import utcnow
+from .periodic import PeriodicThread
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +35,19 @@ class Housekeeper:
     last_purged: int = 0
     last_emptied: int = 0
     last_error: str | None = None
-    _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _thread: threading.Thread | None = None
+    _runner: PeriodicThread | None = None
 
     def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name='outputhub-housekeeping', daemon=True)
-        self._thread.start()
+        if self._runner is None:
+            self._runner = PeriodicThread(
+                'outputhub-housekeeping', self.check, first=self.first_run, every=self.every
+            )
+        self._runner.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        if self._runner is not None:
+            self._runner.stop(timeout)
 
     def run_now(self, now: datetime | None = None) -> dict[str, Any]:
         """Purge (when automatic purging is on), then empty what has been in the trash too long."""
@@ -75,19 +71,9 @@ class Housekeeper:
             self.last_error = str(exc) or type(exc).__name__
             log.warning('housekeeping failed: %s', exc)
 
-    def _loop(self) -> None:
-        try:
-            wait = self.first_run
-            while not self._stop.wait(wait):
-                self.check()
-                wait = self.every
-        finally:
-            with contextlib.suppress(Exception):  # nothing open, or the app already closed the database
-                current().close()  # this thread's connection only
-
     def status(self) -> dict[str, Any]:
         return {
-            'running': self._thread is not None and self._thread.is_alive(),
+            'running': self._runner is not None and self._runner.running,
             'last_run_at': self.last_run_at,
             'last_purged': self.last_purged,
             'last_emptied': self.last_emptied,
