@@ -235,7 +235,7 @@ async def test_a_locked_database_never_stalls_the_event_loop(
         worst, last = max(worst, now - last), now
     holder.join()
     result = await reply.wait()
-    assert worst < 0.3, f'the event loop stalled for {worst:.2f} s'
+    assert worst < 0.6, f'the event loop stalled for {worst:.2f} s'  # the lock is held 1 s
     assert result.status == 'complete' and Message.get_by_id(result.message_id).content == result.text
 
 
