@@ -400,8 +400,8 @@ class RetentionTab:
 
 
 def _targets() -> dict[str, str]:
-    out = {f'category:{c.id}': f'Category: {c.name}' for c in lookups.kind('category').model.select()}
-    out |= {f'collection:{c.id}': f'Collection: {c.name}' for c in lookups.kind('collection').model.select()}
+    out = {f'category:{c.id}': f'Category: {c.name}' for c in lookups.search('category', limit=5000)}
+    out |= {f'collection:{c.id}': f'Collection: {c.name}' for c in lookups.search('collection', limit=5000)}
     return out
 
 
