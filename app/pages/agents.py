@@ -12,7 +12,7 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.design import kind_icon
-from ..components.inline_title import inline_title
+from ..components.item_header import favourite_and_rating, inline_title
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -283,26 +283,7 @@ class AgentPage:
             ).props('flat round aria-label="Copy system prompt"').tooltip('Copy the system prompt').mark(
                 'copy-system-prompt'
             )
-            fav = ui.button(icon='star' if a.favourite else 'star_border').props(
-                f'flat round aria-label=Favourite color={"amber" if a.favourite else "grey"}'
-            )
-
-            def toggle_fav() -> None:
-                a.favourite = not a.favourite
-                entities.update_item('agent', a.id, favourite=a.favourite)
-                fav.props(
-                    f'icon={"star" if a.favourite else "star_border"} color={"amber" if a.favourite else "grey"}'
-                )
-
-            fav.on_click(toggle_fav)
-            fav.tooltip('Favourite')
-            ui.rating(
-                value=a.rating or 0,
-                max=5,
-                on_change=lambda e: entities.update_item(
-                    'agent', a.id, rating=int(e.value) if e.value else None
-                ),
-            ).props('size=1.4em aria-label=Rating')
+            favourite_and_rating('agent', a)
             ui.button('Edit', icon='edit', on_click=lambda: self.edit(v, view)).props('flat no-caps').tooltip(
                 'Change the system prompt, model or parameters: saves a new version'
             ).mark('edit-agent')

@@ -10,7 +10,7 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.graph_view import neighbourhood_card
-from ..components.inline_title import inline_title
+from ..components.item_header import favourite_and_rating, inline_title
 from ..components.items import item_row
 from ..components.list_view import EntityList, list_header
 from ..components.message_view import MessageView
@@ -146,26 +146,7 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
                 )
             ).classes('text-sm oh-muted')
             with ui.row().classes('items-center gap-1'):
-                fav = ui.button(icon='star' if conv.favourite else 'star_border').props(
-                    f'flat round aria-label=Favourite color={"amber" if conv.favourite else "grey"}'
-                )
-
-                def toggle_fav() -> None:
-                    conv.favourite = not conv.favourite
-                    entities.update_item('conversation', conversation_id, favourite=conv.favourite)
-                    fav.props(
-                        f'icon={"star" if conv.favourite else "star_border"} '
-                        f'color={"amber" if conv.favourite else "grey"}'
-                    )
-
-                fav.on_click(toggle_fav)
-                ui.rating(
-                    value=conv.rating or 0,
-                    max=5,
-                    on_change=lambda e: entities.update_item(
-                        'conversation', conversation_id, rating=int(e.value) if e.value else None
-                    ),
-                ).props('size=1.4em aria-label=Rating')
+                favourite_and_rating('conversation', conv)
                 if nav.has('/chat'):
                     ui.button(
                         'Continue in chat',

@@ -9,7 +9,7 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.capture_form import CaptureForm
-from ..components.inline_title import inline_title
+from ..components.item_header import favourite_and_rating, inline_title
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -99,26 +99,7 @@ def _actions(ctx: AppContext, detail: outputs.OutputDetail) -> None:
             icon='content_copy',
             on_click=lambda: _copy_to_clipboard(_markdown_export(outputs.output_detail(o.id))),
         ).props('flat round aria-label="Copy as Markdown"').tooltip('Copy as Markdown')
-        fav = ui.button(icon='star' if o.favourite else 'star_border').props(
-            f'flat round aria-label=Favourite color={"amber" if o.favourite else "grey"}'
-        )
-
-        def toggle_fav() -> None:
-            o.favourite = not o.favourite
-            entities.update_item('output', o.id, favourite=o.favourite)
-            fav.props(
-                f'icon={"star" if o.favourite else "star_border"} color={"amber" if o.favourite else "grey"}'
-            )
-
-        fav.on_click(toggle_fav)
-        fav.tooltip('Favourite')
-        ui.rating(
-            value=o.rating or 0,
-            max=5,
-            on_change=lambda e: entities.update_item(
-                'output', o.id, rating=int(e.value) if e.value else None
-            ),
-        ).props('size=1.4em aria-label=Rating')
+        favourite_and_rating('output', o)
         ui.button(icon='edit', on_click=lambda: _edit_body(o.id)).props('flat round aria-label=Edit').tooltip(
             'Edit text'
         )

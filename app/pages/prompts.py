@@ -13,7 +13,7 @@ from nicegui.events import GenericEventArguments
 
 from ..components import fmt, list_view, pickers, toast
 from ..components.design import kind_icon
-from ..components.inline_title import inline_title
+from ..components.item_header import favourite_and_rating, inline_title
 from ..components.list_view import Column, EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -357,27 +357,7 @@ class PromptPage:
             ui.button(icon='content_copy', on_click=copy).props('flat round aria-label="Copy text"').tooltip(
                 'Copy this version’s text'
             ).mark('copy-prompt')
-            fav = ui.button(icon='star' if p.favourite else 'star_border').props(
-                f'flat round aria-label=Favourite color={"amber" if p.favourite else "grey"}'
-            )
-
-            def toggle_fav() -> None:
-                p.favourite = not p.favourite
-                entities.update_item('prompt', p.id, favourite=p.favourite)
-                fav.props(
-                    f'icon={"star" if p.favourite else "star_border"} color={"amber" if p.favourite else "grey"}'
-                )
-
-            fav.on_click(toggle_fav)
-            fav.tooltip('Favourite')
-            fav.mark('favourite')
-            ui.rating(
-                value=p.rating or 0,
-                max=5,
-                on_change=lambda e: entities.update_item(
-                    'prompt', p.id, rating=int(e.value) if e.value else None
-                ),
-            ).props('size=1.4em aria-label=Rating')
+            favourite_and_rating('prompt', p)
             ui.button('Edit', icon='edit', on_click=lambda: self.edit(v)).props('flat no-caps').tooltip(
                 'Edit the text: saves a new version'
             ).mark('edit-prompt')

@@ -155,3 +155,12 @@ async def test_title_is_edited_in_place(user: User, library) -> None:
     user.find(kind=ui.input, content='   ').trigger('blur')
     assert box.value == 'Renamed notes'  # an empty title falls back, nothing saved
     assert entities.get_item('output', a.id).title == 'Renamed notes'
+
+
+async def test_favourite_and_rating_save_from_the_output_page(user: User, library) -> None:
+    a, _ = library
+    await user.open(f'/outputs/{a.id}')
+    user.find(marker='favourite').click()
+    assert entities.get_item('output', a.id).favourite
+    next(iter(user.find(ui.rating).elements)).set_value(3)
+    assert entities.get_item('output', a.id).rating == 3

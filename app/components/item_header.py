@@ -1,4 +1,4 @@
-"""The editable title (or name) at the top of every detail page: edit in place, Enter or leaving saves."""
+"""The top of every detail page: the title (or name) edited in place, the favourite star and the rating."""
 
 from __future__ import annotations
 
@@ -45,3 +45,35 @@ def inline_title(
     box.on('blur', save)
     box.on('keydown.enter', save)
     return box
+
+
+def favourite_and_rating(kind: str, item: Model) -> None:
+    """The star that (un)favourites the item and its 1–5 rating, saved as they change."""
+    star = ui.button().props('flat round aria-label=Favourite').tooltip('Favourite').mark('favourite')
+
+    def show() -> None:
+        star.props(
+            f'icon={"star" if item.favourite else "star_border"} color={"amber" if item.favourite else "grey"}'
+        )
+
+    def toggle() -> None:
+        try:
+            entities.update_item(kind, item.id, favourite=not item.favourite)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        item.favourite = not item.favourite
+        show()
+
+    show()
+    star.on_click(toggle)
+
+    def rate(value: float | None) -> None:
+        try:
+            entities.update_item(kind, item.id, rating=int(value) if value else None)
+        except UserError as exc:
+            toast.error(str(exc))
+
+    ui.rating(value=item.rating or 0, max=5, on_change=lambda e: rate(e.value)).props(
+        'size=1.4em aria-label=Rating'
+    )
