@@ -8,7 +8,7 @@ from ..data import agents, entities, lookups, prompts, relations
 from ..data.listing import ListParams
 from .design import kind_url
 from .relation_picker import Option, RelationPicker
-from .secret import hide_restricted, visible
+from .secret import hide_restricted, viewer_sees_restricted, visible
 
 
 def _lookup_option(key: str, row) -> Option:
@@ -143,15 +143,17 @@ def version_picker(
         if which == 'prompt':
             v = prompts.get_version(vid)
             v.prompt = prompts.get_prompt(v.prompt_id)
-            return [_prompt_version_option(v)]
+            # a LAN device without permission: not even a Secret prompt's title
+            return [_prompt_version_option(v)] if visible([v.prompt]) else []
         v = agents.get_version(vid)
         v.agent = agents.get_agent(v.agent_id)
-        return [_agent_version_option(v)]
+        return [_agent_version_option(v)] if visible([v.agent]) else []
 
     def search(text: str) -> list[Option]:
+        hide = not viewer_sees_restricted()
         if which == 'prompt':
-            return [_prompt_version_option(v) for v in prompts.search_versions(text)]
-        return [_agent_version_option(v) for v in agents.search_versions(text)]
+            return [_prompt_version_option(v) for v in prompts.search_versions(text, exclude_restricted=hide)]
+        return [_agent_version_option(v) for v in agents.search_versions(text, exclude_restricted=hide)]
 
     return RelationPicker(
         'Prompt version' if which == 'prompt' else 'Agent version',

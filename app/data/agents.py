@@ -9,7 +9,7 @@ from typing import Any
 from peewee import fn
 
 from ..errors import NotFound, ValidationError
-from . import versioning
+from . import sensitivity, versioning
 from .db import write_tx
 from .models import Agent, AgentVersion, LlmModel, utcnow
 from .versioning import AgentDiff, VersionStats, agent_diff
@@ -153,7 +153,7 @@ def current_version(agent_id: int) -> AgentVersion | None:
     return AgentVersion.get_or_none(AgentVersion.id == agent.current_version_id)
 
 
-def search_versions(text: str = '', limit: int = 12) -> list[AgentVersion]:
+def search_versions(text: str = '', limit: int = 12, *, exclude_restricted: bool = False) -> list[AgentVersion]:
     """Versions of agents whose name matches ``text`` (current versions first), with ``.agent`` loaded."""
     q = (
         AgentVersion.select(AgentVersion, Agent)
@@ -164,6 +164,10 @@ def search_versions(text: str = '', limit: int = 12) -> list[AgentVersion]:
     if text:
         like = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
         q = q.where(Agent.name ** f'%{like}%')
+    if exclude_restricted:  # a LAN device or token not allowed to see Secret agents
+        levels = list(sensitivity.restricted_levels())
+        if levels:
+            q = q.where(Agent.sensitivity.is_null() | Agent.sensitivity.not_in(levels))
     is_current = AgentVersion.id == Agent.current_version
     return list(
         q.order_by(is_current.desc(), Agent.updated_at.desc(), AgentVersion.number.desc()).limit(limit)

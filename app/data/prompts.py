@@ -7,7 +7,7 @@ from datetime import datetime
 from peewee import fn
 
 from ..errors import NotFound, ValidationError
-from . import versioning
+from . import sensitivity, versioning
 from .db import write_tx
 from .models import Category, Prompt, PromptVersion, utcnow
 from .text import first_line_title
@@ -113,7 +113,7 @@ def version_for_text(body: str, title: str | None = None) -> PromptVersion:
     return PromptVersion.get_by_id(prompt.current_version_id)
 
 
-def search_versions(text: str = '', limit: int = 12) -> list[PromptVersion]:
+def search_versions(text: str = '', limit: int = 12, *, exclude_restricted: bool = False) -> list[PromptVersion]:
     """Versions of prompts whose title matches ``text`` (current versions first), with ``.prompt`` loaded."""
     q = (
         PromptVersion.select(PromptVersion, Prompt)
@@ -124,6 +124,10 @@ def search_versions(text: str = '', limit: int = 12) -> list[PromptVersion]:
     if text:
         like = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
         q = q.where(Prompt.title ** f'%{like}%')
+    if exclude_restricted:  # a LAN device or token not allowed to see Secret prompts
+        levels = list(sensitivity.restricted_levels())
+        if levels:
+            q = q.where(Prompt.sensitivity.is_null() | Prompt.sensitivity.not_in(levels))
     is_current = PromptVersion.id == Prompt.current_version
     return list(
         q.order_by(is_current.desc(), Prompt.updated_at.desc(), PromptVersion.number.desc()).limit(limit)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from peewee import Model
 
 from ..errors import NotFound, ValidationError
+from . import sensitivity
 from .db import write_tx
 from .entities import kind as entity_kind
 from .models import Collection, Output, OutputLink, Tag, utcnow
@@ -204,12 +205,14 @@ class Members:
     totals: dict[str, int]
 
 
-def members(lookup: str, row_id: int, *, limit: int = 50) -> Members:
-    """Items tagged with a tag / held by a collection, per entity kind (trash excluded)."""
+def members(lookup: str, row_id: int, *, limit: int = 50, exclude_restricted: bool = False) -> Members:
+    """Items tagged with a tag / held by a collection, per entity kind (trash excluded). With
+    ``exclude_restricted`` (a LAN device not allowed to see Secret items) they are neither listed nor counted."""
     if lookup not in ('tag', 'collection'):
         raise ValidationError('Only tags and collections hold items.')
     items: dict[str, list[Model]] = {}
     totals: dict[str, int] = {}
+    levels = list(sensitivity.restricted_levels()) if exclude_restricted else []
     for key in ('output', 'conversation', 'prompt', 'agent'):
         spec = entity_kind(key)
         if lookup == 'tag':
@@ -222,6 +225,8 @@ def members(lookup: str, row_id: int, *, limit: int = 50) -> Members:
             )
         m = spec.model
         q = m.select().join(j, on=(owner == m.id)).where((col == row_id) & m.deleted_at.is_null())
+        if exclude_restricted and levels:
+            q = q.where(m.sensitivity.is_null() | m.sensitivity.not_in(levels))
         totals[key] = q.count()
         items[key] = list(q.order_by(m.updated_at.desc()).limit(limit))
     return Members(items, totals)

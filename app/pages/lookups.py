@@ -10,7 +10,7 @@ from ..components.design import kind_color, kind_icon
 from ..components.graph_view import neighbourhood_card
 from ..components.items import item_row
 from ..components.lookup_admin import LookupAdmin
-from ..components.secret import visible
+from ..components.secret import viewer_sees_restricted
 from ..context import AppContext
 from ..data import lookups, relations
 from ..errors import UserError
@@ -74,7 +74,8 @@ def _holder_page(key: str, row_id: int) -> None:
     desc.on(
         'blur', lambda: lookups.update_fields(key, row_id, description=(desc.value or '').strip() or None)
     )
-    members = relations.members(key, row_id, limit=25)
+    # a LAN device without permission: Secret items are neither listed nor counted
+    members = relations.members(key, row_id, limit=25, exclude_restricted=not viewer_sees_restricted())
     param = 'tags' if key == 'tag' else 'collections'
     ui.label(
         'Holds '
@@ -93,7 +94,7 @@ def _holder_page(key: str, row_id: int) -> None:
                         ui.link('See all', f'/{kind}s?{param}={row_id}').classes('text-sm')
                 if not total:
                     ui.label('None').classes('text-sm oh-muted')
-                for item in visible(members.items[kind]):  # a LAN device without permission: no Secret items
+                for item in members.items[kind]:
                     item_row(kind, item, meta=fmt.ago(item.updated_at), show_tags=False)
     neighbourhood_card(key, row_id)
     if key == 'collection':

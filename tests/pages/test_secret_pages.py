@@ -111,11 +111,39 @@ async def test_a_phone_without_permission_never_sees_secret_items(phone: httpx.A
     assert 'Launch codes' not in await _page(phone, '/')
     tag_page = await _page(phone, f'/tags/{Tag.get(Tag.name == "ops").id}')
     assert 'Bread recipe' in tag_page and 'Launch codes' not in tag_page
+    assert 'Holds 1 output,' in tag_page  # the Secret one is not counted either
 
     # the desktop's permission can be given to the phone
     access.set_device_restricted(access.list_devices()[0].id, True)
     assert 'Launch codes' in await _page(phone, '/outputs')
     assert 'launch codes 0000' in await _page(phone, f'/outputs/{library["hidden"]}')
+
+
+async def test_the_desktop_counts_secret_items_on_a_tag_page(user: User, library) -> None:
+    await user.open(f'/tags/{Tag.get(Tag.name == "ops").id}')
+    await user.should_see('Holds 2 outputs,')
+
+
+def test_version_search_for_a_device_leaves_secret_prompts_and_agents_out(library) -> None:
+    """What the prompt/agent version picker on an output offers a phone without permission."""
+    from app.data import agents, prompts
+
+    secret = SensitivityLevel.get(SensitivityLevel.name == 'Secret').id
+    hidden_prompt = prompts.create_prompt('Salary negotiation script', 'Ask for {{amount}}')
+    entities.update_item('prompt', hidden_prompt.id, sensitivity=secret)
+    prompts.create_prompt('Salary survey summary', 'Summarise the survey')
+    hidden_agent = agents.create_agent('Salary coach', system_prompt='You coach salary talks.')
+    entities.update_item('agent', hidden_agent.id, sensitivity=secret)
+    agents.create_agent('Salary analyst', system_prompt='You analyse pay data.')
+
+    everyone = {v.prompt.title for v in prompts.search_versions('salary')}
+    assert everyone == {'Salary negotiation script', 'Salary survey summary'}
+    phone = {v.prompt.title for v in prompts.search_versions('salary', exclude_restricted=True)}
+    assert phone == {'Salary survey summary'}
+    assert {v.agent.name for v in agents.search_versions('salary', exclude_restricted=True)} == {
+        'Salary analyst'
+    }
+    assert len(agents.search_versions('salary')) == 2
 
 
 def test_the_graph_a_phone_gets_leaves_secret_items_out(library) -> None:
