@@ -42,7 +42,6 @@ def db(db_path: Path) -> Iterator[dbmod.HubDatabase]:
     database.close()
 
 
-
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Test modules that read the real export files in ``../shared/fixtures/exports`` (kept beside the
     project, not copied into it) skip with a reason where that folder is absent, e.g. a clone elsewhere."""

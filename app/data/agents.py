@@ -153,7 +153,9 @@ def current_version(agent_id: int) -> AgentVersion | None:
     return AgentVersion.get_or_none(AgentVersion.id == agent.current_version_id)
 
 
-def search_versions(text: str = '', limit: int = 12, *, exclude_restricted: bool = False) -> list[AgentVersion]:
+def search_versions(
+    text: str = '', limit: int = 12, *, exclude_restricted: bool = False
+) -> list[AgentVersion]:
     """Versions of agents whose name matches ``text`` (current versions first), with ``.agent`` loaded."""
     q = (
         AgentVersion.select(AgentVersion, Agent)

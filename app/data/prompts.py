@@ -113,7 +113,9 @@ def version_for_text(body: str, title: str | None = None) -> PromptVersion:
     return PromptVersion.get_by_id(prompt.current_version_id)
 
 
-def search_versions(text: str = '', limit: int = 12, *, exclude_restricted: bool = False) -> list[PromptVersion]:
+def search_versions(
+    text: str = '', limit: int = 12, *, exclude_restricted: bool = False
+) -> list[PromptVersion]:
     """Versions of prompts whose title matches ``text`` (current versions first), with ``.prompt`` loaded."""
     q = (
         PromptVersion.select(PromptVersion, Prompt)
