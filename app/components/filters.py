@@ -25,14 +25,15 @@ _ID_FILTERS = {
     'models': ('model', 'Models', 'model', 'Model'),
     'agents': (None, 'Agents', 'agent', 'Agent'),
     'sensitivities': ('sensitivity', 'Sensitivity', 'sensitivity', 'Sensitivity'),
+    'sources': ('source', 'Sources', 'source', 'Source'),
 }
 
 # which filters make sense for which kind of list
 APPLICABLE = {
-    'output': ['tags', 'collections', 'categories', 'models', 'agents', 'sensitivities'],
-    'conversation': ['tags', 'collections', 'categories', 'models', 'agents', 'sensitivities'],
-    'prompt': ['tags', 'collections', 'categories', 'sensitivities'],
-    'agent': ['tags', 'collections', 'categories', 'models', 'sensitivities'],
+    'output': ['tags', 'collections', 'categories', 'models', 'agents', 'sensitivities', 'sources'],
+    'conversation': ['tags', 'collections', 'categories', 'models', 'agents', 'sensitivities', 'sources'],
+    'prompt': ['tags', 'collections', 'categories', 'sensitivities', 'sources'],
+    'agent': ['tags', 'collections', 'categories', 'models', 'sensitivities', 'sources'],
 }
 
 

@@ -200,6 +200,8 @@ def filtered_query(key: str, params: ListParams, query: Any = None) -> Any:
         q = q.where(m.category.in_(params.categories))
     if params.sensitivities:
         q = q.where(m.sensitivity.in_(params.sensitivities))
+    if params.sources:
+        q = q.where(m.source.in_(params.sources))
     if params.exclude_restricted:
         restricted = SensitivityLevel.select(SensitivityLevel.id).where(SensitivityLevel.restricted == True)  # noqa: E712
         q = q.where(m.sensitivity.is_null() | m.sensitivity.not_in(restricted))

@@ -56,6 +56,7 @@ class ListParams:
     models: list[int] = field(default_factory=list)
     agents: list[int] = field(default_factory=list)
     sensitivities: list[int] = field(default_factory=list)
+    sources: list[int] = field(default_factory=list)  # where items came from (capture, an import, chat …)
     rating_min: int | None = None
     favourite: bool | None = None
     date_from: date | None = None
@@ -117,7 +118,7 @@ class ListParams:
         return params
 
 
-_LIST_FIELDS = {'tags', 'collections', 'categories', 'models', 'agents', 'sensitivities'}
+_LIST_FIELDS = {'tags', 'collections', 'categories', 'models', 'agents', 'sensitivities', 'sources'}
 _BOOL_FIELDS = {'favourite', 'trashed', 'desc'}
 _INT_FIELDS = {'rating_min', 'page', 'per_page'}
 _DATE_FIELDS = {'date_from', 'date_to'}

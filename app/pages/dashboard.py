@@ -324,29 +324,30 @@ def agents_chart(d: dashboard.Dashboard) -> Chart:
 
 
 def sources_chart(d: dashboard.Dashboard) -> Chart:
-    data = [
-        {
-            'name': s.name,
-            'value': s.outputs + s.conversations,
-            'itemStyle': {'color': PALETTE[i % len(PALETTE)]},
-        }
-        for i, s in enumerate(d.sources)
-    ]
-    options = _base(
-        series=[
+    return _hbar(
+        'Where things came from',
+        [s.name for s in d.sources],
+        [
             {
-                'name': 'Captures and conversations',
-                'type': 'pie',
-                'radius': ['35%', '68%'],
-                'data': data,
-                'label': {'color': TEXT_COLOR},
-            }
-        ]
-    )
-    options['tooltip'] = {'trigger': 'item', 'renderMode': 'richText', 'confine': True}
-    options['legend'] = {'show': False}
-    return Chart(
-        'Where things came from', options, [[None] * len(data)], 'Captures plus conversations, by source.'
+                'name': 'Captures',
+                'type': 'bar',
+                'stack': 'source',
+                'data': [s.outputs for s in d.sources],
+                'itemStyle': {'color': KIND_COLORS['output']},
+            },
+            {
+                'name': 'Conversations',
+                'type': 'bar',
+                'stack': 'source',
+                'data': [s.conversations for s in d.sources],
+                'itemStyle': {'color': KIND_COLORS['conversation']},
+            },
+        ],
+        [
+            [list_url('/outputs', _range(d.period, sources=[s.id])) for s in d.sources],
+            [list_url('/conversations', _range(d.period, sources=[s.id])) for s in d.sources],
+        ],
+        'Manual captures, imports, chats and the API.',
     )
 
 

@@ -11,8 +11,8 @@ from nicegui import ui
 from nicegui.testing import User
 
 from app.components import graph_view
+from app.data import conversations, lookups, outputs, relations
 from app.data import db as dbmod
-from app.data import lookups, outputs, relations
 
 HOSTILE = '<img src=x onerror="window.pwned=1">'
 
@@ -244,6 +244,41 @@ async def test_clicking_a_bar_opens_the_filtered_list(user: User, library) -> No
     await see(user, 'Tag: python')
     await see(user, 'Second output')
     await user.should_not_see('Later output')
+
+
+async def test_clicking_a_source_bar_opens_what_came_from_there(user: User, library) -> None:
+    chatgpt = lookups.get_or_create('source', 'ChatGPT export', kind='chatgpt')
+    conversations.create_conversation(
+        'Imported trip planning', source=chatgpt, created_at=datetime(2025, 3, 10, 9, 0)
+    )
+    conversations.create_conversation('Typed here', created_at=datetime(2025, 3, 11, 9, 0))
+    await user.open('/dashboard?date_from=2025-03-01&date_to=2025-03-31')
+    await see(user, 'Where things came from')
+    sources = chart(user, 'chart-sources')
+    index = sources.options['yAxis']['data'].index('ChatGPT export')
+    assert sources.options['series'][1]['data'][index] == 1  # one conversation, no captures
+    user.find(marker='chart-sources').trigger(
+        'componentClick',
+        {
+            'componentType': 'series',
+            'seriesType': 'bar',
+            'seriesIndex': 1,
+            'seriesName': 'Conversations',
+            'name': 'ChatGPT export',
+            'dataIndex': index,
+            'data': 1,
+            'value': 1,
+        },
+    )
+    await until(
+        lambda: (
+            user.back_history[-1]
+            == f'/conversations?sources={chatgpt.id}&date_from=2025-03-01&date_to=2025-03-31'
+        )
+    )
+    await see(user, 'Source: ChatGPT export')
+    await see(user, 'Imported trip planning')
+    await user.should_not_see('Typed here')
 
 
 async def test_the_date_range_filters_every_chart(user: User, library) -> None:
