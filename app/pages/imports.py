@@ -164,6 +164,8 @@ def _headline(d: dict[str, Any], label: str) -> str:
     )
     if d.get('dry_run'):
         return f'Dry run of {label} ({fmt_name} export): nothing was written.'
+    if d.get('cancelled') and not d.get('total'):
+        return f'Stopped while reading {label} ({fmt_name} export): nothing was imported.'
     if d.get('cancelled'):
         return f'Stopped: part of {label} ({fmt_name} export) was imported; importing it again adds the rest.'
     added, updated = d.get('conversations_added', 0), d.get('conversations_updated', 0)

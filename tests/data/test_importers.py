@@ -709,6 +709,30 @@ def test_cancel_keeps_whole_conversations_and_a_later_import_adds_the_rest(db, t
     assert rest.conversations_added == 20 and not rest.cancelled
 
 
+def test_stop_while_the_file_is_still_being_read_writes_nothing(db, tmp_path, monkeypatch):
+    """A big export takes a while to read before anything is written; Stop must work then too."""
+    import threading
+
+    from app.data.importers import inputs
+
+    path = write_json(tmp_path / 'c.json', [linear_conversation(f'k{i}', 2) for i in range(30)])
+    cancel = threading.Event()
+    iter_items = inputs.iter_items
+
+    def read_and_press_stop(doc):
+        for n, item in enumerate(iter_items(doc)):
+            if n == 5:
+                cancel.set()  # the user presses Stop while the file is being read
+            yield item
+
+    monkeypatch.setattr(inputs, 'iter_items', read_and_press_stop)
+    report = import_path(path, cancel=cancel)
+    assert report.cancelled and report.run_id is None and report.conversations_added == 0
+    assert Conversation.select().count() == 0 and ImportRun.select().count() == 0
+    monkeypatch.setattr(inputs, 'iter_items', iter_items)
+    assert import_path(path).conversations_added == 30
+
+
 def test_hidden_tool_traffic_is_keyword_searchable(db):
     from app.data import search
 

@@ -165,6 +165,31 @@ async def test_the_server_refuses_an_upload_over_the_limit(user: User, db_path, 
     assert _uploads_left() == [] and ImportRun.select().count() == 0
 
 
+async def test_stop_while_the_file_is_being_read(user: User, db_path, tmp_path, monkeypatch) -> None:
+    from app.data.importers import inputs
+
+    export = write_json(tmp_path / 'big.json', [linear_conversation(f'c{i}', 2) for i in range(30)])
+    release = threading.Event()
+    iter_items = inputs.iter_items
+
+    def slow_read(doc):
+        for n, item in enumerate(iter_items(doc)):
+            if n == 3:
+                release.wait(10)  # hold the first read of the file until the test pressed Stop
+            yield item
+
+    monkeypatch.setattr(inputs, 'iter_items', slow_read)
+    await user.open('/import')
+    await _import_by_path(user, export)
+    await user.should_see('Reading the file', retries=SLOW)
+    user.find(marker='job-stop').click()
+    await user.should_see('Stopping after the item in hand', retries=SLOW)
+    release.set()
+    await user.should_see('Stopped while reading big.json', retries=SLOW)
+    await user.should_see('nothing was imported', retries=SLOW)
+    assert Conversation.select().count() == 0 and ImportRun.select().count() == 0
+
+
 async def test_progress_updates_and_stop_keeps_whole_conversations(
     user: User, db_path, tmp_path, monkeypatch
 ) -> None:

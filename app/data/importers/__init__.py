@@ -73,7 +73,12 @@ def import_path(
         else:
             if progress:
                 progress(0, None)
-            inputs.validate(inp)  # the whole file is read once before anything is written
+            try:
+                inputs.validate(inp, cancel=cancel)  # the whole file is read once before anything is written
+            except inputs.ImportStopped:
+                report.cancelled = True  # stopped while reading: nothing written, no run to record
+                report.seconds = round(time.monotonic() - started, 3)
+                return report
             report.total = sum(d.count for d in inp.docs if d.kind != 'empty')
         run_id = _start_run(report, inp.path)
         report.run_id = run_id

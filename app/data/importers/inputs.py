@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -309,22 +310,39 @@ def iter_items(doc: JsonDoc) -> Iterator[Any]:
             yield from ijson.items(_skip_bom(fh), doc.prefix, use_float=True)
 
 
-def validate(inp: ImportInput, progress: Callable[[int, int | None], None] | None = None) -> None:
-    """Read every document once before writing anything: a truncated or corrupt file is refused whole."""
+class ImportStopped(Exception):
+    """The person stopped the import while the file was still being read: nothing was written."""
+
+
+def validate(
+    inp: ImportInput,
+    progress: Callable[[int, int | None], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> None:
+    """Read every document once before writing anything: a truncated or corrupt file is refused whole.
+    Raises ImportStopped as soon as ``cancel`` is set (a big export takes a while to read)."""
+
+    def count_items(doc: JsonDoc) -> int:
+        count = 0
+        for _ in iter_items(doc):
+            count += 1
+            if cancel is not None and cancel.is_set():
+                raise ImportStopped(doc.name)
+        return count
+
     for doc in inp.docs:
         if doc.kind == 'empty':
             continue
-        count = 0
+        if cancel is not None and cancel.is_set():
+            raise ImportStopped(doc.name)
         try:
             try:
-                for _ in iter_items(doc):
-                    count += 1
+                count = count_items(doc)
             except UnicodeDecodeError:
                 if doc.slow:
                     raise
-                doc.slow, count = True, 0  # a lone surrogate escape: read it again with the Python parser
-                for _ in iter_items(doc):
-                    count += 1
+                doc.slow = True  # a lone surrogate escape: read it again with the Python parser
+                count = count_items(doc)
         except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
             raise UserError(
                 f'{doc.name} is not complete, valid JSON ({_short(exc)}); nothing was imported.'
