@@ -176,6 +176,7 @@ def restore_database(backup: str | Path, db_path: str | Path | None = None) -> R
         if target.exists() and target.stat().st_size > 0:
             aside = target.with_name(f'{target.stem}.before-restore-{utcnow():%Y%m%d-%H%M%S}.db')
             backup_database(aside, source=target)
+            _keep_access(aside, staging)
         src = _connect(staging)
         dst = _connect(target)
         try:
@@ -189,6 +190,34 @@ def restore_database(backup: str | Path, db_path: str | Path | None = None) -> R
         for suffix in ('', '-wal', '-shm'):
             Path(str(staging) + suffix).unlink(missing_ok=True)
     return RestoreReport(str(source), str(target), str(aside) if aside else None, applied)
+
+
+# Who may reach this installation is not content: a restore keeps today's paired devices and API tokens.
+ACCESS_TABLES = ('device', 'api_token')
+
+
+def _keep_access(current: Path, staging: Path) -> None:
+    """Copy the access tables of ``current`` (a copy of the database being replaced) over those of the
+    staged backup. Otherwise restoring an older backup would bring back a phone or a token revoked
+    since, and drop those paired after it."""
+    src = _connect(current)
+    dst = _connect(staging)
+    try:
+        with dst:
+            for table in ACCESS_TABLES:
+                have = [r[1] for r in src.execute(f'PRAGMA table_info({table})')]
+                want = {r[1] for r in dst.execute(f'PRAGMA table_info({table})')}
+                if not have or not want:
+                    continue  # the replaced database predates the table: keep the backup's rows
+                cols = [c for c in have if c in want]
+                names = ', '.join(f'"{c}"' for c in cols)
+                rows = src.execute(f'SELECT {names} FROM {table}').fetchall()
+                dst.execute(f'DELETE FROM {table}')
+                marks = ', '.join('?' * len(cols))
+                dst.executemany(f'INSERT INTO {table} ({names}) VALUES ({marks})', rows)
+    finally:
+        src.close()
+        dst.close()
 
 
 def list_backups(folder: str | Path | None = None) -> list[BackupInfo]:

@@ -100,6 +100,26 @@ def test_restore_replaces_content_and_keeps_the_old_database_aside(db, db_path, 
     assert Output.select().count() == 2
 
 
+def test_restore_keeps_todays_devices_and_tokens(db, db_path, tmp_path):
+    """A phone revoked after a backup must not get back in when that backup is restored."""
+    from app.data import access
+
+    phone = access.create_device('Lost phone')
+    old_token = access.create_token('Old script', 'write')
+    info = backup.backup_database(tmp_path / 'b.db')
+    access.revoke_device(phone.id)
+    access.revoke_token(old_token.row.id)
+    tablet = access.create_device('New tablet')
+    new_token = access.create_token('New script')
+
+    backup.restore_database(info.path, db_path)
+    assert access.active_device(phone.id) is None  # still revoked
+    assert access.find_token(old_token.token) is None
+    assert access.active_device(tablet.id) is not None  # paired after the backup: still paired
+    assert access.find_token(new_token.token) is not None
+    assert sorted(d.name for d in access.list_devices()) == ['Lost phone', 'New tablet']
+
+
 def test_restore_of_an_older_backup_migrates_it(db_path, tmp_path):
     old = tmp_path / 'old.db'
     old_db = dbmod.open_database(old)
