@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
+from . import sensitivity
 from .models import Agent, AgentVersion, LlmModel, Message, Output, Provider, ProviderSetting
 
 
@@ -46,14 +47,16 @@ class AgentChoice:
     current_version_id: int | None
 
 
-def agent_choices(limit: int = 500) -> list[AgentChoice]:
-    """Agents (not in the trash) that have a version, by name."""
-    rows = (
-        Agent.select(Agent.id, Agent.name, Agent.current_version)
-        .where(Agent.deleted_at.is_null() & Agent.current_version.is_null(False))
-        .order_by(fn.LOWER(Agent.name), Agent.id)
-        .limit(limit)
+def agent_choices(limit: int = 500, *, exclude_restricted: bool = False) -> list[AgentChoice]:
+    """Agents (not in the trash) that have a version, by name. ``exclude_restricted``: not the Secret
+    ones (a LAN device without permission)."""
+    rows = Agent.select(Agent.id, Agent.name, Agent.current_version).where(
+        Agent.deleted_at.is_null() & Agent.current_version.is_null(False)
     )
+    levels = list(sensitivity.restricted_levels()) if exclude_restricted else []
+    if levels:
+        rows = rows.where(Agent.sensitivity.is_null() | Agent.sensitivity.not_in(levels))
+    rows = rows.order_by(fn.LOWER(Agent.name), Agent.id).limit(limit)
     return [AgentChoice(a.id, a.name, a.current_version_id) for a in rows]
 
 

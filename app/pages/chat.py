@@ -104,6 +104,7 @@ def _initial_choices(
     path: list[conversations.ThreadMessage],
     agent: int | None = None,
     agent_version: int | None = None,
+    sees_restricted: bool = True,
 ) -> dict[str, Any]:
     """Composer defaults: the conversation's model and agent version, else the agent asked for in the URL
     (an agent page's "Chat" button), else the last ones used."""
@@ -136,7 +137,7 @@ def _initial_choices(
     models = chat_choices.model_choices(include=model_id if isinstance(model_id, int) else None)
     if model_id not in {m.id for m in models}:
         model_id = None
-    agents = chat_choices.agent_choices()
+    agents = chat_choices.agent_choices(exclude_restricted=not sees_restricted)
     if agent_id not in {a.id for a in agents}:
         agent_id, version = None, None
     versions = chat_choices.agent_versions(agent_id) if agent_id else []
@@ -201,6 +202,7 @@ class ChatPage:
             self.loaded.path if self.loaded else [],
             self.agent,
             self.agent_version,
+            self.sees_restricted,
         )
         with ui.row().classes('w-full no-wrap items-start gap-4'):
             with ui.column().classes('oh-hide-phone w-64 flex-none gap-2 sticky top-16'):

@@ -146,6 +146,19 @@ def test_version_search_for_a_device_leaves_secret_prompts_and_agents_out(librar
     assert len(agents.search_versions('salary')) == 2
 
 
+async def test_the_chat_page_offers_a_phone_no_secret_agents(phone: httpx.AsyncClient, library) -> None:
+    from app.data import agents
+
+    secret = SensitivityLevel.get(SensitivityLevel.name == 'Secret').id
+    hidden = agents.create_agent('Merger negotiator', system_prompt='You negotiate the merger.')
+    entities.update_item('agent', hidden.id, sensitivity=secret)
+    agents.create_agent('Travel planner', system_prompt='You plan trips.')
+    page = await _page(phone, '/chat')
+    assert 'Travel planner' in page and 'Merger negotiator' not in page
+    access.set_device_restricted(access.list_devices()[0].id, True)
+    assert 'Merger negotiator' in await _page(phone, '/chat')
+
+
 def test_the_graph_a_phone_gets_leaves_secret_items_out(library) -> None:
     """The graph page and the connections panel pass their graph through ``graph_for_viewer`` (the page
     itself loads after the browser connects, so this checks the filter on the real graph data)."""
