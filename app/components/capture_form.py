@@ -13,6 +13,7 @@ from ..data.text import first_line_title
 from ..errors import UserError
 from . import toast
 from .design import kind_url
+from .secret import viewer_sees_restricted
 
 STICKY_KEY = 'capture.sticky'
 DRAFT_KEY = 'capture_draft'
@@ -23,13 +24,12 @@ def _names(key: str) -> list[str]:
     return [r.name for r in lookups.search(key, '', limit=2000)]
 
 
-def _options() -> dict[str, Any]:
+def _options(hide_restricted: bool = False) -> dict[str, Any]:
+    """The choices the form offers; ``hide_restricted``: no Secret agents (a LAN device without permission)."""
+    agents = ListParams(per_page=200, sort='name', desc=False, exclude_restricted=hide_restricted)
     return {
         'models': sorted({m.name for m in lookups.search('model', '', limit=2000)}),
-        'agents': {
-            a.id: a.name
-            for a in entities.list_items('agent', ListParams(per_page=200, sort='name', desc=False)).items
-        },
+        'agents': {a.id: a.name for a in entities.list_items('agent', agents).items},
         'tags': _names('tag'),
         'collections': _names('collection'),
         'categories': _names('category'),
@@ -52,7 +52,8 @@ class CaptureForm:
     def __init__(self, *, compact: bool = False, prefill: dict | None = None) -> None:
         self.compact = compact
         self.prefill = prefill or {}
-        self.opts = _options()
+        self.hide_restricted = not viewer_sees_restricted()
+        self.opts = _options(self.hide_restricted)
         self.sticky: dict[str, Any] = settings_store.get(STICKY_KEY, {}) or {}
         self.storage = _user_storage()
         self._build()
@@ -301,7 +302,7 @@ class CaptureForm:
             self.save_button.props(remove='loading')
         self._remember_sticky(data)
         self.clear_texts()
-        self.opts = await run.io_bound(_options)
+        self.opts = await run.io_bound(_options, self.hide_restricted)
         self.tags.set_options(self.opts['tags'], value=self.tags.value)
         self.model.set_options(self.opts['models'], value=self.model.value)
         self.collection.set_options(self.opts['collections'], value=self.collection.value)

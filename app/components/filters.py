@@ -16,6 +16,7 @@ from ..data import lookups
 from ..data.listing import ListParams
 from ..errors import UserError
 from .relation_picker import Option, RelationPicker
+from .secret import hide_restricted, visible
 
 # filter field -> (lookup kind for names, picker label, picker kind for colour/icon, chip label)
 _ID_FILTERS = {
@@ -46,7 +47,8 @@ def _name(field: str, row_id: int) -> str:
     key = _ID_FILTERS[field][0]
     try:
         if key is None:
-            return agents_data.get_agent(row_id).name
+            agent = agents_data.get_agent(row_id)
+            return agent.name if visible([agent]) else f'#{row_id}'  # a device: no Secret agent's name
         row = lookups.get(key, row_id)
         return getattr(row, 'label', None) or row.name
     except UserError:
@@ -58,7 +60,7 @@ def _search(field: str, text: str) -> list[Option]:
     if key is None:
         from ..data import entities
 
-        page = entities.list_items('agent', ListParams(text=text, per_page=10))
+        page = entities.list_items('agent', hide_restricted(ListParams(text=text, per_page=10)))
         return [Option(a.id, a.name) for a in page.items]
     return [Option(r.id, getattr(r, 'label', None) or r.name) for r in lookups.search(key, text)]
 

@@ -146,7 +146,7 @@ def test_version_search_for_a_device_leaves_secret_prompts_and_agents_out(librar
     assert len(agents.search_versions('salary')) == 2
 
 
-async def test_the_chat_page_offers_a_phone_no_secret_agents(phone: httpx.AsyncClient, library) -> None:
+async def test_chat_and_capture_offer_a_phone_no_secret_agents(phone: httpx.AsyncClient, library) -> None:
     from app.data import agents
 
     secret = SensitivityLevel.get(SensitivityLevel.name == 'Secret').id
@@ -155,6 +155,10 @@ async def test_the_chat_page_offers_a_phone_no_secret_agents(phone: httpx.AsyncC
     agents.create_agent('Travel planner', system_prompt='You plan trips.')
     page = await _page(phone, '/chat')
     assert 'Travel planner' in page and 'Merger negotiator' not in page
+    capture = await _page(phone, '/capture')  # the capture form's agent choices
+    assert 'Travel planner' in capture and 'Merger negotiator' not in capture
+    filtered = await _page(phone, f'/outputs?agents={hidden.id}')  # a crafted filter chip
+    assert 'Merger negotiator' not in filtered and f'Agent: #{hidden.id}' in filtered
     access.set_device_restricted(access.list_devices()[0].id, True)
     assert 'Merger negotiator' in await _page(phone, '/chat')
 
