@@ -279,7 +279,17 @@ def _parse_marked(marked: str, limit: int | None = None) -> tuple[str, tuple[tup
 
 
 def _plain_snippet(text: str, limit: int = SNIPPET_CHARS, *, leading: bool = False) -> str:
-    plain, _ = _parse_marked((text or '')[: limit * 2], limit)
+    """Text without highlights, whitespace collapsed, cut at a word near ``limit`` (what ``_parse_marked``
+    makes of unmarked text, done with str methods: semantic hits build ten of these per query)."""
+    text = (text or '')[: limit * 2]
+    if _OPEN in text or _CLOSE in text:
+        plain, _ = _parse_marked(text, limit)
+    else:
+        plain = ' '.join(text.split())
+        if len(plain) > limit:
+            cut = plain.rfind(' ', 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            plain = plain[:cut].rstrip() + '…'
     return ('…' + plain) if leading and plain else plain
 
 
