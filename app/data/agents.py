@@ -167,9 +167,7 @@ def search_versions(
         like = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
         q = q.where(Agent.name ** f'%{like}%')
     if exclude_restricted:  # a LAN device or token not allowed to see Secret agents
-        levels = list(sensitivity.restricted_levels())
-        if levels:
-            q = q.where(Agent.sensitivity.is_null() | Agent.sensitivity.not_in(levels))
+        q = sensitivity.exclude_restricted(q, Agent)
     is_current = AgentVersion.id == Agent.current_version
     return list(
         q.order_by(is_current.desc(), Agent.updated_at.desc(), AgentVersion.number.desc()).limit(limit)

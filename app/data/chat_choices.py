@@ -53,9 +53,8 @@ def agent_choices(limit: int = 500, *, exclude_restricted: bool = False) -> list
     rows = Agent.select(Agent.id, Agent.name, Agent.current_version).where(
         Agent.deleted_at.is_null() & Agent.current_version.is_null(False)
     )
-    levels = list(sensitivity.restricted_levels()) if exclude_restricted else []
-    if levels:
-        rows = rows.where(Agent.sensitivity.is_null() | Agent.sensitivity.not_in(levels))
+    if exclude_restricted:
+        rows = sensitivity.exclude_restricted(rows, Agent)
     rows = rows.order_by(fn.LOWER(Agent.name), Agent.id).limit(limit)
     return [AgentChoice(a.id, a.name, a.current_version_id) for a in rows]
 

@@ -203,8 +203,9 @@ def filtered_query(key: str, params: ListParams, query: Any = None) -> Any:
     if params.sources:
         q = q.where(m.source.in_(params.sources))
     if params.exclude_restricted:
-        restricted = SensitivityLevel.select(SensitivityLevel.id).where(SensitivityLevel.restricted == True)  # noqa: E712
-        q = q.where(m.sensitivity.is_null() | m.sensitivity.not_in(restricted))
+        from .sensitivity import exclude_restricted  # (sensitivity imports this module)
+
+        q = exclude_restricted(q, m)
     if params.models:
         if spec.model_field is not None:
             q = q.where(spec.model_field.in_(params.models))

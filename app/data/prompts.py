@@ -127,9 +127,7 @@ def search_versions(
         like = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
         q = q.where(Prompt.title ** f'%{like}%')
     if exclude_restricted:  # a LAN device or token not allowed to see Secret prompts
-        levels = list(sensitivity.restricted_levels())
-        if levels:
-            q = q.where(Prompt.sensitivity.is_null() | Prompt.sensitivity.not_in(levels))
+        q = sensitivity.exclude_restricted(q, Prompt)
     is_current = PromptVersion.id == Prompt.current_version
     return list(
         q.order_by(is_current.desc(), Prompt.updated_at.desc(), PromptVersion.number.desc()).limit(limit)

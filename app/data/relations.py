@@ -212,7 +212,6 @@ def members(lookup: str, row_id: int, *, limit: int = 50, exclude_restricted: bo
         raise ValidationError('Only tags and collections hold items.')
     items: dict[str, list[Model]] = {}
     totals: dict[str, int] = {}
-    levels = list(sensitivity.restricted_levels()) if exclude_restricted else []
     for key in ('output', 'conversation', 'prompt', 'agent'):
         spec = entity_kind(key)
         if lookup == 'tag':
@@ -225,8 +224,8 @@ def members(lookup: str, row_id: int, *, limit: int = 50, exclude_restricted: bo
             )
         m = spec.model
         q = m.select().join(j, on=(owner == m.id)).where((col == row_id) & m.deleted_at.is_null())
-        if exclude_restricted and levels:
-            q = q.where(m.sensitivity.is_null() | m.sensitivity.not_in(levels))
+        if exclude_restricted:
+            q = sensitivity.exclude_restricted(q, m)
         totals[key] = q.count()
         items[key] = list(q.order_by(m.updated_at.desc()).limit(limit))
     return Members(items, totals)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
+from typing import Any
+
+from peewee import Model
 
 from . import entities
 from .db import current
@@ -38,6 +41,13 @@ def restricted_levels() -> dict[int, SensitivityLevel]:
 def forget_cache() -> None:
     with _lock:
         _cache.clear()
+
+
+def exclude_restricted(query: Any, model: type[Model]) -> Any:
+    """``query`` without the rows of ``model`` (one with a ``sensitivity`` field) at a restricted level:
+    what a LAN device or API token without permission may see."""
+    restricted = SensitivityLevel.select(SensitivityLevel.id).where(SensitivityLevel.restricted == True)  # noqa: E712
+    return query.where(model.sensitivity.is_null() | model.sensitivity.not_in(restricted))
 
 
 def restricted_level(sensitivity_id: int | None) -> SensitivityLevel | None:
