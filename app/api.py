@@ -446,9 +446,18 @@ def get_conversation(
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-    """API input errors as one sentence (``{"detail": "page: must be at least 1"}``); pages keep FastAPI's."""
+    """API input errors as one sentence (``{"detail": "page: must be at least 1"}``). A page address with
+    a malformed part (``/outputs/abc``) gets the app's "not found" page, not FastAPI's JSON."""
     if not request.url.path.startswith(PREFIX + '/'):
-        return await request_validation_exception_handler(request, exc)
+        if request.method != 'GET':
+            return await request_validation_exception_handler(request, exc)
+        from nicegui.client import Client
+        from nicegui.page import page
+        from nicegui.error import error_content
+
+        with Client(page(''), request=request) as client:
+            error_content(404, 'That address is not a page of Output Hub.')
+        return client.build_response(request, 404)
     errors = exc.errors()
     first = errors[0] if errors else {}
     where = '.'.join(str(p) for p in first.get('loc', ()) if p not in ('query', 'path', 'body')) or 'request'

@@ -124,12 +124,19 @@ def _lookup_search(key: str) -> Callable[[str], list[Option]]:
     return lambda text: [Option(r.id, getattr(r, 'label', None) or r.name) for r in lookups.search(key, text)]
 
 
+def _descending_first(sort: str) -> bool:
+    """Names and titles start at A; dates, ratings and counts start with the newest / highest."""
+    return sort not in ('title', 'name')
+
+
 class EntityList:
     """A whole list page body for one kind of item: ``await EntityList(kind, params, path).show()``."""
 
     def __init__(self, kind: str, params: ListParams, base_path: str) -> None:
         self.kind = kind
         self.spec = entities.kind(kind)
+        if params.sort and params.sort not in self.spec.sorts:
+            params = replace(params, sort='')  # an old bookmark or a typo: the default order, not an error
         self.params = hide_restricted(params)  # a LAN device without permission never lists Secret items
         self.base_path = base_path
         self.selected: set[int] = set()
@@ -168,7 +175,9 @@ class EntityList:
             current = params.sort or (self.spec.default_sort if not params.trashed else 'deleted_at')
             ui.select(sorts, value=current, label='Sort').props('dense outlined').classes(
                 'w-40'
-            ).on_value_change(lambda e: self.go(replace(self.params, sort=e.value, page=1)))
+            ).on_value_change(
+                lambda e: self.go(replace(self.params, sort=e.value, desc=_descending_first(e.value), page=1))
+            )
             ui.button(
                 icon='arrow_downward' if params.desc else 'arrow_upward',
                 on_click=lambda: self.go(replace(self.params, desc=not self.params.desc)),
@@ -187,6 +196,8 @@ class EntityList:
             page = await run.io_bound(entities.list_items, self.kind, self.params)
         except UserError as exc:
             toast.error(str(exc))
+            return
+        if page is None:  # the app is shutting down
             return
         self.page = page
         self.selected &= {i.id for i in page.items}
@@ -267,7 +278,11 @@ class EntityList:
 
     def _sort_by(self, key: str) -> None:
         same = (self.params.sort or self.spec.default_sort) == key
-        self.go(replace(self.params, sort=key, desc=not self.params.desc if same else True, page=1))
+        self.go(
+            replace(
+                self.params, sort=key, desc=not self.params.desc if same else _descending_first(key), page=1
+            )
+        )
 
     def _favourite(self, item: Model) -> None:
         try:

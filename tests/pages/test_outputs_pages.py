@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from nicegui import ui
 from nicegui.testing import User
@@ -89,6 +91,36 @@ async def test_missing_output_says_so(user: User, db_path) -> None:
     dbmod.connect(db_path)
     await user.open('/outputs/999')
     await user.should_see('Output 999 does not exist.')
+
+
+async def test_a_malformed_address_gets_the_apps_not_found_page(user: User, db_path) -> None:
+    import httpx
+    from nicegui import core
+
+    transport = httpx.ASGITransport(app=core.app)  # the trusted desktop
+    async with httpx.AsyncClient(transport=transport, base_url='http://127.0.0.1:8080') as desktop:
+        response = await desktop.get('/outputs/abc', headers={'Accept': 'text/html'})
+    assert response.status_code == 404
+    assert 'text/html' in response.headers['content-type']
+    assert 'not a page of Output Hub' in response.text
+
+
+async def test_an_unknown_sort_in_the_url_falls_back_to_the_default(user: User, library) -> None:
+    await user.open('/outputs?sort=bogus')  # an old bookmark or a typo
+    await user.should_see('Vector search notes')
+    await user.should_see('Poem about rain')
+
+
+async def test_sorting_by_title_starts_at_a(user: User, library) -> None:
+    await user.open('/outputs')
+    await user.should_see('Poem about rain')
+    sort = next(e for e in user.find(ui.select).elements if e.props.get('label') == 'Sort')
+    sort.set_value('title')
+    for _ in range(100):
+        if 'sort=title' in user.back_history[-1]:
+            break
+        await asyncio.sleep(0.05)
+    assert 'sort=title' in user.back_history[-1] and 'desc=0' in user.back_history[-1]
 
 
 async def test_relation_picker_creates_and_links_a_tag_inline(user: User, library) -> None:
