@@ -452,8 +452,8 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> Re
         if request.method != 'GET':
             return await request_validation_exception_handler(request, exc)
         from nicegui.client import Client
-        from nicegui.page import page
         from nicegui.error import error_content
+        from nicegui.page import page
 
         with Client(page(''), request=request) as client:
             error_content(404, 'That address is not a page of Output Hub.')
