@@ -52,9 +52,10 @@ def item_row(kind: str, item: Model, *, meta: str | None = None, show_tags: bool
             line = meta if meta is not None else fmt.ago(getattr(item, 'created_at', None))
             if line:
                 ui.label(line).classes('text-xs oh-muted')
+            if show_tags and getattr(item, 'tags', None):
+                # under the title, wrapping: in a narrow card the title keeps its room
+                with ui.row().classes('gap-1 oh-hide-phone'):
+                    tag_chips(item.tags[:3])
         if getattr(item, 'favourite', False):
             ui.icon('star', color='amber').classes('text-base').tooltip('Favourite')
-        if show_tags and getattr(item, 'tags', None):
-            with ui.row().classes('gap-1 oh-hide-phone no-wrap'):
-                tag_chips(item.tags[:3])
     return row

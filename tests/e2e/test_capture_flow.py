@@ -87,6 +87,36 @@ def test_hostile_output_executes_nothing_and_fetches_nothing(start_app, page, tm
     assert page.locator('.oh-md img[src*="evil"]').count() == 0
 
 
+def write_conversation(db_path, title: str, turns: list[tuple[str, str]]) -> None:
+    """Store a conversation through the data layer (before the app starts on that file)."""
+    from app.data import conversations
+    from app.data import db as dbmod
+
+    dbmod.connect(db_path)
+    try:
+        conv = conversations.create_conversation(title)
+        for role, text in turns:
+            conversations.add_message(conv, role, text)
+    finally:
+        dbmod.close()
+
+
+def test_home_cards_with_many_tags_fit_a_desktop(start_app, page, tmp_path) -> None:
+    db = tmp_path / 'home.db'
+    for i in range(3):
+        tags = [
+            arg for t in ('performance', 'postgresql', 'to-review', 'refactoring') for arg in ('--tag', t)
+        ]
+        capture_via_cli(db, f'Why is the events query slow number {i}? (EXPLAIN ANALYZE)', *tags)
+    app = start_app(db_path=db)
+    page.set_viewport_size({'width': 1280, 'height': 900})
+    page.goto(app.url + '/')
+    wait_for_app(page)
+    page.wait_for_timeout(400)
+    width = page.evaluate('document.documentElement.scrollWidth')
+    assert width <= 1280 + 1, f'the home page scrolls sideways ({width}px wide)'
+
+
 def test_key_pages_at_phone_size(start_app, phone_page, tmp_path) -> None:
     db = tmp_path / 'phone.db'
     capture_via_cli(
@@ -95,12 +125,16 @@ def test_key_pages_at_phone_size(start_app, phone_page, tmp_path) -> None:
         '--tag',
         'mobile',
     )
+    wide_table = '| ' + ' | '.join(f'column {i}' for i in range(12)) + ' |\n' + '|---' * 12 + '|\n'
+    wide_table += '| ' + ' | '.join(f'value-{i}-of-a-long-row' for i in range(12)) + ' |\n'
+    write_conversation(db, 'Phone table chat', [('user', 'A wide table please'), ('assistant', wide_table)])
     app = start_app(db_path=db)
     for path, name in (
         ('/', 'home'),
         ('/outputs', 'outputs'),
         ('/outputs/1', 'output-detail'),
         ('/capture', 'capture'),
+        ('/conversations/1', 'conversation-with-table'),  # the table scrolls in its box, the page does not
     ):
         phone_page.goto(app.url + path)
         wait_for_app(phone_page)
