@@ -71,7 +71,7 @@
     }
     if (key === 'g') { pendingG = Date.now(); return; }
     if (key === '/') {
-      const box = document.querySelector('#oh-search input, input#oh-search');
+      const box = document.querySelector('.oh-search input');
       event.preventDefault();
       if (box) { box.focus(); box.select(); } else { window.location.href = '/search'; }
     } else if (key === 'c') {

@@ -81,8 +81,8 @@ def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.col
         if nav.has('/search'):
             search = (
                 ui.input(placeholder='Search  /')
-                .props('dense outlined clearable rounded id=oh-search aria-label=Search')
-                .classes('w-40 sm:w-72')
+                .props('dense outlined clearable rounded aria-label=Search')
+                .classes('oh-search w-40 sm:w-72')  # app.js: "/" focuses it (NiceGUI owns the id)
             )
 
             def go_search() -> None:

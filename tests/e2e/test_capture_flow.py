@@ -142,3 +142,19 @@ def test_key_pages_at_phone_size(start_app, phone_page, tmp_path) -> None:
         width = phone_page.evaluate('document.documentElement.scrollWidth')
         assert width <= 360 + 1, f'{path} scrolls sideways on a phone ({width}px wide)'
         screenshot(phone_page, f'phone-{name}')
+
+
+def test_slash_focuses_the_header_search_and_enter_searches(start_app, page, tmp_path) -> None:
+    db = tmp_path / 'keys.db'
+    capture_via_cli(db, 'Keyboard shortcut check')
+    app = start_app(db_path=db)
+    page.goto(app.url + '/outputs')
+    wait_for_app(page)
+    page.locator('body').click()  # focus the page, not an input
+    page.keyboard.press('/')
+    page.wait_for_timeout(200)
+    assert page.url.endswith('/outputs'), 'pressing / left the page instead of focusing the search box'
+    assert page.evaluate("!!document.activeElement.closest('.oh-search')"), 'the header search box has focus'
+    page.keyboard.type('keyboard')
+    page.keyboard.press('Enter')
+    page.wait_for_url(re.compile(r'/search\?q=keyboard'))
