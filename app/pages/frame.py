@@ -18,7 +18,7 @@ SHORTCUTS = [
     ('/', 'Search'),
     ('c', 'Capture'),
     ('g then o / c / p / a', 'Go to outputs / conversations / prompts / agents'),
-    ('g then h', 'Go home'),
+    ('g then t / s / h', 'Go to tags / search / home'),
     ('Ctrl+Enter', 'Save (capture, edit forms)'),
     ('Esc', 'Close a dialog'),
     ('?', 'This help'),

@@ -357,7 +357,12 @@ class ImportPage:
         ctx = self.ctx
 
         def work(job: jobs.Job) -> ImportReport:
-            return import_path(path, dry_run=dry_run, progress=job.progress, cancel=job.cancel)
+            try:
+                return import_path(path, dry_run=dry_run, progress=job.progress, cancel=job.cancel)
+            except UserError as exc:
+                if uploaded:  # say the name the person picked, not the upload's file on the server
+                    raise UserError(str(exc).replace(path.name, label)) from exc
+                raise
 
         async def finish(job: jobs.Job) -> None:
             if uploaded:

@@ -150,6 +150,16 @@ async def test_a_non_export_gives_one_sentence_and_writes_nothing(
     assert Conversation.select().count() == 0 and ImportRun.select().count() == 0
 
 
+async def test_an_uploaded_file_that_is_not_an_export_is_named_as_picked(user: User, db_path) -> None:
+    await user.open('/import')
+    upload = _upload_element(user)
+    with user:
+        await upload.handle_uploads([ui.upload.SmallFileUpload('junk.json', '', b'{"hello": "world"}')])
+    await user.should_see('junk.json is not a ChatGPT', retries=SLOW)
+    await user.should_not_see('upload-')  # the server's name for the upload stays internal
+    assert _uploads_left() == [] and Conversation.select().count() == 0
+
+
 async def test_the_server_refuses_an_upload_over_the_limit(user: User, db_path, monkeypatch) -> None:
     monkeypatch.setattr(page_module(), 'UPLOAD_LIMIT', 1000)
     await user.open('/import')
