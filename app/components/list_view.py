@@ -63,7 +63,7 @@ def tag_chips_html(tags: list[Model], limit: int = 2) -> str:
         for t in tags[:limit]
     )
     more = f'<span class="text-xs oh-muted">+{len(tags) - limit}</span>' if len(tags) > limit else ''
-    return f'<span class="flex gap-1 items-center overflow-hidden">{chips}{more}</span>'
+    return f'<span class="flex gap-1 items-center overflow-hidden no-wrap">{chips}{more}</span>'
 
 
 def _tags(item: Model) -> str:
@@ -244,7 +244,7 @@ class EntityList:
             for col in columns
         )
         body = (
-            '<div class="flex items-center gap-3 w-full min-w-0">'
+            '<div class="flex items-center gap-3 w-full min-w-0 no-wrap">'
             # no-wrap: Quasar's .flex wraps, and a wrapping column is as wide as its widest line (no truncation).
             '<div class="grow min-w-0 flex flex-col no-wrap">'
             '<div class="flex items-center gap-2 min-w-0 no-wrap">'

@@ -22,13 +22,17 @@ def toast(
     )
     with ui.context.client.layout:
         with (
+            # w-max: a fixed box at left 50% would otherwise shrink to half the screen (a phone: a
+            # narrow column of words); on a phone the buttons wrap under the message.
             ui.card()
-            .classes('fixed bottom-4 left-1/2 -translate-x-1/2 z-[6000] shadow-lg px-4 py-2 max-w-[92vw]')
+            .classes(
+                'fixed bottom-4 left-1/2 -translate-x-1/2 z-[6000] shadow-lg px-4 py-2 w-max max-w-[92vw]'
+            )
             .props('role=status') as card,
-            ui.row().classes('items-center gap-3 no-wrap'),
+            ui.row().classes('items-center gap-x-3 gap-y-0 flex-wrap sm:flex-nowrap'),
         ):
             ui.icon(icon).classes(f'text-xl {color}')
-            ui.label(message).classes('text-sm')
+            ui.label(message).classes('text-sm min-w-0 max-w-[calc(92vw-5rem)] sm:max-w-[36rem]')
             for label, action in actions or []:
 
                 async def run(action=action) -> None:

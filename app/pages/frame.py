@@ -64,7 +64,7 @@ def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.col
     dark = ui.dark_mode(dark_value)
 
     with ui.header(elevated=False).classes(
-        'items-center gap-2 px-3 py-2 bg-white dark:bg-slate-900 text-slate-800 '
+        'items-center no-wrap gap-2 px-3 py-2 bg-white dark:bg-slate-900 text-slate-800 '
         'dark:text-slate-100 border-b border-slate-200 dark:border-slate-700'
     ):
         menu = ui.button(icon='menu').props('flat round dense aria-label="Menu"')
@@ -77,12 +77,14 @@ def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.col
             )
         db_chip = ui.label(ctx.db_label).classes('text-xs oh-muted oh-hide-phone truncate max-w-[14rem]')
         db_chip.tooltip(f'Database: {ctx.settings.db_path}')
-        ui.space()
+        ui.space().classes('oh-hide-phone')  # on a phone the search box takes that room
         if nav.has('/search'):
             search = (
                 ui.input(placeholder='Search  /')
                 .props('dense outlined clearable rounded aria-label=Search')
-                .classes('oh-search w-40 sm:w-72')  # app.js: "/" focuses it (NiceGUI owns the id)
+                # app.js: "/" focuses it (NiceGUI owns the id). On a phone it takes the room that is left,
+                # so the header stays one row.
+                .classes('oh-search min-w-0 flex-1 sm:flex-none sm:w-72')
             )
 
             def go_search() -> None:

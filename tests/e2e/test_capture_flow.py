@@ -115,6 +115,12 @@ def test_home_cards_with_many_tags_fit_a_desktop(start_app, page, tmp_path) -> N
     page.wait_for_timeout(400)
     width = page.evaluate('document.documentElement.scrollWidth')
     assert width <= 1280 + 1, f'the home page scrolls sideways ({width}px wide)'
+    capture_via_cli(db, 'A fairly long first line that becomes the title of this capture ' * 3, '--tag', 'x')
+    page.goto(app.url + '/outputs')
+    wait_for_app(page)
+    page.wait_for_timeout(400)
+    heights = page.eval_on_selector_all('.border-b.border-slate-100', 'rows => rows.map(r => r.offsetHeight)')
+    assert len(heights) == 4 and max(heights) < 56, f'list rows wrap onto a second line: {heights}'
 
 
 def test_key_pages_at_phone_size(start_app, phone_page, tmp_path) -> None:
