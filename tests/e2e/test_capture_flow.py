@@ -148,6 +148,20 @@ def test_key_pages_at_phone_size(start_app, phone_page, tmp_path) -> None:
         width = phone_page.evaluate('document.documentElement.scrollWidth')
         assert width <= 360 + 1, f'{path} scrolls sideways on a phone ({width}px wide)'
         screenshot(phone_page, f'phone-{name}')
+    header = phone_page.locator('.q-header').bounding_box()
+    assert header['height'] < 80, f'the phone header wraps onto two rows ({header["height"]}px)'
+
+    # the "Captured …" toast with Open / Undo is readable: as wide as the screen allows, not a thin column
+    phone_page.goto(app.url + '/capture')
+    wait_for_app(phone_page)
+    phone_page.get_by_label('Output (Markdown)').fill(
+        'A fairly long first line that becomes the title here\n\nx'
+    )
+    phone_page.keyboard.press('Control+Enter')
+    toast = phone_page.locator('.q-card[role=status]')
+    toast.wait_for()
+    box = toast.bounding_box()
+    assert box['width'] > 300 and box['height'] < 120, f'the toast is squeezed: {box}'
 
 
 def test_slash_focuses_the_header_search_and_enter_searches(start_app, page, tmp_path) -> None:
