@@ -197,10 +197,18 @@ class LookupAdmin:
         with ui.dialog() as dialog, ui.card().classes('w-[min(92vw,26rem)]'):
             ui.label(title).classes('text-lg font-semibold')
             box = ui.input(label, value=value).props('outlined autofocus').classes('w-full')
-            box.on('keydown.enter', lambda: dialog.submit(box.value))
+
+            def submit() -> None:
+                if (box.value or '').strip():
+                    dialog.submit(box.value)
+                else:  # say so, and keep the dialog open
+                    box.props(f'error error-message="Type a {label.lower()} first."')
+
+            box.on_value_change(lambda: box.props(remove='error'))
+            box.on('keydown.enter', submit)
             with ui.row().classes('w-full justify-end'):
                 ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
-                ui.button('Save', on_click=lambda: dialog.submit(box.value)).mark('dialog-save')
+                ui.button('Save', on_click=submit).mark('dialog-save')
         result = await dialog
         dialog.delete()
         return result

@@ -196,21 +196,25 @@ async def _new_prompt_dialog() -> None:
             .classes('w-full')
             .mark('new-prompt-body')
         )
+        error = ui.label().classes('text-sm text-red-600').mark('new-prompt-error')
+        error.set_visibility(False)
+
+        async def create() -> None:
+            try:
+                prompt = await run.io_bound(prompts.create_prompt, title.value or '', body.value or '')
+            except UserError as exc:  # the dialog stays open with what was typed
+                error.set_text(str(exc))
+                error.set_visibility(True)
+                body.run_method('focus')
+                return
+            dialog.close()
+            ui.navigate.to(f'/prompts/{prompt.id}')
+
         with ui.row().classes('w-full justify-end'):
-            ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
-            ui.button('Create', on_click=lambda: dialog.submit((title.value, body.value))).mark(
-                'create-prompt'
-            )
-        body.on('keydown.ctrl.enter', lambda: dialog.submit((title.value, body.value)))
-    result = await dialog
-    if result is None:
-        return
-    try:
-        prompt = await run.io_bound(prompts.create_prompt, result[0] or '', result[1] or '')
-    except UserError as exc:
-        toast.error(str(exc))
-        return
-    ui.navigate.to(f'/prompts/{prompt.id}')
+            ui.button('Cancel', on_click=dialog.close).props('flat')
+            ui.button('Create', on_click=create).mark('create-prompt')
+        body.on('keydown.ctrl.enter', create)
+    dialog.open()
 
 
 # --------------------------------------------------------------------------- one prompt

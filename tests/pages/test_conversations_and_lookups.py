@@ -123,3 +123,17 @@ async def test_lookup_admin_tabs(user: User, db_path) -> None:
     await user.open('/lookups?tab=sensitivity')
     await user.should_see('Secret')
     await user.should_see('restricted')
+
+
+async def test_new_tag_with_an_empty_name_says_so_and_stays_open(user: User, db_path) -> None:
+    dbmod.connect(db_path)
+    await user.open('/tags')
+    user.find(marker='new-tag').click()
+    await user.should_see(marker='dialog-save')
+    user.find(marker='dialog-save').click()
+    box = next(iter(user.find(ui.input).elements))
+    assert box.props.get('error') is True and 'first' in box.props.get('error-message', '')
+    box.set_value('fresh-tag')
+    user.find(marker='dialog-save').click()
+    await user.should_see('Created “fresh-tag”')
+    assert Tag.select().where(Tag.name == 'fresh-tag').count() == 1

@@ -90,6 +90,21 @@ async def test_new_prompt_from_the_library(user: User, library) -> None:
     assert Prompt.select().where(Prompt.title == 'Explain {{concept}} to a child.').count() == 1
 
 
+async def test_new_prompt_without_text_keeps_the_dialog_and_what_was_typed(user: User, library) -> None:
+    await user.open('/prompts')
+    user.find(marker='new-prompt').click()
+    await see(user, marker='new-prompt-body')
+    user.find('Title (optional: taken from the first line)').type('My careful title')
+    user.find(marker='create-prompt').click()
+    await see(user, 'A prompt needs some text.')
+    body = user.find(marker='new-prompt-body').elements.pop()
+    assert body.visible  # still open: fill in the text and create
+    body.set_value('Summarise {{notes}}')
+    user.find(marker='create-prompt').click()
+    await see(user, 'Version 1 of 1 (current)')
+    assert Prompt.select().where(Prompt.title == 'My careful title').count() == 1
+
+
 async def test_prompt_page_shows_current_version_timeline_and_provenance(user: User, library) -> None:
     email, _ = library
     await user.open(f'/prompts/{email.id}')
