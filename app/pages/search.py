@@ -179,6 +179,12 @@ def register(ctx: AppContext) -> None:
                         ui.label(f'Nothing found for “{q}”.').classes('oh-muted')
                         if mode == 'keyword':
                             ui.link('Try searching by meaning', search_url(q, 'hybrid', kinds, params))
+                    elif mode == 'hybrid' and all(h.matched == 'semantic' for h in hits):
+                        # gibberish or a typo still has nearest neighbours: say these are not word matches
+                        ui.label(
+                            f'No result contains “{q}”; these are the closest in meaning, best first.'
+                        ).classes('text-sm oh-muted').mark('meaning-only')
+                        _grouped(hits)
                     else:
                         ui.label(f'{len(hits)} results, best first').classes('text-sm oh-muted')
                         _grouped(hits)

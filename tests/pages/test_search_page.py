@@ -57,3 +57,17 @@ async def test_similar_panel_without_indexer_says_so(user: User, corpus) -> None
     await user.open(f'/outputs/{a.id}')
     await user.should_see('Similar outputs')
     await user.should_see('indexer is not running')
+
+
+async def test_hybrid_says_when_nothing_matches_the_words(user: User, corpus) -> None:
+    """Gibberish still has nearest neighbours by meaning: the page must not present them as matches."""
+    from app.data import embeddings
+    from tests.data.search_helpers import use_hashing_model
+
+    use_hashing_model()
+    embeddings.index_pending()
+    await user.open('/search?q=zzzxqqnotfound&mode=hybrid')
+    await user.should_see('No result contains “zzzxqqnotfound”', retries=50)
+    await user.open('/search?q=vacuum&mode=hybrid')
+    await user.should_see('results, best first', retries=50)
+    await user.should_not_see(marker='meaning-only')
