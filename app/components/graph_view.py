@@ -127,8 +127,12 @@ def graph_options(g: graph.Graph, *, compact: bool = False, positions: Positions
                 # thousands of edges: thin lines, and no hover fading of 10,000 of them
                 **({'emphasis': {'focus': 'none', 'label': {'show': True}}} if big else {}),
                 'scaleLimit': {'min': 0.2, 'max': 6},
+                # all four sides: with only top/bottom the graph is fitted to the height, and on a tall
+                # phone screen it ran off both sides
                 'top': 30 if not compact else 5,
                 'bottom': 5,
+                'left': 5,
+                'right': 5,
             }
         ],
     }

@@ -73,8 +73,9 @@ def _base(**extra: object) -> dict:
         'backgroundColor': 'transparent',
         'textStyle': {'color': TEXT_COLOR},
         'tooltip': {'trigger': 'axis', 'renderMode': 'richText', 'confine': True},
-        'grid': {'left': 8, 'right': 8, 'top': 36, 'bottom': 8, 'containLabel': True},
-        'legend': {'top': 0, 'textStyle': {'color': TEXT_COLOR}},
+        # the legend stays one line (scrolling on a phone) and the axis names sit below it
+        'grid': {'left': 8, 'right': 8, 'top': 48, 'bottom': 8, 'containLabel': True},
+        'legend': {'type': 'scroll', 'top': 0, 'textStyle': {'color': TEXT_COLOR}},
     }
     options.update(extra)
     for series in options.get('series', []):

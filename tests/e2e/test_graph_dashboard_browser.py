@@ -138,3 +138,34 @@ def test_dashboard_draws_and_a_bar_opens_the_filtered_list(start_app, page, libr
     page.get_by_text('Tag: python').wait_for()
     assert page.get_by_text('Second output').count() >= 1
     assert page.recorder.remote_requests == []
+
+
+ALL_NODES_JS = """(selector) => {
+    const el = document.querySelector(selector);
+    const chart = getElement(el).chart;
+    const data = chart.getModel().getSeriesByIndex(0).getData();
+    const xs = [];
+    for (let i = 0; i < data.count(); i++) xs.push(chart.convertToPixel({seriesIndex: 0}, data.getItemLayout(i))[0]);
+    return [Math.min(...xs), Math.max(...xs), el.getBoundingClientRect().width, data.count()];
+}"""
+
+
+def test_a_big_placed_graph_fits_a_phone_screen(start_app, phone_page, tmp_path) -> None:
+    """Graphs from 300 nodes arrive placed by the server; on a tall, narrow screen they must still fit."""
+    path = tmp_path / 'big-graph.db'
+    dbmod.connect(path)
+    for i in range(320):
+        outputs.capture_output(
+            outputs.CaptureData(body=f'Note {i}', tags=[f'topic-{i % 12}', f'team-{i % 5}'])
+        )
+    dbmod.close()
+    app = start_app(db_path=path)
+    phone_page.goto(f'{app.url}/graph')
+    wait_for_app(phone_page)
+    wait_for_drawn_canvas(phone_page, '.oh-graph')
+    phone_page.wait_for_timeout(500)
+    left, right, width, count = phone_page.evaluate(ALL_NODES_JS, '.oh-graph')
+    assert count >= 300
+    assert left >= 0 and right <= width, (
+        f'nodes from x={left:.0f} to {right:.0f} on a {width:.0f}px wide chart'
+    )
