@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ..data import agents, entities, lookups, prompts, relations
 from ..data.listing import ListParams
@@ -49,6 +50,10 @@ def collections_picker(
     )
 
 
+# lookup -> the list filter (URL parameter) that selects items with that value
+_LIST_FILTER = {'category': 'categories', 'model': 'models', 'sensitivity': 'sensitivities'}
+
+
 def field_picker(
     kind: str,
     item_id: int,
@@ -59,12 +64,19 @@ def field_picker(
     creatable: bool = False,
     on_change: Callable[[], object] | None = None,
 ) -> RelationPicker:
-    """A single-valued lookup on the item (category, model, accuracy, sensitivity, retention)."""
+    """A single-valued lookup on the item (category, model, accuracy, sensitivity, retention). Its chip
+    opens the list of this kind of item filtered by that value, where lists can filter by it."""
+    param = _LIST_FILTER.get(lookup)
 
     def load() -> list[Option]:
         item = entities.get_item(kind, item_id)
         row_id = getattr(item, f'{field}_id')
-        return [_lookup_option(lookup, lookups.get(lookup, row_id))] if row_id else []
+        if not row_id:
+            return []
+        option = _lookup_option(lookup, lookups.get(lookup, row_id))
+        if param and not (kind == 'prompt' and lookup == 'model'):
+            option = replace(option, url=f'/{kind}s?{param}={row_id}')
+        return [option]
 
     return RelationPicker(
         label,

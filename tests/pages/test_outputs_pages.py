@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from nicegui import ui
 from nicegui.testing import User
+from nicegui.testing.user_interaction import UserInteraction
 
 from app.data import db as dbmod
 from app.data import entities, lookups, outputs, relations
@@ -85,6 +86,17 @@ async def test_output_detail_shows_relations_and_marks_viewed(user: User, librar
     await user.should_see('Write a poem')  # its prompt
     await user.should_see('Vector search notes')  # related, shown from the other side too
     assert entities.get_item('output', b.id).last_viewed_at is not None
+
+
+async def test_the_category_chip_opens_the_outputs_of_that_category(user: User, library) -> None:
+    a, _ = library
+    category = lookups.get_or_create('category', 'Bakery')
+    entities.update_item('output', a.id, category=category.id)
+    await user.open(f'/outputs/{a.id}')
+    await user.should_see('Bakery')
+    chip = next(e for e in user.find(ui.chip).elements if e.text == 'Bakery')
+    UserInteraction(user, {chip}, None).click()
+    await user.should_see('Category: Bakery', retries=30)  # the outputs list, filtered by that category
 
 
 async def test_missing_output_says_so(user: User, db_path) -> None:
