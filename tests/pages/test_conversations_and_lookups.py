@@ -131,7 +131,7 @@ async def test_new_tag_with_an_empty_name_says_so_and_stays_open(user: User, db_
     user.find(marker='new-tag').click()
     await user.should_see(marker='dialog-save')
     user.find(marker='dialog-save').click()
-    box = next(iter(user.find(ui.input).elements))
+    box = next(e for e in user.find(ui.input).elements if e.props.get('label') == 'Name')
     assert box.props.get('error') is True and 'first' in box.props.get('error-message', '')
     box.set_value('fresh-tag')
     user.find(marker='dialog-save').click()
