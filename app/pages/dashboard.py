@@ -84,6 +84,11 @@ def _base(**extra: object) -> dict:
     return options
 
 
+def _bar(name: str, data: list, color: str, **extra: object) -> dict:
+    """One bar series: its legend name, values and colour (``stack``, ``barMaxWidth``… as extras)."""
+    return {'name': name, 'type': 'bar', 'data': data, 'itemStyle': {'color': color}, **extra}
+
+
 def _range(period: dashboard.Period, **filters: object) -> ListParams:
     return ListParams(date_from=period.date_from, date_to=period.date_to, **filters)
 
@@ -118,13 +123,7 @@ def activity_chart(d: dashboard.Dashboard) -> Chart:
             {'type': 'value', 'name': 'Messages', 'splitLine': {'show': False}},
         ],
         series=[
-            {
-                'name': 'Captures',
-                'type': 'bar',
-                'data': [w.outputs for w in d.weeks],
-                'itemStyle': {'color': KIND_COLORS['output']},
-                'barMaxWidth': 48,
-            },
+            _bar('Captures', [w.outputs for w in d.weeks], KIND_COLORS['output'], barMaxWidth=48),
             {
                 'name': 'Messages',
                 'type': 'line',
@@ -154,21 +153,14 @@ def tokens_chart(d: dashboard.Dashboard) -> Chart:
             {'type': 'value', 'name': 'USD', 'splitLine': {'show': False}},
         ],
         series=[
-            {
-                'name': 'Input tokens',
-                'type': 'bar',
-                'stack': 'tokens',
-                'data': [w.input_tokens for w in d.weeks],
-                'itemStyle': {'color': '#93c5fd'},
-            },
-            {
-                'name': 'Output tokens',
-                'type': 'bar',
-                'stack': 'tokens',
-                'data': [w.output_tokens for w in d.weeks],
-                'itemStyle': {'color': KIND_COLORS['output']},
-                'barMaxWidth': 48,
-            },
+            _bar('Input tokens', [w.input_tokens for w in d.weeks], '#93c5fd', stack='tokens'),
+            _bar(
+                'Output tokens',
+                [w.output_tokens for w in d.weeks],
+                KIND_COLORS['output'],
+                stack='tokens',
+                barMaxWidth=48,
+            ),
             {
                 'name': 'Cost (USD)',
                 'type': 'line',
@@ -197,18 +189,8 @@ def models_chart(d: dashboard.Dashboard, top: int = 12) -> Chart:
         'By model',
         [m.label for m in models],
         [
-            {
-                'name': 'Captures',
-                'type': 'bar',
-                'data': [m.outputs for m in models],
-                'itemStyle': {'color': KIND_COLORS['output']},
-            },
-            {
-                'name': 'Messages',
-                'type': 'bar',
-                'data': [m.messages for m in models],
-                'itemStyle': {'color': MESSAGE_COLOR},
-            },
+            _bar('Captures', [m.outputs for m in models], KIND_COLORS['output']),
+            _bar('Messages', [m.messages for m in models], MESSAGE_COLOR),
         ],
         [
             [list_url('/outputs', _range(d.period, models=[m.model_id])) for m in models],
@@ -268,14 +250,7 @@ def ratings_chart(d: dashboard.Dashboard) -> Chart:
     chart = _hbar(
         'Ratings by prompt version',
         [f'{r.label} ({r.rated} rated)' for r in rows],
-        [
-            {
-                'name': 'Average rating',
-                'type': 'bar',
-                'data': [r.average for r in rows],
-                'itemStyle': {'color': KIND_COLORS['prompt']},
-            }
-        ],
+        [_bar('Average rating', [r.average for r in rows], KIND_COLORS['prompt'])],
         [[f'/prompts/{r.prompt_id}?v={r.number}' for r in rows]],
         'Average rating of the outputs each version produced; a click opens the prompt at that version.',
     )
@@ -287,14 +262,7 @@ def tags_chart(d: dashboard.Dashboard) -> Chart:
     return _hbar(
         'Most used tags',
         [t.label for t in d.tags],
-        [
-            {
-                'name': 'Captures',
-                'type': 'bar',
-                'data': [t.outputs for t in d.tags],
-                'itemStyle': {'color': KIND_COLORS['tag']},
-            }
-        ],
+        [_bar('Captures', [t.outputs for t in d.tags], KIND_COLORS['tag'])],
         [[list_url('/outputs', _range(d.period, tags=[t.id])) for t in d.tags]],
     )
 
@@ -304,18 +272,8 @@ def agents_chart(d: dashboard.Dashboard) -> Chart:
         'Most used agents',
         [a.label for a in d.agents],
         [
-            {
-                'name': 'Captures',
-                'type': 'bar',
-                'data': [a.outputs for a in d.agents],
-                'itemStyle': {'color': KIND_COLORS['agent']},
-            },
-            {
-                'name': 'Messages',
-                'type': 'bar',
-                'data': [a.messages for a in d.agents],
-                'itemStyle': {'color': '#f9a8d4'},
-            },
+            _bar('Captures', [a.outputs for a in d.agents], KIND_COLORS['agent']),
+            _bar('Messages', [a.messages for a in d.agents], '#f9a8d4'),
         ],
         [
             [list_url('/outputs', _range(d.period, agents=[a.id])) for a in d.agents],
@@ -329,20 +287,13 @@ def sources_chart(d: dashboard.Dashboard) -> Chart:
         'Where things came from',
         [s.name for s in d.sources],
         [
-            {
-                'name': 'Captures',
-                'type': 'bar',
-                'stack': 'source',
-                'data': [s.outputs for s in d.sources],
-                'itemStyle': {'color': KIND_COLORS['output']},
-            },
-            {
-                'name': 'Conversations',
-                'type': 'bar',
-                'stack': 'source',
-                'data': [s.conversations for s in d.sources],
-                'itemStyle': {'color': KIND_COLORS['conversation']},
-            },
+            _bar('Captures', [s.outputs for s in d.sources], KIND_COLORS['output'], stack='source'),
+            _bar(
+                'Conversations',
+                [s.conversations for s in d.sources],
+                KIND_COLORS['conversation'],
+                stack='source',
+            ),
         ],
         [
             [list_url('/outputs', _range(d.period, sources=[s.id])) for s in d.sources],

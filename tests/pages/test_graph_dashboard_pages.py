@@ -71,6 +71,23 @@ def click_node(user: User, marker: str, key: str, event: str = 'componentClick')
     )
 
 
+def click_bar(user: User, marker: str, series: int, series_name: str, name: str, index: int, value) -> None:
+    """What ECharts sends when a bar is clicked."""
+    user.find(marker=marker).trigger(
+        'componentClick',
+        {
+            'componentType': 'series',
+            'seriesType': 'bar',
+            'seriesIndex': series,
+            'seriesName': series_name,
+            'name': name,
+            'dataIndex': index,
+            'data': value,
+            'value': value,
+        },
+    )
+
+
 def keys_starting_with_colon(value) -> list[str]:
     """Option keys NiceGUI would evaluate as JavaScript."""
     found = []
@@ -222,19 +239,7 @@ async def test_clicking_a_bar_opens_the_filtered_list(user: User, library) -> No
     await see(user, 'Most used tags')
     tags = chart(user, 'chart-tags')
     index = tags.options['yAxis']['data'].index('python')
-    user.find(marker='chart-tags').trigger(
-        'componentClick',
-        {
-            'componentType': 'series',
-            'seriesType': 'bar',
-            'seriesIndex': 0,
-            'seriesName': 'Captures',
-            'name': 'python',
-            'dataIndex': index,
-            'data': 3,
-            'value': 3,
-        },
-    )
+    click_bar(user, 'chart-tags', 0, 'Captures', 'python', index, 3)
     await until(
         lambda: (
             user.back_history[-1]
@@ -257,19 +262,7 @@ async def test_clicking_a_source_bar_opens_what_came_from_there(user: User, libr
     sources = chart(user, 'chart-sources')
     index = sources.options['yAxis']['data'].index('ChatGPT export')
     assert sources.options['series'][1]['data'][index] == 1  # one conversation, no captures
-    user.find(marker='chart-sources').trigger(
-        'componentClick',
-        {
-            'componentType': 'series',
-            'seriesType': 'bar',
-            'seriesIndex': 1,
-            'seriesName': 'Conversations',
-            'name': 'ChatGPT export',
-            'dataIndex': index,
-            'data': 1,
-            'value': 1,
-        },
-    )
+    click_bar(user, 'chart-sources', 1, 'Conversations', 'ChatGPT export', index, 1)
     await until(
         lambda: (
             user.back_history[-1]
