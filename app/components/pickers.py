@@ -74,7 +74,7 @@ def field_picker(
         if not row_id:
             return []
         option = _lookup_option(lookup, lookups.get(lookup, row_id))
-        if param and not (kind == 'prompt' and lookup == 'model'):
+        if param:
             option = replace(option, url=f'/{kind}s?{param}={row_id}')
         return [option]
 
