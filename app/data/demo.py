@@ -95,6 +95,7 @@ DEMO_OUTPUTS = 500
 BULK_CACHE_KB = 256 * 1024
 DEMO_SEED = 42
 DEMO_STATE_KEY = 'demo_seed'
+SEEDED_TOKEN_MARK = 'seeded:'  # prefixes a seeded token's hash, so no presented token can ever match it
 
 
 class _Rng(random.Random):
@@ -458,6 +459,8 @@ class _Generator:
         # on an empty database the salt is constant and the seed alone decides everything.
         salt = (self.bulk.next_id(Conversation), self.bulk.next_id(Output))
         self.rng = _Rng(f'{seed}:{salt[0]}:{salt[1]}')
+        # Seeding into a database that already holds someone's library adds no tokens or devices at all.
+        self.fresh = salt == (1, 1) and self.bulk.next_id(ApiToken) == 1 and self.bulk.next_id(Device) == 1
         self.counts: Counter[str] = Counter()
         self._faker_pools()
 
@@ -738,6 +741,11 @@ class _Generator:
         self.counts['provider_settings'] += len(rows)
 
     def _access_rows(self) -> None:
+        """Example API tokens and paired devices for the settings pages. None of them is a credential:
+        anyone can rerun the seed, so a token's stored hash is one no token can match (``find_token``
+        compares hex SHA-256 digests) and every device is revoked."""
+        if not self.fresh:
+            return
         r = self.rng
         have = {n for (n,) in ApiToken.select(ApiToken.name).tuples()}
         rows = []
@@ -751,7 +759,7 @@ class _Generator:
             rows.append(
                 {
                     'name': name,
-                    'token_hash': hashlib.sha256(token.encode()).hexdigest(),
+                    'token_hash': SEEDED_TOKEN_MARK + hashlib.sha256(token.encode()).hexdigest(),
                     'prefix': token[:8],
                     'scope': scope,
                     'allow_restricted': restricted,
@@ -770,13 +778,17 @@ class _Generator:
             created = -SPAN + 10 * 86400 + i * 60 * 86400 + r.randint(0, 86400)
             if name in have:
                 continue
+            last_seen = min(0, created + r.randint(1, 400) * 86400)
             rows.append(
                 {
                     'name': name,
                     'user_agent': agent,
                     'allow_restricted': restricted,
-                    'last_seen_at': _ts(min(0, created + r.randint(1, 400) * 86400)),
-                    'revoked_at': _ts(min(0, created + r.randint(100, 300) * 86400)) if revoked else None,
+                    'last_seen_at': _ts(last_seen),
+                    # revoked either way: a seeded device must never stand for a real phone's session
+                    'revoked_at': _ts(
+                        min(0, created + r.randint(100, 300) * 86400) if revoked else last_seen
+                    ),
                     'created_at': _ts(created),
                     'updated_at': _ts(created),
                 }
