@@ -10,6 +10,7 @@ from playhouse.schema_diff import diff_models
 
 from app.data import db as dbmod
 from app.data import migrations
+from app.errors import UserError
 from app.data.models import CORE_MODELS, AccuracyLevel, LlmModel, Output, PromptVersion, SensitivityLevel, Tag
 
 
@@ -105,3 +106,15 @@ def test_versions_are_immutable(db):
     with pytest.raises(peewee.IntegrityError, match='immutable'):
         PromptVersion.update(body='changed').where(PromptVersion.prompt == p.id).execute()
     assert PromptVersion.get(PromptVersion.prompt == p.id).body == 'body one'
+
+
+def test_a_database_a_newer_version_migrated_is_refused_with_a_sentence(db_path) -> None:
+    raw = dbmod.open_database(db_path)
+    migrations.upgrade(raw)
+    raw.execute_sql(
+        'INSERT INTO schema_migration (name, applied) VALUES (?, ?)', ('9999_from_the_future', '2030-01-01')
+    )
+    raw.close()
+    with pytest.raises(UserError, match='newer version of Output Hub') as info:
+        dbmod.connect(db_path)
+    assert db_path.name in str(info.value)

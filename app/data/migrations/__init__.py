@@ -20,8 +20,29 @@ def runner(db: peewee.Database) -> Runner:
 
 
 def upgrade(db: peewee.Database, target: str | None = None) -> list[str]:
-    """Apply pending migrations (up to ``target`` if given); returns the names applied."""
+    """Apply pending migrations (up to ``target`` if given); returns the names applied.
+
+    A database some newer version of the app has migrated further is refused: this version does not know
+    what the newer schema means, and writing to it could corrupt the user's library."""
+    newer = unknown_applied(db)
+    if newer:
+        from ...errors import UserError
+
+        raise UserError(
+            f'{_file_of(db)} was upgraded by a newer version of Output Hub (schema {newer[-1]}); '
+            'update Output Hub to open it.'
+        )
     return runner(db).up(target)
+
+
+def unknown_applied(db: peewee.Database) -> list[str]:
+    """Migrations recorded as applied that this version does not have (a newer app ran on the file)."""
+    return [m.name for m in runner(db).status() if m.path is None and m.applied is not None]
+
+
+def _file_of(db: peewee.Database) -> str:
+    name = str(getattr(db, 'database', '') or '')
+    return Path(name).name if name and name != ':memory:' else 'This database'
 
 
 def pending(db: peewee.Database) -> list[str]:
