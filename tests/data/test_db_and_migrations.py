@@ -10,8 +10,8 @@ from playhouse.schema_diff import diff_models
 
 from app.data import db as dbmod
 from app.data import migrations
-from app.errors import UserError
 from app.data.models import CORE_MODELS, AccuracyLevel, LlmModel, Output, PromptVersion, SensitivityLevel, Tag
+from app.errors import UserError
 
 
 def test_connect_sets_pragmas_and_loads_sqlite_vec(db):
