@@ -7,7 +7,9 @@ if __name__ == '__main__':  # not in a multiprocessing child (native window)
     if os.environ.get('NICEGUI_USER_SIMULATION'):
         # pytest's user fixture runs this file: settings come from the environment, not argv.
         from app import config, server
+        from app.cli import prepare_process
 
+        prepare_process()
         server.run(config.settings_from_env())
     else:
         from app.cli import main

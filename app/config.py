@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,11 +18,30 @@ ASSETS_DIR = PROJECT_ROOT / 'assets'
 
 
 def data_dir() -> Path:
-    """The user data directory (``OUTPUTHUB_DATA_DIR`` overrides platformdirs)."""
+    """The user data directory (``OUTPUTHUB_DATA_DIR`` overrides platformdirs), readable by the user only."""
     override = os.environ.get('OUTPUTHUB_DATA_DIR')
     path = Path(override).expanduser() if override else Path(platformdirs.user_data_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def restrict_new_files() -> None:
+    """Everything this process creates from now on is readable by the user only: the database and its
+    WAL, backups, exports, NiceGUI's storage (it holds capture drafts in plain text)."""
+    os.umask(0o077)
+
+
+def make_private(*paths: str | Path) -> None:
+    """Tighten files (0600) and folders (0700) made before ``restrict_new_files`` existed, e.g. a database
+    an older version created 0644. Missing paths and paths of other users are left alone."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            st = os.stat(path)
+            if st.st_uid == os.getuid():
+                wanted = 0o700 if stat.S_ISDIR(st.st_mode) else 0o600
+                if stat.S_IMODE(st.st_mode) & 0o077:
+                    os.chmod(path, stat.S_IMODE(st.st_mode) & wanted)
 
 
 def default_db_path() -> Path:

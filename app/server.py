@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 
 from nicegui import app, ui
 
@@ -52,6 +53,18 @@ def build(settings: config.Settings) -> AppContext:
     return ctx
 
 
+def _keep_storage_with_the_data() -> None:
+    """NiceGUI's per-browser storage (it holds capture drafts in plain text) lives in the private data
+    directory, not in ``.nicegui`` of whatever folder the app was started from."""
+    if 'NICEGUI_STORAGE_PATH' in os.environ:
+        return
+    from nicegui.storage import Storage
+
+    Storage.path = config.data_dir() / 'nicegui'
+    Storage.path.mkdir(mode=0o700, exist_ok=True)
+    config.make_private(Storage.path)
+
+
 def run(settings: config.Settings) -> None:
     if settings.native:
         from . import desktop
@@ -59,6 +72,7 @@ def run(settings: config.Settings) -> None:
         desktop.prepare_environment()
         desktop.check_available()
     build(settings)
+    _keep_storage_with_the_data()
     favicon = config.ASSETS_DIR / 'icon.svg'
     extra: dict = {}
     if settings.native:

@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from .. import config
 from ..data.db import DatabaseUnavailable
 from ..errors import UserError
 from .common import common_parent
@@ -23,6 +24,13 @@ COMMAND_MODULES = [
     'app.cli.io_cmds',
     'app.cli.safety_cmds',
 ]
+
+
+def prepare_process() -> None:
+    """Before anything is opened: files this process makes are the user's alone, and so is the data
+    directory (it holds the library, its backups, keys and NiceGUI's storage)."""
+    config.restrict_new_files()
+    config.make_private(config.data_dir())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format='%(levelname)s %(name)s: %(message)s')
+    prepare_process()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

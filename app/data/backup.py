@@ -82,6 +82,8 @@ def backup_database(dest: str | Path | None = None, *, source: str | Path | None
         target.mkdir(parents=True, exist_ok=True)
         target = target / backup_name(src)
     target.parent.mkdir(parents=True, exist_ok=True)
+    if dest is None:
+        config.make_private(target.parent.parent, target.parent)  # backups/ and backups/<name>/
     if target.resolve() == src.resolve():
         raise UserError('A backup cannot overwrite the database it copies.')
     part = target.with_name(f'.{target.name}.part')
@@ -99,6 +101,7 @@ def backup_database(dest: str | Path | None = None, *, source: str | Path | None
     if problem:
         part.unlink(missing_ok=True)
         raise UserError(f'The backup copy did not pass its check ({problem}); nothing was replaced.')
+    config.make_private(part)  # a full copy of the library, Secret items included
     os.replace(part, target)
     return BackupInfo(str(target), target.stat().st_size, utcnow())
 

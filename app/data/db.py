@@ -10,6 +10,8 @@ from pathlib import Path
 
 import peewee
 
+from .. import config
+
 log = logging.getLogger(__name__)
 
 # peewee already prefers pysqlite3 when it is installed (its SQLite can load extensions);
@@ -119,6 +121,8 @@ def open_database(path: str | Path) -> HubDatabase:
         raise
     except peewee.DatabaseError as exc:
         raise DatabaseUnavailable(f'{path} is not a readable Output Hub database ({exc}).') from exc
+    if str(path) != ':memory:':
+        config.make_private(path, f'{path}-wal', f'{path}-shm')
     return db
 
 
