@@ -156,11 +156,14 @@ class CaptureForm:
             .props('outlined dense use-chips')
             .classes('w-full')
         )
-        with (
+        more = (
             ui.expansion('More: rating, favourite, category, accuracy, sensitivity, notes, source URL')
             .classes('w-full')
-            .props('dense' + ('' if self.compact else ' default-opened'))
-        ):
+            .props('dense')
+        )
+        if not self.compact:
+            more.props('default-opened')
+        with more:
             with ui.row().classes('w-full gap-4 items-center flex-wrap'):
                 with ui.row().classes('items-center gap-1'):
                     ui.label('Rating').classes('text-sm oh-muted')
@@ -234,7 +237,7 @@ class CaptureForm:
     # ------------------------------------------------------------------ behaviour
     def _suggest_title(self, _=None) -> None:
         suggestion = first_line_title(self.body.value or '') if (self.body.value or '').strip() else 'Title'
-        self.title.props(f'placeholder="{suggestion.replace(chr(34), chr(39))}"')
+        self.title.props['placeholder'] = suggestion
 
     def _save_draft(self, _=None) -> None:
         if self.storage is None or self.prefill:

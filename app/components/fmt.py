@@ -1,8 +1,19 @@
-"""Formatting for display: dates in local time, relative times, money, token counts."""
+"""Formatting for display: dates in local time, relative times, money, token counts, web links."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+
+def web_url(url: str | None) -> bool:
+    """True for an absolute http(s) URL with a host: the only kind of stored URL shown as a link
+    (javascript:, data:, file: and relative ones are shown as text)."""
+    try:
+        parts = urlsplit((url or '').strip())
+    except ValueError:
+        return False
+    return parts.scheme in ('http', 'https') and bool(parts.netloc)
 
 
 def local(dt: datetime | None) -> datetime | None:

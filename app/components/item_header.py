@@ -18,9 +18,10 @@ def inline_title(
     label = 'Name' if field == 'name' else 'Title'
     box = (
         ui.input(value=getattr(item, field))
-        .props(f'borderless dense aria-label={label} input-class="text-2xl font-semibold"')
+        .props('borderless dense input-class="text-2xl font-semibold"')
         .classes('w-full')
     )
+    box.props['aria-label'] = label
     if marker:
         box.mark(marker)
     required = kind in ('prompt', 'agent')
@@ -52,8 +53,8 @@ def favourite_and_rating(kind: str, item: Model) -> None:
     star = ui.button().props('flat round aria-label=Favourite').tooltip('Favourite').mark('favourite')
 
     def show() -> None:
-        star.props(
-            f'icon={"star" if item.favourite else "star_border"} color={"amber" if item.favourite else "grey"}'
+        star.props.update(
+            icon='star' if item.favourite else 'star_border', color='amber' if item.favourite else 'grey'
         )
 
     def toggle() -> None:

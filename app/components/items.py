@@ -20,7 +20,9 @@ def tag_chip(tag: Model, *, removable: bool = False, on_remove=None, dense: bool
         color=None,
         removable=removable,
         on_click=lambda t=tag: ui.navigate.to(f'/tags/{t.id}'),
-    ).props(f'{"dense" if dense else ""} outline clickable')
+    ).props('outline clickable')
+    if dense:
+        chip.props('dense')
     chip.style(f'color: {tag.color or kind_color("tag")}')
     if removable and on_remove is not None:
         chip.on('remove', lambda _=None, t=tag: on_remove(t))

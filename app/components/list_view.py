@@ -258,9 +258,9 @@ class EntityList:
             'w-full items-start sm:items-center gap-3 no-wrap px-2 py-2 border-b border-slate-100 '
             'dark:border-slate-800 hover:bg-slate-50 dark:hover:bg-slate-800/50'
         ):
-            ui.checkbox(value=item.id in self.selected).props(
-                f'dense aria-label="Select {_e(title)}"'
-            ).on_value_change(lambda e, i=item.id: self._toggle(i, e.value))
+            select = ui.checkbox(value=item.id in self.selected).props('dense')
+            select.props['aria-label'] = f'Select {title}'
+            select.on_value_change(lambda e, i=item.id: self._toggle(i, e.value))
             ui.icon(
                 'star' if item.favourite else 'star_border', color='amber' if item.favourite else 'grey'
             ).classes('cursor-pointer text-lg').on('click', lambda _=None, i=item: self._favourite(i))

@@ -154,11 +154,9 @@ class LookupAdmin:
                 if extra:
                     ui.label(extra).classes('text-xs oh-muted truncate')
             ui.label(f'{item.usage:,} uses').classes('text-sm oh-muted w-24 text-right flex-none')
-            with (
-                ui.button(icon='more_vert')
-                .props(f'flat round dense aria-label="Actions for {label}"')
-                .mark(f'actions-{row.id}')
-            ):
+            actions = ui.button(icon='more_vert').props('flat round dense').mark(f'actions-{row.id}')
+            actions.props['aria-label'] = f'Actions for {label}'
+            with actions:
                 with ui.menu():
                     ui.menu_item('Rename', on_click=lambda r=row: self._rename(r)).mark(f'rename-{row.id}')
                     if self.spec.has_color:
@@ -202,7 +200,7 @@ class LookupAdmin:
                 if (box.value or '').strip():
                     dialog.submit(box.value)
                 else:  # say so, and keep the dialog open
-                    box.props(f'error error-message="Type a {label.lower()} first."')
+                    box.props.update({'error': True, 'error-message': f'Type a {label.lower()} first.'})
 
             box.on_value_change(lambda: box.props(remove='error'))
             box.on('keydown.enter', submit)

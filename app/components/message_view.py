@@ -87,19 +87,17 @@ class MessageView:
         self._last_render = 0.0
         self._render_cost = 0.0
         user = m.role == 'user'
-        with (
-            ui.element('div')
-            .classes(
-                'w-full rounded-lg px-4 py-3 '
-                + (
-                    'bg-slate-100 dark:bg-slate-800 '
-                    if user
-                    else 'border border-slate-200 dark:border-slate-700 '
-                )
-                + ('ring-2 ring-amber-400 ' if focused else '')
+        self.card = ui.element('div').classes(
+            'w-full rounded-lg px-4 py-3 '
+            + (
+                'bg-slate-100 dark:bg-slate-800 '
+                if user
+                else 'border border-slate-200 dark:border-slate-700 '
             )
-            .props(f'id=m{m.id}') as self.card
-        ):
+            + ('ring-2 ring-amber-400 ' if focused else '')
+        )
+        self.card.props['id'] = f'm{m.id}'
+        with self.card:
             with ui.row().classes('w-full items-center gap-2 text-xs oh-muted'):
                 ui.element('span').classes('oh-kind-dot').style(
                     f'background: {kind_color("message" if not user else "conversation")}'
@@ -119,9 +117,9 @@ class MessageView:
                 if on_switch is not None and tm.sibling_count > 1:
                     branch_switcher(tm, on_switch)
                 if menu is not None:
-                    with ui.button(icon='more_horiz').props(
-                        f'flat round dense size=sm aria-label="Message {m.id} actions"'
-                    ):
+                    actions = ui.button(icon='more_horiz').props('flat round dense size=sm')
+                    actions.props['aria-label'] = f'Message {m.id} actions'
+                    with actions:
                         with ui.menu():
                             menu(m)
             self.body = ui.column().classes('w-full gap-0')

@@ -75,17 +75,20 @@ class RelationPicker:
                     option.label,
                     removable=self._remove is not None,
                     on_click=(lambda o=option: ui.navigate.to(o.url)) if option.url else None,
-                ).props('dense outline' + (' clickable' if option.url else ''))
+                ).props('dense outline')
+                if option.url:
+                    chip.props('clickable')
                 chip.style(f'color: {option.color or kind_color(self.kind)}')
-                chip.props(f'aria-label="{self.kind} {option.label}"')
+                chip.props['aria-label'] = f'{self.kind} {option.label}'
                 if option.hint:
                     chip.tooltip(option.hint)
                 if self._remove is not None:
                     chip.on('remove', lambda _=None, o=option: self._do_remove(o))
             verb = 'Change' if self.single and self.items else 'Add'
-            ui.button(icon='add' if verb == 'Add' else 'edit', on_click=self.open_editor).props(
-                f'flat round dense size=sm aria-label="{verb} {self.label.lower()}"'
-            ).tooltip(f'{verb} {self.label.lower()}').mark(f'add-{self.kind}')
+            add = ui.button(icon='add' if verb == 'Add' else 'edit', on_click=self.open_editor)
+            add.props('flat round dense size=sm')
+            add.props['aria-label'] = f'{verb} {self.label.lower()}'
+            add.tooltip(f'{verb} {self.label.lower()}').mark(f'add-{self.kind}')
 
     def _changed(self) -> None:
         self.refresh()

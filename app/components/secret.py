@@ -73,7 +73,8 @@ def secret_badge(sensitivity_id: int | None) -> ui.element | None:
     level = sensitivity.restricted_level(sensitivity_id)
     if level is None:
         return None
-    badge = ui.badge(level.name, color='red').props(f'aria-label="{html.escape(level.name)} item"')
+    badge = ui.badge(level.name, color='red')
+    badge.props['aria-label'] = f'{level.name} item'
     badge.classes('oh-secret')
     badge.tooltip(BADGE_TIP)
     return badge

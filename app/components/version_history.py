@@ -4,6 +4,7 @@ their outputs)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from types import ModuleType
 
@@ -228,7 +229,7 @@ class VersionHistory:
         self.old_number, self.new_number = old, new
         await self.comparison.refresh()
         ui.run_javascript(
-            f'document.getElementById("c{self.compare_card.id}")?.scrollIntoView({{behavior: "smooth"}})'
+            f'document.getElementById({json.dumps(f"c{self.compare_card.id}")})?.scrollIntoView({{behavior: "smooth"}})'
         )
 
     @ui.refreshable_method

@@ -26,11 +26,6 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error='m').svg_data_uri(scale=6, border=2, dark='#0f172a', light='#ffffff')
 
 
-def _attr(text: str) -> str:
-    """Text safe inside a double-quoted Quasar prop."""
-    return text.replace('"', "'").replace('\\', '/')
-
-
 def _card(title: str) -> ui.card:
     card = ui.card().classes('w-full gap-3').props('flat bordered')
     with card:
@@ -190,13 +185,13 @@ def _devices_list(box: _Box) -> None:
                 if device.user_agent:
                     ui.label(device.user_agent).classes('text-xs oh-muted truncate max-w-full oh-hide-phone')
             if not revoked:
-                ui.button(
+                revoke = ui.button(
                     'Revoke',
                     icon='block',
                     on_click=lambda _=None, d=device: _revoke_device(box, d.id, d.name),
-                ).props(f'flat dense no-caps color=negative aria-label="Revoke {_attr(device.name)}"').mark(
-                    f'revoke-device-{device.id}'
                 )
+                revoke.props('flat dense no-caps color=negative').mark(f'revoke-device-{device.id}')
+                revoke.props['aria-label'] = f'Revoke {device.name}'
 
 
 async def _revoke_device(box: _Box, device_id: int, name: str) -> None:

@@ -511,7 +511,7 @@ class ChatPage:
     def _update_controls(self) -> None:
         streaming = bool(self.running_ids)
         self.send_button.set_enabled(not streaming and not self.busy)
-        self.send_button.props(f'loading={"true" if self.busy else "false"}')
+        self.send_button.props['loading'] = self.busy
         self.stop_button.set_visibility(streaming)
 
     # ------------------------------------------------------------------ actions
@@ -710,11 +710,14 @@ class ChatPage:
     def _scroll(self, how: str | None) -> None:
         if how is None:
             return
-        js = 'window.scrollTo(0, document.body.scrollHeight)'
-        if how == 'follow':
-            js = f'if (window.innerHeight + window.scrollY >= document.body.scrollHeight - 400) {{ {js} }}'
         # Not ui.run_javascript: the button that caused a re-render was just deleted with its slot.
-        self.client.run_javascript(js)
+        if how == 'follow':
+            self.client.run_javascript(
+                'if (window.innerHeight + window.scrollY >= document.body.scrollHeight - 400) '
+                '{ window.scrollTo(0, document.body.scrollHeight) }'
+            )
+        else:
+            self.client.run_javascript('window.scrollTo(0, document.body.scrollHeight)')
 
     def _hidden_group(self, hidden: list[conversations.ThreadMessage]) -> None:
         if not hidden:

@@ -64,7 +64,7 @@ class ThreadView:
             self._hidden_group(hidden)
         if self.focus:
             ui.run_javascript(
-                f'setTimeout(() => {{ const el = document.getElementById("m{self.focus}"); '
+                f'setTimeout(() => {{ const el = document.getElementById({json.dumps(f"m{self.focus}")}); '
                 f'if (el) {{ el.scrollIntoView({{block: "center"}}); }} }}, 300)'
             )
 

@@ -359,9 +359,12 @@ def _range_bar(date_from: date | None, date_to: date | None) -> None:
             active = (
                 (date_from == start and date_to is None) if days else (date_from is None and date_to is None)
             )
-            ui.button(label, on_click=lambda s=start: ui.navigate.to(_dashboard_url(s, None))).props(
-                f'no-caps dense {"unelevated" if active else "flat"}'
-            ).mark(f'preset-{label}')
+            preset = ui.button(label, on_click=lambda s=start: ui.navigate.to(_dashboard_url(s, None)))
+            preset.props('no-caps dense').mark(f'preset-{label}')
+            if active:
+                preset.props('unelevated')
+            else:
+                preset.props('flat')
         ui.space()
         start_in = _date_input('From', date_from).mark('date-from')
         end_in = _date_input('To', date_to).mark('date-to')

@@ -103,7 +103,7 @@ def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.col
             new = _DARK_CYCLE[dark.value]
             dark.set_value(new)
             settings_store.put('ui.dark', new)
-            dark_button.props(f'icon={_DARK_ICON[new]}')
+            dark_button.props['icon'] = _DARK_ICON[new]
             dark_tip.set_text(_DARK_LABEL[new])
 
         dark_button = ui.button(icon=_DARK_ICON[dark_value], on_click=cycle_dark).props(

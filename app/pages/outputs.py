@@ -87,7 +87,10 @@ def output_page(ctx: AppContext, output_id: int) -> None:
             if o.source_url:
                 with ui.row().classes('items-center gap-2 text-sm w-full no-wrap min-w-0'):
                     ui.icon('link').classes('oh-muted')
-                    ui.link(o.source_url, o.source_url, new_tab=True).classes('truncate min-w-0')
+                    if fmt.web_url(o.source_url):
+                        ui.link(o.source_url, o.source_url, new_tab=True).classes('truncate min-w-0')
+                    else:  # javascript:, data:, file: or relative: never a link
+                        ui.label(o.source_url).classes('truncate min-w-0').mark('source-url-text')
         with ui.column().classes('gap-4 w-full'):
             _relations(ctx, detail)
 

@@ -71,7 +71,7 @@ class CopyEvents:
     """Receives the clicks on the rows' copy buttons (a page-wide ``oh-copy-prompt`` event): copies the
     prompt's current text and counts a use."""
 
-    EVENT = 'oh-copy-prompt'
+    EVENT = 'oh-copy-prompt'  # also spelled out in the script below (no data in JavaScript)
 
     def __init__(self) -> None:
         ui.on(self.EVENT, self.copy)
@@ -80,7 +80,7 @@ class CopyEvents:
             ' const button = event.target.closest && event.target.closest("[data-prompt-copy]");'
             ' if (!button) return;'
             ' event.preventDefault();'
-            f' emitEvent("{self.EVENT}", Number(button.dataset.promptCopy));'
+            ' emitEvent("oh-copy-prompt", Number(button.dataset.promptCopy));'
             '});</script>'
         )
 
@@ -114,12 +114,15 @@ def _quick_filters(params: ListParams, categories: list[tuple[Category, int]]) -
     ]
     with ui.row().classes('gap-1 items-center flex-wrap'):
         for label, url, active in chips:
-            ui.chip(
+            chip = ui.chip(
                 label,
                 on_click=lambda u=url: ui.navigate.to(u),
                 color='primary' if active else None,
                 text_color='white' if active else None,
-            ).props('dense clickable' + ('' if active else ' outline')).mark(f'quick-{label}')
+            ).props('dense clickable')
+            if not active:
+                chip.props('outline')
+            chip.mark(f'quick-{label}')
 
 
 class TextSearch:

@@ -148,9 +148,8 @@ class ProviderCard:
                     f'spend-{pid}'
                 )
                 if ov.cap_fraction is not None:
-                    ui.linear_progress(ov.cap_fraction, show_value=False, size='6px').props(
-                        f'color={"negative" if ov.cap_reached else "primary"} rounded'
-                    )
+                    bar = ui.linear_progress(ov.cap_fraction, show_value=False, size='6px').props('rounded')
+                    bar.props['color'] = 'negative' if ov.cap_reached else 'primary'
         with ui.row().classes('w-full items-center gap-2'):
             ui.button('Test connection', icon='power', on_click=self._test).props(
                 'outline dense no-caps'

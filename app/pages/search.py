@@ -150,9 +150,11 @@ def register(ctx: AppContext) -> None:
                         chosen = [k for k in kinds if k != kind] if on else [*kinds, kind]
                         ui.navigate.to(search_url(q, mode, chosen, params, similar_ref))
 
-                    ui.chip(
+                    chip = ui.chip(
                         KIND_TITLES[kind], icon=kind_icon(kind), selectable=True, selected=on, on_click=toggle
-                    ).props('dense outline' if not on else 'dense')
+                    ).props('dense')
+                    if not on:
+                        chip.props('outline')
             active_chips(params, lambda p: ui.navigate.to(search_url(q, mode, kinds, p, similar_ref)))
             filter_panel(
                 'output', params, lambda p: ui.navigate.to(search_url(q, mode, kinds, p, similar_ref))

@@ -97,13 +97,19 @@ class TrashPage:
         total = sum(counts.values())
         with ui.row().classes('w-full items-center gap-2 flex-wrap'):
             for key, label, n in [('', 'All', total), *((k, KIND_LABELS[k], counts[k]) for k in trash.KINDS)]:
-                ui.chip(
-                    f'{label} {n:,}',
-                    icon=kind_icon(key) if key else 'select_all',
-                    selectable=True,
-                    selected=self.kind == key,
-                    on_click=lambda k=key: ui.navigate.to(trash_url(k, self.text)),
-                ).props('dense' if self.kind == key else 'dense outline').mark(f'trash-kind-{key or "all"}')
+                chip = (
+                    ui.chip(
+                        f'{label} {n:,}',
+                        icon=kind_icon(key) if key else 'select_all',
+                        selectable=True,
+                        selected=self.kind == key,
+                        on_click=lambda k=key: ui.navigate.to(trash_url(k, self.text)),
+                    )
+                    .props('dense')
+                    .mark(f'trash-kind-{key or "all"}')
+                )
+                if self.kind != key:
+                    chip.props('outline')
             ui.space()
             box = (
                 ui.input(placeholder='Filter by title', value=self.text)
@@ -128,9 +134,9 @@ class TrashPage:
         with ui.row().classes(
             'w-full items-center gap-3 no-wrap px-2 py-2 border-b border-slate-100 dark:border-slate-800'
         ):
-            ui.checkbox(value=key in self.selected).props(
-                f'dense aria-label="Select {html.escape(item.title or item.kind)}"'
-            ).on_value_change(lambda e, k=key: self._toggle(k, e.value))
+            select = ui.checkbox(value=key in self.selected).props('dense')
+            select.props['aria-label'] = f'Select {item.title or item.kind}'
+            select.on_value_change(lambda e, k=key: self._toggle(k, e.value))
             ui.icon(kind_icon(item.kind)).style(f'color: {kind_color(item.kind)}').classes('text-lg')
             ui.html(_row_html(item), sanitize=True).classes('grow min-w-0')
             ui.button(icon='restore_from_trash', on_click=lambda k=key: self.restore([k])).props(
