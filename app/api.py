@@ -28,6 +28,7 @@ from .data import search as search_mod
 from .data.listing import ListParams
 from .data.models import Conversation, Output, SensitivityLevel
 from .errors import NotFound, UserError, ValidationError
+from .ids import ItemId
 
 PREFIX = '/api/v1'
 MAX_CAPTURE_BYTES = 2 * 1024 * 1024
@@ -338,7 +339,7 @@ def _visible_output(principal: auth.Principal, output_id: int) -> outputs.Output
 
 @router.get('/outputs/{output_id}', summary='One output with its relations')
 @_errors_as_json
-def get_output(request: Request, output_id: int) -> Any:
+def get_output(request: Request, output_id: ItemId) -> Any:
     detail = _visible_output(_principal(request), output_id)
     data = _output_full(detail)
     if not _principal(request).allow_restricted:
@@ -382,7 +383,7 @@ def search(
 
 @router.get('/outputs/{output_id}/similar', summary='Outputs closest in meaning to this one')
 @_errors_as_json
-def similar(request: Request, output_id: int, limit: int = Query(10, ge=1, le=50)) -> Any:
+def similar(request: Request, output_id: ItemId, limit: int = Query(10, ge=1, le=50)) -> Any:
     principal = _principal(request)
     _visible_output(principal, output_id)
     filters = search_mod.SearchFilters(kinds=['output'], exclude_restricted=not principal.allow_restricted)
@@ -396,7 +397,7 @@ def similar(request: Request, output_id: int, limit: int = Query(10, ge=1, le=50
 @_errors_as_json
 def get_conversation(
     request: Request,
-    conversation_id: int,
+    conversation_id: ItemId,
     include_hidden: bool = Query(False, description='Also tool traffic and hidden system messages'),
 ) -> Any:
     principal = _principal(request)

@@ -20,7 +20,7 @@ from ..data import sensitivity
 from ..data.dashboard import Dashboard
 from ..data.graph import Graph
 from ..data.listing import ListParams
-from ..errors import NotFound
+from ..errors import NotFound, UserError
 
 T = TypeVar('T')
 
@@ -55,6 +55,13 @@ def check_visible(kind: str, item: Model) -> None:
     """Raise NotFound — the page's usual "does not exist" — when the viewer may not see ``item``."""
     if hidden_from_viewer(getattr(item, 'sensitivity_id', None)):
         raise NotFound(f'{kind.capitalize()} {item.id} does not exist.')
+
+
+def check_can_continue(conversation_id: int, hide: bool) -> None:
+    """Refuse, when ``hide`` (a viewer without permission), to continue a conversation holding a withheld
+    message: the model would be sent its text, and the reply could repeat it. Off the event loop."""
+    if hide and sensitivity.withholds_in(conversation_id):
+        raise UserError('This conversation holds a withheld message; continue it on this computer.')
 
 
 def visible(items: Iterable[T]) -> list[T]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from peewee import JOIN, fn
 
 from ..errors import NotFound, ValidationError
+from . import sensitivity
 from .db import current, write_tx
 from .models import AgentVersion, Conversation, LlmModel, Message, PromptVersion, Source, utcnow
 
@@ -199,8 +200,13 @@ class ThreadMessage:
         return max(1, len(self.sibling_ids))
 
 
-def thread(conversation_id: int, leaf_id: int | None = None) -> list[ThreadMessage]:
-    """The path from the root to ``leaf_id`` (default: the active leaf, else the latest leaf)."""
+def thread(
+    conversation_id: int, leaf_id: int | None = None, *, hide_restricted: bool = False
+) -> list[ThreadMessage]:
+    """The path from the root to ``leaf_id`` (default: the active leaf, else the latest leaf).
+
+    ``hide_restricted`` (a viewer without permission): restricted messages carry a "withheld" notice
+    instead of their text (``sensitivity.withhold``)."""
     conv = get_conversation(conversation_id)
     leaf = leaf_id or conv.active_leaf_id or latest_leaf(conversation_id)
     if leaf is None:
@@ -233,6 +239,8 @@ def thread(conversation_id: int, leaf_id: int | None = None) -> list[ThreadMessa
         query = query.where(Message.parent.in_(non_null))
     for row in query.order_by(Message.created_at, Message.id).tuples():
         siblings.setdefault(row[1], []).append(row[0])
+    if hide_restricted:
+        sensitivity.withhold(messages.values())
     return [ThreadMessage(messages[i], siblings.get(messages[i].parent_id, [i])) for i in ids]
 
 
@@ -295,17 +303,18 @@ def create_from_turns(
     return get_conversation(conv.id)
 
 
-def capture_prefill(message_id: int) -> dict:
+def capture_prefill(message_id: int, *, hide_restricted: bool = False) -> dict:
     """What the capture form needs to save a message as an output: its text, the user turn before it,
-    its model, agent and prompt versions, and where it came from."""
+    its model, agent and prompt versions, and where it came from. ``hide_restricted`` (a viewer without
+    permission): a restricted message is as if it did not exist, a restricted user turn is left out."""
     msg = Message.get_or_none(Message.id == message_id)
-    if msg is None:
+    if msg is None or (hide_restricted and sensitivity.restricted_ids('message', [msg.id])):
         raise NotFound('That message no longer exists.')
     prompt = ''
     parent = Message.get_or_none(Message.id == msg.parent_id) if msg.parent_id else None
     while parent is not None and parent.role != 'user':
         parent = Message.get_or_none(Message.id == parent.parent_id) if parent.parent_id else None
-    if parent is not None:
+    if parent is not None and not (hide_restricted and sensitivity.restricted_ids('message', [parent.id])):
         prompt = parent.content
     conv = get_conversation(msg.conversation_id)
     model = LlmModel.get_or_none(LlmModel.id == msg.model_id) if msg.model_id else None

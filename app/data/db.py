@@ -126,6 +126,18 @@ def open_database(path: str | Path) -> HubDatabase:
     return db
 
 
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest INTEGER: a bigger number in an address can name no row
+
+
+def row_id(raw: object) -> int | None:
+    """``raw`` (text from an address) as a row id, or None when it is not one SQLite could store."""
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        return None
+    return value if 1 <= value <= MAX_ROW_ID else None
+
+
 def connect(path: str | Path, *, migrate: bool = True, defaults: bool = True) -> HubDatabase:
     """Open the database, bring its schema up to date, add default lookup rows and bind the models."""
     from . import migrations

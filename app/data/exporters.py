@@ -16,6 +16,7 @@ from typing import Any
 from peewee import ForeignKeyField, Model
 
 from ..errors import UserError
+from . import sensitivity as restriction
 from .db import current
 from .models import (
     AccuracyLevel,
@@ -125,6 +126,18 @@ class _Scope:
 
     def __init__(self, include_secret: bool) -> None:
         self.restricted = [] if include_secret else _restricted_ids()
+        # Messages a Secret output was captured from keep their place in the thread, not their text.
+        self.withheld: set[int] = (
+            {r[0] for r in current().execute_sql(restriction.CAPTURED_MESSAGES_SQL)}
+            if self.restricted
+            else set()
+        )
+
+    def message(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A message row as exported: a withheld one carries the notice instead of its text."""
+        if row['id'] in self.withheld:
+            return {**row, 'content': restriction.WITHHELD_NOTICE, 'raw': None}
+        return row
 
     def query(self, model: type[Model]):
         q = model.select()
@@ -229,7 +242,13 @@ def export_json(
                 Message.select().order_by(Message.conversation, Message.id), 'conversation'
             )
             for row in _rows(scope.query(Conversation).order_by(Conversation.id)):
-                write({'type': 'conversation', **row, 'messages': list(messages(row['id']))})
+                write(
+                    {
+                        'type': 'conversation',
+                        **row,
+                        'messages': [scope.message(m) for m in messages(row['id'])],
+                    }
+                )
                 done += 1
                 if progress:
                     progress(done, total)
@@ -525,6 +544,8 @@ def export_markdown(
                 m = msgs.get(mid)
                 if m is None or (m.hidden and not (m.content or '').strip()):
                     continue
+                if m.id in scope.withheld:
+                    m.content = restriction.WITHHELD_NOTICE  # this row is only read, never saved
                 body.append(_message_md(m, models))
             write('conversation', c, meta, '\n\n'.join(body))
         for o in _by_ids(Output, rows_by_kind['output']):

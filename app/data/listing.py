@@ -9,6 +9,7 @@ from datetime import date
 from typing import Generic, TypeVar
 
 from ..errors import ValidationError
+from .db import MAX_ROW_ID, row_id
 
 T = TypeVar('T')
 
@@ -126,7 +127,10 @@ _DATE_FIELDS = {'date_from', 'date_to'}
 
 def _parse(name: str, raw: str) -> object:
     if name in _LIST_FIELDS:
-        return [int(x) for x in raw.split(',') if x.strip()][:50]
+        ids = [row_id(x) for x in raw.split(',') if x.strip()]
+        if None in ids:
+            raise ValueError(raw)
+        return ids[:50]
     if name in _BOOL_FIELDS:
         if raw.lower() in ('1', 'true', 'yes'):
             return True
@@ -134,7 +138,10 @@ def _parse(name: str, raw: str) -> object:
             return False
         raise ValueError(raw)
     if name in _INT_FIELDS:
-        return int(raw)
+        value = int(raw)
+        if abs(value) > MAX_ROW_ID:
+            raise ValueError(raw)
+        return value
     if name in _DATE_FIELDS:
         return date.fromisoformat(raw)
     if name in ('text', 'sort'):

@@ -28,7 +28,7 @@ import peewee
 
 from ..errors import NotFound, UserError, ValidationError
 from . import db as dbmod
-from . import embeddings, vectors
+from . import embeddings, sensitivity, vectors
 
 log = logging.getLogger(__name__)
 
@@ -377,8 +377,10 @@ def _filter_sql(kind: str, f: SearchFilters | None) -> tuple[str, list[Any]] | N
     if f.exclude_restricted:
         sql.append(
             f'({owner}.sensitivity_id IS NULL OR {owner}.sensitivity_id NOT IN '
-            '(SELECT id FROM sensitivity_level WHERE restricted = 1))'
+            f'({sensitivity.RESTRICTED_LEVELS_SQL}))'
         )
+        if kind == 'message':  # restriction follows provenance: the message a Secret output came from
+            sql.append(f't.id NOT IN ({sensitivity.CAPTURED_MESSAGES_SQL})')
     if f.models:
         if spec['model'] is None:
             return None
@@ -905,6 +907,8 @@ def similar(
             ('output', r[0])
             for r in database.execute_sql('SELECT id FROM output WHERE message_id = ?', (item_id,))
         }
+    if filters is not None and filters.exclude_restricted and sensitivity.restricted_ids(kind, [item_id]):
+        raise NotFound(f'{kind.capitalize()} {item_id} does not exist.')  # its meaning would tell its text
     qv = _owner_vector(kind, item_id, embedder)
     if qv is None:
         return []

@@ -25,6 +25,7 @@ from ..data.listing import ListParams
 from ..data.models import Agent, AgentVersion
 from ..data.versioning import VersionStats
 from ..errors import UserError, ValidationError
+from ..ids import ItemId
 from . import nav
 from .frame import frame
 from .prompts import chat_url, notes_card, version_param
@@ -401,6 +402,6 @@ def register(ctx: AppContext) -> None:
             await EntityList('agent', params, '/agents').show()
 
     @ui.page('/agents/{agent_id}')
-    async def agent_detail_page(request: Request, agent_id: int) -> None:
+    async def agent_detail_page(request: Request, agent_id: ItemId) -> None:
         with frame(ctx, 'Agent'):
             await AgentPage(ctx, agent_id, version_param(request)).show()

@@ -20,13 +20,15 @@ from nicegui import app, background_tasks, run, ui
 from ..components import fmt, toast
 from ..components.design import kind_url
 from ..components.message_view import MessageView
-from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
+from ..components.secret import check_can_continue, check_visible, secret_badge, viewer_sees_restricted
 from ..components.template_form import TemplateForm, copy_text
 from ..context import AppContext
 from ..data import chat_choices, conversations, entities, prompts, settings_store, versioning
+from ..data.db import row_id
 from ..data.listing import ListParams
 from ..data.models import Conversation, Message
 from ..errors import UserError
+from ..ids import ItemId
 from ..llm import providers
 from ..services import chat
 from . import nav
@@ -190,6 +192,7 @@ class ChatPage:
             if self.conv_id is not None:
                 self.loaded = await run.io_bound(_load, self.conv_id, self.from_id)
                 check_visible('conversation', self.loaded.conv)  # as if it did not exist
+                await run.io_bound(check_can_continue, self.conv_id, not self.sees_restricted)
         except UserError as exc:
             self.loaded = None
             with ui.column().classes('w-full items-start gap-2'):
@@ -857,7 +860,7 @@ class ChatPage:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return row_id(value) if value else None
 
 
 def register(ctx: AppContext) -> None:
@@ -884,5 +887,5 @@ def register(ctx: AppContext) -> None:
         await chat_page(None, request)
 
     @ui.page('/chat/{conversation_id}')
-    async def existing_chat(conversation_id: int, request: Request) -> None:
+    async def existing_chat(conversation_id: ItemId, request: Request) -> None:
         await chat_page(conversation_id, request)

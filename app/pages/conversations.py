@@ -15,11 +15,12 @@ from ..components.items import item_row
 from ..components.list_view import EntityList, list_header
 from ..components.message_view import MessageView
 from ..components.retention_controls import retention_controls
-from ..components.secret import check_visible, secret_badge, visible
+from ..components.secret import check_visible, secret_badge, viewer_sees_restricted, visible
 from ..context import AppContext
 from ..data import conversations, entities
 from ..data.listing import ListParams
 from ..errors import UserError
+from ..ids import FocusId, ItemId
 from . import nav
 from .frame import frame
 
@@ -35,6 +36,7 @@ class ThreadView:
     def __init__(self, conversation_id: int, focus: int | None) -> None:
         self.conversation_id = conversation_id
         self.focus = focus
+        self.hide_restricted = not viewer_sees_restricted()  # withheld messages show a notice instead
 
     async def show(self) -> None:
         await self.render()
@@ -45,7 +47,9 @@ class ThreadView:
         if self.focus:
             leaf = await run.io_bound(conversations.latest_leaf, self.conversation_id, self.focus)
         try:
-            path = await run.io_bound(conversations.thread, self.conversation_id, leaf)
+            path = await run.io_bound(
+                conversations.thread, self.conversation_id, leaf, hide_restricted=self.hide_restricted
+            )
         except UserError as exc:
             toast.error(str(exc))
             return
@@ -96,7 +100,7 @@ class ThreadView:
 
     def _menu_items(self, m) -> None:
         ui.menu_item('Copy', on_click=lambda: _copy(m.content or ''))
-        if m.role == 'assistant':
+        if m.role == 'assistant' and not getattr(m, 'withheld', False):
             ui.menu_item('Save as output', on_click=lambda: ui.navigate.to(f'/capture?message={m.id}'))
         if nav.has('/chat'):
             ui.menu_item(
@@ -211,7 +215,7 @@ def register(ctx: AppContext) -> None:
             await EntityList('conversation', params, '/conversations').show()
 
     @ui.page('/conversations/{conversation_id}')
-    async def conversation_detail(conversation_id: int, m: int | None = None) -> None:
+    async def conversation_detail(conversation_id: ItemId, m: FocusId = None) -> None:
         with frame(ctx, 'Conversation'):
             view = conversation_page(ctx, conversation_id, m)
             if view is not None:

@@ -14,6 +14,7 @@ from ..components.secret import viewer_sees_restricted
 from ..context import AppContext
 from ..data import lookups, relations
 from ..errors import UserError
+from ..ids import ItemId
 from . import nav
 from .frame import frame
 
@@ -128,12 +129,12 @@ def register(ctx: AppContext) -> None:
         make()
 
     @ui.page('/tags/{tag_id}')
-    def tag_page(tag_id: int) -> None:
+    def tag_page(tag_id: ItemId) -> None:
         with frame(ctx, 'Tag'):
             _holder_page('tag', tag_id)
 
     @ui.page('/collections/{collection_id}')
-    def collection_page(collection_id: int) -> None:
+    def collection_page(collection_id: ItemId) -> None:
         with frame(ctx, 'Collection'):
             _holder_page('collection', collection_id)
 

@@ -13,11 +13,13 @@ from ..components.item_header import favourite_and_rating, inline_title
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
-from ..components.secret import check_visible, secret_badge
+from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
 from ..context import AppContext
 from ..data import conversations, entities, outputs
+from ..data.db import row_id
 from ..data.listing import ListParams
 from ..errors import UserError
+from ..ids import ItemId
 from . import nav
 from .frame import frame
 
@@ -222,7 +224,7 @@ def register(ctx: AppContext) -> None:
             await EntityList('output', params, '/outputs').show()
 
     @ui.page('/outputs/{output_id}')
-    def output_detail_page(output_id: int) -> None:
+    def output_detail_page(output_id: ItemId) -> None:
         with frame(ctx, 'Output'):
             output_page(ctx, output_id)
 
@@ -231,9 +233,13 @@ def register(ctx: AppContext) -> None:
         prefill = None
         message = request.query_params.get('message')
         with frame(ctx, 'Capture'):
-            if message and message.isdigit():
+            if message and row_id(message):
                 try:
-                    prefill = await run.io_bound(conversations.capture_prefill, int(message))
+                    prefill = await run.io_bound(
+                        conversations.capture_prefill,
+                        row_id(message),
+                        hide_restricted=not viewer_sees_restricted(),
+                    )
                 except UserError as exc:
                     toast.error(str(exc))
             elif shared := share_prefill(request.query_params):

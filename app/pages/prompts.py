@@ -22,10 +22,12 @@ from ..components.template_form import TemplateForm, copy_text
 from ..components.version_history import VersionHistory
 from ..context import AppContext
 from ..data import entities, prompts, search, sensitivity, versioning
+from ..data.db import row_id
 from ..data.listing import ListParams
 from ..data.models import Category, Prompt, PromptVersion
 from ..data.versioning import VersionStats
 from ..errors import UserError
+from ..ids import ItemId
 from . import nav
 from .frame import frame
 
@@ -33,7 +35,7 @@ from .frame import frame
 def version_param(request: Request) -> int | None:
     """``?v=N`` from the URL; anything else means "the current version"."""
     raw = request.query_params.get('v', '')
-    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+    return row_id(raw)
 
 
 def chat_url(text: str, **ids: int) -> str:
@@ -500,6 +502,6 @@ def register(ctx: AppContext) -> None:
             await EntityList('prompt', params, '/prompts').show()
 
     @ui.page('/prompts/{prompt_id}')
-    async def prompt_detail_page(request: Request, prompt_id: int) -> None:
+    async def prompt_detail_page(request: Request, prompt_id: ItemId) -> None:
         with frame(ctx, 'Prompt'):
             await PromptPage(ctx, prompt_id, version_param(request)).show()
