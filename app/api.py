@@ -404,7 +404,8 @@ def get_conversation(
     conv: Conversation = conversations.get_conversation(conversation_id)
     if _hidden(principal, conv.sensitivity_id):
         raise NotFound(f'Conversation {conversation_id} does not exist.')
-    thread = conversations.thread(conversation_id)
+    # A message a Secret output was captured from comes with a "withheld" notice instead of its text.
+    thread = conversations.thread(conversation_id, hide_restricted=not principal.allow_restricted)
     tags = relations.tags_for('conversation', [conv.id]).get(conv.id, [])
     cols = relations.collections_for('conversation', [conv.id]).get(conv.id, [])
     messages = []
@@ -420,6 +421,7 @@ def get_conversation(
                 'role': m.role,
                 'content': m.content,
                 'hidden': bool(m.hidden),
+                'withheld': bool(getattr(m, 'withheld', False)),
                 'status': m.status,
                 'model': model.name if model is not None else None,
                 'input_tokens': m.input_tokens,
