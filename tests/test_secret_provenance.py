@@ -194,7 +194,8 @@ async def _page(client: httpx.AsyncClient, path: str) -> str:
 
 
 async def test_a_phone_sees_the_conversation_with_the_message_withheld(phone, user: User, library) -> None:
-    user.http_client = phone  # the simulated browser is the logged-in phone (the thread renders once connected)
+    # The simulated browser is the logged-in phone (the thread and search results render once connected).
+    user.http_client = phone
     await user.open(f'/conversations/{library["conversation"]}')
     await user.should_see(PLAIN_TEXT)
     await user.should_see('Withheld')
