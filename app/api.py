@@ -27,7 +27,7 @@ from .data import conversations, entities, lookups, outputs, relations
 from .data import search as search_mod
 from .data.listing import ListParams
 from .data.models import Conversation, Output, SensitivityLevel
-from .errors import NotFound, UserError, ValidationError
+from .errors import DiskFull, NotFound, PermissionDenied, UserError, ValidationError
 from .ids import ItemId
 
 PREFIX = '/api/v1'
@@ -54,6 +54,10 @@ def _errors_as_json(func: F) -> F:
             return JSONResponse({'detail': exc.detail}, status_code=exc.status)
         except NotFound as exc:
             return JSONResponse({'detail': str(exc)}, status_code=404)
+        except DiskFull as exc:
+            return JSONResponse({'detail': str(exc)}, status_code=507)
+        except PermissionDenied as exc:
+            return JSONResponse({'detail': str(exc)}, status_code=403)
         except UserError as exc:
             return JSONResponse({'detail': str(exc)}, status_code=400)
 

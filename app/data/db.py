@@ -11,6 +11,7 @@ from pathlib import Path
 import peewee
 
 from .. import config
+from ..errors import DiskFull, is_disk_full, note_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,10 @@ class HubDatabase(peewee.SqliteDatabase):
 
     def rollback(self) -> None:
         try:
-            super().rollback()
+            # SQLite itself rolls the whole transaction back on some errors (SQLITE_FULL: a full disk);
+            # a second ROLLBACK would fail and hide the error that matters
+            if self.is_closed() or self.connection().in_transaction:
+                super().rollback()
         finally:
             self._release_write_lock()
 
@@ -168,9 +172,16 @@ def close() -> None:
 
 @contextmanager
 def write_tx() -> Iterator[None]:
-    """A short write transaction (BEGIN IMMEDIATE); nests as a savepoint."""
-    with current().atomic():
-        yield
+    """A short write transaction (BEGIN IMMEDIATE); nests as a savepoint. A full disk rolls it back whole
+    and raises ``DiskFull`` (one sentence for the UI, CLI and API)."""
+    try:
+        with current().atomic():
+            yield
+    except (peewee.OperationalError, peewee.DatabaseError, OSError) as exc:
+        if not is_disk_full(exc):
+            raise
+        note_disk_full(log)
+        raise DiskFull() from exc
 
 
 def vec_version(db: peewee.SqliteDatabase | None = None) -> str:

@@ -3,6 +3,7 @@ bulk edits, trash and restore — one implementation for all of them."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -10,7 +11,7 @@ from typing import Any
 
 from peewee import JOIN, Field, Model, fn
 
-from ..errors import NotFound, ValidationError
+from ..errors import DiskFull, NotFound, ValidationError
 from .db import write_tx
 from .listing import ListParams, Page, check_sort, clamp_page
 from .models import (
@@ -345,9 +346,10 @@ def update_many(key: str, ids: Iterable[int], **values: Any) -> int:
 
 
 def mark_viewed(key: str, item_id: int) -> None:
-    """Record that the item was opened (does not count as an edit)."""
+    """Record that the item was opened (does not count as an edit). On a full disk the stamp is skipped:
+    reading must go on working when nothing can be written."""
     spec = kind(key)
-    with write_tx():
+    with contextlib.suppress(DiskFull), write_tx():
         spec.model.update({spec.model.last_viewed_at: utcnow()}).where(spec.model.id == item_id).execute()
 
 
