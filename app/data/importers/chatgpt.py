@@ -255,17 +255,30 @@ def convert(conv: dict[str, Any], report: ImportReport) -> ParsedConversation:
         msg = node.get('message') if isinstance(node, dict) else None
         msg_id_of[node_id] = str(msg.get('id') or node_id) if isinstance(msg, dict) else None
 
+    # Each node without a message is resolved once (linear): walking every message's ancestors anew was
+    # quadratic — 8k messages under one long chain of empty nodes took 20 s.
+    resolved: dict[str, str | None] = {}
+
     def nearest(node_id: str | None) -> str | None:
-        seen = set()
-        while node_id is not None and node_id not in seen:
-            seen.add(node_id)
-            if node_id not in mapping:
-                return None
+        path: list[str] = []
+        on_path: set[str] = set()
+        found = None
+        while node_id is not None:
+            if node_id in resolved:
+                found = resolved[node_id]
+                break
+            if node_id in on_path or node_id not in mapping:  # a cycle, or a parent the export lacks
+                break
             if msg_id_of.get(node_id):
-                return msg_id_of[node_id]
+                found = msg_id_of[node_id]
+                break
+            path.append(node_id)
+            on_path.add(node_id)
             node = mapping[node_id]
             node_id = node.get('parent') if isinstance(node, dict) else None
-        return None
+        for n in path:
+            resolved[n] = found
+        return found
 
     messages = []
     for node_id, node in mapping.items():

@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
@@ -26,9 +27,18 @@ _CONVERSATIONS_NAME = re.compile(r'^conversations(?:-(\d+))?\.json$', re.IGNOREC
 _PROJECTS_NAME = re.compile(r'^projects\.json$', re.IGNORECASE)
 SNIFF_EVENTS = 200_000
 BOMB_MIN_SIZE = 64 * 1024 * 1024
-BOMB_RATIO = (
-    100  # JSON exports compress about 5-10x  # a decisive key shows up long before this in every real export
-)
+BOMB_RATIO = 100  # JSON exports compress about 5-10x
+# What the documents read from one zip may unpack to, together and each (exports of heavy users run to
+# hundreds of MB); checked against the zip's directory and again against the bytes actually inflated.
+ZIP_MAX_TOTAL = 4 * 1024**3
+ZIP_MAX_ENTRY = 2 * 1024**3
+# No export nests deeper than a few dozen levels; ijson's memory grows with the square of the depth
+# (100k nested brackets, a 200 KB file, took 8.8 GB), so deeper documents are refused before it parses them.
+MAX_DEPTH = 256
+# The longest text (one JSON string) a document may hold: parsing, storing and indexing it costs about
+# five times its size in memory, and no export carries a single message this long.
+MAX_STRING = 32 * 1024**2
+READ_MAX_CHUNK = 8 * 1024**2
 
 # kinds a JSON document can be
 CHATGPT = 'chatgpt'
@@ -47,6 +57,7 @@ class JsonDoc:
     prefix: str = 'item'  # ijson prefix of the items ('' = the document is one conversation)
     count: int = 0
     slow: bool = False  # parse with ijson's Python backend: the C one cannot decode a lone surrogate
+    max_bytes: int | None = None  # a zip member: more than its directory declares is refused
 
 
 @dataclass
@@ -150,19 +161,31 @@ def _open_zip(p: Path) -> ImportInput:
         raise UserError(
             f'{p.name} is a zip file without conversations.json: it does not look like a ChatGPT or Claude export.'
         )
-    for name in chosen:
-        info = zf.getinfo(name)
-        # zipfile never inflates past the declared size, so checking it stops a zip bomb before reading
-        if info.file_size > BOMB_MIN_SIZE and info.file_size > BOMB_RATIO * max(info.compress_size, 1):
+    infos = [zf.getinfo(name) for name in chosen]
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    for info in infos:
+        # the directory's sizes stop a zip bomb before reading; the reader counts what really inflates
+        too_big = info.file_size > ZIP_MAX_ENTRY or total > ZIP_MAX_TOTAL
+        if too_big or (
+            info.file_size > BOMB_MIN_SIZE and info.file_size > BOMB_RATIO * max(info.compress_size, 1)
+        ):
             zf.close()
-            raise UserError(f'{p.name} unpacks to an implausible size ({name}); it was not read.')
+            raise UserError(f'{p.name} unpacks to an implausible size ({info.filename}); it was not read.')
+    if total > BOMB_MIN_SIZE and total > BOMB_RATIO * max(packed, 1):  # many entries, each under the limit
+        zf.close()
+        raise UserError(f'{p.name} unpacks to an implausible size ({mib(total)} MB); it was not read.')
     inp = ImportInput(p, 'zip', _zip=zf)
-    inp.docs = [JsonDoc(n, (lambda n=n: zf.open(n))) for n in chosen]
+    inp.docs = [JsonDoc(i.filename, (lambda n=i.filename: zf.open(n)), max_bytes=i.file_size) for i in infos]
     try:
         return _detect(inp)
     except BaseException:
         zf.close()
         raise
+
+
+def mib(size: int) -> str:
+    return f'{size / 1024**2:,.0f}'
 
 
 def _detect(inp: ImportInput) -> ImportInput:
@@ -208,11 +231,11 @@ def sniff(doc: JsonDoc) -> tuple[str, str]:
     try:
         try:
             with doc.opener() as fh:
-                return _sniff_events(ijson.parse(_skip_bom(fh), use_float=True))
+                return _sniff_events(ijson.parse(_reader(doc, fh), use_float=True))
         except UnicodeDecodeError:
             doc.slow = True  # a lone surrogate escape near the top (see _clean); the Python parser reads it
             with doc.opener() as fh:
-                return _sniff_events(_PY_IJSON.parse(_skip_bom(fh), use_float=True))
+                return _sniff_events(_PY_IJSON.parse(_reader(doc, fh), use_float=True))
     except UserError:
         raise
     except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, ValueError) as exc:
@@ -282,6 +305,91 @@ def _skip_bom(fh: IO[bytes]) -> IO[bytes]:
     return fh
 
 
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_STRING_REST = re.compile(rb'(?:[^"\\]++|\\.)*+', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b'[]{}')
+_STEP = bytes.maketrans(b'[{]}', b'\x01\x01\xff\xff')  # +1 / -1 as signed bytes
+
+
+class _GuardedReader:
+    """What the JSON parsers read: the document's bytes, refused (UserError) as soon as they nest deeper
+    than MAX_DEPTH, hold a text longer than MAX_STRING or (a zip member) inflate past the size its
+    directory declares — checked on each chunk before the parser sees it. A cheap byte scan (brackets
+    outside strings) in C-speed passes: about 250 MB/s."""
+
+    def __init__(self, fh: IO[bytes], name: str, max_bytes: int | None) -> None:
+        self._fh = fh
+        self._name = name
+        self._max_bytes = max_bytes
+        self._read = 0
+        self._depth = 0
+        self._in_string = False
+        self._escape = False  # the chunk ended on the backslash of an escape inside a string
+        self._run = 0  # bytes of the string still open at the end of the last chunk
+
+    def read(self, size: int = -1) -> bytes:
+        if size is not None and 0 < size < self._run:
+            # yajl lexes an unfinished string again from its start on every chunk (quadratic: a 50 MB
+            # text took 20 s in 64 KB chunks): chunks grow with the string, which keeps it linear
+            size = min(self._run, READ_MAX_CHUNK)
+        data = self._fh.read(size)
+        if data:
+            self._read += len(data)
+            if self._max_bytes is not None and self._read > self._max_bytes:
+                raise UserError(f'{self._name} unpacks to more than its zip directory says; it was not read.')
+            self._scan(data)
+        return data
+
+    def _scan(self, data: bytes) -> None:
+        pos = 0
+        if self._in_string:
+            end = self._string_end(data, 1 if self._escape else 0)
+            if (self._run + (len(data) if end < 0 else end)) > MAX_STRING:
+                raise UserError(
+                    f'{self._name} holds a text longer than {mib(MAX_STRING)} MB, which no export does; '
+                    'it was not read.'
+                )
+            if end < 0:
+                self._run += len(data)
+                return
+            pos, self._in_string, self._run = end + 1, False, 0
+        outside = _STRING.sub(b'', data[pos:] if pos else data)
+        quote = outside.find(b'"')  # what remains of a quote opens a string that goes on in the next chunk
+        if quote >= 0:
+            tail = outside[quote + 1 :]
+            outside = outside[:quote]
+            self._in_string, self._run = True, len(tail)
+            self._escape = b'\\' in tail and _STRING_REST.match(tail).end() < len(tail)
+        brackets = outside.translate(None, _NOT_BRACKET)
+        if not brackets:
+            return
+        steps = memoryview(brackets.translate(_STEP)).cast('b')
+        if max(accumulate(steps, initial=self._depth)) > MAX_DEPTH:
+            raise UserError(
+                f'{self._name} nests deeper than {MAX_DEPTH} levels, which no export does; it was not read.'
+            )
+        closes = brackets.count(b']') + brackets.count(b'}')
+        self._depth += len(brackets) - 2 * closes
+
+    def _string_end(self, data: bytes, pos: int) -> int:
+        """Where the open string closes in ``data`` (its quote), or -1 when it goes on past the chunk."""
+        self._escape = False
+        quote = data.find(b'"', pos)
+        if data.find(b'\\', pos, quote if quote >= 0 else len(data)) < 0:
+            return quote  # no escape before it: the common case, at memchr speed
+        end = _STRING_REST.match(data, pos).end()
+        if end == len(data):
+            return -1
+        if data[end] == 0x5C:  # a backslash whose escaped byte comes in the next chunk
+            self._escape = True
+            return -1
+        return end
+
+
+def _reader(doc: JsonDoc, fh: IO[bytes]) -> _GuardedReader:
+    return _GuardedReader(_skip_bom(fh), doc.name, doc.max_bytes)
+
+
 # An emoji cut in half leaves a lone UTF-16 surrogate escape (\\udc00) in a JSON export. That is valid
 # JSON, but ijson's C backend fails on it (UnicodeDecodeError: the whole import would be refused) and
 # SQLite cannot store it as UTF-8 (the conversation would be skipped): such a document is parsed with the
@@ -304,10 +412,10 @@ def iter_items(doc: JsonDoc) -> Iterator[Any]:
     """Stream the document's items (one conversation at a time: bounded memory)."""
     with doc.opener() as fh:
         if doc.slow:
-            for item in _PY_IJSON.items(_skip_bom(fh), doc.prefix, use_float=True):
+            for item in _PY_IJSON.items(_reader(doc, fh), doc.prefix, use_float=True):
                 yield _clean(item)
         else:
-            yield from ijson.items(_skip_bom(fh), doc.prefix, use_float=True)
+            yield from ijson.items(_reader(doc, fh), doc.prefix, use_float=True)
 
 
 class ImportStopped(Exception):
