@@ -260,10 +260,31 @@ def _capture_from_request(request: Request, raw: bytes) -> CaptureIn:
     'favourite may be given as query parameters).',
 )
 async def create_capture(request: Request) -> Any:
-    raw = await request.body()
+    try:
+        # permission first, then at most the limit of the body: a 300 MB chunked post cost 585 MB
+        _require_write(_principal(request))
+        raw = await _read_capped(request, MAX_CAPTURE_BYTES)
+    except ApiError as exc:
+        return JSONResponse({'detail': exc.detail}, status_code=exc.status)
     from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(_create_capture, request, raw)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
+    too_large = ApiError(413, f'That capture is too large (the limit is {limit // 1024 // 1024} MB).')
+    declared = request.headers.get('content-length', '').strip()
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b''.join(chunks)
 
 
 @_errors_as_json
