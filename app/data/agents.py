@@ -164,8 +164,7 @@ def search_versions(
     )
     text = (text or '').strip()
     if text:
-        like = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
-        q = q.where(Agent.name ** f'%{like}%')
+        q = q.where(Agent.name.contains(text))
     if exclude_restricted:  # a LAN device or token not allowed to see Secret agents
         q = sensitivity.exclude_restricted(q, Agent)
     is_current = AgentVersion.id == Agent.current_version

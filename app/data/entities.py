@@ -183,8 +183,7 @@ def filtered_query(key: str, params: ListParams, query: Any = None) -> Any:
     q = q.where(m.deleted_at.is_null(False) if params.trashed else m.deleted_at.is_null())
     text = params.text.strip()
     if text:
-        like = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
-        q = q.where(spec.title_field ** f'%{like}%')
+        q = q.where(spec.title_field.contains(text))
     for tag_id in params.tags:  # all of the chosen tags
         j = spec.tag_junction
         q = q.where(fn.EXISTS(j.select(j.tag).where((spec.tag_owner == m.id) & (j.tag == tag_id))))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ..errors import NotFound, ValidationError
 from . import db as dbmod
+from .text import LIKE_ESCAPE, like_contains
 
 # Node kinds in legend order; the page colours them with design.KIND_COLORS.
 KINDS: tuple[str, ...] = ('output', 'conversation', 'prompt', 'agent', 'tag', 'collection')
@@ -493,13 +494,13 @@ def find_items(text: str, kinds: Iterable[str] | None = None, *, limit: int = 10
     if not text:
         return []
     kinds = check_kinds(kinds)
-    like = '%' + text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
+    like = like_contains(text)
     found: list[Found] = []
     for kind in kinds:
         table, column, trashable = _TABLES[kind]
         live = ' AND deleted_at IS NULL' if trashable else ''
         rows = _rows(
-            f'SELECT id, "{column}" FROM "{table}" WHERE "{column}" LIKE ? ESCAPE \'\\\'{live} '
+            f'SELECT id, "{column}" FROM "{table}" WHERE "{column}" LIKE ? {LIKE_ESCAPE}{live} '
             'ORDER BY id DESC LIMIT ?',
             [like, limit],
         )

@@ -213,8 +213,7 @@ def search(key: str, text: str = '', limit: int = 20) -> list[Model]:
     q = spec.model.select()
     text = (text or '').strip()
     if text:
-        like = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
-        q = q.where(spec.name_field ** f'%{like}%').order_by(
+        q = q.where(spec.name_field.contains(text)).order_by(
             fn.INSTR(fn.LOWER(spec.name_field), text.lower()), spec.name_field
         )
     else:
@@ -336,8 +335,7 @@ def list_with_usage(
         term = fn.COALESCE(sub.c.n, 0)
         usage_expr = term if usage_expr is None else usage_expr + term
     if text.strip():
-        like = text.strip().replace('%', '\\%').replace('_', '\\_')
-        q = q.where(spec.name_field ** f'%{like}%')
+        q = q.where(spec.name_field.contains(text.strip()))
     total = q.count()
     page, per_page = clamp_page(page, per_page, total)
     if sort == 'usage' and usage_expr is not None:

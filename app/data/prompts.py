@@ -124,8 +124,7 @@ def search_versions(
     )
     text = (text or '').strip()
     if text:
-        like = text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
-        q = q.where(Prompt.title ** f'%{like}%')
+        q = q.where(Prompt.title.contains(text))
     if exclude_restricted:  # a LAN device or token not allowed to see Secret prompts
         q = sensitivity.exclude_restricted(q, Prompt)
     is_current = PromptVersion.id == Prompt.current_version

@@ -9,6 +9,15 @@ _MD_PREFIX = re.compile(r'^\s*(?:#{1,6}\s+|[-*+]\s+|>\s*|\d+[.)]\s+)')
 _MD_INLINE = re.compile(r'[*_`~]+')
 
 
+LIKE_ESCAPE = "ESCAPE '\\'"  # goes after ``LIKE ?`` with a ``like_contains`` pattern in raw SQL
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern that finds ``text`` anywhere, literally (``_``, ``%``, ``\\`` are not wildcards), for raw
+    SQL as ``col LIKE ? ESCAPE '\\'``; peewee queries use the field's own ``.contains(text)``."""
+    return '%' + text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
+
+
 def first_line_title(text: str, limit: int = 80) -> str:
     """A title from the first non-empty line, without Markdown markers, cut at a word boundary."""
     for line in (text or '').splitlines():

@@ -17,6 +17,7 @@ from . import entities
 from .db import current
 from .listing import Page, clamp_page
 from .models import utcnow
+from .text import LIKE_ESCAPE, like_contains
 
 TRASH_DAYS = 30  # items stay this long in the trash, then the housekeeping service deletes them
 KINDS = ('output', 'conversation', 'prompt', 'agent')
@@ -86,9 +87,8 @@ def list_trash(
             continue
         where = 'deleted_at IS NOT NULL' + (_NOT_RESTRICTED if exclude_restricted else '')
         if text.strip():
-            like = text.strip().replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
-            where += f' AND "{title}" LIKE ? ESCAPE \'\\\''
-            args.append(f'%{like}%')
+            where += f' AND "{title}" LIKE ? {LIKE_ESCAPE}'
+            args.append(like_contains(text.strip()))
         parts.append(f'SELECT \'{k}\' AS kind, id, "{title}" AS title, deleted_at FROM "{t}" WHERE {where}')
     union = ' UNION ALL '.join(parts)
     db = current()
