@@ -158,7 +158,11 @@ class Signer:
 
 class Throttle:
     """Failed attempts per client address (and in total): a few are free, then each failure doubles
-    the wait, up to ``max_wait``. A success clears the address."""
+    the wait, up to ``max_wait``. A success clears the address.
+
+    The total never locks anyone out (item 14.8: a flood of bad guesses from many addresses put every
+    phone behind a 15-minute wait): while it is over ``global_free``, each address gets only
+    ``busy_free`` free failures before its own wait starts, so the flood slows down failing clients only."""
 
     def __init__(
         self,
@@ -168,28 +172,38 @@ class Throttle:
         base_wait: float = 15.0,
         max_wait: float = 900.0,
         global_free: int = 50,
+        busy_free: int = 1,
     ) -> None:
         self.free, self.window, self.base_wait, self.max_wait = free, window, base_wait, max_wait
-        self.global_free = global_free
+        self.global_free, self.busy_free = global_free, busy_free
         self._fails: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
         self.clock: Callable[[], float] = time.monotonic
 
-    def _wait_for(self, fails: deque[float], free: int, now: float) -> float:
+    def _prune(self, fails: deque[float], now: float) -> deque[float]:
         while fails and now - fails[0] > self.window:
             fails.popleft()
+        return fails
+
+    def _wait_for(self, fails: deque[float], free: int, now: float) -> float:
+        self._prune(fails, now)
         if len(fails) < free:
             return 0.0
         wait = min(self.max_wait, self.base_wait * 2 ** (len(fails) - free))
         return max(0.0, fails[-1] + wait - now)
 
-    def retry_after(self, key: str) -> float:
-        """Seconds this client must wait before its next attempt (0 = go ahead)."""
+    def busy(self) -> bool:
+        """True while the failures of all addresses together are over ``global_free``."""
         now = self.clock()
         with self._lock:
-            own = self._wait_for(self._fails.get(key, deque()), self.free, now)
-            total = self._wait_for(self._fails.get('*', deque()), self.global_free, now)
-        return max(own, total)
+            return len(self._prune(self._fails.get('*', deque()), now)) >= self.global_free
+
+    def retry_after(self, key: str) -> float:
+        """Seconds this client must wait before its next attempt (0 = go ahead)."""
+        free = self.busy_free if self.busy() else self.free
+        now = self.clock()
+        with self._lock:
+            return self._wait_for(self._fails.get(key, deque()), free, now)
 
     def failed(self, key: str) -> None:
         now = self.clock()
@@ -307,11 +321,42 @@ def _host_name(host_header: str) -> str:
     return host.rsplit(':', 1)[0] if host.count(':') == 1 else host
 
 
+_OWN_NAMES_TTL = 300.0
+_own_names_cache: tuple[float, frozenset[str]] = (0.0, frozenset())
+
+
+def own_host_names() -> frozenset[str]:
+    """This computer's own names: its host name, fully qualified name and ``<host>.local`` (mDNS),
+    refreshed every few minutes (a laptop changes networks)."""
+    global _own_names_cache
+    import socket
+
+    stamp, names = _own_names_cache
+    if names and time.monotonic() - stamp < _OWN_NAMES_TTL:
+        return names
+    found: set[str] = set()
+    with contextlib.suppress(OSError):
+        host = socket.gethostname().lower().rstrip('.')
+        if host:
+            found |= {host, host.split('.')[0] + '.local'}
+    with contextlib.suppress(OSError):
+        fqdn = socket.getfqdn().lower().rstrip('.')
+        if fqdn and fqdn != 'localhost':
+            found.add(fqdn)
+    names = frozenset(found)
+    _own_names_cache = (time.monotonic(), names)
+    return names
+
+
 def host_allowed(host_header: str, *, lan: bool) -> bool:
-    """Refuse DNS-rebinding: a page of some web site whose name was re-pointed at this computer.
-    IP addresses, single-label names and localhost are fine; in LAN mode also ``*.local`` and this
-    computer's own names; ``OUTPUTHUB_ALLOWED_HOSTS`` (comma separated) adds more."""
-    name = _host_name(host_header)
+    """Refuse DNS rebinding: a page of some web site (or of a name on the home network) whose name was
+    re-pointed at this computer. Answered: IP addresses (no DNS involved, so nothing to rebind),
+    ``localhost`` and ``*.localhost`` (browsers resolve those to loopback themselves), this
+    computer's own names (``own_host_names``) and ``OUTPUTHUB_ALLOWED_HOSTS`` (comma separated).
+    Any other name is refused — also other ``*.local`` and single-label names, which anyone on the
+    network can claim. ``lan`` is kept for callers; the rule is the same in both modes."""
+    del lan
+    name = _host_name(host_header).rstrip('.')
     if not name:
         return True  # HTTP/1.0 without Host: no browser sends that
     try:
@@ -319,16 +364,10 @@ def host_allowed(host_header: str, *, lan: bool) -> bool:
         return True
     except ValueError:
         pass
-    if '.' not in name or name == 'localhost' or name.endswith('.localhost'):
+    if name == 'localhost' or name.endswith('.localhost'):
         return True
     extra = {h.strip().lower() for h in os.environ.get('OUTPUTHUB_ALLOWED_HOSTS', '').split(',') if h.strip()}
-    if name in extra:
-        return True
-    if lan:
-        import socket
-
-        return name.endswith('.local') or name in {socket.gethostname().lower(), socket.getfqdn().lower()}
-    return False
+    return name in extra or name in own_host_names()
 
 
 def device_name_from_user_agent(user_agent: str) -> str:
@@ -378,7 +417,10 @@ class Gate:
     trust_loopback: bool = True
     https: bool = False
     signer: Signer = field(default_factory=lambda: Signer(config.read_or_create_secret(SESSION_KEY_FILE)))
-    throttle: Throttle = field(default_factory=Throttle)
+    throttle: Throttle = field(default_factory=Throttle)  # wrong passwords
+    # Wrong API tokens and pairing codes: a bucket of their own, so guessing them never slows a password
+    # login. They are unguessable, so a valid one is always let in (only failures are throttled).
+    token_throttle: Throttle = field(default_factory=Throttle)
     pairings: PairingTokens = field(default_factory=PairingTokens)
 
     # ---- sessions
@@ -438,6 +480,7 @@ class Gate:
             principal = getattr(getattr(request, 'state', None), 'oh_principal', None)
             if principal is not None and principal.device_id == device_id:
                 count += 1
+                _ended_clients.add(client.id)  # its socket's next event is refused at once
                 with contextlib.suppress(Exception):  # the page may already be gone
                     client.run_javascript('window.location.reload()')
                 _delete_client_soon(client)
@@ -481,10 +524,14 @@ def _delete_client_soon(client: Any) -> None:
         return
 
     def delete() -> None:
+        _ended_clients.discard(client.id)
         if not client.is_deleted:
             client.delete()
 
     loop.call_later(1.0, delete)
+
+
+_ended_clients: set[str] = set()  # NiceGUI clients of ended sessions, until they are deleted
 
 
 _gate: Gate | None = None
@@ -501,12 +548,131 @@ def install(app: Any, gate: Gate) -> Gate:
     global _gate
     _gate = gate
     app.add_middleware(AuthMiddleware, gate=gate)
+    bind_page_sockets()
     return gate
+
+
+# --------------------------------------------------------------------------- page sockets
+
+
+def _identity(principal: Principal | None) -> tuple[str, int | None, int | None]:
+    principal = principal or LOCAL
+    return principal.kind, principal.device_id, principal.token_id
+
+
+def _socket_principal(environ: dict[str, Any] | None) -> Principal | None:
+    scope = (environ or {}).get('asgi.scope') or {}
+    return (scope.get('state') or {}).get('oh_principal')
+
+
+def socket_may_join(environ: dict[str, Any] | None, client_id: str) -> bool:
+    """Whether the socket connected with ``environ`` may drive the NiceGUI client ``client_id``: only
+    the principal whose request created that page (same kind and device / token), never a session
+    that has ended. Unknown ids are left to NiceGUI (it refuses them and the page reloads)."""
+    from nicegui import Client
+
+    if client_id in _ended_clients:
+        return False
+    client = Client.instances.get(client_id)
+    if client is None:
+        return True
+    try:
+        creator = principal_of(client.request)
+    except RuntimeError:  # a client without a request was made by the app itself
+        creator = LOCAL
+    return _identity(creator) == _identity(_socket_principal(environ))
+
+
+def _socket_origin_allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+    """engine.io's CORS check: answer (and echo with credentials) this origin only."""
+    return bool(origin) and origin != 'null' and _same_origin(origin or '', environ.get('HTTP_HOST', ''))
+
+
+def bind_page_sockets() -> None:
+    """Bind each NiceGUI page socket to the principal that opened the page (low item of issue 14).
+
+    NiceGUI lets any socket that names a client id join that page (the implicit handshake in the
+    connect query, or a ``handshake`` event) and routes ``event`` / ``javascript_response`` / ``ack`` /
+    ``log`` messages by the client id they carry. The connect and handshake are checked against the
+    page's creator; the other messages are only taken from a socket that joined that very client.
+    Also stops engine.io from echoing any Origin with credentials."""
+    import inspect
+    import urllib.parse
+
+    import socketio
+    from nicegui import core
+
+    sio = core.sio
+    sio.eio.cors_allowed_origins = _socket_origin_allowed
+    handlers = sio.handlers.get('/', {})
+
+    def wrap(event: str, make: Callable[[Callable], Callable]) -> None:
+        current = handlers.get(event)
+        if current is None or getattr(current, '_oh_bound', False):
+            return
+        wrapped = make(current)
+        wrapped._oh_bound = True  # type: ignore[attr-defined]
+        sio.on(event, wrapped)
+
+    def make_connect(original: Callable) -> Callable:
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> Any:
+            query = urllib.parse.parse_qs(environ.get('QUERY_STRING', ''))
+            client_id = (query.get('client_id') or [None])[0]
+            if client_id and not socket_may_join(environ, client_id):
+                log.warning('Refused a page socket for a client another session opened')
+                raise socketio.exceptions.ConnectionRefusedError('This page belongs to another session.')
+            return await original(sid, environ, auth)
+
+        return connect
+
+    def make_handshake(original: Callable) -> Callable:
+        async def handshake(sid: str, data: dict[str, Any]) -> Any:
+            client_id = data.get('client_id') if isinstance(data, dict) else None
+            if not sid.startswith('test-') and not socket_may_join(sio.get_environ(sid), str(client_id)):
+                log.warning('Refused a page handshake for a client another session opened')
+                return False
+            return await original(sid, data)
+
+        return handshake
+
+    def make_message(original: Callable) -> Callable:
+        async def message(sid: str, msg: Any) -> Any:
+            client_id = msg.get('client_id') if isinstance(msg, dict) else None
+            if client_id in _ended_clients or client_id not in sio.rooms(sid):
+                return None  # not this socket's page (or its session has ended)
+            result = original(sid, msg)
+            return await result if inspect.isawaitable(result) else result
+
+        return message
+
+    wrap('connect', make_connect)
+    wrap('handshake', make_handshake)
+    for name in ('event', 'javascript_response', 'ack', 'log'):
+        wrap(name, make_message)
+
+
+def address_key(host: str | None) -> str:
+    """The throttling key of a client address: the address itself, or its /64 for IPv6 (a single
+    computer may use any address of its /64, so counting single addresses would not slow it down).
+    This is the address the connection came from: proxy headers are only believed when
+    ``OUTPUTHUB_TRUSTED_PROXIES`` names the proxy (``server.run``)."""
+    if not host:
+        return 'unknown'
+    try:
+        ip = ipaddress.ip_address(host.split('%')[0])
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        if not ip.is_loopback:
+            return str(ipaddress.ip_network(f'{ip}/64', strict=False))
+    return str(ip)
 
 
 def client_key(scope: Scope) -> str:
     client = scope.get('client')
-    return client[0] if client else 'unknown'
+    return address_key(client[0] if client else None)
 
 
 def principal_of(request: Any) -> Principal:
@@ -556,36 +722,32 @@ class AuthMiddleware:
         headers = _headers(scope)
         host_header = headers.get('host', '')
         path = scope.get('path', '')
+        if scope['type'] == 'http':
+            send = _with_security_headers(send, scope, host_header)
         if not host_allowed(host_header, lan=gate.lan):
             await _refuse(scope, receive, send, 421, 'This address is not one Output Hub answers to.')
             return
         method = scope.get('method', 'GET')
-        origin = headers.get('origin')
-        if (
-            scope['type'] == 'http'
-            and method not in ('GET', 'HEAD', 'OPTIONS')
-            and origin
-            and origin != 'null'
-            and not _same_origin(origin, host_header)
-            and not path.startswith('/_nicegui_ws/')
-        ):
+        if is_cross_site(scope, headers):
+            log.warning('Refused a cross-site %s %s (Origin %s)', method, path, headers.get('origin', '-'))
             await _refuse(scope, receive, send, 403, 'Cross-site request refused.')
             return
 
         principal: Principal | None = None
         auth_header = headers.get('authorization', '')
         if auth_header[:7].lower() == 'bearer ':
-            key = client_key(scope)
-            wait = gate.throttle.retry_after(key)
-            if wait > 0:
-                await _refuse(
-                    scope, receive, send, 429, 'Too many failed attempts; wait and try again.', wait
-                )
-                return
             principal = gate.principal_for_token(auth_header[7:].strip())
             if principal is None:
-                gate.throttle.failed(key)
-                await _refuse(scope, receive, send, 401, 'That API token is unknown or revoked.')
+                # A valid token always gets in; only failures count, in their own bucket (never the password's).
+                key = client_key(scope)
+                wait = gate.token_throttle.retry_after(key)
+                gate.token_throttle.failed(key)
+                if wait > 0:
+                    await _refuse(
+                        scope, receive, send, 429, 'Too many failed attempts; wait and try again.', wait
+                    )
+                else:
+                    await _refuse(scope, receive, send, 401, 'That API token is unknown or revoked.')
                 return
             if not path.startswith(API_PATHS):
                 await _refuse(scope, receive, send, 401, 'An API token opens the API (/api/v1) only.')
@@ -615,6 +777,82 @@ class AuthMiddleware:
         await _refuse(
             scope, receive, send, 401, 'Log in first, or send an API token (Authorization: Bearer …).'
         )
+
+
+_SAFE_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS'})
+_CROSS_SITE_FETCH = frozenset({'cross-site', 'same-site'})  # same-site: another port or name of this host
+
+
+def is_cross_site(scope: Scope, headers: dict[str, str]) -> bool:
+    """Whether a request comes from a page of another origin (item 14.7), judged from what browsers send:
+
+    - page sockets (``/_nicegui_ws``, polling and websocket) of another or a ``null`` Origin;
+    - state-changing requests (not GET/HEAD/OPTIONS) with a ``null`` or foreign Origin, or
+      ``Sec-Fetch-Site: cross-site | same-site``;
+    - a state-changing request from a browser (it sends ``Sec-Fetch-*`` headers or a cookie) without
+      any Origin — unless it is a bearer-token API call. curl and scripts send none of these and
+      keep working."""
+    origin = headers.get('origin')
+    fetch_site = headers.get('sec-fetch-site', '').strip().lower()
+    foreign = origin is not None and (
+        origin.strip() in ('', 'null') or not _same_origin(origin, headers.get('host', ''))
+    )
+    if foreign or fetch_site in _CROSS_SITE_FETCH:
+        return (
+            scope['type'] == 'websocket'
+            or scope.get('path', '').startswith('/_nicegui_ws/')
+            or (scope.get('method', 'GET') not in _SAFE_METHODS)
+        )
+    if scope['type'] == 'websocket' or scope.get('method', 'GET') in _SAFE_METHODS or origin is not None:
+        return False
+    bearer = headers.get('authorization', '')[:7].lower() == 'bearer '
+    from_browser = 'cookie' in headers or any(name.startswith('sec-fetch-') for name in headers)
+    return from_browser and not bearer
+
+
+def content_security_policy(scope: Scope, host_header: str) -> str:
+    """What NiceGUI pages need and nothing more: its inline bootstrap scripts and Vue's runtime template
+    compiler (``unsafe-inline``/``unsafe-eval``), inline styles, images from data:/blob: URLs (QR codes,
+    charts), and its websocket on this very origin; never framed, no plugins, forms post here only."""
+    connect = "'self'"
+    host = host_header.strip().lower()
+    if host and all(c.isalnum() or c in '.-:[]' for c in host):
+        # 'self' covers ws(s) of the same host in current browsers; older Safari needs it spelled out.
+        connect += f' {"wss" if scope.get("scheme") in ("https", "wss") else "ws"}://{host}'
+    return '; '.join(
+        (
+            "default-src 'self'",
+            "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            f'connect-src {connect}',
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def _with_security_headers(send: Send, scope: Scope, host_header: str) -> Send:
+    """Add the security headers to every HTTP response (pages, API, static files, refusals)."""
+    extra = (
+        (b'content-security-policy', content_security_policy(scope, host_header).encode('latin-1')),
+        (b'x-frame-options', b'DENY'),
+        (b'x-content-type-options', b'nosniff'),
+        (b'referrer-policy', b'same-origin'),
+    )
+
+    async def wrapped(message: MutableMapping[str, Any]) -> None:
+        if message['type'] == 'http.response.start':
+            headers = list(message.get('headers') or [])
+            present = {bytes(k).lower() for k, _ in headers}
+            headers.extend((k, v) for k, v in extra if k not in present)
+            message = {**message, 'headers': headers}
+        await send(message)
+
+    return wrapped
 
 
 async def _redirect(send: Send, location: str) -> None:

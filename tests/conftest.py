@@ -25,6 +25,8 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.delenv('ANTHROPIC_API_KEY', raising=False)
     monkeypatch.setenv('OUTPUTHUB_KEYSTORE', 'file')  # never touch a developer's real keyring
     monkeypatch.setenv('OUTPUTHUB_LLM_MAX_RETRIES', '0')
+    # NiceGUI's user fixture talks to the app as http://test; a single-label name is refused otherwise.
+    monkeypatch.setenv('OUTPUTHUB_ALLOWED_HOSTS', 'test')
     yield data
     dbmod.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -72,11 +73,26 @@ def test_throttle_lets_a_few_attempts_through_then_makes_each_wait_longer() -> N
     assert throttle.retry_after('10.0.0.5') == 0
 
 
-def test_throttle_also_limits_many_addresses_together() -> None:
+def test_many_failing_addresses_together_slow_failures_down_but_lock_nobody_out() -> None:
     throttle = auth.Throttle(free=5, global_free=4, base_wait=30)
     for i in range(4):
         throttle.failed(f'10.0.0.{i}')
-    assert throttle.retry_after('10.0.0.99') > 0
+    assert throttle.busy()
+    # A fresh address still gets its try (the right password gets in) ...
+    assert throttle.retry_after('10.0.0.99') == 0
+    # ... but while everyone is over the budget, one failure is enough to make it wait.
+    throttle.failed('10.0.0.99')
+    assert throttle.retry_after('10.0.0.99') == pytest.approx(30)
+    quiet = auth.Throttle(free=5, global_free=100, base_wait=30)
+    quiet.failed('10.0.0.99')
+    assert quiet.retry_after('10.0.0.99') == 0  # normally five are free
+
+
+def test_an_ipv6_computer_is_throttled_as_one_whatever_address_of_its_64_it_uses() -> None:
+    assert auth.address_key('2001:db8:1:2::10') == auth.address_key('2001:db8:1:2:abcd::99')
+    assert auth.address_key('2001:db8:1:2::10') != auth.address_key('2001:db8:1:3::10')
+    assert auth.address_key('::ffff:192.168.1.5') == '192.168.1.5'
+    assert auth.address_key('192.168.1.5') == '192.168.1.5'
 
 
 def test_pairing_tokens_work_once_and_expire() -> None:
@@ -92,22 +108,42 @@ def test_pairing_tokens_work_once_and_expire() -> None:
     assert short.claim(late) is None
 
 
+_OWN = socket.gethostname().lower()
+
+
 @pytest.mark.parametrize(
     ('host', 'lan', 'allowed'),
     [
         ('127.0.0.1:8080', False, True),
         ('localhost:8080', False, True),
+        ('app.localhost:8080', True, True),  # browsers resolve *.localhost to loopback themselves
         ('[::1]:8080', False, True),
-        ('192.168.1.20:8080', True, True),
-        ('mypc', False, True),
+        ('192.168.1.20:8080', True, True),  # an IP address involves no DNS: nothing to rebind
+        ('[fe80::1]:8080', True, True),
+        (f'{_OWN}:8080', True, True),  # this computer's own name ...
+        (f'{_OWN}', False, True),
+        (f'{_OWN.split(".")[0]}.local:8080', True, True),  # ... and its mDNS name
+        (f'{_OWN.upper()}.:8080', True, True),
         ('evil.example.com', False, False),  # DNS rebinding
         ('evil.example.com:8080', True, False),
-        ('mypc.local:8080', True, True),
-        ('mypc.local:8080', False, False),
+        (f'not-{_OWN}.local:8080', True, False),  # another *.local name anyone on the Wi-Fi can claim
+        (f'not-{_OWN}', True, False),  # other single-label names (LLMNR / search domains)
+        (f'not-{_OWN}', False, False),
+        ('router:8080', True, False),
     ],
 )
-def test_only_addresses_of_this_computer_are_answered(host: str, lan: bool, allowed: bool) -> None:
+def test_only_addresses_of_this_computer_are_answered(
+    host: str, lan: bool, allowed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv('OUTPUTHUB_ALLOWED_HOSTS', raising=False)
     assert auth.host_allowed(host, lan=lan) is allowed
+
+
+def test_more_names_can_be_allowed_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('OUTPUTHUB_ALLOWED_HOSTS', 'hub.example.org, router')
+    assert auth.host_allowed('hub.example.org:8080', lan=True)
+    assert auth.host_allowed('router', lan=True)
+    assert not auth.host_allowed('other.example.org', lan=True)
 
 
 def test_device_names_read_well() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+import uuid
 
 from fastapi import Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -109,7 +110,7 @@ def register(ctx: AppContext) -> None:
         password = str(form.get('password') or '')
         user_agent = request.headers.get('user-agent', '')
         device_name = str(form.get('device') or '').strip() or auth.device_name_from_user_agent(user_agent)
-        key = request.client.host if request.client else 'unknown'
+        key = auth.address_key(request.client.host if request.client else None)
         wait = gate().throttle.retry_after(key)
         if wait > 0:
             return _page(
@@ -129,6 +130,7 @@ def register(ctx: AppContext) -> None:
             )
         gate().throttle.succeeded(key)
         device = await run_in_threadpool(access.create_device, device_name, user_agent)
+        _new_browser_session(request)
         response = RedirectResponse(next_path, status_code=303)
         response.headers['Set-Cookie'] = gate().cookie_header(gate().session_cookie(device.id))
         return response
@@ -138,6 +140,8 @@ def register(ctx: AppContext) -> None:
         principal = auth.principal_of(request)
         if principal.device_id is not None:
             await run_in_threadpool(access.revoke_device, principal.device_id)
+            gate().end_device_sessions(principal.device_id)  # its open pages stop working, as on Revoke
+        _new_browser_session(request)
         response = RedirectResponse('/login', status_code=303)
         response.headers['Set-Cookie'] = gate().cookie_header('', max_age=0)
         return response
@@ -160,12 +164,16 @@ def register(ctx: AppContext) -> None:
     async def pair_submit(request: Request) -> Response:
         form = await request.form()
         token = str(form.get('token') or '')
-        key = request.client.host if request.client else 'unknown'
-        if gate().throttle.retry_after(key) > 0:
-            return _page('Pair', '<p class="error">Too many failed attempts. Wait a little.</p>', status=429)
         item = gate().pairings.claim(token)
         if item is None:
-            gate().throttle.failed(key)
+            # A valid code always works; failures count in the token bucket (never the password's).
+            key = auth.address_key(request.client.host if request.client else None)
+            wait = gate().token_throttle.retry_after(key)
+            gate().token_throttle.failed(key)
+            if wait > 0:
+                return _page(
+                    'Pair', '<p class="error">Too many failed attempts. Wait a little.</p>', status=429
+                )
             return _expired()
         try:
             device = await run_in_threadpool(
@@ -177,6 +185,7 @@ def register(ctx: AppContext) -> None:
         except UserError as exc:
             return _page('Pair', f'<p class="error">{html.escape(str(exc))}</p>', status=400)
         item.device_id = device.id
+        _new_browser_session(request)
         response = RedirectResponse('/', status_code=303)
         response.headers['Set-Cookie'] = gate().cookie_header(gate().session_cookie(device.id))
         return response
@@ -203,6 +212,13 @@ def register(ctx: AppContext) -> None:
             return Response('No certificate: the app is not running with --https.', status_code=404)
         # A CA certificate is public; this content type makes Android offer to install it.
         return FileResponse(path, media_type='application/x-x509-ca-cert', filename='outputhub-ca.crt')
+
+
+def _new_browser_session(request: Request) -> None:
+    """Give the browser a new NiceGUI session id (its ``app.storage.user``) when it logs in or out, so
+    a session id planted before the login is not the one the logged-in device uses (session fixation)."""
+    if 'session' in request.scope:  # NiceGUI's SessionMiddleware runs (it does whenever the app runs)
+        request.session['id'] = str(uuid.uuid4())
 
 
 def _expired() -> HTMLResponse:
