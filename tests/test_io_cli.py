@@ -78,7 +78,13 @@ def test_import_with_skipped_conversations_exits_1_and_lists_them(capsys, tmp_pa
 
 @pytest.mark.parametrize(
     'content',
-    [b'', b'{"not": "an export"}', b'[{"mapping": {}, "title": "cut', b'\x00\x01binary\xff'],
+    [
+        b'',
+        b'{"not": "an export"}',
+        b'[{"mapping": {}, "title": "cut',
+        b'\x00\x01binary\xff',
+        b'[' * 100_000 + b']' * 100_000,  # a nesting bomb (8.8 GB before it was refused up front)
+    ],
 )
 def test_import_of_something_else_is_one_line_exit_2(capsys, tmp_path, content):
     path = tmp_path / 'thing.json'

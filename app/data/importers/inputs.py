@@ -336,7 +336,9 @@ class _GuardedReader:
         if data:
             self._read += len(data)
             if self._max_bytes is not None and self._read > self._max_bytes:
-                raise UserError(f'{self._name} unpacks to more than its zip directory says; it was not read.')
+                raise UserError(
+                    f'{self._name} unpacks to more than its zip directory says; nothing was imported.'
+                )
             self._scan(data)
         return data
 
@@ -347,7 +349,7 @@ class _GuardedReader:
             if (self._run + (len(data) if end < 0 else end)) > MAX_STRING:
                 raise UserError(
                     f'{self._name} holds a text longer than {mib(MAX_STRING)} MB, which no export does; '
-                    'it was not read.'
+                    'nothing was imported.'
                 )
             if end < 0:
                 self._run += len(data)
@@ -366,7 +368,7 @@ class _GuardedReader:
         steps = memoryview(brackets.translate(_STEP)).cast('b')
         if max(accumulate(steps, initial=self._depth)) > MAX_DEPTH:
             raise UserError(
-                f'{self._name} nests deeper than {MAX_DEPTH} levels, which no export does; it was not read.'
+                f'{self._name} nests deeper than {MAX_DEPTH} levels, which no export does; nothing was imported.'
             )
         closes = brackets.count(b']') + brackets.count(b'}')
         self._depth += len(brackets) - 2 * closes
