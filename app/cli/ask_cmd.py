@@ -204,7 +204,9 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 def cmd_keys_set(args: argparse.Namespace) -> int:
     import getpass
 
+    from ..auth import LOCAL
     from ..llm import keys
+    from ..services import provider_settings
 
     open_db(args)
     prov, _ = _provider_setting(args.provider)
@@ -212,7 +214,7 @@ def cmd_keys_set(args: argparse.Namespace) -> int:
         secret = getpass.getpass(f'API key for {prov.name} (not shown): ')
     else:
         secret = sys.stdin.readline()
-    where = keys.save_provider_key(prov, secret.strip())
+    where = provider_settings.save_key(LOCAL, prov.id, secret.strip())
     shown = keys.provider_key_display(prov)
     place = 'the OS keyring' if where == 'keyring' else str(keys.key_file_path())
     print(f'Stored the key for {prov.name} ({shown.split(" ")[0]}) in {place}.')
@@ -220,53 +222,47 @@ def cmd_keys_set(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_clear(args: argparse.Namespace) -> int:
-    from ..llm import keys
+    from ..auth import LOCAL
+    from ..services import provider_settings
 
     open_db(args)
     prov, _ = _provider_setting(args.provider)
-    keys.clear_provider_key(prov)
+    provider_settings.clear_key(LOCAL, prov.id)
     print(f'Forgot the stored key for {prov.name}.')
     return 0
 
 
 def cmd_keys_endpoint(args: argparse.Namespace) -> int:
-    from ..data.db import write_tx
+    from ..auth import LOCAL
     from ..data.models import ProviderSetting
+    from ..services import provider_settings
 
     open_db(args)
     prov, setting = _provider_setting(args.provider)
     changes: dict[str, Any] = {}
     if args.base_url is not None:
-        changes['base_url'] = args.base_url.strip() or None
+        changes['base_url'] = args.base_url
     if args.default_model is not None:
-        changes['default_model'] = args.default_model.strip() or None
-    if changes:
-        with write_tx():
-            ProviderSetting.update(changes).where(ProviderSetting.id == setting.id).execute()
+        changes['default_model'] = args.default_model
+    # The same checks as the settings page (an http(s) address; a key is not sent to a new host).
+    notice = provider_settings.update_provider(LOCAL, prov.id, **changes)
     setting = ProviderSetting.get_by_id(setting.id)
     print(
         f'{prov.name}: base URL {setting.base_url or prov.base_url or "(default)"}, default model {setting.default_model or "(none)"}.'
     )
+    if notice:
+        print(notice)
     return 0
 
 
 def cmd_keys_cap(args: argparse.Namespace) -> int:
-    from ..data.db import write_tx
+    from ..auth import LOCAL
     from ..data.models import ProviderSetting
-    from ..errors import ValidationError
+    from ..services import provider_settings
 
     open_db(args)
     prov, setting = _provider_setting(args.provider)
-    if args.usd.strip().lower() in ('none', 'off', ''):
-        cap = None
-    else:
-        try:
-            cap = float(args.usd.strip().lstrip('$'))
-        except ValueError:
-            raise ValidationError(f'{args.usd!r} is not an amount in USD (or "none").') from None
-        if cap < 0:
-            raise ValidationError('A spending cap cannot be negative.')
-    with write_tx():
-        ProviderSetting.update(monthly_cap=cap).where(ProviderSetting.id == setting.id).execute()
+    provider_settings.update_provider(LOCAL, prov.id, monthly_cap=args.usd)  # the settings page's checks
+    cap = ProviderSetting.get_by_id(setting.id).monthly_cap
     print(f'{prov.name}: ' + (f'monthly cap ${cap:.2f}.' if cap is not None else 'no monthly cap.'))
     return 0

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from nicegui import run, ui
 
+from .. import auth, roles
 from ..data import lookups
 from ..data.listing import Page
 from ..errors import UserError
+from ..services import library_admin
 from . import toast
 from .pagination import pager
 from .pick import pick_option
@@ -79,6 +81,12 @@ class LookupAdmin:
     def __init__(self, key: str) -> None:
         self.key = key
         self.spec = lookups.kind(key)
+        try:
+            self.principal = auth.principal_of(ui.context.client.request)
+        except (RuntimeError, AttributeError):
+            self.principal = auth.LOCAL
+        # Sensitivity levels, retention plans, providers and models are administered from this computer.
+        self.editable = library_admin.may_edit(self.principal, key)
         self.text = ''
         self.sort = 'name'
         self.desc = False
@@ -98,8 +106,12 @@ class LookupAdmin:
             ui.select(
                 {'name': 'Name', 'usage': 'Most used', 'created_at': 'Newest'}, value='name', label='Sort'
             ).props('dense outlined').classes('w-36').on_value_change(lambda e: self._sort(e.value))
-            if self.spec.creatable or key in ('retention', 'accuracy', 'sensitivity'):
+            if self.editable and (self.spec.creatable or key in ('retention', 'accuracy', 'sensitivity')):
                 ui.button(f'New {self.spec.singular}', icon='add', on_click=self._create).mark(f'new-{key}')
+        if not self.editable:
+            ui.label(f'{self.spec.plural.capitalize()}: {roles.ADMIN_NOTE.lower()}').classes(
+                'text-sm oh-muted'
+            ).mark('admin-note')
 
     async def show(self) -> None:
         await self.body()
@@ -154,6 +166,8 @@ class LookupAdmin:
                 if extra:
                     ui.label(extra).classes('text-xs oh-muted truncate')
             ui.label(f'{item.usage:,} uses').classes('text-sm oh-muted w-24 text-right flex-none')
+            if not self.editable:
+                return
             actions = ui.button(icon='more_vert').props('flat round dense').mark(f'actions-{row.id}')
             actions.props['aria-label'] = f'Actions for {label}'
             with actions:
@@ -214,12 +228,14 @@ class LookupAdmin:
     async def _create(self) -> None:
         name = await self._ask_text(f'New {self.spec.singular}')
         if name:
-            self._run(lookups.create, self.key, name, success=f'Created “{name.strip()}”')
+            self._run(
+                library_admin.create, self.principal, self.key, name, success=f'Created “{name.strip()}”'
+            )
 
     async def _rename(self, row) -> None:
         name = await self._ask_text(f'Rename {self.spec.singular}', row.name)
         if name and name.strip() != row.name:
-            self._run(lookups.rename, self.key, row.id, name, success='Renamed')
+            self._run(library_admin.rename, self.principal, self.key, row.id, name, success='Renamed')
 
     async def _recolor(self, row) -> None:
         with ui.dialog() as dialog, ui.card():
@@ -230,7 +246,9 @@ class LookupAdmin:
         color = await dialog
         dialog.delete()
         if color is not None:
-            self._run(lookups.recolor, self.key, row.id, color or None, success='Colour saved')
+            self._run(
+                library_admin.recolor, self.principal, self.key, row.id, color or None, success='Colour saved'
+            )
 
     async def _edit(self, row) -> None:
         fields = EXTRA_FIELDS[self.key]
@@ -263,7 +281,7 @@ class LookupAdmin:
         except ValueError:
             toast.error('Numbers only in the number fields (use a dot for decimals).')
             return
-        self._run(lookups.update_fields, self.key, row.id, success='Saved', **values)
+        self._run(library_admin.update_fields, self.principal, self.key, row.id, success='Saved', **values)
 
     def _search_others(self, exclude: int):
         return lambda text: [
@@ -275,7 +293,14 @@ class LookupAdmin:
     async def _merge(self, row) -> None:
         target = await pick_option(f'Merge “{row.name}” into…', self._search_others(row.id))
         if target is not None:
-            self._run(lookups.merge, self.key, [row.id], target.id, success=f'Merged into “{target.label}”')
+            self._run(
+                library_admin.merge,
+                self.principal,
+                self.key,
+                [row.id],
+                target.id,
+                success=f'Merged into “{target.label}”',
+            )
 
     async def _delete(self, row, usage: int) -> None:
         if usage == 0:
@@ -289,7 +314,7 @@ class LookupAdmin:
             ok = await dialog
             dialog.delete()
             if ok:
-                self._run(lookups.delete, self.key, row.id, success='Deleted')
+                self._run(library_admin.delete, self.principal, self.key, row.id, success='Deleted')
             return
         counts = {k: v for k, v in lookups.usage(self.key, row.id).items() if v}
         used_by = ', '.join(f'{v:,} {k}' for k, v in counts.items())
@@ -308,12 +333,13 @@ class LookupAdmin:
         choice = await dialog
         dialog.delete()
         if choice == 'unlink':
-            self._run(lookups.delete, self.key, row.id, success='Deleted')
+            self._run(library_admin.delete, self.principal, self.key, row.id, success='Deleted')
         elif choice == 'move':
             target = await pick_option(f'Move the users of “{row.name}” to…', self._search_others(row.id))
             if target is not None:
                 self._run(
-                    lookups.delete,
+                    library_admin.delete,
+                    self.principal,
                     self.key,
                     row.id,
                     reassign_to=target.id,

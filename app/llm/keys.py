@@ -19,6 +19,7 @@ import secrets
 import tempfile
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .. import config
 from ..errors import UserError
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 SERVICE_NAME = 'outputhub'
 KEY_FILE_NAME = 'provider-keys.json'
 ENV_KEYS = {'openai': 'OPENAI_API_KEY', 'anthropic': 'ANTHROPIC_API_KEY', 'google': 'GEMINI_API_KEY'}
+# Where the SDKs go when a provider has no base URL of its own.
+OFFICIAL_URLS = {'openai': 'https://api.openai.com/v1', 'anthropic': 'https://api.anthropic.com'}
+_DEFAULT_PORTS = {'http': 80, 'https': 443}
 
 _file_lock = threading.Lock()
 
@@ -187,6 +191,29 @@ def resolve_key(kind: str, ref: str | None) -> tuple[str | None, str]:
     if from_env:
         return from_env, ENV_KEYS[kind]
     return None, ''
+
+
+def url_origin(url: str | None) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of an address: a stored key is only ever sent to the origin it was entered for."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return ('', url.strip().lower(), None)
+    scheme = parts.scheme.lower()
+    return (scheme, (parts.hostname or '').lower(), port or _DEFAULT_PORTS.get(scheme))
+
+
+def url_origin_text(url: str | None) -> str:
+    """``https://api.openai.com`` for a base URL (what a sentence names)."""
+    origin = url_origin(url)
+    if origin is None:
+        return ''
+    scheme, host, port = origin
+    shown = f'[{host}]' if ':' in host else host
+    return f'{scheme}://{shown}' + ('' if port in (None, _DEFAULT_PORTS.get(scheme)) else f':{port}')
 
 
 def mask(secret: str | None) -> str:

@@ -8,11 +8,12 @@ import json
 import segno
 from nicegui import run, ui
 
-from .. import auth, lan
+from .. import auth, lan, roles
 from ..components import fmt, toast
 from ..context import AppContext
 from ..data import access
 from ..errors import UserError
+from ..services import access_admin
 
 
 def _principal() -> auth.Principal:
@@ -66,6 +67,7 @@ def _status_card(ctx: AppContext, devices: _Box, urls: list[str]) -> None:
 
 def _pair_dialog(devices: _Box, base_url: str) -> None:
     gate = auth.current_gate()
+    principal = _principal()
     with ui.dialog() as dialog, ui.card().classes('items-center gap-3 w-[22rem] max-w-[92vw]'):
         ui.label('Pair a phone').classes('text-lg font-semibold self-start')
         name = ui.input('Name for this phone', value='Phone').props('outlined dense').classes('w-full')
@@ -73,7 +75,13 @@ def _pair_dialog(devices: _Box, base_url: str) -> None:
         box = ui.column().classes('w-full items-center gap-2')
 
         def show() -> None:
-            token = gate.pairings.create(name.value or 'Phone', allow_restricted=bool(allow.value))
+            try:
+                token = access_admin.pair_device(
+                    principal, name.value or 'Phone', allow_restricted=bool(allow.value)
+                )
+            except UserError as exc:
+                toast.error(str(exc))
+                return
             url = f'{base_url}/pair?token={token}'
             box.clear()
             with box:
@@ -110,7 +118,7 @@ def _password_card(ctx: AppContext) -> None:
             if is_set
             else 'No password yet: phones can only join by scanning a pairing QR code.'
         ).classes('text-sm oh-muted')
-        if principal.kind != 'local':
+        if not roles.is_admin(principal):
             ui.label('The password can be changed on the computer running Output Hub.').classes('text-sm')
             return
         first = ui.input('New password', password=True, password_toggle_button=True).props(
@@ -123,7 +131,7 @@ def _password_card(ctx: AppContext) -> None:
                 toast.error('The two passwords differ.')
                 return
             try:
-                await run.io_bound(auth.set_password, first.value or '')
+                await run.io_bound(access_admin.set_lan_password, principal, first.value or '')
             except UserError as exc:
                 toast.error(str(exc))
                 return
@@ -196,7 +204,7 @@ def _devices_list(box: _Box) -> None:
 
 async def _revoke_device(box: _Box, device_id: int, name: str) -> None:
     try:
-        await run.io_bound(access.revoke_device, device_id)
+        await run.io_bound(access_admin.revoke_device, _principal(), device_id)
     except UserError as exc:
         toast.error(str(exc))
         return
@@ -224,14 +232,25 @@ async def _devices_section(ctx: AppContext) -> None:
             else []
         )
         _status_card(ctx, devices, urls)
-    if _principal().kind == 'device':
+
+
+def _this_device_section(ctx: AppContext) -> None:
+    """What a device may do about access: see which device it is, and end its own session."""
+    principal = _principal()
+    with _card('This device'):
+        ui.label(principal.name or 'This device').classes('text-sm font-medium').mark('this-device')
+        ui.label(
+            'May see items marked restricted (Secret).'
+            if principal.allow_restricted
+            else 'Items marked restricted (Secret) are hidden here.'
+        ).classes('text-sm oh-muted')
         ui.button(
             'Log out this device',
             icon='logout',
             on_click=lambda: ui.run_javascript(
                 "fetch('/logout', {method: 'POST'}).then(() => { window.location.href = '/login'; })"
             ),
-        ).props('outline')
+        ).props('outline').mark('logout-device')
 
 
 # --------------------------------------------------------------------------- API tokens
@@ -272,7 +291,7 @@ def _tokens_list(box: _Box) -> None:
 
 async def _revoke_token(box: _Box, token_id: int, name: str) -> None:
     try:
-        await run.io_bound(access.revoke_token, token_id)
+        await run.io_bound(access_admin.revoke_token, _principal(), token_id)
     except UserError as exc:
         toast.error(str(exc))
         return
@@ -301,6 +320,7 @@ def _show_new_token(token: str) -> None:
 
 
 def _tokens_section(ctx: AppContext) -> None:
+    principal = _principal()
     new_card = ui.column().classes('w-full gap-4')
     with _card('Tokens'):
         tokens = _Box(_tokens_list)
@@ -319,7 +339,11 @@ def _tokens_section(ctx: AppContext) -> None:
         async def create() -> None:
             try:
                 new = await run.io_bound(
-                    access.create_token, name.value or '', scope.value, allow_restricted=bool(allow.value)
+                    access_admin.create_token,
+                    principal,
+                    name.value or '',
+                    scope.value,
+                    allow_restricted=bool(allow.value),
                 )
             except UserError as exc:
                 toast.error(str(exc))
@@ -344,6 +368,20 @@ def register(ctx: AppContext) -> None:
     from . import settings
 
     settings.add_section(
-        settings.Section('devices', 'Phone & devices', 'smartphone', _devices_section, order=40)
+        settings.Section(
+            'devices', 'Phone & devices', 'smartphone', _devices_section, order=40, show_to=roles.is_admin
+        )
     )
-    settings.add_section(settings.Section('api', 'API tokens', 'key', _tokens_section, order=45))
+    settings.add_section(
+        settings.Section('api', 'API tokens', 'key', _tokens_section, order=45, show_to=roles.is_admin)
+    )
+    settings.add_section(
+        settings.Section(
+            'device',
+            'This device',
+            'smartphone',
+            _this_device_section,
+            order=40,
+            show_to=lambda p: getattr(p, 'kind', None) == 'device',
+        )
+    )

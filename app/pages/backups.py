@@ -13,11 +13,11 @@ from typing import Any
 
 from nicegui import app, run, ui
 
-from .. import auth, config
+from .. import auth, config, roles
 from ..components import fmt, jobs, toast
 from ..components.secret import viewer_sees_restricted
 from ..context import AppContext
-from ..data import backup, exporters, sensitivity, settings_store
+from ..data import backup, exporters, sensitivity
 from ..errors import UserError
 from ..services import backups as backup_service
 from .imports import mb
@@ -104,7 +104,8 @@ def _principal() -> auth.Principal:
 class BackupTab:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.local = _principal().kind == 'local'
+        self.principal = _principal()
+        self.local = roles.is_admin(self.principal)
         self.may_include_secret = viewer_sees_restricted()
 
     async def show(self) -> None:
@@ -234,10 +235,7 @@ class BackupTab:
     async def back_up_now(self) -> None:
         self.backup_button.props('loading')
         try:
-            if self.ctx.backups is not None:
-                info = await run.io_bound(self.ctx.backups.run_now)  # also rotates old ones out
-            else:
-                info = await run.io_bound(backup.backup_database, None)
+            info = await run.io_bound(backup_service.back_up_now, self.principal, self.ctx.backups)
         except UserError as exc:
             toast.error(str(exc))
             return
@@ -266,9 +264,9 @@ class BackupTab:
                             'backup-row'
                         )
                         ui.label(f'{Path(b.path).name} · {mb(b.size)}').classes('text-xs oh-muted truncate')
-                    ui.button(
-                        icon='download', on_click=lambda b=b: offer_download(b.path, Path(b.path).name)
-                    ).props('flat round dense aria-label=Download').tooltip('Download')
+                    ui.button(icon='download', on_click=lambda b=b: self.download_backup(Path(b.path))).props(
+                        'flat round dense aria-label=Download'
+                    ).tooltip('Download')
                     ui.button(
                         'Restore',
                         icon='settings_backup_restore',
@@ -278,6 +276,12 @@ class BackupTab:
                 ui.label(f'… and {len(items) - SHOWN_BACKUPS} older ones in the folder.').classes(
                     'text-sm oh-muted'
                 )
+
+    def download_backup(self, file: Path) -> None:
+        try:
+            offer_download(backup_service.backup_for_download(self.principal, file), file.name)
+        except UserError as exc:
+            toast.error(str(exc))
 
     def _restore_from_file(self) -> None:
         with (
@@ -330,7 +334,7 @@ class BackupTab:
         if not await self._confirm(what):
             return
         try:
-            job = jobs.slot.start('restore', what, lambda j: backup.restore_database(path))
+            job = jobs.slot.start('restore', what, lambda j: backup_service.restore(self.principal, path))
         except UserError as exc:
             toast.error(str(exc))
             return
@@ -449,7 +453,11 @@ class BackupTab:
                 except UserError as exc:
                     toast.error(str(exc))
                     return
-                await run.io_bound(_save_auto_settings, values)
+                try:
+                    await run.io_bound(backup_service.save_settings, self.principal, values)
+                except UserError as exc:
+                    toast.error(str(exc))
+                    return
                 toast.saved('Automatic backup settings saved')
                 self.automatic.refresh()
 
@@ -467,11 +475,6 @@ def _whole(value: Any, label: str, low: int, high: int) -> int:
     if not low <= n <= high:
         raise UserError(f'{label} must be between {low} and {high}.')
     return n
-
-
-def _save_auto_settings(values: dict[str, Any]) -> None:
-    stored = settings_store.get(backup_service.SETTING_KEY, {}) or {}
-    settings_store.put(backup_service.SETTING_KEY, {**(stored if isinstance(stored, dict) else {}), **values})
 
 
 def register(ctx: AppContext) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from nicegui import run, ui
 
+from .. import auth, roles
 from ..components import fmt, toast
 from ..components.lookup_admin import LookupAdmin
 from ..context import AppContext
@@ -39,8 +40,9 @@ async def _guard(coro: Any, doing: str) -> Any:
 class ProviderCard:
     """One provider's settings; re-reads and re-draws itself after each change."""
 
-    def __init__(self, overview: ProviderOverview) -> None:
+    def __init__(self, overview: ProviderOverview, principal: auth.Principal) -> None:
         self.ov = overview
+        self.principal = principal
         self.status_text = ''
         self.status_ok = True
         with ui.card().classes('w-full gap-3').props('flat bordered').mark(f'provider-{overview.id}') as card:
@@ -167,11 +169,16 @@ class ProviderCard:
 
     async def _save(self, **changes: Any) -> None:
         done = await _guard(
-            run.io_bound(lambda: provider_settings.update_provider(self.ov.id, **changes) or True),
+            run.io_bound(
+                lambda: provider_settings.update_provider(self.principal, self.ov.id, **changes) or 'saved'
+            ),
             'saving the provider settings',
         )
-        if done:
+        if done == 'saved':
             toast.saved()
+        elif done:  # the address moved to another host: the stored key was forgotten
+            toast.toast(done, kind='info')
+        if done:
             await self.reload()
 
     async def _save_base_url(self, value: str | None) -> None:
@@ -193,7 +200,9 @@ class ProviderCard:
         if not secret:
             toast.error('Paste the API key into the field first.')
             return
-        where = await _guard(run.io_bound(keys.save_provider_key, self.ov.id, secret), 'saving the key')
+        where = await _guard(
+            run.io_bound(provider_settings.save_key, self.principal, self.ov.id, secret), 'saving the key'
+        )
         del secret
         if where:
             place = 'the OS keyring' if where == 'keyring' else 'the key file'
@@ -202,7 +211,8 @@ class ProviderCard:
 
     async def _clear_key(self) -> None:
         done = await _guard(
-            run.io_bound(lambda: keys.clear_provider_key(self.ov.id) or True), 'forgetting the key'
+            run.io_bound(lambda: provider_settings.clear_key(self.principal, self.ov.id) or True),
+            'forgetting the key',
         )
         if done:
             toast.saved('Stored key forgotten')
@@ -212,7 +222,10 @@ class ProviderCard:
 
     async def _test(self) -> None:
         try:
-            self.status_text, self.status_ok = await chat.check_connection(self.ov.id), True
+            self.status_text, self.status_ok = (
+                await provider_settings.test_connection(self.principal, self.ov.id),
+                True,
+            )
         except UserError as exc:
             self.status_text, self.status_ok = str(exc), False
         except Exception as exc:
@@ -222,7 +235,7 @@ class ProviderCard:
 
     async def _fetch_models(self) -> None:
         try:
-            listed = await chat.list_provider_models(self.ov.id)
+            listed = await provider_settings.fetch_models(self.principal, self.ov.id)
         except UserError as exc:
             self.status_text, self.status_ok = str(exc), False
             await self.reload()
@@ -264,13 +277,15 @@ class ProviderCard:
         dialog.delete()
         if not chosen:
             return
-        added = await _guard(run.io_bound(provider_settings.add_models, self.ov.id, chosen), 'adding models')
+        added = await _guard(
+            run.io_bound(provider_settings.add_models, self.principal, self.ov.id, chosen), 'adding models'
+        )
         if added is not None:
             toast.saved(f'Added {fmt.plural(added, "model")}')
             await self.reload()
 
 
-async def _add_provider_dialog() -> None:
+async def _add_provider_dialog(principal: auth.Principal) -> None:
     with ui.dialog() as dialog, ui.card().classes('w-[min(92vw,28rem)] gap-2'):
         ui.label('Add an OpenAI-compatible server').classes('text-lg font-semibold')
         ui.label('OpenRouter, LM Studio, vLLM, llama.cpp, a second Ollama…').classes('text-sm oh-muted')
@@ -291,7 +306,7 @@ async def _add_provider_dialog() -> None:
     if not values:
         return
     created = await _guard(
-        run.io_bound(provider_settings.create_provider, values[0] or '', values[1] or ''),
+        run.io_bound(provider_settings.create_provider, principal, values[0] or '', values[1] or ''),
         'adding the provider',
     )
     if created is not None:
@@ -300,6 +315,7 @@ async def _add_provider_dialog() -> None:
 
 
 async def providers_section(ctx: AppContext) -> None:
+    principal = auth.principal_of(ui.context.client.request)
     rows = await _guard(run.io_bound(provider_settings.overview), 'reading the provider settings')
     where = await run.io_bound(keys.backend_name)
     auto = await run.io_bound(chat.auto_save_enabled)
@@ -320,10 +336,10 @@ async def providers_section(ctx: AppContext) -> None:
                 'settings-auto-save'
             )
         for overview in rows or []:
-            ProviderCard(overview)
-        ui.button('Add an OpenAI-compatible server', icon='add', on_click=_add_provider_dialog).props(
-            'flat no-caps'
-        ).mark('add-provider')
+            ProviderCard(overview, principal)
+        ui.button(
+            'Add an OpenAI-compatible server', icon='add', on_click=lambda: _add_provider_dialog(principal)
+        ).props('flat no-caps').mark('add-provider')
         with (
             ui.expansion('Models and prices', icon='memory')
             .classes('w-full')
@@ -342,4 +358,8 @@ def register(ctx: AppContext) -> None:
     # module-level reference would add the tab to a stale copy of the settings page.
     from . import settings
 
-    settings.add_section(settings.Section('providers', 'Providers', 'cloud', providers_section, order=10))
+    settings.add_section(
+        settings.Section(
+            'providers', 'Providers', 'cloud', providers_section, order=10, show_to=roles.is_admin
+        )
+    )

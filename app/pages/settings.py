@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from nicegui import ui
 
-from .. import config
+from .. import auth, config, roles
 from ..context import AppContext
 from ..data import db as dbmod
 from ..data import migrations, stats
@@ -23,6 +24,9 @@ class Section:
     icon: str
     build: Callable[[AppContext], object]  # may be async
     order: int = 100
+    # Who is offered the tab (None: everyone). Administrative tabs pass ``roles.is_admin``; their actions
+    # are refused on the server too, by the services they call.
+    show_to: Callable[[Any], bool] | None = None
 
 
 _sections: dict[str, Section] = {}
@@ -32,8 +36,10 @@ def add_section(section: Section) -> None:
     _sections[section.key] = section
 
 
-def sections() -> list[Section]:
-    return sorted(_sections.values(), key=lambda s: (s.order, s.label))
+def sections(principal: Any = None) -> list[Section]:
+    """The tabs, in order; with a principal, only those it is offered."""
+    shown = [s for s in _sections.values() if principal is None or s.show_to is None or s.show_to(principal)]
+    return sorted(shown, key=lambda s: (s.order, s.label))
 
 
 def _general(ctx: AppContext) -> None:
@@ -80,7 +86,10 @@ def register(ctx: AppContext) -> None:
     async def settings_page(tab: str = 'general') -> None:
         with frame(ctx, 'Settings'):
             ui.label('Settings').classes('text-2xl font-semibold')
-            available = sections()
+            principal = auth.principal_of(ui.context.client.request)
+            if not roles.is_admin(principal):
+                ui.label(roles.ADMIN_HINT).classes('text-sm oh-muted').mark('admin-note')
+            available = sections(principal)
             current = next((s for s in available if s.key == tab), available[0])
             with (
                 ui.tabs(value=current.key)

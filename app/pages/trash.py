@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from nicegui import run, ui
 
+from .. import auth, roles
 from ..components import fmt, toast
 from ..components.design import kind_color, kind_icon, kind_url
 from ..components.pagination import pager
@@ -19,6 +20,7 @@ from ..context import AppContext
 from ..data import lookups, retention, trash
 from ..data.models import utcnow
 from ..errors import UserError
+from ..services import library_admin
 from . import nav, settings
 from .frame import frame
 
@@ -243,6 +245,7 @@ class RetentionTab:
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.principal = auth.principal_of(ui.context.client.request)
         self.preview: retention.PurgePreview | None = None
 
     async def show(self) -> None:
@@ -284,7 +287,11 @@ class RetentionTab:
         await self.runs()
 
     async def _set_auto(self, on: bool) -> None:
-        await run.io_bound(retention.set_auto_purge, bool(on))
+        try:
+            await run.io_bound(library_admin.set_auto_purge, self.principal, bool(on))
+        except UserError as exc:
+            toast.error(str(exc))
+            return
         toast.saved('Automatic purging on' if on else 'Automatic purging off')
 
     @ui.refreshable_method
@@ -328,7 +335,11 @@ class RetentionTab:
                     key, _, row_id = str(target.value).partition(':')
                     try:
                         await run.io_bound(
-                            lookups.update_fields, key, int(row_id), retention=int(plan.value or 0) or None
+                            library_admin.set_plan,
+                            self.principal,
+                            key,
+                            int(row_id),
+                            int(plan.value or 0) or None,
                         )
                     except UserError as exc:
                         toast.error(str(exc))
@@ -339,7 +350,11 @@ class RetentionTab:
                 ui.button('Set plan', on_click=apply).props('outline no-caps').mark('set-plan')
 
     async def show_preview(self) -> None:
-        self.preview = await run.io_bound(retention.preview)
+        try:
+            self.preview = await run.io_bound(library_admin.preview_purge, self.principal)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
         p = self.preview
         self.preview_box.clear()
         with self.preview_box:
@@ -379,7 +394,7 @@ class RetentionTab:
             return
         keys = self.preview.keys()
         try:
-            result = await run.io_bound(lambda: retention.purge(trigger='manual', only=keys))
+            result = await run.io_bound(library_admin.purge, self.principal, keys)
         except UserError as exc:
             toast.error(str(exc))
             return
@@ -414,7 +429,14 @@ def _targets() -> dict[str, str]:
 def register(ctx: AppContext) -> None:
     nav.add(nav.NavItem('Trash', '/trash', 'delete', order=80))
     settings.add_section(
-        settings.Section('retention', 'Retention', 'auto_delete', lambda c: RetentionTab(c).show(), order=60)
+        settings.Section(
+            'retention',
+            'Retention',
+            'auto_delete',
+            lambda c: RetentionTab(c).show(),
+            order=60,
+            show_to=roles.is_admin,
+        )
     )
 
     @ui.page('/trash')

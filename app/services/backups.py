@@ -13,6 +13,7 @@ from typing import Any
 
 from ..data import backup, settings_store
 from ..data.models import utcnow
+from ..roles import require_admin
 from .periodic import PeriodicThread
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,37 @@ class BackupScheduler:
             'last_error': self.last_error,
             'running': self._runner is not None and self._runner.running,
         }
+
+
+# --------------------------------------------------------------------------- administration (this computer only)
+
+
+def back_up_now(principal: Any, scheduler: BackupScheduler | None) -> backup.BackupInfo:
+    """The "Back up now" button: through the scheduler (which also rotates old ones out) when it runs."""
+    require_admin(principal, 'make backups')
+    return scheduler.run_now() if scheduler is not None else backup.backup_database(None)
+
+
+def restore(principal: Any, file: Path) -> backup.RestoreReport:
+    """Replace the whole library with a backup (the current database is saved first)."""
+    require_admin(principal, 'restore backups')
+    return backup.restore_database(file)
+
+
+def backup_for_download(principal: Any, file: Path) -> Path:
+    """A backup file to hand to the browser: it holds everything, Secret items included."""
+    require_admin(principal, 'download backups')
+    return file
+
+
+def save_settings(principal: Any, values: dict[str, Any]) -> None:
+    """Change the automatic backup settings (only the keys given)."""
+    require_admin(principal, 'change the backup settings')
+    unknown = set(values) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f'unknown backup settings: {sorted(unknown)}')
+    stored = settings_store.get(SETTING_KEY, {}) or {}
+    settings_store.put(SETTING_KEY, {**(stored if isinstance(stored, dict) else {}), **values})
 
 
 def start(ctx) -> None:

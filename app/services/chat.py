@@ -179,12 +179,12 @@ def provider_config(provider: Provider | int | str, *, base_url: str | None = No
     setting = ProviderSetting.get_or_none(ProviderSetting.provider == prov.id)
     if setting is not None and not setting.enabled and base_url is None:
         raise UserError(f'{prov.name} is turned off in Settings → Providers.')
-    url = (
-        base_url
-        or (setting.base_url if setting is not None else None)
+    configured = (
+        (setting.base_url if setting is not None else None)
         or prov.base_url
         or DEFAULT_BASE_URLS.get(prov.kind)
     )
+    url = base_url or configured
     kind = prov.kind if prov.kind in ('openai', 'anthropic') else 'openai_compatible'
     if kind == 'openai_compatible' and not url:
         # Without one the openai SDK would quietly call api.openai.com.
@@ -193,6 +193,9 @@ def provider_config(provider: Provider | int | str, *, base_url: str | None = No
             '(for example http://localhost:11434/v1 for Ollama).'
         )
     key, _source = keys.resolve_key(prov.kind, setting.key_ref if setting is not None else None)
+    official = keys.OFFICIAL_URLS.get(prov.kind)
+    if base_url and keys.url_origin(base_url) != keys.url_origin(configured or official):
+        key = None  # a key goes only to the address it was set up for, never to a one-off other host
     timeout, retries = _client_limits()
     config = ProviderConfig(
         kind=kind, name=prov.name, base_url=url, api_key=key, timeout=timeout, max_retries=retries

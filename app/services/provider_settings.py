@@ -1,6 +1,10 @@
-"""Provider settings for the settings page: what each provider is set to (key shown masked, this month's
-spend against its cap), changing those settings, and adding models a provider lists to the models table.
+"""Provider settings for the settings page and the ``outputhub keys`` commands: what each provider is set
+to (key shown masked, this month's spend against its cap), changing those settings, and adding models a
+provider lists to the models table. One place validates for both (a cap is a finite amount, a base URL
+is http(s)); every change is administration (``roles.require_admin``: this computer only).
 
+A stored key belongs to the address it was entered for: moving a provider to another host (scheme, host
+or port) forgets the key, so it is never sent somewhere new without the user typing it again.
 The key itself goes through ``app.llm.keys`` only; nothing here returns or stores it.
 """
 
@@ -15,6 +19,9 @@ from ..data.db import write_tx
 from ..data.models import LlmModel, Provider, ProviderSetting
 from ..errors import NotFound, ValidationError
 from ..llm import keys, pricing
+from ..llm.providers import ModelInfo
+from ..roles import require_admin
+from . import chat
 from .chat import DEFAULT_BASE_URLS
 
 KIND_LABELS = {
@@ -125,21 +132,53 @@ def parse_cap(value: object) -> float | None:
         try:
             cap = float(text)
         except ValueError:
-            raise ValidationError(f'{value!r} is not an amount in USD (leave it empty for no cap).') from None
-    if cap != cap or cap < 0:  # NaN or negative
+            raise ValidationError(
+                f'{value!r} is not an amount in USD (leave it empty or "none" for no cap).'
+            ) from None
+    if cap != cap or cap in (float('inf'), float('-inf')):  # NaN / inf: a cap that never triggers
+        raise ValidationError(f'{value!r} is not an amount in USD (leave it empty or "none" for no cap).')
+    if cap < 0:
         raise ValidationError('A spending cap cannot be negative.')
     return round(cap, 2)
 
 
+def effective_base_url(prov: Provider, setting: ProviderSetting | None) -> str | None:
+    """Where the provider's requests go: its setting, else its own URL, else the SDK's official address."""
+    return (
+        (setting.base_url if setting is not None else None)
+        or prov.base_url
+        or DEFAULT_BASE_URLS.get(prov.kind)
+        or keys.OFFICIAL_URLS.get(prov.kind)
+    )
+
+
+KEY_FORGOTTEN = 'The stored key was for {old}; enter the key again for the new address.'
+
+
+def forget_key_if_moved(prov: Provider, old_url: str | None) -> str | None:
+    """After a change of address: forget the stored key when it now would go to another host.
+    Returns the sentence that says so (None when nothing was forgotten)."""
+    setting = ProviderSetting.get_or_none(ProviderSetting.provider == prov.id)
+    if setting is None or not setting.key_ref:
+        return None
+    if keys.url_origin(old_url) == keys.url_origin(effective_base_url(prov, setting)):
+        return None
+    keys.clear_provider_key(prov.id)
+    return KEY_FORGOTTEN.format(old=keys.url_origin_text(old_url) or 'the old address')
+
+
 def update_provider(
+    principal: Any,
     provider_id: int,
     *,
     base_url: str | None = _UNSET,
     default_model: str | None = _UNSET,
     enabled: bool = _UNSET,
     monthly_cap: object = _UNSET,
-) -> None:
-    """Change a provider's settings; only the arguments given change. Raises ``ValidationError`` first."""
+) -> str | None:
+    """Change a provider's settings; only the arguments given change. Raises ``ValidationError`` first.
+    Returns a sentence to show when the stored key was forgotten because the address moved."""
+    require_admin(principal, 'change provider settings')
     prov = _provider(provider_id)
     changes: dict[str, Any] = {}
     if base_url is not _UNSET:
@@ -151,14 +190,39 @@ def update_provider(
     if monthly_cap is not _UNSET:
         changes['monthly_cap'] = parse_cap(monthly_cap)
     if not changes:
-        return
+        return None
     with write_tx():
         setting, _ = ProviderSetting.get_or_create(provider=prov.id)
+        old_url = effective_base_url(prov, setting)
         ProviderSetting.update(changes).where(ProviderSetting.id == setting.id).execute()
+    return forget_key_if_moved(prov, old_url) if 'base_url' in changes else None
 
 
-def add_models(provider_id: int, names: Iterable[str]) -> int:
+def save_key(principal: Any, provider_id: int, secret: str) -> str:
+    """Store a provider's key (for its current address); returns where it went (``keyring`` or ``file``)."""
+    require_admin(principal, 'store provider keys')
+    return keys.save_provider_key(_provider(provider_id), secret)
+
+
+def clear_key(principal: Any, provider_id: int) -> None:
+    require_admin(principal, 'forget provider keys')
+    keys.clear_provider_key(_provider(provider_id))
+
+
+async def test_connection(principal: Any, provider_id: int) -> str:
+    """The "Test connection" button: it sends the provider's key, so it is administration too."""
+    require_admin(principal, 'test provider connections')
+    return await chat.check_connection(provider_id)
+
+
+async def fetch_models(principal: Any, provider_id: int) -> list[ModelInfo]:
+    require_admin(principal, "fetch a provider's models")
+    return await chat.list_provider_models(provider_id)
+
+
+def add_models(principal: Any, provider_id: int, names: Iterable[str]) -> int:
     """Add models (API ids, e.g. from the provider's own list) to the models table; returns how many were new."""
+    require_admin(principal, 'add models')
     prov = _provider(provider_id)
     wanted = []
     for name in names:
@@ -175,10 +239,11 @@ def add_models(provider_id: int, names: Iterable[str]) -> int:
     return added
 
 
-def create_provider(name: str, base_url: str, kind: str = 'openai_compatible') -> Provider:
+def create_provider(principal: Any, name: str, base_url: str, kind: str = 'openai_compatible') -> Provider:
     """A new provider reached through an OpenAI-compatible base URL (OpenRouter, vLLM, LM Studio, …)."""
     from ..data import lookups
 
+    require_admin(principal, 'add providers')
     url = check_base_url(base_url)
     if url is None:
         raise ValidationError('Give the base URL of the server (for example http://localhost:1234/v1).')

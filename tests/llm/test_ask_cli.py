@@ -191,6 +191,37 @@ def test_keys_commands(db_path: Path, capsys, monkeypatch) -> None:
     code, out, _ = run('clear', 'openai')
     assert code == 0 and keys.provider_key_display(1) == 'not set'
     code, _, err = run('cap', 'openai', 'lots')
-    assert code == 2 and err == 'outputhub: error: \'lots\' is not an amount in USD (or "none").\n'
+    assert code == 2 and err == (
+        'outputhub: error: \'lots\' is not an amount in USD (leave it empty or "none" for no cap).\n'
+    )
     code, _, err = run('set', 'nobody', stdin='x\n')
     assert code == 2 and err.startswith("outputhub: error: There is no provider called 'nobody'")
+
+
+@pytest.mark.parametrize('usd', ['nan', 'NaN', 'inf', 'Infinity', '1e999', '$-5'])
+def test_keys_cap_refuses_what_the_settings_page_refuses(db_path: Path, capsys, usd: str) -> None:
+    """A cap that can never trigger (nan, inf) or is negative is refused with the page's sentence; the
+    cap that was set stays."""
+    from app.data.models import ProviderSetting
+
+    assert main(['keys', 'cap', 'openai', '20', '--db', str(db_path)]) == 0
+    capsys.readouterr()
+    code = main(['keys', 'cap', 'openai', usd, '--db', str(db_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith('outputhub: error: ') and err.count('\n') == 1
+    assert 'amount in USD' in err or 'cannot be negative' in err
+    assert [s.monthly_cap for s in ProviderSetting.select().where(ProviderSetting.provider == 1)] == [20.0]
+
+
+@pytest.mark.parametrize(
+    'url', ['ftp://example.com/v1', 'file:///etc/passwd', 'javascript:alert(1)', 'localhost']
+)
+def test_keys_endpoint_refuses_an_address_that_is_not_http(db_path: Path, capsys, url: str) -> None:
+    from app.data.models import Provider, ProviderSetting
+
+    code = main(['keys', 'endpoint', 'local', '--base-url', url, '--db', str(db_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith('outputhub: error: ') and 'is not a web address' in err
+    local = Provider.get(Provider.name == 'Local')
+    setting = ProviderSetting.get_or_none(ProviderSetting.provider == local.id)
+    assert setting is None or setting.base_url is None

@@ -1,0 +1,43 @@
+"""Who may do what, defined once: *this computer* (the trusted desktop on the loopback address, or the app
+when it is not on the LAN at all) administers; a paired *device* or an API *token* only uses the library,
+within its own rights (read or write, Secret items or not).
+
+Administering means: devices and API tokens, provider settings and keys, the LAN password, sensitivity
+levels (and the other lookups that decide what is hidden or spent: retention plans, providers, models),
+backups and restores, and retention. Services guard their administrative entry points with
+``require_admin``; pages hide the controls with ``is_admin``. No NiceGUI here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from .errors import PermissionDenied
+
+ADMIN_NOTE = 'Administered from this computer.'
+ADMIN_HINT = (
+    'Devices, API tokens, providers and keys, the password, sensitivity levels, backups and retention are '
+    'administered from the computer running Output Hub.'
+)
+# Lookup kinds whose rows decide what is hidden (sensitivity), deleted (retention) or spent, and where keys
+# go (providers, models and their prices): editing them is administration.
+ADMIN_LOOKUPS = frozenset({'sensitivity', 'retention', 'provider', 'model'})
+
+
+class HasKind(Protocol):
+    kind: str
+
+
+def is_admin(principal: HasKind | Any) -> bool:
+    """True for this computer only (``auth.LOCAL``)."""
+    return getattr(principal, 'kind', None) == 'local'
+
+
+def require_admin(principal: HasKind | Any, what: str) -> None:
+    """Refuse an administrative action (``what``: "create API tokens") to anyone but this computer."""
+    if not is_admin(principal):
+        raise PermissionDenied(f'Only the computer running Output Hub can {what}.')
+
+
+def is_own_device(principal: HasKind | Any, device_id: int) -> bool:
+    return getattr(principal, 'kind', None) == 'device' and getattr(principal, 'device_id', None) == device_id

@@ -1,0 +1,94 @@
+"""A logged-in phone is offered no administration (issue 14, item 3): no tabs for providers, devices, API
+tokens or retention, no backups or restores, no editing of sensitivity levels — just what it may use and
+one sentence saying the rest is administered from this computer. The desktop sees all of it.
+
+The ``user`` fixture's page requests are sent through a client on the home network that logged in with
+the password, so each page is built for a *device* principal, exactly as for a real phone."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from nicegui import core, ui
+from nicegui.testing import User
+
+from app import auth, roles
+
+PHONE = ('192.168.1.50', 50123)
+BASE = 'http://192.168.1.10:8080'
+PASSWORD = 'correct horse battery'
+ADMIN_TABS = {'providers', 'devices', 'api', 'retention'}
+
+
+@pytest.fixture
+def lan_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('OUTPUTHUB_LAN', '1')
+
+
+@pytest.fixture
+async def as_phone(lan_mode, user: User) -> AsyncIterator[User]:
+    """``user``, but every page it opens is requested by a logged-in phone (not allowed restricted)."""
+    auth.set_password(PASSWORD)
+    transport = httpx.ASGITransport(app=core.app, client=PHONE)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as phone:
+        response = await phone.post('/login', data={'password': PASSWORD, 'device': 'Phone'})
+        assert response.status_code == 303
+        desktop_client, user.http_client = user.http_client, phone
+        yield user
+        user.http_client = desktop_client
+
+
+def _tabs(user: User) -> set[str]:
+    return {e._props.get('name') for e in user.find(ui.tab).elements}
+
+
+def _marked(user: User, marker: str) -> int:
+    try:
+        return len(user.find(marker=marker).elements)
+    except AssertionError:
+        return 0
+
+
+async def test_the_desktop_is_offered_every_administrative_tab(lan_mode, user: User) -> None:
+    transport = httpx.ASGITransport(app=core.app, client=('127.0.0.1', 50124))
+    async with httpx.AsyncClient(transport=transport, base_url='http://127.0.0.1:8080') as desktop:
+        user.http_client = desktop
+        await user.open('/settings')
+    assert _tabs(user) >= ADMIN_TABS
+    await user.should_not_see(roles.ADMIN_HINT)
+
+
+async def test_a_phone_sees_no_administrative_tab_or_control(as_phone: User) -> None:
+    user = as_phone
+    await user.open('/settings')
+    tabs = _tabs(user)
+    assert not tabs & ADMIN_TABS and {'general', 'device', 'backup'} <= tabs
+    await user.should_see(roles.ADMIN_HINT)
+    await user.open('/settings?tab=device')
+    await user.should_see('Log out this device')
+    await user.should_see('Items marked restricted (Secret) are hidden here.')
+    for tab in ADMIN_TABS:  # typed by hand: the first tab the phone may use is shown instead
+        await user.open(f'/settings?tab={tab}')
+        await user.should_see('This database')
+        for text in (
+            'Test connection',
+            'Fetch models',
+            'Create token',
+            'Pair a phone',
+            'Purge now',
+            'Save key',
+        ):
+            await user.should_not_see(text)
+    await user.open('/settings?tab=backup')
+    await user.should_see('Export')
+    await user.should_see('Backups and restores are made on the computer running Output Hub.')
+    assert _marked(user, 'backup-now') == 0 and _marked(user, 'auto-save') == 0
+    await user.open('/lookups?tab=sensitivity')
+    await user.should_see('Secret')
+    await user.should_see('Sensitivity levels: administered from this computer.')
+    assert _marked(user, 'new-sensitivity') == 0
+    assert not any(m.startswith('actions-') for e in user.find(ui.button).elements for m in e._markers)
+    await user.open('/lookups?tab=tag')  # everyday lookups stay the phone's to edit
+    assert _marked(user, 'new-tag') == 1
