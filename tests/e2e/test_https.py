@@ -19,12 +19,15 @@ def test_https_with_the_apps_own_ca(start_app) -> None:
     with httpx.Client(verify=context, base_url=url) as client:
         login = client.get('/login')
         assert login.status_code == 200 and 'name="password"' in login.text
+        # NiceGUI's own session cookie (app.storage.user) is never sent over plain http either.
+        nicegui_cookie = next(c for c in login.headers.get_list('set-cookie') if c.startswith('session='))
+        assert 'secure' in nicegui_cookie.lower()
         download = client.get('/outputhub-ca.crt')
         assert download.status_code == 200
         assert download.headers['content-type'] == 'application/x-x509-ca-cert'
         assert download.content == ca.read_bytes()
         assert client.get('/api/v1/outputs').status_code == 401
-        ok = client.post('/login', data={'password': 'correct horse battery'})
+        ok = client.post('/login', data={'password': 'correct horse battery'}, headers={'Origin': url})
         assert 'Secure' in ok.headers['set-cookie']  # the session cookie never travels over plain http
     try:
         httpx.get(url + '/login', verify=True)
