@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import background_tasks, run, ui
 from peewee import Model
 
 from ..data import entities
@@ -26,21 +26,23 @@ def inline_title(
         box.mark(marker)
     required = kind in ('prompt', 'agent')
 
-    def save() -> None:
+    async def save() -> None:
         value = (box.value or '').strip()
         if not value:
             box.set_value(getattr(item, field))
             if required:
                 toast.error(f'{"An agent needs a name" if kind == "agent" else "A prompt needs a title"}.')
             return
-        if value == getattr(item, field):
+        previous = getattr(item, field)
+        if value == previous:
             return
+        setattr(item, field, value)  # at once: a blur and an Enter must not save it twice
         try:
-            entities.update_item(kind, item.id, **{field: value})
+            await run.io_bound(entities.update_item, kind, item.id, **{field: value})
         except UserError as exc:
+            setattr(item, field, previous)
             toast.error(str(exc))
             return
-        setattr(item, field, value)
         toast.saved(saved)
 
     box.on('blur', save)
@@ -57,9 +59,9 @@ def favourite_and_rating(kind: str, item: Model) -> None:
             icon='star' if item.favourite else 'star_border', color='amber' if item.favourite else 'grey'
         )
 
-    def toggle() -> None:
+    async def toggle() -> None:
         try:
-            entities.update_item(kind, item.id, favourite=not item.favourite)
+            await run.io_bound(entities.update_item, kind, item.id, favourite=not item.favourite)
         except UserError as exc:
             toast.error(str(exc))
             return
@@ -69,12 +71,17 @@ def favourite_and_rating(kind: str, item: Model) -> None:
     show()
     star.on_click(toggle)
 
-    def rate(value: float | None) -> None:
+    async def rate(value: float | None) -> None:
         try:
-            entities.update_item(kind, item.id, rating=int(value) if value else None)
+            await run.io_bound(entities.update_item, kind, item.id, rating=int(value) if value else None)
         except UserError as exc:
             toast.error(str(exc))
 
     ui.rating(value=item.rating or 0, max=5, on_change=lambda e: rate(e.value)).props(
         'size=1.4em aria-label=Rating'
     )
+
+
+def mark_viewed_later(kind: str, item_id: int) -> None:
+    """Record that the item was opened, in the background: the page never waits for the write lock."""
+    background_tasks.create(run.io_bound(entities.mark_viewed, kind, item_id), name=f'mark {kind} viewed')

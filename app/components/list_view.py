@@ -4,7 +4,7 @@ filters in the URL, a table on a desktop and cards on a phone, bulk selection an
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from nicegui import run, ui
@@ -118,6 +118,16 @@ SORT_LABELS = {
     'last_used_at': 'Last used',
     'deleted_at': 'Deleted',
 }
+
+
+def _creator(key: str) -> Callable[[str], Awaitable[Option]]:
+    """What the pick dialog calls to create a tag or collection typed there (off the event loop)."""
+
+    async def create(name: str) -> Option:
+        row = await run.io_bound(lookups.get_or_create, key, name)
+        return Option(row.id, name)
+
+    return create
 
 
 def _lookup_search(key: str) -> Callable[[str], list[Option]]:
@@ -284,9 +294,9 @@ class EntityList:
             )
         )
 
-    def _favourite(self, item: Model) -> None:
+    async def _favourite(self, item: Model) -> None:
         try:
-            entities.update_item(self.kind, item.id, favourite=not item.favourite)
+            await run.io_bound(entities.update_item, self.kind, item.id, favourite=not item.favourite)
         except UserError as exc:
             toast.error(str(exc))
         self.body.refresh()
@@ -340,21 +350,21 @@ class EntityList:
         option = await pick_option(
             f'Add a tag to {len(self.selected)} {self.spec.plural}',
             _lookup_search('tag'),
-            create=lambda name: Option(lookups.get_or_create('tag', name).id, name),
+            create=_creator('tag'),
         )
         if option is None:
             return
         ids = sorted(self.selected)
-        before = relations.tags_for(self.kind, ids)
+        before = await run.io_bound(relations.tags_for, self.kind, ids)
         new = [i for i in ids if not any(t.id == option.id for t in before.get(i, []))]
         try:
-            relations.add_tags(self.kind, ids, [option.id])
+            await run.io_bound(relations.add_tags, self.kind, ids, [option.id])
         except UserError as exc:
             toast.error(str(exc))
             return
 
-        def undo() -> None:
-            relations.remove_tags(self.kind, new, [option.id])
+        async def undo() -> None:
+            await run.io_bound(relations.remove_tags, self.kind, new, [option.id])
             self.body.refresh()
 
         self._done(f'Tagged {len(ids)} with “{option.label}”', undo)
@@ -366,12 +376,16 @@ class EntityList:
         if option is None:
             return
         ids = sorted(self.selected)
-        before = relations.tags_for(self.kind, ids)
+        before = await run.io_bound(relations.tags_for, self.kind, ids)
         had = [i for i in ids if any(t.id == option.id for t in before.get(i, []))]
-        relations.remove_tags(self.kind, ids, [option.id])
+        try:
+            await run.io_bound(relations.remove_tags, self.kind, ids, [option.id])
+        except UserError as exc:
+            toast.error(str(exc))
+            return
 
-        def undo() -> None:
-            relations.add_tags(self.kind, had, [option.id])
+        async def undo() -> None:
+            await run.io_bound(relations.add_tags, self.kind, had, [option.id])
             self.body.refresh()
 
         self._done(f'Removed “{option.label}” from {len(had)}', undo if had else None)
@@ -380,12 +394,12 @@ class EntityList:
         option = await pick_option(
             f'Move {len(self.selected)} {self.spec.plural} to a collection',
             _lookup_search('collection'),
-            create=lambda name: Option(lookups.get_or_create('collection', name).id, name),
+            create=_creator('collection'),
         )
         if option is None:
             return
         try:
-            relations.move_to_collection(self.kind, sorted(self.selected), option.id)
+            await run.io_bound(relations.move_to_collection, self.kind, sorted(self.selected), option.id)
         except UserError as exc:
             toast.error(str(exc))
             return
@@ -394,31 +408,39 @@ class EntityList:
     async def _sensitivity(self) -> None:
         option = await pick_option('Set sensitivity', _lookup_search('sensitivity'))
         if option is not None:
-            self._set(sensitivity=option.id)
+            await self._set(sensitivity=option.id)
 
-    def _set(self, **values: object) -> None:
+    async def _set(self, **values: object) -> None:
         ids = sorted(self.selected)
         try:
-            n = entities.update_many(self.kind, ids, **values)
+            n = await run.io_bound(entities.update_many, self.kind, ids, **values)
         except UserError as exc:
             toast.error(str(exc))
             return
         self._done(f'Updated {n} {self.spec.singular if n == 1 else self.spec.plural}')
 
-    def _trash(self) -> None:
+    async def _trash(self) -> None:
         ids = sorted(self.selected)
-        n = entities.trash(self.kind, ids)
+        try:
+            n = await run.io_bound(entities.trash, self.kind, ids)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
         self.selected.clear()
 
-        def undo() -> None:
-            entities.restore(self.kind, ids)
+        async def undo() -> None:
+            await run.io_bound(entities.restore, self.kind, ids)
             self.body.refresh()
 
         self._done(f'Moved {n} to the trash', undo)
 
-    def _restore(self) -> None:
+    async def _restore(self) -> None:
         ids = sorted(self.selected)
-        n = entities.restore(self.kind, ids)
+        try:
+            n = await run.io_bound(entities.restore, self.kind, ids)
+        except UserError as exc:
+            toast.error(str(exc))
+            return
         self.selected.clear()
         self._done(f'Restored {n}')
 
@@ -430,7 +452,11 @@ class EntityList:
                 ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat')
                 ui.button('Delete forever', on_click=lambda: dialog.submit(True)).props('color=negative')
         if await dialog:
-            n = entities.delete_forever(self.kind, ids)
+            try:
+                n = await run.io_bound(entities.delete_forever, self.kind, ids)
+            except UserError as exc:
+                toast.error(str(exc))
+                return
             self.selected.clear()
             self._done(f'Deleted {n} forever')
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
@@ -15,7 +16,7 @@ async def pick_option(
     title: str,
     search: Callable[[str], list[Option]],
     *,
-    create: Callable[[str], Option] | None = None,
+    create: Callable[[str], Option | Awaitable[Option]] | None = None,
 ) -> Option | None:
     """Open a dialog; return the option chosen (or created), or None when cancelled."""
     with ui.dialog() as dialog, ui.card().classes('w-[min(92vw,28rem)] gap-2'):
@@ -61,20 +62,21 @@ async def pick_option(
             if not found and not (create and text):
                 ui.label('Nothing found').classes('text-sm oh-muted px-3 py-1')
 
-    def submit_new(text: str) -> None:
+    async def submit_new(text: str) -> None:
         assert create is not None
         try:
-            dialog.submit(create(text))
+            made = create(text)  # a creator that writes runs it off the event loop and is awaited here
+            dialog.submit(await made if inspect.isawaitable(made) else made)
         except UserError as exc:
             toast.error(str(exc))
 
-    def enter() -> None:
+    async def enter() -> None:
         text = (box.value or '').strip()
         exact = next((o for o in state['found'] if o.label.lower() == text.lower()), None)
         if exact:
             dialog.submit(exact)
         elif create and text:
-            submit_new(text)
+            await submit_new(text)
         elif state['found']:
             dialog.submit(state['found'][0])
 

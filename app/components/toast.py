@@ -36,13 +36,17 @@ def toast(
             for label, action in actions or []:
 
                 async def run(action=action) -> None:
-                    card.delete()
                     if isinstance(action, str):
+                        card.delete()
                         ui.navigate.to(action)
                         return
                     result = action()
                     if inspect.isawaitable(result):
-                        await result
+                        await (
+                            result
+                        )  # e.g. an undo written off the event loop: the toast stays until it is done
+                    if not card.is_deleted:
+                        card.delete()
 
                 ui.button(label, on_click=run).props('flat dense no-caps color=primary')
             ui.button(icon='close', on_click=card.delete).props('flat round dense size=sm aria-label=Dismiss')

@@ -10,7 +10,7 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.graph_view import neighbourhood_card
-from ..components.item_header import favourite_and_rating, inline_title
+from ..components.item_header import favourite_and_rating, inline_title, mark_viewed_later
 from ..components.items import item_row
 from ..components.list_view import EntityList, list_header
 from ..components.message_view import MessageView
@@ -121,14 +121,14 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
         ui.label(str(exc)).classes('text-lg')
         ui.link('Back to conversations', '/conversations')
         return None
-    entities.mark_viewed('conversation', conversation_id)
+    mark_viewed_later('conversation', conversation_id)
     if conv.deleted_at is not None:
         with ui.row().classes('w-full items-center gap-2 p-2 rounded bg-amber-100 dark:bg-amber-900'):
             ui.icon('delete')
             ui.label(f'This conversation is in the trash (since {fmt.date_time(conv.deleted_at)}).')
 
-            def restore() -> None:
-                entities.restore('conversation', [conversation_id])
+            async def restore() -> None:
+                await run.io_bound(entities.restore, 'conversation', [conversation_id])
                 ui.navigate.reload()
 
             ui.button('Restore', on_click=restore).props('flat dense no-caps')
@@ -158,9 +158,9 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
                         on_click=lambda: ui.navigate.to(f'/chat/{conversation_id}'),
                     ).props('flat no-caps')
 
-                def delete() -> None:
+                async def delete() -> None:
                     # Stay on the page: it reloads with the "in the trash" banner and its Restore button.
-                    entities.trash('conversation', [conversation_id])
+                    await run.io_bound(entities.trash, 'conversation', [conversation_id])
                     ui.navigate.reload()
 
                 ui.button(icon='delete', on_click=delete).props('flat round color=negative aria-label=Delete')

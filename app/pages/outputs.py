@@ -9,7 +9,7 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.capture_form import CaptureForm
-from ..components.item_header import favourite_and_rating, inline_title
+from ..components.item_header import favourite_and_rating, inline_title, mark_viewed_later
 from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -50,7 +50,7 @@ def output_page(ctx: AppContext, output_id: int) -> None:
         ui.label(str(exc)).classes('text-lg')
         ui.link('Back to outputs', '/outputs')
         return
-    entities.mark_viewed('output', output_id)
+    mark_viewed_later('output', output_id)
     o = detail.output
 
     if o.deleted_at is not None:
@@ -58,8 +58,8 @@ def output_page(ctx: AppContext, output_id: int) -> None:
             ui.icon('delete')
             ui.label(f'This output is in the trash (since {fmt.date_time(o.deleted_at)}).')
 
-            def restore() -> None:
-                entities.restore('output', [output_id])
+            async def restore() -> None:
+                await run.io_bound(entities.restore, 'output', [output_id])
                 ui.navigate.reload()
 
             ui.button('Restore', on_click=restore).props('flat dense no-caps')
@@ -113,9 +113,9 @@ def _actions(ctx: AppContext, detail: outputs.OutputDetail) -> None:
                 icon='manage_search', on_click=lambda: ui.navigate.to(f'/search?similar=output:{o.id}')
             ).props('flat round aria-label="Find similar"').tooltip('Find similar')
 
-        def delete() -> None:
+        async def delete() -> None:
             # Stay on the page: it reloads with the "in the trash" banner and its Restore button.
-            entities.trash('output', [o.id])
+            await run.io_bound(entities.trash, 'output', [o.id])
             ui.navigate.reload()
 
         ui.button(icon='delete', on_click=delete).props(
@@ -142,7 +142,11 @@ async def _edit_body(output_id: int) -> None:
     if not (text or '').strip():
         toast.error('An output cannot be empty; delete it instead.')
         return
-    entities.update_item('output', output_id, body=text)
+    try:
+        await run.io_bound(entities.update_item, 'output', output_id, body=text)
+    except UserError as exc:
+        toast.error(str(exc))
+        return
     ui.navigate.reload()
 
 
@@ -154,8 +158,14 @@ def _notes(output_id: int, notes: str | None) -> None:
             .classes('w-full')
         )
 
-        def save() -> None:
-            entities.update_item('output', output_id, notes=(area.value or '').strip() or None)
+        async def save() -> None:
+            try:
+                await run.io_bound(
+                    entities.update_item, 'output', output_id, notes=(area.value or '').strip() or None
+                )
+            except UserError as exc:
+                toast.error(str(exc))
+                return
             toast.saved('Notes saved')
 
         area.on('blur', save)

@@ -12,6 +12,7 @@ from nicegui.testing.user_interaction import UserInteraction
 from app.data import db as dbmod
 from app.data import entities, lookups, outputs, relations
 from app.data.models import Output
+from tests.waits import until
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ async def test_output_detail_shows_relations_and_marks_viewed(user: User, librar
     await user.should_see('Poem about rain')
     await user.should_see('Write a poem')  # its prompt
     await user.should_see('Vector search notes')  # related, shown from the other side too
-    assert entities.get_item('output', b.id).last_viewed_at is not None
+    await until(lambda: entities.get_item('output', b.id).last_viewed_at is not None, what='marking it viewed')
 
 
 async def test_the_category_chip_opens_the_outputs_of_that_category(user: User, library) -> None:
@@ -197,7 +198,7 @@ async def test_title_is_edited_in_place(user: User, library) -> None:
     assert entities.get_item('output', a.id).title == 'Renamed notes'
     box.set_value('   ')
     user.find(kind=ui.input, content='   ').trigger('blur')
-    assert box.value == 'Renamed notes'  # an empty title falls back, nothing saved
+    await until(lambda: box.value == 'Renamed notes', what='the empty title falling back')  # nothing saved
     assert entities.get_item('output', a.id).title == 'Renamed notes'
 
 
@@ -205,6 +206,6 @@ async def test_favourite_and_rating_save_from_the_output_page(user: User, librar
     a, _ = library
     await user.open(f'/outputs/{a.id}')
     user.find(marker='favourite').click()
-    assert entities.get_item('output', a.id).favourite
+    await until(lambda: entities.get_item('output', a.id).favourite, what='the favourite being saved')
     next(iter(user.find(ui.rating).elements)).set_value(3)
-    assert entities.get_item('output', a.id).rating == 3
+    await until(lambda: entities.get_item('output', a.id).rating == 3, what='the rating being saved')
