@@ -51,7 +51,9 @@ async def desktop(user: User):
 
 
 @pytest.mark.parametrize('number', [HUGE, HUGER, f'-{HUGE}0'])
-async def test_huge_numbers_in_addresses_are_not_server_errors(desktop: httpx.AsyncClient, number: str) -> None:
+async def test_huge_numbers_in_addresses_are_not_server_errors(
+    desktop: httpx.AsyncClient, number: str
+) -> None:
     failures = []
     for pattern in PAGES:
         path = pattern.format(n=number)
@@ -65,4 +67,4 @@ async def test_huge_numbers_in_addresses_are_not_server_errors(desktop: httpx.As
             failures.append(f'{path} -> {response.status_code}')
         elif response.status_code != 200:
             assert isinstance(response.json().get('detail'), str), path
-    assert failures == [], "\n".join(failures)
+    assert failures == [], '\n'.join(failures)

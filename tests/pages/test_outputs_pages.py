@@ -86,7 +86,9 @@ async def test_output_detail_shows_relations_and_marks_viewed(user: User, librar
     await user.should_see('Poem about rain')
     await user.should_see('Write a poem')  # its prompt
     await user.should_see('Vector search notes')  # related, shown from the other side too
-    await until(lambda: entities.get_item('output', b.id).last_viewed_at is not None, what='marking it viewed')
+    await until(
+        lambda: entities.get_item('output', b.id).last_viewed_at is not None, what='marking it viewed'
+    )
 
 
 async def test_the_category_chip_opens_the_outputs_of_that_category(user: User, library) -> None:
