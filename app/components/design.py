@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..data.lookups import is_color
+
 ACCENT = '#4f46e5'  # indigo: buttons, links, focus
 
 # The same colour for a kind everywhere: chips, search results, the graph.
@@ -54,6 +56,12 @@ READING_WIDTH = 'max-w-[75ch]'
 
 def kind_color(kind: str) -> str:
     return KIND_COLORS.get(kind, ACCENT)
+
+
+def row_color(color: str | None, fallback: str) -> str:
+    """A lookup row's own colour where it is a hex colour, else ``fallback``: colours go into style
+    attributes, and a row written before colours were checked may hold any text."""
+    return color if is_color(color) else fallback
 
 
 def kind_icon(kind: str) -> str:

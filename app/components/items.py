@@ -8,7 +8,7 @@ from nicegui import ui
 from peewee import Model
 
 from . import fmt
-from .design import kind_color, kind_icon, kind_url
+from .design import kind_color, kind_icon, kind_url, row_color
 from .secret import secret_badge
 
 
@@ -23,7 +23,7 @@ def tag_chip(tag: Model, *, removable: bool = False, on_remove=None, dense: bool
     ).props('outline clickable')
     if dense:
         chip.props('dense')
-    chip.style(f'color: {tag.color or kind_color("tag")}')
+    chip.style(f'color: {row_color(tag.color, kind_color("tag"))}')
     if removable and on_remove is not None:
         chip.on('remove', lambda _=None, t=tag: on_remove(t))
     return chip

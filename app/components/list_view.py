@@ -14,7 +14,7 @@ from ..data import entities, lookups, relations
 from ..data.listing import ListParams, Page
 from ..errors import UserError
 from . import fmt, toast
-from .design import kind_color, kind_icon, kind_url
+from .design import kind_color, kind_icon, kind_url, row_color
 from .filters import active_chips, filter_panel, url_for
 from .pagination import pager
 from .pick import pick_option
@@ -59,7 +59,7 @@ def _date(field: str) -> Callable[[Model], str]:
 
 def tag_chips_html(tags: list[Model], limit: int = 2) -> str:
     chips = ''.join(
-        f'<a class="oh-chip" href="/tags/{t.id}" style="color: {_e(t.color or kind_color("tag"))}">{_e(t.name)}</a>'
+        f'<a class="oh-chip" href="/tags/{t.id}" style="color: {_e(row_color(t.color, kind_color("tag")))}">{_e(t.name)}</a>'
         for t in tags[:limit]
     )
     more = f'<span class="text-xs oh-muted">+{len(tags) - limit}</span>' if len(tags) > limit else ''

@@ -11,6 +11,7 @@ from ..data.listing import Page
 from ..errors import UserError
 from ..services import library_admin
 from . import toast
+from .design import row_color
 from .pagination import pager
 from .pick import pick_option
 from .relation_picker import Option
@@ -154,7 +155,9 @@ class LookupAdmin:
             'w-full items-center gap-3 no-wrap px-2 py-2 border-b border-slate-100 dark:border-slate-800'
         ):
             if self.spec.has_color:
-                ui.element('span').classes('oh-kind-dot').style(f'background: {row.color or "#cbd5e1"}')
+                ui.element('span').classes('oh-kind-dot').style(
+                    f'background: {row_color(row.color, "#cbd5e1")}'
+                )
             url = row_url(self.key, row.id)
             label = getattr(row, 'label', None) or row.name
             with ui.column().classes('grow gap-0 min-w-0'):

@@ -10,7 +10,7 @@ from nicegui import ui
 
 from ..errors import UserError
 from . import toast
-from .design import kind_color, kind_icon
+from .design import kind_color, kind_icon, row_color
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class RelationPicker:
                 ).props('dense outline')
                 if option.url:
                     chip.props('clickable')
-                chip.style(f'color: {option.color or kind_color(self.kind)}')
+                chip.style(f'color: {row_color(option.color, kind_color(self.kind))}')
                 chip.props['aria-label'] = f'{self.kind} {option.label}'
                 if option.hint:
                     chip.tooltip(option.hint)

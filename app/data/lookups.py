@@ -3,6 +3,7 @@ rename, recolour, merge and delete, with usage counts."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -383,11 +384,22 @@ def update_fields(key: str, row_id: int, **fields: Any) -> Model:
     for name in fields:
         if name in ('id', 'name', 'created_at') or name not in spec.model._meta.fields:
             raise ValidationError(f'{name!r} cannot be changed on a {spec.singular}.')
+    if fields.get('color') is not None and not is_color(fields['color']):
+        raise ValidationError('A colour is a hex value such as #3b82f6.')
     with write_tx():
         for name, value in fields.items():
             setattr(row, name, value)
         row.save()
     return row
+
+
+_HEX_COLOR = re.compile(r'#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})')
+
+
+def is_color(value: object) -> bool:
+    """A CSS hex colour and nothing else: a colour is written into style attributes, where any other text
+    (``red; background:url(...)``) would make the browser fetch from another host."""
+    return isinstance(value, str) and _HEX_COLOR.fullmatch(value) is not None
 
 
 def recolor(key: str, row_id: int, color: str | None) -> Model:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from ..components import fmt, toast
-from ..components.design import kind_color, kind_icon
+from ..components.design import kind_color, kind_icon, row_color
 from ..components.graph_view import neighbourhood_card
 from ..components.items import item_row
 from ..components.lookup_admin import LookupAdmin
@@ -47,7 +47,7 @@ def _holder_page(key: str, row_id: int) -> None:
         ui.link(f'All {spec.plural}', f'/{spec.plural}')
         return
     with ui.row().classes('w-full items-center gap-3'):
-        ui.icon(kind_icon(key)).style(f'color: {row.color or kind_color(key)}').classes('text-2xl')
+        ui.icon(kind_icon(key)).style(f'color: {row_color(row.color, kind_color(key))}').classes('text-2xl')
         name = (
             ui.input(value=row.name)
             .props('borderless dense aria-label=Name input-class="text-2xl font-semibold"')
