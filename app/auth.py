@@ -789,9 +789,10 @@ def is_cross_site(scope: Scope, headers: dict[str, str]) -> bool:
     - page sockets (``/_nicegui_ws``, polling and websocket) of another or a ``null`` Origin;
     - state-changing requests (not GET/HEAD/OPTIONS) with a ``null`` or foreign Origin, or
       ``Sec-Fetch-Site: cross-site | same-site``;
-    - a state-changing request from a browser (it sends ``Sec-Fetch-*`` headers or a cookie) without
-      any Origin — unless it is a bearer-token API call. curl and scripts send none of these and
-      keep working."""
+    - a state-changing request from a browser (it sends ``Sec-Fetch-*`` headers) without any Origin —
+      unless it is a bearer-token API call. A cookie alone says nothing: scripts keep cookie jars
+      (requests.Session, httpx), and browsers too old for ``Sec-Fetch-*`` still send Origin on a
+      cross-site POST (and the session cookies are SameSite=Lax). curl and scripts keep working."""
     origin = headers.get('origin')
     fetch_site = headers.get('sec-fetch-site', '').strip().lower()
     foreign = origin is not None and (
@@ -806,7 +807,7 @@ def is_cross_site(scope: Scope, headers: dict[str, str]) -> bool:
     if scope['type'] == 'websocket' or scope.get('method', 'GET') in _SAFE_METHODS or origin is not None:
         return False
     bearer = headers.get('authorization', '')[:7].lower() == 'bearer '
-    from_browser = 'cookie' in headers or any(name.startswith('sec-fetch-') for name in headers)
+    from_browser = any(name.startswith('sec-fetch-') for name in headers)
     return from_browser and not bearer
 
 

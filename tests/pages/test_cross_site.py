@@ -69,7 +69,7 @@ CROSS_SITE_ATTEMPTS: list[tuple[str, dict[str, str]]] = [
     ('Sec-Fetch-Site same-site, no Origin', {'Sec-Fetch-Site': 'same-site'}),
     ('same Origin but Sec-Fetch-Site cross-site', {'Origin': DESKTOP_BASE, 'Sec-Fetch-Site': 'cross-site'}),
     ('a browser navigation without Origin', {'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'iframe'}),
-    ('a cookie but no Origin', {'Cookie': 'session=anything'}),
+    ('a browser request without Origin, with a cookie', {'Sec-Fetch-Mode': 'cors', 'Cookie': 'session=x'}),
 ]
 
 
@@ -104,6 +104,9 @@ async def test_cross_site_writes_from_the_trusted_desktops_browser_are_refused(d
     async with _client('127.0.0.1', DESKTOP_BASE) as curl:
         script = await curl.post('/api/v1/captures', json={'body': 'from a script'})
         assert script.status_code == 201, script.text
+        # a script keeping a cookie jar (requests.Session, httpx) is still a script, not a browser
+        jar = await curl.post('/api/v1/captures', json={'body': 'jar'}, headers={'Cookie': 'session=x'})
+        assert jar.status_code == 201, jar.text
     token = access.create_token('script', 'write')
     tokened = await desktop.post(
         '/api/v1/captures',
