@@ -276,6 +276,7 @@ class Principal:
     device_id: int | None = None
     token_id: int | None = None
     name: str = ''
+    admin: bool = False  # a device this computer made an administrator (see app/roles.py)
 
     @property
     def can_write(self) -> bool:
@@ -442,7 +443,12 @@ class Gate:
             return None
         _touch_later(access.touch_device, device.id, device.last_seen_at)
         return Principal(
-            'device', 'write', bool(device.allow_restricted), device_id=device.id, name=device.name
+            'device',
+            'write',
+            bool(device.allow_restricted),
+            device_id=device.id,
+            name=device.name,
+            admin=bool(device.is_admin),
         )
 
     def principal_for_token(self, token: str) -> Principal | None:

@@ -1,6 +1,7 @@
 """Who may do what, defined once: *this computer* (the trusted desktop on the loopback address, or the app
-when it is not on the LAN at all) administers; a paired *device* or an API *token* only uses the library,
-within its own rights (read or write, Secret items or not).
+when it is not on the LAN at all) administers, and so does a paired device this computer made an
+administrator; any other *device* or an API *token* only uses the library, within its own rights (read or
+write, Secret items or not). Only this computer itself makes or unmakes administrators.
 
 Administering means: devices and API tokens, provider settings and keys, the LAN password, sensitivity
 levels (and the other lookups that decide what is hidden or spent: retention plans, providers, models),
@@ -29,8 +30,19 @@ class HasKind(Protocol):
 
 
 def is_admin(principal: HasKind | Any) -> bool:
-    """True for this computer only (``auth.LOCAL``)."""
+    """True for this computer (``auth.LOCAL``) and for a device it made an administrator."""
+    kind = getattr(principal, 'kind', None)
+    return kind == 'local' or (kind == 'device' and bool(getattr(principal, 'admin', False)))
+
+
+def is_this_computer(principal: HasKind | Any) -> bool:
     return getattr(principal, 'kind', None) == 'local'
+
+
+def require_this_computer(principal: HasKind | Any, what: str) -> None:
+    """Refuse to anyone but this computer itself, administrator devices included (who administers)."""
+    if not is_this_computer(principal):
+        raise PermissionDenied(f'Only the computer running Output Hub itself can {what}.')
 
 
 def require_admin(principal: HasKind | Any, what: str) -> None:

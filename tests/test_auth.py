@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
@@ -14,6 +15,7 @@ import pytest
 
 from app import auth, config
 from app.data import access
+from app.data import db as dbmod
 from app.errors import ValidationError
 from app.pages.login import safe_next
 
@@ -228,3 +230,22 @@ def test_the_session_cookie_is_found_among_cookies_other_apps_set() -> None:
     header = 'theme={"dark": true, "x": [1,2]}; other=a b; oh_session=abc.def; last="q"'
     assert auth._cookie({'cookie': header}, auth.COOKIE_NAME) == 'abc.def'
     assert auth._cookie({}, auth.COOKIE_NAME) is None
+
+
+def test_cli_lists_devices_makes_one_an_administrator_and_revokes_it(db, db_path, capsys) -> None:
+    from app.cli import main
+
+    laptop = access.create_device('Laptop')
+    db.close()
+    assert main(['device', 'admin', str(laptop.id), '--db', str(db_path)]) == 0
+    assert main(['device', 'list', '--json', '--db', str(db_path)]) == 0
+    out = capsys.readouterr().out
+    listed = json.loads(out[out.index('[') :])
+    assert [(d['name'], d['admin']) for d in listed] == [('Laptop', True)]
+    assert main(['device', 'admin', str(laptop.id), '--off', '--db', str(db_path)]) == 0
+    assert main(['device', 'revoke', str(laptop.id), '--db', str(db_path)]) == 0
+    assert main(['device', 'admin', '999', '--db', str(db_path)]) == 2
+    assert 'no longer exists' in capsys.readouterr().err
+    dbmod.connect(db_path)
+    row = access.get_device(laptop.id)
+    assert not row.is_admin and row.revoked_at is not None

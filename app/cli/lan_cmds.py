@@ -1,4 +1,5 @@
-"""``outputhub password`` (the LAN login password) and ``outputhub token`` (REST API bearer tokens)."""
+"""``outputhub password`` (the LAN login password), ``outputhub token`` (REST API bearer tokens) and
+``outputhub device`` (paired phones and browsers: list, make an administrator, revoke)."""
 
 from __future__ import annotations
 
@@ -101,6 +102,54 @@ def _token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _device_list(args: argparse.Namespace) -> int:
+    from ..data import access
+
+    open_db(args)
+    rows = [
+        {
+            'id': d.id,
+            'name': d.name,
+            'admin': bool(d.is_admin),
+            'allow_restricted': bool(d.allow_restricted),
+            'last_seen_at': d.last_seen_at,
+            'revoked_at': d.revoked_at,
+        }
+        for d in access.list_devices()
+    ]
+    if getattr(args, 'json', False):
+        emit(args, rows)
+    else:
+        for r in rows:
+            state = 'revoked' if r['revoked_at'] else 'admin' if r['admin'] else 'device'
+            print(f'{r["id"]:>4}  {state:<7}  {r["name"]}')
+    return 0
+
+
+def _device_admin(args: argparse.Namespace) -> int:
+    from .. import auth
+    from ..services import access_admin
+
+    open_db(args)
+    access_admin.set_device_admin(auth.LOCAL, args.id, not args.off)  # the command line runs as this computer
+    emit(
+        args,
+        {'id': args.id, 'admin': not args.off},
+        f'Device {args.id} ' + ('no longer administers.' if args.off else 'is an administrator now.'),
+    )
+    return 0
+
+
+def _device_revoke(args: argparse.Namespace) -> int:
+    from .. import auth
+    from ..services import access_admin
+
+    open_db(args)
+    access_admin.revoke_device(auth.LOCAL, args.id)
+    emit(args, {'revoked': args.id}, f'Device {args.id} revoked; it has to log in again.')
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         'password',
@@ -123,3 +172,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     r = tsub.add_parser('revoke', parents=[common], help='revoke a token at once')
     r.add_argument('id', type=int)
     r.set_defaults(func=_token_revoke)
+
+    d = sub.add_parser('device', parents=[common], help='paired phones and browsers: list, admin, revoke')
+    dsub = d.add_subparsers(dest='device_command', metavar='ACTION', required=True)
+    ls = dsub.add_parser('list', parents=[common], help='list devices (id, role, name)')
+    ls.set_defaults(func=_device_list)
+    a = dsub.add_parser(
+        'admin', parents=[common], help='let a device administer the app from its browser (--off: no longer)'
+    )
+    a.add_argument('id', type=int)
+    a.add_argument('--off', action='store_true', help='take the administration away again')
+    a.set_defaults(func=_device_admin)
+    r = dsub.add_parser('revoke', parents=[common], help='revoke a device at once (it must log in again)')
+    r.add_argument('id', type=int)
+    r.set_defaults(func=_device_revoke)

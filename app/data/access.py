@@ -143,6 +143,13 @@ def set_device_restricted(device_id: int, allow: bool) -> None:
         ).execute()
 
 
+def set_device_admin(device_id: int, admin: bool) -> None:
+    with write_tx():
+        if Device.get_or_none(Device.id == device_id) is None:
+            raise NotFound('That device no longer exists.')
+        Device.update(is_admin=bool(admin), updated_at=utcnow()).where(Device.id == device_id).execute()
+
+
 def set_token_restricted(token_id: int, allow: bool) -> None:
     with write_tx():
         ApiToken.update(allow_restricted=bool(allow), updated_at=utcnow()).where(

@@ -408,6 +408,7 @@ class Device(BaseModel):
     name = CharField()
     user_agent = TextField(null=True)
     allow_restricted = BooleanField(default=False)
+    is_admin = BooleanField(default=False)  # this computer made it an administrator (roles.is_admin)
     last_seen_at = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)
 

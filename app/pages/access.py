@@ -184,6 +184,8 @@ def _devices_list(box: _Box) -> None:
                         ui.badge('this device', color='primary')
                     if device.allow_restricted and not revoked:
                         ui.badge('sees restricted', color='orange')
+                    if device.is_admin and not revoked:
+                        ui.badge('administrator', color='purple')
                 when = (
                     f'revoked {fmt.ago(device.revoked_at)}'
                     if revoked
@@ -192,6 +194,14 @@ def _devices_list(box: _Box) -> None:
                 ui.label(f'{when} · paired {fmt.day(device.created_at)}').classes('text-xs oh-muted')
                 if device.user_agent:
                     ui.label(device.user_agent).classes('text-xs oh-muted truncate max-w-full oh-hide-phone')
+            if not revoked and roles.is_this_computer(principal):
+                admin = ui.switch(
+                    'Administers',
+                    value=bool(device.is_admin),
+                    on_change=lambda e, d=device: _set_admin(box, d.id, d.name, bool(e.value)),
+                ).props('dense')
+                admin.mark(f'admin-device-{device.id}')
+                admin.tooltip('Let this device administer the app from its browser, as this computer does')
             if not revoked:
                 revoke = ui.button(
                     'Revoke',
@@ -200,6 +210,18 @@ def _devices_list(box: _Box) -> None:
                 )
                 revoke.props('flat dense no-caps color=negative').mark(f'revoke-device-{device.id}')
                 revoke.props['aria-label'] = f'Revoke {device.name}'
+
+
+async def _set_admin(box: _Box, device_id: int, name: str, admin: bool) -> None:
+    try:
+        await run.io_bound(access_admin.set_device_admin, _principal(), device_id, admin)
+    except UserError as exc:
+        toast.error(str(exc))
+        return
+    ui.notify(
+        f'{name} administers the app now' if admin else f'{name} no longer administers', type='positive'
+    )
+    box.refresh()
 
 
 async def _revoke_device(box: _Box, device_id: int, name: str) -> None:

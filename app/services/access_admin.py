@@ -4,11 +4,12 @@ pairing codes — as use-cases that take the principal asking and refuse anyone 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from .. import auth
 from ..data import access
-from ..roles import is_own_device, require_admin
+from ..roles import is_own_device, require_admin, require_this_computer
 
 
 def pair_device(principal: Any, name: str, *, allow_restricted: bool = False) -> str:
@@ -25,6 +26,15 @@ def rename_device(principal: Any, device_id: int, name: str) -> None:
 def set_device_restricted(principal: Any, device_id: int, allow: bool) -> None:
     require_admin(principal, 'change what a device may see')
     access.set_device_restricted(device_id, allow)
+
+
+def set_device_admin(principal: Any, device_id: int, admin: bool) -> None:
+    """Make a device an administrator (or no longer): only this computer itself decides who administers.
+    The device's open pages reload, so they show (or stop showing) the administration at once."""
+    require_this_computer(principal, 'make a device an administrator')
+    access.set_device_admin(device_id, admin)
+    with contextlib.suppress(RuntimeError):  # no running app (the command line)
+        auth.current_gate().end_device_sessions(device_id)
 
 
 def revoke_device(principal: Any, device_id: int) -> None:

@@ -1,11 +1,15 @@
 """Real browser at phone size against ``outputhub --lan``: log in, capture, find it; pair with the QR
-link, get revoked from the desktop and land on the login form at once; the home-screen manifest."""
+link from a desktop browser this computer made an administrator, get revoked from it and land on the login
+form at once; the home-screen manifest."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 
-from .conftest import LAN_PASSWORD, log_in, screenshot, start_lan_app, wait_for_app
+from .conftest import LAN_PASSWORD, ROOT, app_env, log_in, screenshot, start_lan_app, wait_for_app
 
 
 def _no_sideways_scroll(page) -> None:
@@ -53,6 +57,18 @@ def test_phone_logs_in_captures_and_finds_it(start_app, phone_page) -> None:
     assert not page.recorder.remote_requests
 
 
+def _cli(server, *argv: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / 'main.py'), *argv, '--db', str(server.db_path)],
+        env=app_env(server.data_dir),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.stdout
+
+
 def test_pairing_then_revoking_ends_the_phone_session_at_once(start_app, page, phone_page) -> None:
     server = start_lan_app(start_app)
     desktop = page
@@ -61,6 +77,14 @@ def test_pairing_then_revoking_ends_the_phone_session_at_once(start_app, page, p
     desktop.fill('input[name=password]', LAN_PASSWORD)
     desktop.fill('input[name=device]', 'Desktop browser')
     desktop.click('button[type=submit]')
+    wait_for_app(desktop)
+    # On loopback with --no-trust-loopback this browser is a device like any other: it may not pair phones
+    # until this computer (here its command line) makes it an administrator.
+    assert desktop.get_by_role('button', name='Pair a phone').count() == 0
+    devices = json.loads(_cli(server, 'device', 'list', '--json'))
+    (mine,) = [d['id'] for d in devices if d['name'] == 'Desktop browser']
+    _cli(server, 'device', 'admin', str(mine))
+    desktop.goto(server.url + '/settings?tab=devices')
     wait_for_app(desktop)
     desktop.get_by_role('button', name='Pair a phone').click()
     desktop.get_by_text('Scan with the phone camera').wait_for()

@@ -92,3 +92,39 @@ async def test_a_phone_sees_no_administrative_tab_or_control(as_phone: User) -> 
     assert not any(m.startswith('actions-') for e in user.find(ui.button).elements for m in e._markers)
     await user.open('/lookups?tab=tag')  # everyday lookups stay the phone's to edit
     assert _marked(user, 'new-tag') == 1
+
+
+async def test_a_device_this_computer_made_an_administrator_administers(as_phone: User) -> None:
+    """The computer ticks *Administers* for a device (a laptop using an Output Hub on a home server); from
+    then on that device is offered the administration — all but making administrators itself."""
+    from app.data import access
+
+    user = as_phone
+    (phone,) = access.list_devices()
+    await user.open('/settings?tab=devices')
+    await user.should_not_see('Pair a phone')
+
+    access.set_device_admin(phone.id, True)  # what the switch or `outputhub device admin ID` does
+    await user.open('/settings')
+    assert _tabs(user) >= ADMIN_TABS
+    await user.should_not_see(roles.ADMIN_HINT)
+    await user.open('/settings?tab=devices')
+    await user.should_see('Pair a phone')
+    await user.should_see('administrator')
+    assert _marked(user, f'admin-device-{phone.id}') == 0  # only the computer itself makes administrators
+
+
+async def test_the_computer_makes_a_device_an_administrator_with_a_switch(lan_mode, user: User) -> None:
+    from app.data import access
+
+    auth.set_password(PASSWORD)
+    device = access.create_device('Laptop')
+    transport = httpx.ASGITransport(app=core.app, client=('127.0.0.1', 50124))
+    async with httpx.AsyncClient(transport=transport, base_url='http://127.0.0.1:8080') as desktop:
+        user.http_client = desktop
+        await user.open('/settings?tab=devices')
+        await user.should_see('Laptop')
+        switch = next(iter(user.find(marker=f'admin-device-{device.id}').elements))
+        switch.set_value(True)
+        await user.should_see('Laptop administers the app now')
+    assert access.get_device(device.id).is_admin

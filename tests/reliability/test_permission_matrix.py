@@ -1,8 +1,9 @@
 """The permission matrix (issue 14, item 3): every administrative action × every kind of principal,
 asserted on the server — the use-case functions the pages call, with each principal, against a real
-database, key store and fake provider. Only this computer administers; a device (with or without the
-right to see Secret items) and an API token (read or write) are refused with one sentence, and nothing
-changes. A device may still revoke itself (log out), nothing else."""
+database, key store and fake provider. Only this computer and the devices it made administrators
+administer; a device (with or without the right to see Secret items) and an API token (read or write) are
+refused with one sentence, and nothing changes. Making a device an administrator is for this computer
+itself alone. A device may still revoke itself (log out), nothing else."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from app.data import access, backup, lookups, retention
 from app.data.models import Device, LlmModel, Provider, ProviderSetting, RetentionPlan, SensitivityLevel
 from app.errors import PermissionDenied
 from app.llm import keys
-from app.roles import is_admin
+from app.roles import is_admin, is_this_computer
 from app.services import access_admin, library_admin, provider_settings
 from app.services import backups as backup_service
 from tests.llm.fake_llm_server import FakeLLMServer
@@ -40,6 +41,8 @@ def world(db, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     auth.install(FastAPI(), auth.Gate(lan=True))
     phone = access.create_device('Phone')
     trusted_phone = access.create_device('Trusted phone', allow_restricted=True)
+    laptop = access.create_device('Laptop')
+    access.set_device_admin(laptop.id, True)
     reader = access.create_token('reader', 'read').row
     writer = access.create_token('writer', 'write', allow_restricted=True).row
     principals = {
@@ -47,6 +50,9 @@ def world(db, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         'device': auth.Principal('device', 'write', False, device_id=phone.id, name='Phone'),
         'device allowed restricted': auth.Principal(
             'device', 'write', True, device_id=trusted_phone.id, name='Trusted phone'
+        ),
+        'administrator device': auth.Principal(
+            'device', 'write', False, device_id=laptop.id, name='Laptop', admin=True
         ),
         'read token': auth.Principal('token', 'read', False, token_id=reader.id, name='reader'),
         'write token': auth.Principal('token', 'write', True, token_id=writer.id, name='writer'),
@@ -199,9 +205,10 @@ def _actions(w: dict[str, Any]) -> dict[str, Callable[[Any], Callable[[], bool]]
         return lambda: len(retention.recent_runs(1000)) > before
 
     def back_up(p: Any) -> Callable[[], bool]:
-        before = len(backup.list_backups(backup.default_backup_dir()))
+        for old in backup.list_backups(backup.default_backup_dir()):  # names have one-second resolution
+            Path(old.path).unlink()
         backup_service.back_up_now(p, None)
-        return lambda: len(backup.list_backups(backup.default_backup_dir())) > before
+        return lambda: len(backup.list_backups(backup.default_backup_dir())) > 0
 
     def restore(p: Any) -> Callable[[], bool]:
         file = backup.backup_database(
@@ -227,6 +234,9 @@ def _actions(w: dict[str, Any]) -> dict[str, Callable[[Any], Callable[[], bool]]
         ),
         'let a device see restricted': device_action(
             lambda p, i: access_admin.set_device_restricted(p, i, True), lambda d: d.allow_restricted
+        ),
+        'make a device an administrator': device_action(
+            lambda p, i: access_admin.set_device_admin(p, i, True), lambda d: d.is_admin
         ),
         'revoke another device': device_action(
             access_admin.revoke_device, lambda d: d.revoked_at is not None
@@ -275,24 +285,29 @@ def _actions(w: dict[str, Any]) -> dict[str, Callable[[Any], Callable[[], bool]]
     }
 
 
+THIS_COMPUTER_ONLY = {'make a device an administrator'}  # who administers is decided here alone
+
+
 def test_every_administrative_action_is_refused_to_all_but_this_computer(world, figure) -> None:
     principals = world['principals']
     actions = _actions(world)
-    cells = refused = 0
+    cells = refused = expected_refusals = 0
     wrong: list[str] = []
     for action, act in actions.items():
         for who, principal in principals.items():
             cells += 1
+            allowed = is_this_computer(principal) if action in THIS_COMPUTER_ONLY else is_admin(principal)
+            expected_refusals += not allowed
             try:
                 took_effect = act(principal)()
             except PermissionDenied as exc:
                 text = str(exc)
-                assert text.startswith('Only the computer running Output Hub can ') and text.endswith('.')
+                assert text.startswith('Only the computer running Output Hub ') and text.endswith('.')
                 refused += 1
                 took_effect = None
-            if is_admin(principal) and not took_effect:
+            if allowed and not took_effect:
                 wrong.append(f'{action} × {who}: refused or without effect')
-            if not is_admin(principal) and took_effect is not None:
+            if not allowed and took_effect is not None:
                 wrong.append(f'{action} × {who}: allowed (took effect: {took_effect})')
         if action in ('test a connection', "fetch a provider's models"):
             # the computer's own call reached the provider; nobody else's ever did (the key stayed home)
@@ -308,11 +323,10 @@ def test_every_administrative_action_is_refused_to_all_but_this_computer(world, 
             keys.save_provider_key(world['openai'], 'sk-matrix-secret-key-0001')
         if action == 'clear a provider key':
             keys.save_provider_key(world['openai'], 'sk-matrix-secret-key-0001')
-    expected_refusals = len(actions) * (len(principals) - 1)
     figure(
         f'permission matrix: {len(actions)} administrative actions × {len(principals)} principals = {cells} '
         f'cells checked, {refused}/{expected_refusals} refused as expected, {cells - refused} allowed '
-        '(this computer)'
+        '(this computer, and an administrator device for all but making administrators)'
     )
     assert not wrong, '\n'.join(wrong)
     assert refused == expected_refusals
