@@ -1,30 +1,22 @@
-"""Believable, deterministic demo data of any size (the demo profile, ``outputhub seed``, benchmarks)."""
+"""The demo generator: every row of one seeding run, from one random stream in a fixed order."""
 
 from __future__ import annotations
 
 import bisect
-import contextlib
 import hashlib
-import json
 import math
 import random
 import re
-import threading
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta
-from itertools import accumulate, chain
-from pathlib import Path
-from queue import Empty, Full, Queue
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import peewee
 
-from ..errors import ValidationError
-from . import db as dbmod
-from . import defaults
-from .demo_content import (
+from .. import defaults
+from ..demo_content import (
     AGENTS,
     API_TOKENS,
     CATEGORIES,
@@ -46,28 +38,22 @@ from .demo_content import (
     TOPICS,
     Topic,
 )
-from .models import (
+from ..models import (
     AccuracyLevel,
     Agent,
     AgentTag,
     AgentVersion,
     ApiToken,
-    AppSetting,
     Category,
     Collection,
     CollectionAgent,
-    CollectionConversation,
-    CollectionOutput,
     CollectionPrompt,
     Conversation,
-    ConversationTag,
     Device,
     ImportRun,
     LlmModel,
     Message,
     Output,
-    OutputLink,
-    OutputTag,
     Prompt,
     PromptTag,
     PromptVersion,
@@ -79,386 +65,46 @@ from .models import (
     Source,
     Tag,
 )
-from .text import body_hash
-
-# Every timestamp derives from this date, never from now(): the same seed gives the same rows.
-REFERENCE_DATE = datetime(2026, 11, 1, 9, 0, 0)
-SPAN_DAYS = 730  # content spreads over the two years before the reference date
-SPAN = SPAN_DAYS * 86400
-REFERENCE_MIDNIGHT = REFERENCE_DATE.replace(hour=0, minute=0, second=0, microsecond=0)
-REFERENCE_SECONDS_OF_DAY = int((REFERENCE_DATE - REFERENCE_MIDNIGHT).total_seconds())
-FIXTURE_TIME = REFERENCE_DATE - timedelta(days=SPAN_DAYS + 30)  # lookups exist before any content
-CONVERSATION_RATIO = 5  # default: one conversation per five outputs
-CONVERSATION_OUTPUT_SHARE = 0.4  # roughly this share of outputs is captured from a conversation message
-CHUNK_UNITS = 2500  # conversations + outputs written per transaction
-DEMO_OUTPUTS = 500
-BULK_CACHE_KB = 256 * 1024
-DEMO_SEED = 42
-DEMO_STATE_KEY = 'demo_seed'
-SEEDED_TOKEN_MARK = 'seeded:'  # prefixes a seeded token's hash, so no presented token can ever match it
-
-
-class _Rng(random.Random):
-    """``random.Random`` with the hot helpers on the C ``random()``: same seed, same sequence, 2x faster."""
-
-    def _randbelow(self, n: int) -> int:  # used by choice, sample, randrange
-        return int(self.random() * n)
-
-    def randint(self, a: int, b: int) -> int:
-        return a + int(self.random() * (b - a + 1))
-
-    def choice(self, seq: Sequence[Any]) -> Any:
-        return seq[int(self.random() * len(seq))]
-
-    def sample(self, population: Sequence[Any], k: int) -> list[Any]:  # type: ignore[override]
-        pool = list(population)
-        n = len(pool)
-        if not 0 <= k <= n:
-            raise ValueError('sample larger than population or negative')
-        for i in range(k):  # a partial Fisher-Yates shuffle
-            j = i + int(self.random() * (n - i))
-            pool[i], pool[j] = pool[j], pool[i]
-        return pool[:k]
-
-
-class _Weighted:
-    """A fixed weighted choice, its cumulative weights computed once."""
-
-    def __init__(self, pairs: Sequence[tuple[Any, float]]) -> None:
-        self.items = [item for item, _w in pairs]
-        self.cum = list(accumulate(w for _item, w in pairs))
-        self.total = self.cum[-1]
-
-    def pick(self, rng: random.Random) -> Any:
-        return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
-
-
-_DEMO_SOURCE = 'Demo data'
-
-# Sources by how content arrives: conversations (import or chat) and standalone captures.
-# A conversation source also says whose models answer there (None: any provider).
-_CONVERSATION_SOURCES = _Weighted(
-    [
-        (('ChatGPT export', 'OpenAI'), 35),
-        (('Claude export', 'Anthropic'), 20),
-        (('In-app chat', None), 33),
-        (('Gemini export', 'Google'), 5),
-        (('Manual capture', None), 7),
-    ]
+from ..text import body_hash
+from .profile import (
+    ACCURACY,
+    CONVERSATION_NOTES,
+    CONVERSATION_OUTPUT_SHARE,
+    CONVERSATION_SOURCES,
+    DEMO_SOURCE,
+    FIXTURE_TIME,
+    FOLLOWUP_OPENERS,
+    ITEM_PLANS,
+    OUTPUT_SOURCES,
+    RATINGS,
+    REFERENCE_DATE,
+    SECTION_TITLES,
+    SEEDED_TOKEN_MARK,
+    SPAN,
+    SUMMARIES,
+    VAR_FILL,
+    VAR_RE,
+    WEEKDAYS,
+    Rng,
+    Weighted,
+    compact_json,
+    day_month,
+    relative_seconds,
+    timestamp,
 )
-_OUTPUT_SOURCES = _Weighted(
-    (
-        ('Manual capture', 40),
-        ('Android share (Tasker)', 12),
-        ('REST API', 8),
-        ('iOS Shortcut', 6),
-        ('Browser clipper', 10),
-        ('llm CLI', 10),
-        ('Perplexity', 5),
-        ('Obsidian import', 5),
-        ('In-app chat', 4),
-    )
-)
-_RATINGS = _Weighted(((1, 3), (2, 7), (3, 20), (4, 40), (5, 30)))
-_ACCURACY = _Weighted(
-    (
-        ('Verified', 25),
-        ('Mostly accurate', 30),
-        ('Unverified', 20),
-        ('Tested in production', 8),
-        ('Peer reviewed', 5),
-        ('Partially correct', 5),
-        ('Outdated', 3),
-        ('Needs checking', 2),
-        ('Wrong', 1),
-        ('Hallucinated', 1),
-    )
-)
-_ITEM_PLANS = (('30 days', 30), ('90 days', 90), ('1 year', 365), ('2 years', 730), ('5 years', 1825))
-_ITEM_PLANS += (('Keep forever', None),)
-_FOLLOWUP_OPENERS = (
-    'Sure.',
-    'Good point.',
-    'Here is the updated version.',
-    'Yes — with one caveat.',
-    'Of course.',
-    'Done.',
-    'Good catch.',
-)
-_SECTION_TITLES = ('Key points', 'What changed', 'Details', 'Step by step', 'Summary', 'Notes')
-_WEEKDAYS = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday')
-_SUMMARIES = (
-    'Worked through {title} and ended with a version worth keeping.',
-    'Started broad, narrowed down to a concrete answer about {title}.',
-    'Several iterations; the final answer is the one captured.',
-)
-_CONVERSATION_NOTES = (
-    'Continue this next week.',
-    'Good thread to share with {first}.',
-    'The last answer is the useful one.',
-)
-
-# Prompt variables ({{name}}) and how a user would fill them for an item's context.
-_VAR_FILL = {
-    'code': 'def {fn}(rows):\n    out = []\n    for r in rows:\n        if r:\n            for k in r.keys():\n                if k.startswith("x_"):\n                    out.append((k, r[k]))\n    return out',
-    'database': 'PostgreSQL 16',
-    'query': 'SELECT * FROM {table} WHERE {col} = $1 ORDER BY created_at DESC LIMIT 50;',
-    'plan': 'Limit  (actual time={b}.1..{b}.9 rows=50)\n  ->  Sort  (Sort Key: created_at DESC)\n        ->  Seq Scan on {table}  (rows={big}00)',
-    'component': 'export function {component}({{ userId }}) {{\n  const orders = {hook}({{ userId, pageSize: 20 }});\n  useEffect(() => setCount(orders.length), [orders]);\n  return <OrderTable rows={{orders}} />;\n}}',
-    'symptom': 'it re-renders in a loop after the first fetch',
-    'dockerfile': 'FROM python:3.12\nCOPY . /app\nRUN pip install -r /app/requirements.txt\nCMD ["python", "/app/{service}.py"]',
-    'filename': '{dataset}',
-    'metric': '{metric}',
-    'title': '{paper}',
-    'notes': '{first}: launch slips a week unless legal signs off\n{first2}: pricing page copy is done\n{first3}: {company} wants a demo on {weekday}',
-    'recipient': '{name} at {company}',
-    'topic': '{purpose}',
-    'product': '{product}',
-    'audience': '{audience}',
-    'feature': '{feature} in {product}',
-    'concept': '{concept}',
-    'destination': '{destination}',
-    'subject': '{subject}',
-    'contract': '[{contract} from {company}, 12 pages, pasted]',
-    'income': '{big} a month',
-    'goal': '{goal}',
-}
-_VAR_RE = re.compile(r'\{\{\s*(\w+)\s*(?:\|([^}]*))?\}\}')
+from .writer import CONTENT_FIELDS, ROW_KINDS, ROW_TARGETS, BulkWriter, count_key
 
 
-_DAYS: dict[int, str] = {}
-
-
-def _ts(seconds: float) -> str:
-    """Seconds relative to the reference date -> the text peewee stores for a naive datetime.
-
-    Equal to ``(REFERENCE_DATE + timedelta(seconds=...)).isoformat(' ')``, three times faster.
-    """
-    day, rest = divmod(int(seconds) + REFERENCE_SECONDS_OF_DAY, 86400)
-    prefix = _DAYS.get(day)
-    if prefix is None:
-        prefix = _DAYS[day] = (REFERENCE_MIDNIGHT + timedelta(days=day)).strftime('%Y-%m-%d')
-    return f'{prefix} {rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}'
-
-
-_MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September')
-_MONTHS += ('October', 'November', 'December')
-
-
-def _day_month(seconds: int) -> str:
-    day = REFERENCE_DATE + timedelta(seconds=seconds)
-    return f'{day.day} {_MONTHS[day.month - 1]}'
-
-
-def _seconds(value: datetime | str) -> int:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return int((value - REFERENCE_DATE).total_seconds())
-
-
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(',', ':'))
-
-
-def _count_key(model: type[peewee.Model]) -> str:
-    table = model._meta.table_name
-    return {'category': 'categories', 'llm_model': 'models'}.get(table, table + 's')
-
-
-COUNTED_MODELS: tuple[type[peewee.Model], ...] = (
-    RetentionPlan,
-    AccuracyLevel,
-    SensitivityLevel,
-    Tag,
-    Category,
-    Source,
-    Collection,
-    Provider,
-    LlmModel,
-    Prompt,
-    PromptVersion,
-    Agent,
-    AgentVersion,
-    Conversation,
-    Message,
-    Output,
-    OutputTag,
-    PromptTag,
-    ConversationTag,
-    AgentTag,
-    CollectionOutput,
-    CollectionPrompt,
-    CollectionConversation,
-    CollectionAgent,
-    OutputLink,
-    ProviderSetting,
-    ApiToken,
-    Device,
-    ImportRun,
-    PurgeRun,
-)
-
-
-def _max_variables(db: peewee.Database) -> int:
-    """How many ``?`` one statement may hold (pysqlite3 has no ``getlimit``; ask the build instead)."""
-    for (option,) in db.execute_sql('PRAGMA compile_options'):
-        if option.startswith('MAX_VARIABLE_NUMBER='):
-            return int(option.split('=', 1)[1])
-    return 32766 if dbmod.sqlite3.sqlite_version_info >= (3, 32, 0) else 999
-
-
-class _Bulk:
-    """Bulk inserts as multi-row ``INSERT … VALUES (…), (…), …`` statements of up to ~1,000 rows.
-
-    One statement per batch instead of one per row matters twice here: a trigger that writes to
-    an FTS5 table makes FTS5 flush its pending terms at every statement (each runs in a savepoint),
-    so row-by-row inserts build thousands of tiny index segments (2.5x slower with the search
-    triggers); and the whole batch, triggers included, runs in one step with the GIL released, so
-    the generator thread keeps the second core busy meanwhile.
-    """
-
-    def __init__(self, db: peewee.Database) -> None:
-        self.db = db
-        self._sql: dict[tuple[str, tuple[str, ...], int], str] = {}
-        self.max_vars = _max_variables(db)
-
-    def _statement(self, model: type[peewee.Model], fields: tuple[str, ...], count: int) -> str:
-        key = (model._meta.table_name, fields, count)
-        sql = self._sql.get(key)
-        if sql is None:
-            meta = model._meta
-            cols = ', '.join(f'"{meta.fields[f].column_name}"' for f in fields)
-            group = '(' + ', '.join('?' * len(fields)) + ')'
-            sql = self._sql[key] = f'INSERT INTO main."{meta.table_name}" ({cols}) VALUES ' + ', '.join(
-                [group] * count
-            )
-        return sql
-
-    def insert(self, model: type[peewee.Model], fields: tuple[str, ...], rows: Sequence[tuple]) -> int:
-        per = max(1, min(1000, self.max_vars // len(fields)))
-        cursor = self.db.cursor()
-        for i in range(0, len(rows), per):
-            batch = rows[i : i + per]
-            cursor.execute(self._statement(model, fields, len(batch)), list(chain.from_iterable(batch)))
-        return len(rows)
-
-    def next_id(self, model: type[peewee.Model]) -> int:
-        row = self.db.execute_sql(f'SELECT max(id) FROM "{model._meta.table_name}"').fetchone()
-        return (row[0] or 0) + 1
-
-
-_CONTENT = ('favourite', 'rating', 'notes', 'category', 'sensitivity', 'retention', 'keep', 'source')
-_CONTENT += ('external_id', 'last_viewed_at', 'deleted_at')
-OUTPUT_FIELDS = ('id', 'created_at', 'updated_at', *_CONTENT, 'title', 'body', 'body_hash', 'model')
-OUTPUT_FIELDS += ('prompt_version', 'agent_version', 'conversation', 'message', 'accuracy', 'source_url')
-OUTPUT_FIELDS += ('input_tokens', 'output_tokens', 'cost')
-CONVERSATION_FIELDS = ('id', 'created_at', 'updated_at', *_CONTENT, 'title', 'source_title', 'summary')
-CONVERSATION_FIELDS += ('active_leaf', 'model', 'agent_version', 'message_count', 'raw')
-MESSAGE_FIELDS = (
-    'id',
-    'created_at',
-    'updated_at',
-    'conversation',
-    'parent',
-    'role',
-    'content',
-    'content_type',
-)
-MESSAGE_FIELDS += ('author_name', 'hidden', 'status', 'model', 'agent_version', 'prompt_version')
-MESSAGE_FIELDS += ('input_tokens', 'output_tokens', 'cost', 'finish_reason', 'external_id', 'raw')
-
-
-_ROW_TARGETS: dict[str, tuple[type[peewee.Model], tuple[str, ...]]] = {
-    'conv': (Conversation, CONVERSATION_FIELDS),
-    'msg': (Message, MESSAGE_FIELDS),
-    'out': (Output, OUTPUT_FIELDS),
-    'otag': (OutputTag, ('created_at', 'output', 'tag')),
-    'ctag': (ConversationTag, ('created_at', 'conversation', 'tag')),
-    'ocoll': (CollectionOutput, ('created_at', 'collection', 'output')),
-    'ccoll': (CollectionConversation, ('created_at', 'collection', 'conversation')),
-    'link': (OutputLink, ('created_at', 'a', 'b', 'kind')),
-}
-_ROW_KINDS = tuple(_ROW_TARGETS)  # also the insert order: parents before children
-# Which tuple positions hold ids of the chunk's own conversations (0), messages (1) and outputs (2).
-_REFERENCES = {'conversation': 0, 'active_leaf': 1, 'parent': 1, 'message': 1, 'output': 2, 'a': 2, 'b': 2}
-_OWN_ID = {'conv': 0, 'msg': 1, 'out': 2}
-_ID_POSITIONS = {
-    kind: [
-        (i, _OWN_ID[kind] if f == 'id' else _REFERENCES[f])
-        for i, f in enumerate(fields)
-        if f == 'id' or f in _REFERENCES
-    ]
-    for kind, (_model, fields) in _ROW_TARGETS.items()
-}
-
-
-def _shift_ids(rows: dict[str, list[tuple]], deltas: tuple[int, ...]) -> dict[str, list[tuple]]:
-    """Move a chunk's conversation, message and output ids by ``deltas`` (all its references are internal)."""
-    shifted = {}
-    for kind, items in rows.items():
-        positions = [(i, deltas[t]) for i, t in _ID_POSITIONS[kind] if deltas[t]]
-        if not positions:
-            shifted[kind] = items
-            continue
-        out = []
-        for row in items:
-            row = list(row)
-            for i, delta in positions:
-                if row[i] is not None:
-                    row[i] += delta
-            out.append(tuple(row))
-        shifted[kind] = out
-    return shifted
-
-
-def _ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """Iterate ``items`` with a thread computing up to ``depth`` items ahead; errors surface here."""
-    queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        queue.put((True, item), timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
-            queue.put((False, None))
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            queue.put((False, exc))
-
-    thread = threading.Thread(target=produce, name='demo-seed-generator', daemon=True)
-    thread.start()
-    try:
-        while True:
-            more, item = queue.get()
-            if not more:
-                if item is not None:
-                    raise item
-                return
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
-            with contextlib.suppress(Empty):
-                queue.get(timeout=0.1)
-        thread.join()
-
-
-class _Generator:
+class Generator:
     """Writes one seeding run; every random choice comes from one ``random.Random`` in a fixed order."""
 
     def __init__(self, db: peewee.Database, seed: int) -> None:
         self.db = db
-        self.bulk = _Bulk(db)
+        self.bulk = BulkWriter(db)
         # A second run on the same file must not repeat external ids, so the existing size salts the seed;
         # on an empty database the salt is constant and the seed alone decides everything.
         salt = (self.bulk.next_id(Conversation), self.bulk.next_id(Output))
-        self.rng = _Rng(f'{seed}:{salt[0]}:{salt[1]}')
+        self.rng = Rng(f'{seed}:{salt[0]}:{salt[1]}')
         # Seeding into a database that already holds someone's library adds no tokens or devices at all.
         self.fresh = salt == (1, 1) and self.bulk.next_id(ApiToken) == 1 and self.bulk.next_id(Device) == 1
         self.counts: Counter[str] = Counter()
@@ -479,7 +125,7 @@ class _Generator:
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
-    def _weighted(self, table: _Weighted) -> Any:
+    def _weighted(self, table: Weighted) -> Any:
         return table.pick(self.rng)
 
     def _context(self, topic: Topic, when: int) -> dict[str, str]:
@@ -492,10 +138,10 @@ class _Generator:
             first3=r.choice(self.first_names),
             company=r.choice(self.companies),
             city=r.choice(self.cities),
-            weekday=r.choice(_WEEKDAYS),
-            date=_day_month(when + r.randint(3, 12) * 86400),
-            date2=_day_month(when + r.randint(13, 25) * 86400),
-            date3=_day_month(when + r.randint(26, 45) * 86400),
+            weekday=r.choice(WEEKDAYS),
+            date=day_month(when + r.randint(3, 12) * 86400),
+            date2=day_month(when + r.randint(13, 25) * 86400),
+            date3=day_month(when + r.randint(26, 45) * 86400),
             a=str(r.randint(120, 980)),
             b=str(r.randint(120, 980)),
             c=str(r.randint(2, 9)),
@@ -514,7 +160,7 @@ class _Generator:
         parts = (
             ['## ' + r.choice(topic.headings), r.choice(topic.intros)]
             if full
-            else [r.choice(_FOLLOWUP_OPENERS)]
+            else [r.choice(FOLLOWUP_OPENERS)]
         )
         points = r.sample(
             topic.points, k=r.randint(3 if full else 2, min(6 if full else 4, len(topic.points)))
@@ -526,7 +172,7 @@ class _Generator:
                 listing = '\n'.join(f'{i}. {p}' for i, p in enumerate(points, 1))
             else:
                 listing = '\n'.join('- ' + p for p in points)
-            parts.append(f'### {r.choice(_SECTION_TITLES)}\n\n{listing}' if full else listing)
+            parts.append(f'### {r.choice(SECTION_TITLES)}\n\n{listing}' if full else listing)
             if topic.table and r.random() < (0.6 if full else 0.15):
                 header, rows = topic.table
                 picked = r.sample(rows, k=r.randint(min(2, len(rows)), len(rows)))
@@ -543,14 +189,14 @@ class _Generator:
     def _fill_prompt(self, body: str, ctx: dict[str, str]) -> str:
         def fill(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
-            if default is not None and (name not in _VAR_FILL or self.rng.random() < 0.6):
+            if default is not None and (name not in VAR_FILL or self.rng.random() < 0.6):
                 return default
             try:
-                return _VAR_FILL[name].format_map(ctx)
+                return VAR_FILL[name].format_map(ctx)
             except KeyError:  # no filler for this variable, or it needs another topic's context
                 return default if default is not None else f'[{name}]'
 
-        return _VAR_RE.sub(fill, body)
+        return VAR_RE.sub(fill, body)
 
     def _tokens(self, text: str) -> int:
         # about four characters per token for English text and code
@@ -569,13 +215,13 @@ class _Generator:
         """Insert the rows whose (case-insensitive) name is missing; return name.lower() -> id for all."""
         existing = {name.lower() for (name,) in model.select(model.name).tuples()}
         new = [row for row in rows if row['name'].lower() not in existing]
-        stamp = _ts(_seconds(FIXTURE_TIME))
+        stamp = timestamp(relative_seconds(FIXTURE_TIME))
         for row in new:
             row.setdefault('created_at', stamp)
             row.setdefault('updated_at', row['created_at'])
         if new:
             model.insert_many(new).execute()
-        self.counts[_count_key(model)] += len(new)
+        self.counts[count_key(model)] += len(new)
         return {name.lower(): pk for pk, name in model.select(model.id, model.name).tuples()}
 
     def fixtures(self) -> None:
@@ -652,7 +298,7 @@ class _Generator:
                             'Archive when done.',
                         )
                     ),
-                    'created_at': _ts(-SPAN + i * 86400 * 40),
+                    'created_at': timestamp(-SPAN + i * 86400 * 40),
                 }
                 for i, (n, d, _topics, rp) in enumerate(COLLECTIONS)
             ],
@@ -668,7 +314,7 @@ class _Generator:
 
     def _models(self, providers: dict[str, int]) -> None:
         existing = {(p, n.lower()) for p, n in LlmModel.select(LlmModel.provider, LlmModel.name).tuples()}
-        stamp = _ts(_seconds(FIXTURE_TIME))
+        stamp = timestamp(relative_seconds(FIXTURE_TIME))
         new = []
         for prov, api_id, label, pin, pout, ctx in defaults.MODELS + EXTRA_MODELS:
             pid = providers[prov.lower()]
@@ -708,16 +354,16 @@ class _Generator:
         demo_ids = [self.models[m[1].lower()] for m in defaults.MODELS + EXTRA_MODELS]
         weights = [MODEL_WEIGHTS.get(m[1], 1) for m in defaults.MODELS + EXTRA_MODELS]
         pool = list(zip(demo_ids, weights, strict=True))
-        self.model_pool = _Weighted(pool)
+        self.model_pool = Weighted(pool)
         by_provider: dict[str, list[tuple[int, int]]] = {}
         for (mid, w), spec in zip(pool, defaults.MODELS + EXTRA_MODELS, strict=True):
             by_provider.setdefault(spec[0], []).append((mid, w))
-        self.provider_models = {name: _Weighted(models) for name, models in by_provider.items()}
+        self.provider_models = {name: Weighted(models) for name, models in by_provider.items()}
 
     def _provider_settings(self, providers: dict[str, int]) -> None:
         existing = {pid for (pid,) in ProviderSetting.select(ProviderSetting.provider).tuples()}
         urls = {n: u for n, _k, u, _c in defaults.PROVIDERS + EXTRA_PROVIDERS}
-        stamp = _ts(_seconds(FIXTURE_TIME) + 86400)
+        stamp = timestamp(relative_seconds(FIXTURE_TIME) + 86400)
         rows = []
         for name, (model, cap, enabled) in PROVIDER_SETTINGS.items():
             pid = providers[name.lower()]
@@ -763,10 +409,12 @@ class _Generator:
                     'prefix': token[:8],
                     'scope': scope,
                     'allow_restricted': restricted,
-                    'last_used_at': _ts(min(0, created + r.randint(1, 200) * 86400)),
-                    'revoked_at': _ts(min(0, created + r.randint(200, 300) * 86400)) if revoked else None,
-                    'created_at': _ts(created),
-                    'updated_at': _ts(created),
+                    'last_used_at': timestamp(min(0, created + r.randint(1, 200) * 86400)),
+                    'revoked_at': timestamp(min(0, created + r.randint(200, 300) * 86400))
+                    if revoked
+                    else None,
+                    'created_at': timestamp(created),
+                    'updated_at': timestamp(created),
                 }
             )
         if rows:
@@ -784,13 +432,13 @@ class _Generator:
                     'name': name,
                     'user_agent': agent,
                     'allow_restricted': restricted,
-                    'last_seen_at': _ts(last_seen),
+                    'last_seen_at': timestamp(last_seen),
                     # revoked either way: a seeded device must never stand for a real phone's session
-                    'revoked_at': _ts(
+                    'revoked_at': timestamp(
                         min(0, created + r.randint(100, 300) * 86400) if revoked else last_seen
                     ),
-                    'created_at': _ts(created),
-                    'updated_at': _ts(created),
+                    'created_at': timestamp(created),
+                    'updated_at': timestamp(created),
                 }
             )
         if rows:
@@ -830,7 +478,7 @@ class _Generator:
                     'filename': filename,
                     'status': status,
                     'dry_run': dry,
-                    'finished_at': _ts(min(0, start + seconds)),
+                    'finished_at': timestamp(min(0, start + seconds)),
                     'conversations_added': added,
                     'conversations_updated': r.randint(0, added // 4 + 1)
                     if i > 0 and status == 'done'
@@ -846,8 +494,8 @@ class _Generator:
                         else {},
                         'dry_run': dry,
                     },
-                    'created_at': _ts(start),
-                    'updated_at': _ts(min(0, start + seconds)),
+                    'created_at': timestamp(start),
+                    'updated_at': timestamp(min(0, start + seconds)),
                 }
             )
         if rows:
@@ -870,8 +518,8 @@ class _Generator:
                         'skipped_keep': r.randint(0, 3),
                         'skipped_favourite': r.randint(0, 4),
                     },
-                    'created_at': _ts(start),
-                    'updated_at': _ts(start),
+                    'created_at': timestamp(start),
+                    'updated_at': timestamp(start),
                 }
             )
         PurgeRun.insert_many(rows).execute()
@@ -902,13 +550,13 @@ class _Generator:
             notes = r.choice(topic.notes)
         return {
             'favourite': int(r.random() < 0.08),
-            'rating': self._weighted(_RATINGS) if r.random() < 0.55 else None,
+            'rating': self._weighted(RATINGS) if r.random() < 0.55 else None,
             'notes': notes,
             'category': self.categories[topic.category.lower()],
             'sensitivity': self.sensitivity[level] if level else None,
             'retention': self._retention_for(when) if r.random() < 0.08 else None,
             'keep': int(r.random() < 0.03),
-            'last_viewed_at': _ts(r.randint(when, 0)) if r.random() < 0.4 else None,
+            'last_viewed_at': timestamp(r.randint(when, 0)) if r.random() < 0.4 else None,
         }
 
     def _retention_for(self, when: int) -> int:
@@ -918,7 +566,7 @@ class _Generator:
         move the item to the trash the first time the demo opens.
         """
         age_days = -when // 86400
-        fitting = [name for name, days in _ITEM_PLANS if days is None or days > age_days + 60]
+        fitting = [name for name, days in ITEM_PLANS if days is None or days > age_days + 60]
         return self.retention[self.rng.choice(fitting).lower()]
 
     # ------------------------------------------------------------------ prompts and agents
@@ -935,7 +583,7 @@ class _Generator:
 
     def _prompts(self) -> None:
         r = self.rng
-        source = self.sources[_DEMO_SOURCE.lower()]
+        source = self.sources[DEMO_SOURCE.lower()]
         existing = {
             ext: pid
             for pid, ext in Prompt.select(Prompt.id, Prompt.external_id)
@@ -964,7 +612,7 @@ class _Generator:
                 )
                 for v in versions:
                     self.prompt_versions.setdefault(topic_key, []).append(
-                        (_seconds(v.created_at), v.id, pid, v.body)
+                        (relative_seconds(v.created_at), v.id, pid, v.body)
                     )
                 continue
             pid = next_prompt
@@ -975,7 +623,7 @@ class _Generator:
                 if number > 1:
                     body += additions[number - 2][0]
                 note = 'First version' if number == 1 else additions[number - 2][1]
-                version_rows.append((next_version, pid, number, body, note, _ts(times[number - 1])))
+                version_rows.append((next_version, pid, number, body, note, timestamp(times[number - 1])))
                 self.prompt_versions.setdefault(topic_key, []).append(
                     (times[number - 1], next_version, pid, body)
                 )
@@ -983,8 +631,8 @@ class _Generator:
             prompt_rows.append(
                 (
                     pid,
-                    _ts(times[0]),
-                    _ts(times[-1]),
+                    timestamp(times[0]),
+                    timestamp(times[-1]),
                     flags['favourite'],
                     flags['rating'],
                     flags['notes'] and flags['notes'].format_map(self._context(topic, times[-1])),
@@ -1005,14 +653,14 @@ class _Generator:
             )
             current.append((next_version - 1, pid))
             for tag in r.sample(topic.tags, k=min(2, len(topic.tags))):
-                tag_rows.append((_ts(times[0]), pid, self.tags[tag]))
+                tag_rows.append((timestamp(times[0]), pid, self.tags[tag]))
             for cid in self.topic_collections[topic_key]:
-                coll_rows.append((_ts(times[0]), cid, pid))
+                coll_rows.append((timestamp(times[0]), cid, pid))
         fields = (
             'id',
             'created_at',
             'updated_at',
-            *_CONTENT[:8],
+            *CONTENT_FIELDS[:8],
             'external_id',
             'last_viewed_at',
             'deleted_at',
@@ -1033,7 +681,7 @@ class _Generator:
 
     def _agents(self) -> None:
         r = self.rng
-        source = self.sources[_DEMO_SOURCE.lower()]
+        source = self.sources[DEMO_SOURCE.lower()]
         existing = {
             ext: aid
             for aid, ext in Agent.select(Agent.id, Agent.external_id).where(Agent.source == source).tuples()
@@ -1053,7 +701,7 @@ class _Generator:
                 aid = existing[ext]
                 for v in AgentVersion.select().where(AgentVersion.agent == aid).order_by(AgentVersion.number):
                     for tk in topics:
-                        entry = (_seconds(v.created_at), v.id, v.model_id, v.system_prompt)
+                        entry = (relative_seconds(v.created_at), v.id, v.model_id, v.system_prompt)
                         self.agent_versions.setdefault(tk, []).append(entry)
                 continue
             aid = next_agent
@@ -1074,9 +722,9 @@ class _Generator:
                         temperature,
                         None,
                         max_tokens,
-                        _json(params),
+                        compact_json(params),
                         note,
-                        _ts(times[number - 1]),
+                        timestamp(times[number - 1]),
                     )
                 )
                 for tk in topics:
@@ -1087,8 +735,8 @@ class _Generator:
             agent_rows.append(
                 (
                     aid,
-                    _ts(times[0]),
-                    _ts(times[-1]),
+                    timestamp(times[0]),
+                    timestamp(times[-1]),
                     flags['favourite'],
                     flags['rating'],
                     None,
@@ -1106,18 +754,18 @@ class _Generator:
                 )
             )
             for tag in tags:
-                tag_rows.append((_ts(times[0]), aid, self.tags[tag]))
+                tag_rows.append((timestamp(times[0]), aid, self.tags[tag]))
             seen: set[int] = set()
             for tk in topics:
                 for cid in self.topic_collections[tk]:
                     if cid not in seen:
                         seen.add(cid)
-                        coll_rows.append((_ts(times[0]), cid, aid))
+                        coll_rows.append((timestamp(times[0]), cid, aid))
         fields = (
             'id',
             'created_at',
             'updated_at',
-            *_CONTENT[:8],
+            *CONTENT_FIELDS[:8],
             'external_id',
             'last_viewed_at',
             'deleted_at',
@@ -1148,11 +796,13 @@ class _Generator:
 
     # ------------------------------------------------------------------ content (the hot path)
 
-    def content(self, outputs: int, conversations: int, progress: Callable[[int, int], None] | None) -> None:
-        """Write conversations, messages and outputs in time order, one transaction per chunk.
+    def chunks(
+        self, outputs: int, conversations: int, chunk_units: int
+    ) -> tuple[int, Iterator[tuple[dict[str, list[tuple]], tuple[int, int, int], int]]]:
+        """Plan the content in time order: (total units, an iterator of (rows, predicted id bases, units)).
 
-        A producer thread generates the next chunk (pure Python) while this thread inserts the
-        previous one (SQLite releases the GIL while it works), so the two cores both work.
+        The plan (how many outputs each conversation yields) is drawn now; each chunk's rows are drawn
+        when the iterator reaches it, so the caller can generate one chunk while it inserts the last.
         """
         r = self.rng
         # How many outputs each conversation yields, decided up front so the total is exactly `outputs`.
@@ -1167,8 +817,8 @@ class _Generator:
             i -= 1
         standalone = outputs - sum(per_conv)
         total = conversations + outputs
-        chunks = max(1, math.ceil(total / CHUNK_UNITS))
-        self.topics = _Weighted([(t, 3 if t.category in ('Coding', 'Writing') else 2) for t in TOPICS])
+        chunks = max(1, math.ceil(total / chunk_units))
+        self.topics = Weighted([(t, 3 if t.category in ('Coding', 'Writing') else 2) for t in TOPICS])
         self.next_conv = self.bulk.next_id(Conversation)
         self.next_msg = self.bulk.next_id(Message)
         self.next_out = self.bulk.next_id(Output)
@@ -1185,29 +835,13 @@ class _Generator:
                 units = (conv_hi - conv_lo) + sum(per_conv[conv_lo:conv_hi]) + (out_hi - out_lo)
                 yield rows, bases, units
 
-        done = 0
-        if progress:
-            progress(0, total)
-        for rows, bases, units in _ahead(plan()):
-            with self.db.atomic():
-                # Ids were predicted from the table ends; if another writer added rows since, shift ours.
-                actual = (
-                    self.bulk.next_id(Conversation),
-                    self.bulk.next_id(Message),
-                    self.bulk.next_id(Output),
-                )
-                if actual != bases:
-                    rows = _shift_ids(rows, tuple(a - b for a, b in zip(actual, bases, strict=True)))
-                self._insert_chunk(rows)
-            done += units
-            if progress:
-                progress(done, total)
+        return total, plan()
 
     def _chunk_rows(
         self, conv_outputs: list[int], standalone: int, t_lo: int, t_hi: int
     ) -> dict[str, list[tuple]]:
         r = self.rng
-        self.rows: dict[str, list[tuple]] = {k: [] for k in _ROW_KINDS}
+        self.rows: dict[str, list[tuple]] = {k: [] for k in ROW_KINDS}
         # related-output links stay inside the chunk, so a chunk's ids can be shifted as one block
         self.recent: dict[str, deque[int]] = {t.key: deque(maxlen=40) for t in TOPICS}
         # Conversations and standalone captures interleave in time order, as a user would make them.
@@ -1221,10 +855,10 @@ class _Generator:
                 self._standalone_output(when)
         return self.rows
 
-    def _insert_chunk(self, rows: dict[str, list[tuple]]) -> None:
-        for kind in _ROW_KINDS:
-            model, fields = _ROW_TARGETS[kind]
-            self.counts[_count_key(model)] += self.bulk.insert(model, fields, rows[kind])
+    def insert_chunk(self, rows: dict[str, list[tuple]]) -> None:
+        for kind in ROW_KINDS:
+            model, fields = ROW_TARGETS[kind]
+            self.counts[count_key(model)] += self.bulk.insert(model, fields, rows[kind])
 
     def _pick_topic(self) -> Topic:
         return self.topics.pick(self.rng)
@@ -1270,12 +904,12 @@ class _Generator:
         flags = self._content_flags(topic, when)
         notes = flags['notes'].format_map(ctx) if flags['notes'] else None
         updated = r.randint(when, 0) if r.random() < 0.3 else when
-        accuracy = self.accuracy[self._weighted(_ACCURACY).lower()] if r.random() < 0.6 else None
+        accuracy = self.accuracy[self._weighted(ACCURACY).lower()] if r.random() < 0.6 else None
         self.rows['out'].append(
             (
                 oid,
-                _ts(when),
-                _ts(updated),
+                timestamp(when),
+                timestamp(updated),
                 flags['favourite'],
                 flags['rating'],
                 notes,
@@ -1302,7 +936,7 @@ class _Generator:
                 cost,
             )
         )
-        stamp = _ts(when)
+        stamp = timestamp(when)
         for tag in self._tags_for(topic):
             self.rows['otag'].append((stamp, oid, tag))
         for cid in self._collections_for(topic, 0.4):
@@ -1317,7 +951,7 @@ class _Generator:
         r = self.rng
         topic = self._pick_topic()
         ctx = self._context(topic, when)
-        source_name = self._weighted(_OUTPUT_SOURCES)
+        source_name = self._weighted(OUTPUT_SOURCES)
         pv = self._version_at(self.prompt_versions.get(topic.key, []), when, r) if r.random() < 0.45 else None
         av = self._version_at(self.agent_versions.get(topic.key, []), when, r) if r.random() < 0.25 else None
         model = av[2] if av else self._weighted(self.model_pool) if r.random() < 0.95 else None
@@ -1351,7 +985,7 @@ class _Generator:
         r = self.rng
         topic = self._pick_topic()
         ctx = self._context(topic, start)
-        source_name, family = self._weighted(_CONVERSATION_SOURCES)
+        source_name, family = self._weighted(CONVERSATION_SOURCES)
         imported = source_name in ('ChatGPT export', 'Claude export', 'Gemini export')
         av = None
         if source_name in ('In-app chat', 'Manual capture') and r.random() < 0.55:
@@ -1377,7 +1011,7 @@ class _Generator:
 
         def tick(lo: int, hi: int) -> str:
             clock[0] += r.randint(lo, hi)
-            return _ts(min(clock[0], 0))
+            return timestamp(min(clock[0], 0))
 
         def add(parent: int | None, role: str, content: str, **extra: Any) -> int:
             mid = self.next_msg
@@ -1503,10 +1137,10 @@ class _Generator:
             parent = reply[0]
         leaf = parent
         count = len(msgs) - first_msg
-        last_stamp = _ts(min(clock[0], 0))
+        last_stamp = timestamp(min(clock[0], 0))
         flags = self._content_flags(topic, start, conversation=True)
-        summary = r.choice(_SUMMARIES).format(title=title) if r.random() < 0.3 else None
-        notes = r.choice(_CONVERSATION_NOTES).format(first=ctx['first']) if r.random() < 0.08 else None
+        summary = r.choice(SUMMARIES).format(title=title) if r.random() < 0.3 else None
+        notes = r.choice(CONVERSATION_NOTES).format(first=ctx['first']) if r.random() < 0.08 else None
         raw = None
         ext = None
         if imported:
@@ -1515,7 +1149,7 @@ class _Generator:
         self.rows['conv'].append(
             (
                 cid,
-                _ts(start),
+                timestamp(start),
                 last_stamp,
                 flags['favourite'],
                 flags['rating'],
@@ -1535,10 +1169,10 @@ class _Generator:
                 model,
                 av[1] if av else None,
                 count,
-                _json(raw),
+                compact_json(raw),
             )
         )
-        stamp = _ts(start)
+        stamp = timestamp(start)
         for tag in self._tags_for(topic):
             self.rows['ctag'].append((stamp, cid, tag))
         for coll in self._collections_for(topic, 0.45):
@@ -1584,87 +1218,3 @@ class _Generator:
                 """,
                 self.demo_prompt_ids,
             )
-
-
-def seed(
-    outputs: int = 200,
-    conversations: int | None = None,
-    seed: int = 42,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, int]:
-    """Add believable demo data to the bound database; return the number of rows added per table.
-
-    ``conversations`` defaults to ``outputs // 5`` (about ten messages each); about 40 % of the outputs
-    are captured from a conversation message, the rest are standalone captures. The same seed on the
-    same starting database gives identical rows, timestamps included.
-    """
-    if outputs < 0:
-        raise ValidationError('The number of outputs cannot be negative.')
-    if conversations is None:
-        conversations = outputs // CONVERSATION_RATIO
-    if conversations < 0:
-        raise ValidationError('The number of conversations cannot be negative.')
-    db = dbmod.current()
-    gen = _Generator(db, seed)
-    with db.atomic():
-        gen.fixtures()
-    # a bigger page cache for this connection while it bulk-loads (~15% faster at 100k outputs)
-    cache = db.execute_sql('PRAGMA cache_size').fetchone()[0]
-    if outputs + conversations > 20_000:
-        db.execute_sql(f'PRAGMA cache_size = {min(cache, -BULK_CACHE_KB)}')
-    try:
-        gen.content(outputs, conversations, progress)
-        gen.finish()
-    finally:
-        db.execute_sql(f'PRAGMA cache_size = {int(cache)}')
-    return {_count_key(m): gen.counts.get(_count_key(m), 0) for m in COUNTED_MODELS}
-
-
-def ensure_demo_database(path: str | Path) -> None:
-    """Open the demo database at ``path`` (bound like ``db.connect``), seeding it on first open only.
-
-    A demo database whose seeding was interrupted is recreated from scratch; the marker in
-    ``app_setting`` says it is ours, so no user data can be lost.
-    """
-    path = Path(path).expanduser()
-    db = dbmod.connect(path)
-    state = AppSetting.get_or_none(AppSetting.key == DEMO_STATE_KEY)
-    if state is not None and isinstance(state.value, dict) and state.value.get('status') == 'done':
-        return
-    if state is not None:
-        db.close()
-        for suffix in ('', '-wal', '-shm'):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        db = dbmod.connect(path)
-    elif Output.select().exists() or Conversation.select().exists():
-        # content without our marker: someone else's data; never touch it
-        return
-    stamp = _ts(_seconds(FIXTURE_TIME))
-    AppSetting.insert(
-        key=DEMO_STATE_KEY, value={'status': 'running'}, updated_at=stamp
-    ).on_conflict_replace().execute()
-    seed(outputs=DEMO_OUTPUTS, seed=DEMO_SEED)
-    with db.atomic():
-        _trash_a_few()
-        # the default lookups were stamped with the wall clock: pin them so every demo file is identical
-        for model in (RetentionPlan, AccuracyLevel, SensitivityLevel, Source, Provider, LlmModel):
-            model.update(created_at=FIXTURE_TIME, updated_at=FIXTURE_TIME).execute()
-        AppSetting.update(updated_at=FIXTURE_TIME).execute()
-        AppSetting.insert(
-            key=DEMO_STATE_KEY,
-            value={'status': 'done', 'seed': DEMO_SEED, 'outputs': DEMO_OUTPUTS},
-            updated_at=FIXTURE_TIME,
-        ).on_conflict_replace().execute()
-
-
-def _trash_a_few() -> None:
-    """Give the demo's trash page something to show: a few old outputs and conversations."""
-    when = REFERENCE_DATE - timedelta(days=3)
-    out_ids = [
-        i for (i,) in Output.select(Output.id).where(~Output.favourite).order_by(Output.id).limit(8).tuples()
-    ]
-    Output.update(deleted_at=when).where(Output.id.in_(out_ids)).execute()
-    conv_ids = [
-        i for (i,) in Conversation.select(Conversation.id).order_by(Conversation.id).limit(2).tuples()
-    ]
-    Conversation.update(deleted_at=when).where(Conversation.id.in_(conv_ids)).execute()

@@ -1,0 +1,235 @@
+"""The demo's bulk writer: multi-row INSERTs whose columns come from the peewee models."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from itertools import chain
+from queue import Empty, Full, Queue
+from typing import Any
+
+import peewee
+
+from .. import db as dbmod
+from ..models import (
+    AccuracyLevel,
+    Agent,
+    AgentTag,
+    AgentVersion,
+    ApiToken,
+    Category,
+    Collection,
+    CollectionAgent,
+    CollectionConversation,
+    CollectionOutput,
+    CollectionPrompt,
+    Conversation,
+    ConversationTag,
+    Device,
+    ImportRun,
+    LlmModel,
+    Message,
+    Output,
+    OutputLink,
+    OutputTag,
+    Prompt,
+    PromptTag,
+    PromptVersion,
+    Provider,
+    ProviderSetting,
+    PurgeRun,
+    RetentionPlan,
+    SensitivityLevel,
+    Source,
+    Tag,
+)
+
+
+def count_key(model: type[peewee.Model]) -> str:
+    table = model._meta.table_name
+    return {'category': 'categories', 'llm_model': 'models'}.get(table, table + 's')
+
+
+COUNTED_MODELS: tuple[type[peewee.Model], ...] = (
+    RetentionPlan,
+    AccuracyLevel,
+    SensitivityLevel,
+    Tag,
+    Category,
+    Source,
+    Collection,
+    Provider,
+    LlmModel,
+    Prompt,
+    PromptVersion,
+    Agent,
+    AgentVersion,
+    Conversation,
+    Message,
+    Output,
+    OutputTag,
+    PromptTag,
+    ConversationTag,
+    AgentTag,
+    CollectionOutput,
+    CollectionPrompt,
+    CollectionConversation,
+    CollectionAgent,
+    OutputLink,
+    ProviderSetting,
+    ApiToken,
+    Device,
+    ImportRun,
+    PurgeRun,
+)
+
+
+def _max_variables(db: peewee.Database) -> int:
+    """How many ``?`` one statement may hold (pysqlite3 has no ``getlimit``; ask the build instead)."""
+    for (option,) in db.execute_sql('PRAGMA compile_options'):
+        if option.startswith('MAX_VARIABLE_NUMBER='):
+            return int(option.split('=', 1)[1])
+    return 32766 if dbmod.sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+
+
+class BulkWriter:
+    """Bulk inserts as multi-row ``INSERT … VALUES (…), (…), …`` statements of up to ~1,000 rows.
+
+    One statement per batch instead of one per row matters twice here: a trigger that writes to
+    an FTS5 table makes FTS5 flush its pending terms at every statement (each runs in a savepoint),
+    so row-by-row inserts build thousands of tiny index segments (2.5x slower with the search
+    triggers); and the whole batch, triggers included, runs in one step with the GIL released, so
+    the generator thread keeps the second core busy meanwhile.
+    """
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+        self._sql: dict[tuple[str, tuple[str, ...], int], str] = {}
+        self.max_vars = _max_variables(db)
+
+    def _statement(self, model: type[peewee.Model], fields: tuple[str, ...], count: int) -> str:
+        key = (model._meta.table_name, fields, count)
+        sql = self._sql.get(key)
+        if sql is None:
+            meta = model._meta
+            cols = ', '.join(f'"{meta.fields[f].column_name}"' for f in fields)
+            group = '(' + ', '.join('?' * len(fields)) + ')'
+            sql = self._sql[key] = f'INSERT INTO main."{meta.table_name}" ({cols}) VALUES ' + ', '.join(
+                [group] * count
+            )
+        return sql
+
+    def insert(self, model: type[peewee.Model], fields: tuple[str, ...], rows: Sequence[tuple]) -> int:
+        per = max(1, min(1000, self.max_vars // len(fields)))
+        cursor = self.db.cursor()
+        for i in range(0, len(rows), per):
+            batch = rows[i : i + per]
+            cursor.execute(self._statement(model, fields, len(batch)), list(chain.from_iterable(batch)))
+        return len(rows)
+
+    def next_id(self, model: type[peewee.Model]) -> int:
+        row = self.db.execute_sql(f'SELECT max(id) FROM "{model._meta.table_name}"').fetchone()
+        return (row[0] or 0) + 1
+
+
+CONTENT_FIELDS = ('favourite', 'rating', 'notes', 'category', 'sensitivity', 'retention', 'keep', 'source')
+CONTENT_FIELDS += ('external_id', 'last_viewed_at', 'deleted_at')
+OUTPUT_FIELDS = ('id', 'created_at', 'updated_at', *CONTENT_FIELDS, 'title', 'body', 'body_hash', 'model')
+OUTPUT_FIELDS += ('prompt_version', 'agent_version', 'conversation', 'message', 'accuracy', 'source_url')
+OUTPUT_FIELDS += ('input_tokens', 'output_tokens', 'cost')
+CONVERSATION_FIELDS = ('id', 'created_at', 'updated_at', *CONTENT_FIELDS, 'title', 'source_title', 'summary')
+CONVERSATION_FIELDS += ('active_leaf', 'model', 'agent_version', 'message_count', 'raw')
+MESSAGE_FIELDS = (
+    'id',
+    'created_at',
+    'updated_at',
+    'conversation',
+    'parent',
+    'role',
+    'content',
+    'content_type',
+)
+MESSAGE_FIELDS += ('author_name', 'hidden', 'status', 'model', 'agent_version', 'prompt_version')
+MESSAGE_FIELDS += ('input_tokens', 'output_tokens', 'cost', 'finish_reason', 'external_id', 'raw')
+
+
+ROW_TARGETS: dict[str, tuple[type[peewee.Model], tuple[str, ...]]] = {
+    'conv': (Conversation, CONVERSATION_FIELDS),
+    'msg': (Message, MESSAGE_FIELDS),
+    'out': (Output, OUTPUT_FIELDS),
+    'otag': (OutputTag, ('created_at', 'output', 'tag')),
+    'ctag': (ConversationTag, ('created_at', 'conversation', 'tag')),
+    'ocoll': (CollectionOutput, ('created_at', 'collection', 'output')),
+    'ccoll': (CollectionConversation, ('created_at', 'collection', 'conversation')),
+    'link': (OutputLink, ('created_at', 'a', 'b', 'kind')),
+}
+ROW_KINDS = tuple(ROW_TARGETS)  # also the insert order: parents before children
+# Which tuple positions hold ids of the chunk's own conversations (0), messages (1) and outputs (2).
+_REFERENCES = {'conversation': 0, 'active_leaf': 1, 'parent': 1, 'message': 1, 'output': 2, 'a': 2, 'b': 2}
+_OWN_ID = {'conv': 0, 'msg': 1, 'out': 2}
+_ID_POSITIONS = {
+    kind: [
+        (i, _OWN_ID[kind] if f == 'id' else _REFERENCES[f])
+        for i, f in enumerate(fields)
+        if f == 'id' or f in _REFERENCES
+    ]
+    for kind, (_model, fields) in ROW_TARGETS.items()
+}
+
+
+def shift_ids(rows: dict[str, list[tuple]], deltas: tuple[int, ...]) -> dict[str, list[tuple]]:
+    """Move a chunk's conversation, message and output ids by ``deltas`` (all its references are internal)."""
+    shifted = {}
+    for kind, items in rows.items():
+        positions = [(i, deltas[t]) for i, t in _ID_POSITIONS[kind] if deltas[t]]
+        if not positions:
+            shifted[kind] = items
+            continue
+        out = []
+        for row in items:
+            row = list(row)
+            for i, delta in positions:
+                if row[i] is not None:
+                    row[i] += delta
+            out.append(tuple(row))
+        shifted[kind] = out
+    return shifted
+
+
+def ahead(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Iterate ``items`` with a thread computing up to ``depth`` items ahead; errors surface here."""
+    queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put((True, item), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((False, None))
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            queue.put((False, exc))
+
+    thread = threading.Thread(target=produce, name='demo-seed-generator', daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            with contextlib.suppress(Empty):
+                queue.get(timeout=0.1)
+        thread.join()
