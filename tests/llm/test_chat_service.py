@@ -185,7 +185,7 @@ async def test_two_chats_stream_at_once(chat_env: dict[str, Any]) -> None:
 async def test_streaming_text_is_saved_throttled_not_per_token(
     chat_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chat, 'FLUSH_INTERVAL', 0.2)
+    monkeypatch.setattr(chat.replies, 'FLUSH_INTERVAL', 0.2)
     writes: list[int] = []
     real_update = convs.update_message
 
@@ -211,7 +211,7 @@ async def test_streaming_text_is_saved_throttled_not_per_token(
 async def test_a_locked_database_never_stalls_the_event_loop(
     chat_env: dict[str, Any], db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chat, 'FLUSH_INTERVAL', 0.05)
+    monkeypatch.setattr(chat.replies, 'FLUSH_INTERVAL', 0.05)
     chat_env['server'].enqueue(Script(text='x ' * 40, delay=0.02))
     reply = await chat.send_message('go', model=chat_env['openai_model'])
     locked = threading.Event()
