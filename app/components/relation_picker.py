@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nicegui import ui
+from nicegui import run, ui
 
 from ..errors import UserError
 from . import toast
@@ -95,10 +95,10 @@ class RelationPicker:
         if self.on_change is not None:
             self.on_change()
 
-    def _do_remove(self, option: Option) -> None:
+    async def _do_remove(self, option: Option) -> None:
         try:
             assert self._remove is not None
-            self._remove(option)
+            await run.io_bound(self._remove, option)
         except UserError as exc:
             toast.error(str(exc))
         self._changed()
@@ -153,7 +153,7 @@ class RelationPicker:
                     ui.label('Nothing found').classes('text-sm oh-muted px-3 py-1')
             self._first = found[0] if found else None
 
-        def enter() -> None:
+        async def enter() -> None:
             text = (box.value or '').strip()
             match = (
                 next((o for o in self._search(text) if o.label.lower() == text.lower()), None)
@@ -161,11 +161,11 @@ class RelationPicker:
                 else None
             )
             if match is not None:
-                self._pick(match)
+                await self._pick(match)
             elif self._create and text:
-                self._pick_new(text)
+                await self._pick_new(text)
             elif self._first is not None:
-                self._pick(self._first)
+                await self._pick(self._first)
 
         self._first = None
         box.on_value_change(lambda e: show(e.value))
@@ -176,20 +176,20 @@ class RelationPicker:
     def close_editor(self) -> None:
         self.editor.clear()
 
-    def _pick(self, option: Option) -> None:
+    async def _pick(self, option: Option) -> None:
         try:
-            self._add(option)
+            await run.io_bound(self._add, option)  # links are written off the event loop
         except UserError as exc:
             toast.error(str(exc))
             return
         self.close_editor()
         self._changed()
 
-    def _pick_new(self, text: str) -> None:
+    async def _pick_new(self, text: str) -> None:
         assert self._create is not None
         try:
-            option = self._create((text or '').strip())
+            option = await run.io_bound(self._create, (text or '').strip())
         except UserError as exc:
             toast.error(str(exc))
             return
-        self._pick(option)
+        await self._pick(option)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from nicegui import ui
+from nicegui import run, ui
 
 from ..data import entities, retention
 from ..errors import UserError
@@ -40,9 +40,9 @@ def retention_controls(kind: str, item_id: int) -> None:
     pickers.field_picker(kind, item_id, 'retention', 'retention', 'Retention plan', on_change=status.refresh)
     keep = bool(entities.get_item(kind, item_id).keep)
 
-    def set_keep(value: bool) -> None:
+    async def set_keep(value: bool) -> None:
         try:
-            entities.update_item(kind, item_id, keep=bool(value))
+            await run.io_bound(entities.update_item, kind, item_id, keep=bool(value))
         except UserError as exc:
             toast.error(str(exc))
         status.refresh()

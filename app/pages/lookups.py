@@ -3,7 +3,7 @@ every other lookup (accuracy, sensitivity, retention, sources, providers, models
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import run, ui
 
 from ..components import fmt, toast
 from ..components.design import kind_color, kind_icon, row_color
@@ -54,16 +54,17 @@ def _holder_page(key: str, row_id: int) -> None:
             .classes('grow')
         )
 
-        def rename() -> None:
+        async def rename() -> None:
             new = (name.value or '').strip()
             if new and new != row.name:
+                old, row.name = row.name, new  # at once: a blur and an Enter must not rename it twice
                 try:
-                    lookups.rename(key, row_id, new)
-                    row.name = new
+                    await run.io_bound(lookups.rename, key, row_id, new)
                     toast.saved('Renamed')
                 except UserError as exc:
+                    row.name = old
                     toast.error(str(exc))
-                    name.set_value(row.name)
+                    name.set_value(old)
 
         name.on('blur', rename)
         name.on('keydown.enter', rename)
@@ -72,9 +73,7 @@ def _holder_page(key: str, row_id: int) -> None:
         .props('outlined autogrow dense')
         .classes('w-full max-w-2xl')
     )
-    desc.on(
-        'blur', lambda: lookups.update_fields(key, row_id, description=(desc.value or '').strip() or None)
-    )
+    desc.on('blur', lambda: _save_field(key, row_id, description=(desc.value or '').strip() or None))
     # a LAN device without permission: Secret items are neither listed nor counted
     members = relations.members(key, row_id, limit=25, exclude_restricted=not viewer_sees_restricted())
     param = 'tags' if key == 'tag' else 'collections'
@@ -102,9 +101,15 @@ def _holder_page(key: str, row_id: int) -> None:
         notes = (
             ui.textarea('Notes', value=row.notes or '').props('outlined autogrow').classes('w-full max-w-2xl')
         )
-        notes.on(
-            'blur', lambda: lookups.update_fields(key, row_id, notes=(notes.value or '').strip() or None)
-        )
+        notes.on('blur', lambda: _save_field(key, row_id, notes=(notes.value or '').strip() or None))
+
+
+async def _save_field(key: str, row_id: int, **fields: object) -> None:
+    """A description or notes, saved as the box loses focus, off the event loop."""
+    try:
+        await run.io_bound(lookups.update_fields, key, row_id, **fields)
+    except UserError as exc:
+        toast.error(str(exc))
 
 
 def register(ctx: AppContext) -> None:

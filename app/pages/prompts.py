@@ -459,10 +459,16 @@ def notes_card(kind: str, item_id: int, notes: str | None) -> None:
             .classes('w-full')
         )
 
-        def save() -> None:
+        async def save() -> None:
+            nonlocal notes
             value = (area.value or '').strip() or None
             if value != (notes or None):
-                entities.update_item(kind, item_id, notes=value)
+                notes = value
+                try:
+                    await run.io_bound(entities.update_item, kind, item_id, notes=value)
+                except UserError as exc:
+                    toast.error(str(exc))
+                    return
                 toast.saved('Notes saved')
 
         area.on('blur', save)

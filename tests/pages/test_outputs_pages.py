@@ -144,8 +144,11 @@ async def test_relation_picker_creates_and_links_a_tag_inline(user: User, librar
     user.find(marker='add-tag').click()
     user.find(marker='picker-tag').type('brand-new')
     user.find(marker='picker-tag').trigger('keydown.enter')
-    await user.should_see('brand-new')
-    assert sorted(t.name for t in relations.tags_for('output', [a.id])[a.id]) == ['brand-new', 'search']
+    await until(  # not should_see: the box itself still shows what was typed
+        lambda: sorted(t.name for t in relations.tags_for('output', [a.id])[a.id]) == ['brand-new', 'search'],
+        what='the new tag being linked',
+    )
+    await user.should_see(kind=ui.chip, content='brand-new')
     tag = lookups.find_by_name('tag', 'brand-new')
     await user.open(f'/tags/{tag.id}')
     await user.should_see('Vector search notes')

@@ -106,3 +106,26 @@ async def test_an_output_page_opens_and_saves_while_another_writer_holds_the_loc
     worst = await locked(open_and_star)
     assert worst < ALLOWED, f'the event loop stalled for {worst:.2f} s'
     assert entities.get_item('output', library[0]).favourite
+
+
+async def test_linking_a_tag_in_a_picker_waits_for_the_lock_without_freezing(
+    user: User, library, locked
+) -> None:
+    from app.data import relations
+
+    await user.open(f'/outputs/{library[2]}')
+    await user.should_see('Note number 2')
+
+    async def link() -> None:
+        user.find(marker='add-tag').click()
+        user.find(marker='picker-tag').type('waited')
+        user.find(marker='picker-tag').trigger('keydown.enter')
+        await until(
+            lambda: (
+                [t.name for t in relations.tags_for('output', [library[2]]).get(library[2], [])] == ['waited']
+            ),
+            what='the tag being linked',
+        )
+
+    worst = await locked(link)
+    assert worst < ALLOWED, f'the event loop stalled for {worst:.2f} s'
