@@ -16,6 +16,20 @@ APP_TITLE = 'Output Hub'
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PROJECT_ROOT / 'assets'
 
+_ON = frozenset({'1', 'on', 'true', 'yes'})
+_OFF = frozenset({'0', 'off', 'false', 'no'})
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """An on/off switch from the environment (``OUTPUTHUB_LAN=1``, ``OUTPUTHUB_INDEXER=off``): 1/on/true/yes
+    or 0/off/false/no in any case; unset, empty or anything else means ``default``."""
+    value = os.environ.get(name, '').strip().lower()
+    if value in _ON:
+        return True
+    if value in _OFF:
+        return False
+    return default
+
 
 def data_dir() -> Path:
     """The user data directory (``OUTPUTHUB_DATA_DIR`` overrides platformdirs), readable by the user only."""
@@ -91,11 +105,11 @@ class Settings:
 
 def settings_from_env() -> Settings:
     """Settings for a process started without a command line (tests, ``NICEGUI_USER_SIMULATION``)."""
-    demo = os.environ.get('OUTPUTHUB_DEMO') == '1'
+    demo = env_flag('OUTPUTHUB_DEMO', False)
     db = demo_db_path() if demo else default_db_path()
     return Settings(
         db_path=db,
         demo=demo,
-        lan=os.environ.get('OUTPUTHUB_LAN') == '1',
-        trust_loopback=os.environ.get('OUTPUTHUB_TRUST_LOOPBACK', '1') != '0',
+        lan=env_flag('OUTPUTHUB_LAN', False),
+        trust_loopback=env_flag('OUTPUTHUB_TRUST_LOOPBACK', True),
     )

@@ -1,5 +1,6 @@
-"""Embeddings: the local sentence-transformers model, chunking, and the background indexer that keeps
-the sqlite-vec store in step with outputs and messages.
+"""Embeddings: the local sentence-transformers model, chunking, and the batches that keep the sqlite-vec
+store in step with outputs and messages (the background thread that runs them is
+``app.services.indexing``).
 
 Nothing here imports sentence_transformers at import time (it costs ~10 s): the model loads on first
 use, normally in the indexer thread. The triggers of migration 0002 put every new, edited or deleted
@@ -9,7 +10,6 @@ any transaction, then one short write transaction per batch).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
@@ -19,7 +19,7 @@ import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -306,6 +306,12 @@ def use_embedder(embedder: Embedder) -> None:
         _EMBEDDERS[embedder.name] = embedder
 
 
+def forget_embedder(name: str) -> None:
+    """Drop the instance kept for ``name`` (a model that would not load is tried afresh next time)."""
+    with _EMBEDDERS_LOCK:
+        _EMBEDDERS.pop(canonical_model_name(name), None)
+
+
 # --------------------------------------------------------------------------- the model setting
 
 
@@ -329,8 +335,7 @@ def set_model(name: str | None, *, load: bool = True) -> str:
         try:
             dim = get_embedder(name).dim
         except Exception as exc:
-            with _EMBEDDERS_LOCK:
-                _EMBEDDERS.pop(name, None)
+            forget_embedder(name)
             raise ValidationError(
                 f'Cannot load the embedding model {name!r} (it must be a sentence-transformers model '
                 f'name in the local cache or a folder path): {exc}'
@@ -605,197 +610,3 @@ def index_pending(
             progress(min(report.processed, total), total)
     report.seconds = round(time.monotonic() - started, 3)
     return report
-
-
-# --------------------------------------------------------------------------- the background indexer
-
-
-@dataclass(frozen=True)
-class IndexProgress:
-    """What a progress bar shows. ``backlog`` = owners still queued; ``done``/``total`` = this run."""
-
-    state: str  # starting | idle | loading-model | indexing | error (see message) | stopped
-    done: int = 0
-    total: int = 0
-    backlog: int = 0
-    model: str = ''
-    message: str = ''
-
-    @property
-    def fraction(self) -> float:
-        return 1.0 if not self.total else min(1.0, self.done / self.total)
-
-    @property
-    def busy(self) -> bool:
-        return self.backlog > 0 or self.state == 'loading-model'
-
-
-class Indexer:
-    """A daemon thread that embeds new and edited outputs and messages within seconds of their commit.
-
-    It polls the queue (one indexed read per ``poll_interval``), loads the model only when there is
-    work, embeds ``batch`` owners at a time and writes each batch in one short transaction, pausing
-    briefly between batches so captures and the UI keep their share of the two cores.
-    """
-
-    def __init__(self, *, poll_interval: float = 1.0, batch: int = 16, pause: float = 0.02) -> None:
-        self.poll_interval = poll_interval
-        self.batch = batch
-        self.pause = pause
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._progress = IndexProgress('stopped')
-        self._failed_model: str | None = None
-        self._note = ''  # a lasting message for the UI (a model that would not load)
-        self._backlog_checked = 0.0
-        self._known_backlog = 0
-        self._warmed = False
-
-    # -- control
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._set(state='starting')
-        self._thread = threading.Thread(target=self._run, name='outputhub-indexer', daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 15.0) -> bool:
-        """Ask the thread to finish its batch and exit; True when it has."""
-        self._stop.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is None:
-            return True
-        thread.join(timeout)
-        if thread.is_alive():
-            log.warning('The search indexer is still finishing a batch; it will stop with the process.')
-            return False
-        self._thread = None
-        return True
-
-    def wake(self) -> None:
-        """Look at the queue now instead of at the next poll (e.g. right after an import)."""
-        self._wake.set()
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def progress(self) -> IndexProgress:
-        with self._lock:
-            return self._progress
-
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Block until the queue is empty and the indexer idle (tests, CLI)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.wake()
-            p = self.progress()
-            if p.state in ('idle', 'error') and p.backlog == 0:
-                return True
-            time.sleep(0.05)
-        return False
-
-    # -- the thread
-
-    def _set(self, **changes: object) -> None:
-        with self._lock:
-            self._progress = replace(self._progress, **changes)
-
-    def _run(self) -> None:
-        failures = 0
-        try:
-            while not self._stop.is_set():
-                try:
-                    worked = self._step()
-                    failures = 0
-                except Exception as exc:
-                    if self._stop.is_set():
-                        break
-                    failures += 1
-                    # WARNING, not ERROR: a locked or closed database is routine and self-heals.
-                    log.warning('Search indexing paused: %s', exc, exc_info=failures == 1)
-                    self._set(state='error', message=str(exc))
-                    self._stop.wait(min(60.0, 2.0 * failures))
-                    continue
-                if worked:
-                    if self.pause:
-                        self._stop.wait(self.pause)
-                else:
-                    self._wake.wait(self.poll_interval)
-                    self._wake.clear()
-        finally:
-            with contextlib.suppress(Exception):  # closing never matters at exit
-                dbmod.close()  # this thread's connection only (peewee keeps one per thread)
-            self._set(state='stopped')
-
-    def _backlog(self, force: bool = False) -> int:
-        """Queue length, counted at most every 2 s while busy (a count over 1M queued rows is not free)."""
-        now = time.monotonic()
-        if force or now - self._backlog_checked > 2.0:
-            self._backlog_checked = now
-            self._known_backlog = pending_count()
-        return self._known_backlog
-
-    def _step(self) -> bool:
-        wanted = model_setting()
-        state = index_state()
-        if wanted != state['model'] and wanted != self._failed_model:
-            self._set(state='loading-model', model=wanted, message='')
-            try:
-                embedder = get_embedder(wanted)
-                embedder.dim  # noqa: B018 - load before anything is deleted
-            except Exception as exc:
-                self._failed_model = wanted
-                with _EMBEDDERS_LOCK:
-                    _EMBEDDERS.pop(wanted, None)
-                log.warning('Cannot load embedding model %r; keeping %r: %s', wanted, state['model'], exc)
-                self._note = f'Cannot load the embedding model {wanted}: {exc}'
-                self._set(state='error', model=state['model'], message=self._note)
-                return False
-            reset_index(embedder)
-            self._set(done=0, total=0)
-            return True
-        if wanted == state['model']:
-            self._failed_model = None
-            self._note = ''
-
-        backlog = self._backlog(force=self._known_backlog == 0)
-        if backlog == 0:
-            p = self.progress()
-            resting = 'error' if self._note else 'idle'  # a chosen model that will not load stays visible
-            if p.state != resting or p.backlog:
-                self._set(state=resting, backlog=0, done=p.total, message=self._note)
-            if not self._warmed:
-                # Load the in-memory vector mirror now, so the first semantic search does not wait for it.
-                self._warmed = True
-                vectors.index_for()
-            return False
-        embedder = get_embedder(state['model'])
-        if isinstance(embedder, SentenceTransformerEmbedder) and not embedder.loaded:
-            self._set(state='loading-model', model=embedder.name, backlog=backlog)
-            embedder.load()
-        p = self.progress()
-        if p.state != 'indexing':  # a new run: the bar starts from zero
-            self._set(
-                state='indexing',
-                model=embedder.name,
-                done=0,
-                total=backlog,
-                backlog=backlog,
-                message=self._note,
-            )
-        r = index_batch(embedder, limit=self.batch)
-        if not r.processed:  # the queue emptied under us (another process) or the model switched
-            self._backlog(force=True)
-            return False
-        self._known_backlog = max(0, self._known_backlog - r.processed)
-        backlog = self._backlog()
-        p = self.progress()
-        done = p.done + r.processed
-        self._set(done=done, total=max(p.total, done + backlog), backlog=backlog)
-        return True

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import config
 from . import db as dbmod
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ _LOAD_BATCH = 5000
 # OUTPUTHUB_VECTOR_FLOAT16=1 stores float16 in torch instead (from FLOAT16_MIN_ROWS rows): half the
 # memory and ~1.7x faster on an idle 2-core machine, but torch's thread pool stalls badly when other
 # processes keep the cores busy, so it is opt-in.
-FLOAT16 = os.environ.get('OUTPUTHUB_VECTOR_FLOAT16', '0') == '1'
+FLOAT16 = config.env_flag('OUTPUTHUB_VECTOR_FLOAT16', False)
 FLOAT16_MIN_ROWS = 32768
 # Beyond this much memory the mirror keeps only each vector's sign bits (48 bytes for 384 dimensions):
 # Hamming distance picks candidates, their float32 vectors are read back from sqlite-vec and scored

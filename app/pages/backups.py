@@ -17,7 +17,7 @@ from .. import auth, config, roles
 from ..components import fmt, jobs, toast
 from ..components.secret import viewer_sees_restricted
 from ..context import AppContext
-from ..data import backup, exporters, sensitivity
+from ..data import backup, exporters
 from ..errors import UserError
 from ..services import backups as backup_service
 from .imports import mb
@@ -334,7 +334,9 @@ class BackupTab:
         if not await self._confirm(what):
             return
         try:
-            job = jobs.slot.start('restore', what, lambda j: backup_service.restore(self.principal, path))
+            job = jobs.slot.start(
+                'restore', what, lambda j: backup_service.restore(self.principal, path, self.ctx.indexer)
+            )
         except UserError as exc:
             toast.error(str(exc))
             return
@@ -351,11 +353,6 @@ class BackupTab:
             toast.error(job.error)
             return
         report: backup.RestoreReport = job.result
-        # The restore wrote through SQLite into the open database, so every connection of this app reads
-        # the restored library at once; only short-lived caches and open pages still hold the old one.
-        sensitivity.forget_cache()
-        if self.ctx.indexer is not None:
-            self.ctx.indexer.wake()  # the restored library may hold text without vectors
         with (
             self.restore_status,
             ui.card().classes('w-full gap-1 bg-green-50 dark:bg-slate-800').props('flat'),

@@ -4,17 +4,20 @@ a day old, then rotates the folder. Settings live in AppSetting ``auto_backup``.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..data import backup, settings_store
+from .. import config
+from ..data import backup, sensitivity, settings_store
 from ..data.models import utcnow
 from ..roles import require_admin
 from .periodic import PeriodicThread
+
+if TYPE_CHECKING:
+    from .indexing import Indexer
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +123,17 @@ def back_up_now(principal: Any, scheduler: BackupScheduler | None) -> backup.Bac
     return scheduler.run_now() if scheduler is not None else backup.backup_database(None)
 
 
-def restore(principal: Any, file: Path) -> backup.RestoreReport:
-    """Replace the whole library with a backup (the current database is saved first)."""
+def restore(principal: Any, file: Path, indexer: Indexer | None = None) -> backup.RestoreReport:
+    """Replace the whole library with a backup (the current database is saved first), then bring this
+    process up to date with it."""
     require_admin(principal, 'restore backups')
-    return backup.restore_database(file)
+    report = backup.restore_database(file)
+    # The restore wrote through SQLite into the open database, so every connection of this app reads
+    # the restored library at once; only short-lived caches (and open pages) still hold the old one.
+    sensitivity.forget_cache()
+    if indexer is not None:
+        indexer.wake()  # the restored library may hold text without vectors
+    return report
 
 
 def backup_for_download(principal: Any, file: Path) -> Path:
@@ -145,7 +155,7 @@ def save_settings(principal: Any, values: dict[str, Any]) -> None:
 def start(ctx) -> None:
     """Start automatic backups for the open database (not for the disposable demo profile;
     ``OUTPUTHUB_AUTO_BACKUP=0`` turns them off for this process)."""
-    if getattr(ctx.settings, 'demo', False) or os.environ.get(ENV_SWITCH) == '0':
+    if ctx.settings.demo or not config.env_flag(ENV_SWITCH, True):
         log.info('automatic backups not started')
         return
     db_path = Path(ctx.settings.db_path)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .. import config
 from ..data import retention, trash
 from ..data.models import utcnow
 from .periodic import PeriodicThread
@@ -82,7 +83,7 @@ class Housekeeper:
 
 
 def enabled() -> bool:
-    return os.environ.get(ENV_SWITCH, '1').strip().lower() not in ('0', 'off', 'false', 'no')
+    return config.env_flag(ENV_SWITCH, True)
 
 
 def start(ctx) -> None:

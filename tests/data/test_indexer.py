@@ -12,8 +12,9 @@ import pytest
 from app import config
 from app.context import AppContext
 from app.data import embeddings, search, settings_store
-from app.data.embeddings import Embedder, Indexer
+from app.data.embeddings import Embedder
 from app.services import indexing
+from app.services.indexing import Indexer
 
 from .search_helpers import HASHING, capture, use_hashing_model
 
