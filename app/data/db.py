@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -142,17 +142,29 @@ def row_id(raw: object) -> int | None:
     return value if 1 <= value <= MAX_ROW_ID else None
 
 
+# Steps run by every ``connect()`` once the models are bound, in the order registered: modules above this
+# one add what a fresh database needs (``defaults`` its lookup rows) — opening a file knows no rows.
+_ON_CONNECT: dict[str, Callable[[], None]] = {}
+
+
+def on_connect(step: Callable[[], None]) -> Callable[[], None]:
+    """Run ``step`` after every ``connect()`` (registering it again, e.g. on a module reload, replaces it)."""
+    _ON_CONNECT[f'{step.__module__}.{step.__qualname__}'] = step
+    return step
+
+
 def connect(path: str | Path, *, migrate: bool = True, defaults: bool = True) -> HubDatabase:
-    """Open the database, bring its schema up to date, add default lookup rows and bind the models."""
+    """Open the database, bring its schema up to date, bind the models and run the ``on_connect`` steps
+    (the default lookup rows; ``defaults=False`` skips them)."""
     from . import migrations
-    from .defaults import ensure_defaults
 
     db = open_database(path)
     if migrate:
         migrations.upgrade(db)
     database_proxy.initialize(db)
     if defaults:
-        ensure_defaults()
+        for step in list(_ON_CONNECT.values()):
+            step()
     return db
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .db import write_tx
+from .db import on_connect, write_tx
 from .models import (
     AccuracyLevel,
     AppSetting,
@@ -74,6 +74,7 @@ SOURCES = [
 ]
 
 
+@on_connect
 def ensure_defaults() -> None:
     """Insert the default rows once per database; later opens cost one cheap query."""
     if AppSetting.select().where(AppSetting.key == DEFAULTS_KEY).exists():

@@ -5,159 +5,34 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from peewee import JOIN, Field, Model, fn
 
 from ..errors import DiskFull, NotFound, ValidationError
+from . import kinds
 from .db import write_tx
 from .listing import ListParams, Page, check_sort, clamp_page
 from .models import (
     Agent,
-    AgentTag,
     AgentVersion,
     Category,
-    CollectionAgent,
-    CollectionConversation,
-    CollectionOutput,
-    CollectionPrompt,
-    Conversation,
-    ConversationTag,
     LlmModel,
     Output,
-    OutputTag,
     Prompt,
-    PromptTag,
     PromptVersion,
     SensitivityLevel,
     utcnow,
 )
+from .relations import collections_for, tags_for
+from .sensitivity import exclude_restricted
+from .text import body_hash
 
-
-@dataclass(frozen=True)
-class EntityKind:
-    key: str
-    model: type[Model]
-    singular: str
-    plural: str
-    title_field: Field
-    tag_junction: type[Model]
-    tag_owner: Field  # the junction's column pointing at the entity
-    collection_junction: type[Model]
-    collection_owner: Field
-    model_field: Field | None  # the entity's LlmModel column, if it has one
-    agent_version_field: Field | None  # the entity's AgentVersion column, if it has one
-    sorts: dict[str, Field]
-    default_sort: str
-
-    def url(self, item_id: int) -> str:
-        return f'/{self.plural}/{item_id}'
-
-
-KINDS: dict[str, EntityKind] = {
-    k.key: k
-    for k in [
-        EntityKind(
-            'output',
-            Output,
-            'output',
-            'outputs',
-            Output.title,
-            OutputTag,
-            OutputTag.output,
-            CollectionOutput,
-            CollectionOutput.output,
-            Output.model,
-            Output.agent_version,
-            {
-                'created_at': Output.created_at,
-                'updated_at': Output.updated_at,
-                'title': Output.title,
-                'rating': Output.rating,
-                'last_viewed_at': Output.last_viewed_at,
-                'cost': Output.cost,
-                'deleted_at': Output.deleted_at,
-            },
-            'created_at',
-        ),
-        EntityKind(
-            'conversation',
-            Conversation,
-            'conversation',
-            'conversations',
-            Conversation.title,
-            ConversationTag,
-            ConversationTag.conversation,
-            CollectionConversation,
-            CollectionConversation.conversation,
-            Conversation.model,
-            Conversation.agent_version,
-            {
-                'updated_at': Conversation.updated_at,
-                'created_at': Conversation.created_at,
-                'title': Conversation.title,
-                'message_count': Conversation.message_count,
-                'rating': Conversation.rating,
-                'last_viewed_at': Conversation.last_viewed_at,
-                'deleted_at': Conversation.deleted_at,
-            },
-            'updated_at',
-        ),
-        EntityKind(
-            'prompt',
-            Prompt,
-            'prompt',
-            'prompts',
-            Prompt.title,
-            PromptTag,
-            PromptTag.prompt,
-            CollectionPrompt,
-            CollectionPrompt.prompt,
-            None,
-            None,
-            {
-                'updated_at': Prompt.updated_at,
-                'created_at': Prompt.created_at,
-                'title': Prompt.title,
-                'use_count': Prompt.use_count,
-                'rating': Prompt.rating,
-                'last_used_at': Prompt.last_used_at,
-                'deleted_at': Prompt.deleted_at,
-            },
-            'updated_at',
-        ),
-        EntityKind(
-            'agent',
-            Agent,
-            'agent',
-            'agents',
-            Agent.name,
-            AgentTag,
-            AgentTag.agent,
-            CollectionAgent,
-            CollectionAgent.agent,
-            None,
-            None,
-            {
-                'updated_at': Agent.updated_at,
-                'created_at': Agent.created_at,
-                'name': Agent.name,
-                'rating': Agent.rating,
-                'deleted_at': Agent.deleted_at,
-            },
-            'updated_at',
-        ),
-    ]
-}
-
-
-def kind(key: str) -> EntityKind:
-    try:
-        return KINDS[key]
-    except KeyError:
-        raise ValidationError(f'Unknown kind of item: {key!r}.') from None
+# The registry lives in ``kinds`` (lists, trash, search and the graph read it too); these names stay for callers.
+EntityKind = kinds.Kind
+KINDS = kinds.ITEMS
+kind = kinds.item
 
 
 def get_item(key: str, item_id: int) -> Model:
@@ -203,8 +78,6 @@ def filtered_query(key: str, params: ListParams, query: Any = None) -> Any:
     if params.sources:
         q = q.where(m.source.in_(params.sources))
     if params.exclude_restricted:
-        from .sensitivity import exclude_restricted  # (sensitivity imports this module)
-
         q = exclude_restricted(q, m)
     if params.models:
         if spec.model_field is not None:
@@ -238,8 +111,6 @@ def filtered_query(key: str, params: ListParams, query: Any = None) -> Any:
 def list_items(key: str, params: ListParams) -> Page[Model]:
     """One page of items, each with ``.tags``, ``.collections`` and (where it applies) ``.llm_model``,
     ``.category_row`` and ``.sensitivity_row`` already loaded — a constant number of queries."""
-    from .relations import collections_for, tags_for
-
     spec = kind(key)
     m = spec.model
     sort = check_sort(params.sort, spec.sorts, spec.default_sort if not params.trashed else 'deleted_at')
@@ -336,8 +207,6 @@ def update_many(key: str, ids: Iterable[int], **values: Any) -> int:
                 raise ValidationError('A name cannot be empty.')
         changes[spec.model._meta.fields[name]] = value
     if 'body' in values and key == 'output':
-        from .text import body_hash
-
         changes[Output.body_hash] = body_hash(values['body'] or '')
     changes[spec.model.updated_at] = utcnow()
     with write_tx():

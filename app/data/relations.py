@@ -11,7 +11,8 @@ from peewee import Model
 from ..errors import NotFound, ValidationError
 from . import sensitivity
 from .db import write_tx
-from .entities import kind as entity_kind
+from .kinds import ITEMS
+from .kinds import item as entity_kind
 from .models import Collection, Output, OutputLink, Tag, utcnow
 
 
@@ -212,8 +213,7 @@ def members(lookup: str, row_id: int, *, limit: int = 50, exclude_restricted: bo
         raise ValidationError('Only tags and collections hold items.')
     items: dict[str, list[Model]] = {}
     totals: dict[str, int] = {}
-    for key in ('output', 'conversation', 'prompt', 'agent'):
-        spec = entity_kind(key)
+    for key, spec in ITEMS.items():
         if lookup == 'tag':
             j, owner, col = spec.tag_junction, spec.tag_owner, spec.tag_junction.tag
         else:

@@ -20,7 +20,7 @@ from typing import Any
 
 from peewee import Model
 
-from . import entities
+from . import kinds
 from .db import current
 from .models import Conversation, Message, Output, SensitivityLevel
 
@@ -100,7 +100,7 @@ def restricted_ids(kind: str, ids: Iterable[int]) -> dict[int, int]:
             Output.message.in_(ids) & Output.sensitivity.in_(levels)
         )
     else:
-        m = entities.kind(kind).model
+        m = kinds.item(kind).model
         q = m.select(m.id, m.sensitivity).where(m.id.in_(ids) & m.sensitivity.in_(levels))
     return dict(q.tuples())
 
