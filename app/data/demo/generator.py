@@ -41,13 +41,10 @@ from ..demo_content import (
 from ..models import (
     AccuracyLevel,
     Agent,
-    AgentTag,
     AgentVersion,
     ApiToken,
     Category,
     Collection,
-    CollectionAgent,
-    CollectionPrompt,
     Conversation,
     Device,
     ImportRun,
@@ -55,7 +52,6 @@ from ..models import (
     Message,
     Output,
     Prompt,
-    PromptTag,
     PromptVersion,
     Provider,
     ProviderSetting,
@@ -92,7 +88,28 @@ from .profile import (
     relative_seconds,
     timestamp,
 )
-from .writer import CONTENT_FIELDS, ROW_KINDS, ROW_TARGETS, BulkWriter, count_key
+from .writer import (
+    AGENT,
+    AGENT_TAG,
+    AGENT_VERSION,
+    COLLECTION_AGENT,
+    COLLECTION_CONVERSATION,
+    COLLECTION_OUTPUT,
+    COLLECTION_PROMPT,
+    CONVERSATION,
+    CONVERSATION_TAG,
+    MESSAGE,
+    OUTPUT,
+    OUTPUT_LINK,
+    OUTPUT_TAG,
+    PROMPT,
+    PROMPT_TAG,
+    PROMPT_VERSION,
+    ROW_KINDS,
+    ROW_TARGETS,
+    BulkWriter,
+    count_key,
+)
 
 
 class Generator:
@@ -623,59 +640,58 @@ class Generator:
                 if number > 1:
                     body += additions[number - 2][0]
                 note = 'First version' if number == 1 else additions[number - 2][1]
-                version_rows.append((next_version, pid, number, body, note, timestamp(times[number - 1])))
+                version_rows.append(
+                    PROMPT_VERSION.row(
+                        id=next_version,
+                        prompt=pid,
+                        number=number,
+                        body=body,
+                        note=note,
+                        created_at=timestamp(times[number - 1]),
+                    )
+                )
                 self.prompt_versions.setdefault(topic_key, []).append(
                     (times[number - 1], next_version, pid, body)
                 )
                 next_version += 1
             prompt_rows.append(
-                (
-                    pid,
-                    timestamp(times[0]),
-                    timestamp(times[-1]),
-                    flags['favourite'],
-                    flags['rating'],
-                    flags['notes'] and flags['notes'].format_map(self._context(topic, times[-1])),
-                    flags['category'],
-                    flags['sensitivity'],
-                    None,
-                    0,
-                    source,
-                    ext,
-                    flags['last_viewed_at'],
-                    None,
-                    title,
-                    desc,
-                    None,  # set below, once the versions exist (the search trigger indexes its body)
-                    0,
-                    None,
+                PROMPT.row(
+                    id=pid,
+                    created_at=timestamp(times[0]),
+                    updated_at=timestamp(times[-1]),
+                    favourite=flags['favourite'],
+                    rating=flags['rating'],
+                    notes=flags['notes'] and flags['notes'].format_map(self._context(topic, times[-1])),
+                    category=flags['category'],
+                    sensitivity=flags['sensitivity'],
+                    retention=None,
+                    keep=0,
+                    source=source,
+                    external_id=ext,
+                    last_viewed_at=flags['last_viewed_at'],
+                    deleted_at=None,
+                    title=title,
+                    description=desc,
+                    current_version=None,  # set below, once the versions exist (the search trigger indexes its body)
+                    use_count=0,
+                    last_used_at=None,
                 )
             )
             current.append((next_version - 1, pid))
             for tag in r.sample(topic.tags, k=min(2, len(topic.tags))):
-                tag_rows.append((timestamp(times[0]), pid, self.tags[tag]))
+                tag_rows.append(
+                    PROMPT_TAG.row(created_at=timestamp(times[0]), prompt=pid, tag=self.tags[tag])
+                )
             for cid in self.topic_collections[topic_key]:
-                coll_rows.append((timestamp(times[0]), cid, pid))
-        fields = (
-            'id',
-            'created_at',
-            'updated_at',
-            *CONTENT_FIELDS[:8],
-            'external_id',
-            'last_viewed_at',
-            'deleted_at',
-        )
-        fields += ('title', 'description', 'current_version', 'use_count', 'last_used_at')
-        self.counts['prompts'] += self.bulk.insert(Prompt, fields, prompt_rows)
-        self.counts['prompt_versions'] += self.bulk.insert(
-            PromptVersion, ('id', 'prompt', 'number', 'body', 'note', 'created_at'), version_rows
-        )
+                coll_rows.append(
+                    COLLECTION_PROMPT.row(created_at=timestamp(times[0]), collection=cid, prompt=pid)
+                )
+        self.counts['prompts'] += self.bulk.insert(PROMPT, prompt_rows)
+        self.counts['prompt_versions'] += self.bulk.insert(PROMPT_VERSION, version_rows)
         if current:
             self.db.cursor().executemany('UPDATE prompt SET current_version_id = ? WHERE id = ?', current)
-        self.counts['prompt_tags'] += self.bulk.insert(PromptTag, ('created_at', 'prompt', 'tag'), tag_rows)
-        self.counts['collection_prompts'] += self.bulk.insert(
-            CollectionPrompt, ('created_at', 'collection', 'prompt'), coll_rows
-        )
+        self.counts['prompt_tags'] += self.bulk.insert(PROMPT_TAG, tag_rows)
+        self.counts['collection_prompts'] += self.bulk.insert(COLLECTION_PROMPT, coll_rows)
         for versions in self.prompt_versions.values():
             versions.sort()
 
@@ -713,18 +729,18 @@ class Generator:
                 params = {'presence_penalty': 0.2} if temperature and temperature >= 0.7 else None
                 max_tokens = r.choice((None, 2048, 4096))
                 version_rows.append(
-                    (
-                        next_version,
-                        aid,
-                        number,
-                        system,
-                        mid,
-                        temperature,
-                        None,
-                        max_tokens,
-                        compact_json(params),
-                        note,
-                        timestamp(times[number - 1]),
+                    AGENT_VERSION.row(
+                        id=next_version,
+                        agent=aid,
+                        number=number,
+                        system_prompt=system,
+                        model=mid,
+                        temperature=temperature,
+                        top_p=None,
+                        max_tokens=max_tokens,
+                        params=compact_json(params),
+                        note=note,
+                        created_at=timestamp(times[number - 1]),
                     )
                 )
                 for tk in topics:
@@ -733,52 +749,40 @@ class Generator:
                     )
                 next_version += 1
             agent_rows.append(
-                (
-                    aid,
-                    timestamp(times[0]),
-                    timestamp(times[-1]),
-                    flags['favourite'],
-                    flags['rating'],
-                    None,
-                    flags['category'],
-                    None,
-                    None,
-                    0,
-                    source,
-                    ext,
-                    flags['last_viewed_at'],
-                    None,
-                    name,
-                    desc,
-                    next_version - 1,
+                AGENT.row(
+                    id=aid,
+                    created_at=timestamp(times[0]),
+                    updated_at=timestamp(times[-1]),
+                    favourite=flags['favourite'],
+                    rating=flags['rating'],
+                    notes=None,
+                    category=flags['category'],
+                    sensitivity=None,
+                    retention=None,
+                    keep=0,
+                    source=source,
+                    external_id=ext,
+                    last_viewed_at=flags['last_viewed_at'],
+                    deleted_at=None,
+                    name=name,
+                    description=desc,
+                    current_version=next_version - 1,
                 )
             )
             for tag in tags:
-                tag_rows.append((timestamp(times[0]), aid, self.tags[tag]))
+                tag_rows.append(AGENT_TAG.row(created_at=timestamp(times[0]), agent=aid, tag=self.tags[tag]))
             seen: set[int] = set()
             for tk in topics:
                 for cid in self.topic_collections[tk]:
                     if cid not in seen:
                         seen.add(cid)
-                        coll_rows.append((timestamp(times[0]), cid, aid))
-        fields = (
-            'id',
-            'created_at',
-            'updated_at',
-            *CONTENT_FIELDS[:8],
-            'external_id',
-            'last_viewed_at',
-            'deleted_at',
-        )
-        fields += ('name', 'description', 'current_version')
-        self.counts['agents'] += self.bulk.insert(Agent, fields, agent_rows)
-        vfields = ('id', 'agent', 'number', 'system_prompt', 'model', 'temperature', 'top_p', 'max_tokens')
-        vfields += ('params', 'note', 'created_at')
-        self.counts['agent_versions'] += self.bulk.insert(AgentVersion, vfields, version_rows)
-        self.counts['agent_tags'] += self.bulk.insert(AgentTag, ('created_at', 'agent', 'tag'), tag_rows)
-        self.counts['collection_agents'] += self.bulk.insert(
-            CollectionAgent, ('created_at', 'collection', 'agent'), coll_rows
-        )
+                        coll_rows.append(
+                            COLLECTION_AGENT.row(created_at=timestamp(times[0]), collection=cid, agent=aid)
+                        )
+        self.counts['agents'] += self.bulk.insert(AGENT, agent_rows)
+        self.counts['agent_versions'] += self.bulk.insert(AGENT_VERSION, version_rows)
+        self.counts['agent_tags'] += self.bulk.insert(AGENT_TAG, tag_rows)
+        self.counts['collection_agents'] += self.bulk.insert(COLLECTION_AGENT, coll_rows)
         for versions in self.agent_versions.values():
             versions.sort()
 
@@ -857,8 +861,8 @@ class Generator:
 
     def insert_chunk(self, rows: dict[str, list[tuple]]) -> None:
         for kind in ROW_KINDS:
-            model, fields = ROW_TARGETS[kind]
-            self.counts[count_key(model)] += self.bulk.insert(model, fields, rows[kind])
+            columns = ROW_TARGETS[kind]
+            self.counts[count_key(columns.model)] += self.bulk.insert(columns, rows[kind])
 
     def _pick_topic(self) -> Topic:
         return self.topics.pick(self.rng)
@@ -906,45 +910,45 @@ class Generator:
         updated = r.randint(when, 0) if r.random() < 0.3 else when
         accuracy = self.accuracy[self._weighted(ACCURACY).lower()] if r.random() < 0.6 else None
         self.rows['out'].append(
-            (
-                oid,
-                timestamp(when),
-                timestamp(updated),
-                flags['favourite'],
-                flags['rating'],
-                notes,
-                flags['category'],
-                flags['sensitivity'],
-                flags['retention'],
-                flags['keep'],
-                source,
-                None,
-                flags['last_viewed_at'],
-                None,
-                r.choice(topic.titles).format_map(ctx),
-                body,
-                body_hash(body),
-                model,
-                prompt_version,
-                agent_version,
-                conversation,
-                message,
-                accuracy,
-                source_url,
-                tokens_in,
-                tokens_out,
-                cost,
+            OUTPUT.row(
+                id=oid,
+                created_at=timestamp(when),
+                updated_at=timestamp(updated),
+                favourite=flags['favourite'],
+                rating=flags['rating'],
+                notes=notes,
+                category=flags['category'],
+                sensitivity=flags['sensitivity'],
+                retention=flags['retention'],
+                keep=flags['keep'],
+                source=source,
+                external_id=None,
+                last_viewed_at=flags['last_viewed_at'],
+                deleted_at=None,
+                title=r.choice(topic.titles).format_map(ctx),
+                body=body,
+                body_hash=body_hash(body),
+                model=model,
+                prompt_version=prompt_version,
+                agent_version=agent_version,
+                conversation=conversation,
+                message=message,
+                accuracy=accuracy,
+                source_url=source_url,
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                cost=cost,
             )
         )
         stamp = timestamp(when)
         for tag in self._tags_for(topic):
-            self.rows['otag'].append((stamp, oid, tag))
+            self.rows['otag'].append(OUTPUT_TAG.row(created_at=stamp, output=oid, tag=tag))
         for cid in self._collections_for(topic, 0.4):
-            self.rows['ocoll'].append((stamp, cid, oid))
+            self.rows['ocoll'].append(COLLECTION_OUTPUT.row(created_at=stamp, collection=cid, output=oid))
         recent = self.recent[topic.key]
         if recent and r.random() < 0.25:
             for other in {r.choice(recent) for _ in range(2 if r.random() < 0.2 else 1)}:
-                self.rows['link'].append((stamp, other, oid, 'related'))
+                self.rows['link'].append(OUTPUT_LINK.row(created_at=stamp, a=other, b=oid, kind='related'))
         recent.append(oid)
 
     def _standalone_output(self, when: int) -> None:
@@ -1018,27 +1022,27 @@ class Generator:
             self.next_msg += 1
             stamp = extra.pop('stamp')
             msgs.append(
-                (
-                    mid,
-                    stamp,
-                    stamp,
-                    cid,
-                    parent,
-                    role,
-                    content,
-                    extra.get('content_type', 'text'),
-                    extra.get('author_name'),
-                    int(extra.get('hidden', False)),
-                    extra.get('status', 'complete'),
-                    extra.get('model'),
-                    extra.get('agent_version'),
-                    extra.get('prompt_version'),
-                    extra.get('input_tokens'),
-                    extra.get('output_tokens'),
-                    extra.get('cost'),
-                    extra.get('finish_reason'),
-                    self._uuid() if imported else None,
-                    None,
+                MESSAGE.row(
+                    id=mid,
+                    created_at=stamp,
+                    updated_at=stamp,
+                    conversation=cid,
+                    parent=parent,
+                    role=role,
+                    content=content,
+                    content_type=extra.get('content_type', 'text'),
+                    author_name=extra.get('author_name'),
+                    hidden=int(extra.get('hidden', False)),
+                    status=extra.get('status', 'complete'),
+                    model=extra.get('model'),
+                    agent_version=extra.get('agent_version'),
+                    prompt_version=extra.get('prompt_version'),
+                    input_tokens=extra.get('input_tokens'),
+                    output_tokens=extra.get('output_tokens'),
+                    cost=extra.get('cost'),
+                    finish_reason=extra.get('finish_reason'),
+                    external_id=self._uuid() if imported else None,
+                    raw=None,
                 )
             )
             return mid
@@ -1128,9 +1132,7 @@ class Generator:
                 if r.random() < 0.75:
                     # kept the regenerated answer; the first one was often stopped half-way
                     if r.random() < 0.3:
-                        first_row = list(msgs[-2])
-                        first_row[10], first_row[17] = 'incomplete', None
-                        msgs[-2] = tuple(first_row)
+                        msgs[-2] = MESSAGE.replace(msgs[-2], status='incomplete', finish_reason=None)
                     reply = second
             capturable.append((*reply, pv[1] if pv and first else None))
             context_tokens += reply[3]
@@ -1147,36 +1149,38 @@ class Generator:
             ext = self._uuid()
             raw = {'export': source_name.split()[0].lower(), 'id': ext, 'model_slug': self._model_name(model)}
         self.rows['conv'].append(
-            (
-                cid,
-                timestamp(start),
-                last_stamp,
-                flags['favourite'],
-                flags['rating'],
-                notes,
-                flags['category'],
-                flags['sensitivity'],
-                flags['retention'],
-                flags['keep'],
-                self.sources[source_name.lower()],
-                ext,
-                flags['last_viewed_at'],
-                None,
-                title,
-                source_title,
-                summary,
-                leaf,
-                model,
-                av[1] if av else None,
-                count,
-                compact_json(raw),
+            CONVERSATION.row(
+                id=cid,
+                created_at=timestamp(start),
+                updated_at=last_stamp,
+                favourite=flags['favourite'],
+                rating=flags['rating'],
+                notes=notes,
+                category=flags['category'],
+                sensitivity=flags['sensitivity'],
+                retention=flags['retention'],
+                keep=flags['keep'],
+                source=self.sources[source_name.lower()],
+                external_id=ext,
+                last_viewed_at=flags['last_viewed_at'],
+                deleted_at=None,
+                title=title,
+                source_title=source_title,
+                summary=summary,
+                active_leaf=leaf,
+                model=model,
+                agent_version=av[1] if av else None,
+                message_count=count,
+                raw=compact_json(raw),
             )
         )
         stamp = timestamp(start)
         for tag in self._tags_for(topic):
-            self.rows['ctag'].append((stamp, cid, tag))
+            self.rows['ctag'].append(CONVERSATION_TAG.row(created_at=stamp, conversation=cid, tag=tag))
         for coll in self._collections_for(topic, 0.45):
-            self.rows['ccoll'].append((stamp, coll, cid))
+            self.rows['ccoll'].append(
+                COLLECTION_CONVERSATION.row(created_at=stamp, collection=coll, conversation=cid)
+            )
         for mid, content, t_in, t_out, cost, m, said_at, pv_id in r.sample(capturable, k=captures):
             when = min(0, said_at + r.randint(10, 3 * 86400))
             self._output_row(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import operator
 import threading
 from collections.abc import Iterator, Sequence
 from itertools import chain
@@ -105,27 +106,27 @@ class BulkWriter:
 
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
-        self._sql: dict[tuple[str, tuple[str, ...], int], str] = {}
+        self._sql: dict[tuple[str, int], str] = {}
         self.max_vars = _max_variables(db)
 
-    def _statement(self, model: type[peewee.Model], fields: tuple[str, ...], count: int) -> str:
-        key = (model._meta.table_name, fields, count)
+    def _statement(self, columns: Columns, count: int) -> str:
+        key = (columns.table, count)
         sql = self._sql.get(key)
         if sql is None:
-            meta = model._meta
-            cols = ', '.join(f'"{meta.fields[f].column_name}"' for f in fields)
-            group = '(' + ', '.join('?' * len(fields)) + ')'
-            sql = self._sql[key] = f'INSERT INTO main."{meta.table_name}" ({cols}) VALUES ' + ', '.join(
+            names = ', '.join(f'"{c}"' for c in columns.columns)
+            group = '(' + ', '.join('?' * len(columns.columns)) + ')'
+            sql = self._sql[key] = f'INSERT INTO main."{columns.table}" ({names}) VALUES ' + ', '.join(
                 [group] * count
             )
         return sql
 
-    def insert(self, model: type[peewee.Model], fields: tuple[str, ...], rows: Sequence[tuple]) -> int:
-        per = max(1, min(1000, self.max_vars // len(fields)))
+    def insert(self, columns: Columns, rows: Sequence[tuple]) -> int:
+        """Insert ``rows`` (each made by ``columns.row``); return how many."""
+        per = max(1, min(1000, self.max_vars // len(columns.columns)))
         cursor = self.db.cursor()
         for i in range(0, len(rows), per):
             batch = rows[i : i + per]
-            cursor.execute(self._statement(model, fields, len(batch)), list(chain.from_iterable(batch)))
+            cursor.execute(self._statement(columns, len(batch)), list(chain.from_iterable(batch)))
         return len(rows)
 
     def next_id(self, model: type[peewee.Model]) -> int:
@@ -133,48 +134,78 @@ class BulkWriter:
         return (row[0] or 0) + 1
 
 
-CONTENT_FIELDS = ('favourite', 'rating', 'notes', 'category', 'sensitivity', 'retention', 'keep', 'source')
-CONTENT_FIELDS += ('external_id', 'last_viewed_at', 'deleted_at')
-OUTPUT_FIELDS = ('id', 'created_at', 'updated_at', *CONTENT_FIELDS, 'title', 'body', 'body_hash', 'model')
-OUTPUT_FIELDS += ('prompt_version', 'agent_version', 'conversation', 'message', 'accuracy', 'source_url')
-OUTPUT_FIELDS += ('input_tokens', 'output_tokens', 'cost')
-CONVERSATION_FIELDS = ('id', 'created_at', 'updated_at', *CONTENT_FIELDS, 'title', 'source_title', 'summary')
-CONVERSATION_FIELDS += ('active_leaf', 'model', 'agent_version', 'message_count', 'raw')
-MESSAGE_FIELDS = (
-    'id',
-    'created_at',
-    'updated_at',
-    'conversation',
-    'parent',
-    'role',
-    'content',
-    'content_type',
-)
-MESSAGE_FIELDS += ('author_name', 'hidden', 'status', 'model', 'agent_version', 'prompt_version')
-MESSAGE_FIELDS += ('input_tokens', 'output_tokens', 'cost', 'finish_reason', 'external_id', 'raw')
+class Columns:
+    """The columns of one model's bulk insert, in the model's own field order (``_meta.sorted_fields``).
+
+    Rows are built by field name (``OUTPUT.row(id=…, title=…, …)``) and must name every field: a field
+    added to the model, or one renamed, fails loudly here instead of shifting the other values.
+    """
+
+    def __init__(self, model: type[peewee.Model]) -> None:
+        fields = model._meta.sorted_fields
+        self.model = model
+        self.table: str = model._meta.table_name
+        self.names: tuple[str, ...] = tuple(f.name for f in fields)
+        self.columns: tuple[str, ...] = tuple(f.column_name for f in fields)
+        self.position: dict[str, int] = {name: i for i, name in enumerate(self.names)}
+        self._expected = frozenset(self.names)
+        self._pick = operator.itemgetter(*self.names)
+
+    def row(self, **values: Any) -> tuple:
+        """One row's values (already as SQLite stores them: ids, timestamp text, JSON text)."""
+        if values.keys() != self._expected:
+            missing = sorted(self._expected - values.keys())
+            unknown = sorted(values.keys() - self._expected)
+            raise TypeError(f'{self.model.__name__} row: missing {missing}, unknown {unknown}')
+        return self._pick(values)
+
+    def replace(self, row: tuple, **values: Any) -> tuple:
+        """``row`` with some fields changed."""
+        changed = list(row)
+        for name, value in values.items():
+            changed[self.position[name]] = value
+        return tuple(changed)
 
 
-ROW_TARGETS: dict[str, tuple[type[peewee.Model], tuple[str, ...]]] = {
-    'conv': (Conversation, CONVERSATION_FIELDS),
-    'msg': (Message, MESSAGE_FIELDS),
-    'out': (Output, OUTPUT_FIELDS),
-    'otag': (OutputTag, ('created_at', 'output', 'tag')),
-    'ctag': (ConversationTag, ('created_at', 'conversation', 'tag')),
-    'ocoll': (CollectionOutput, ('created_at', 'collection', 'output')),
-    'ccoll': (CollectionConversation, ('created_at', 'collection', 'conversation')),
-    'link': (OutputLink, ('created_at', 'a', 'b', 'kind')),
+CONVERSATION = Columns(Conversation)
+MESSAGE = Columns(Message)
+OUTPUT = Columns(Output)
+OUTPUT_TAG = Columns(OutputTag)
+CONVERSATION_TAG = Columns(ConversationTag)
+COLLECTION_OUTPUT = Columns(CollectionOutput)
+COLLECTION_CONVERSATION = Columns(CollectionConversation)
+OUTPUT_LINK = Columns(OutputLink)
+PROMPT = Columns(Prompt)
+PROMPT_VERSION = Columns(PromptVersion)
+PROMPT_TAG = Columns(PromptTag)
+COLLECTION_PROMPT = Columns(CollectionPrompt)
+AGENT = Columns(Agent)
+AGENT_VERSION = Columns(AgentVersion)
+AGENT_TAG = Columns(AgentTag)
+COLLECTION_AGENT = Columns(CollectionAgent)
+
+# The rows one content chunk holds, by kind; also the insert order: parents before children.
+ROW_TARGETS: dict[str, Columns] = {
+    'conv': CONVERSATION,
+    'msg': MESSAGE,
+    'out': OUTPUT,
+    'otag': OUTPUT_TAG,
+    'ctag': CONVERSATION_TAG,
+    'ocoll': COLLECTION_OUTPUT,
+    'ccoll': COLLECTION_CONVERSATION,
+    'link': OUTPUT_LINK,
 }
-ROW_KINDS = tuple(ROW_TARGETS)  # also the insert order: parents before children
-# Which tuple positions hold ids of the chunk's own conversations (0), messages (1) and outputs (2).
+ROW_KINDS = tuple(ROW_TARGETS)
+# Which fields hold ids of the chunk's own conversations (0), messages (1) and outputs (2).
 _REFERENCES = {'conversation': 0, 'active_leaf': 1, 'parent': 1, 'message': 1, 'output': 2, 'a': 2, 'b': 2}
 _OWN_ID = {'conv': 0, 'msg': 1, 'out': 2}
 _ID_POSITIONS = {
     kind: [
-        (i, _OWN_ID[kind] if f == 'id' else _REFERENCES[f])
-        for i, f in enumerate(fields)
-        if f == 'id' or f in _REFERENCES
+        (i, _OWN_ID[kind] if name == 'id' else _REFERENCES[name])
+        for i, name in enumerate(columns.names)
+        if name == 'id' or name in _REFERENCES
     ]
-    for kind, (_model, fields) in ROW_TARGETS.items()
+    for kind, columns in ROW_TARGETS.items()
 }
 
 
