@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import logging
 import os
+import time
 
 from nicegui import app, ui
 
@@ -16,11 +18,15 @@ from .errors import DISK_FULL, DiskFullLogFilter, UserError, is_disk_full
 
 log = logging.getLogger(__name__)
 
-# Modules exposing ``start(ctx)`` (called on startup) and optionally ``stop(ctx)`` — background services.
+# Modules exposing ``start(ctx)`` (called on startup) and optionally ``stop(ctx)`` (plain or async, called in
+# reverse order on shutdown, before the database closes) — background services.
 SERVICE_MODULES: list[str] = [
     'app.services.indexing',  # search: embeds new and edited outputs and messages in the background
     'app.services.backups',  # a daily backup of the database with rotation while the app runs
     'app.services.housekeeping',  # daily: retention purge into the trash, trash older than 30 days emptied
+    'app.services.jobs',  # the one slot for imports, exports and restores started from a page
+    'app.services.touches',  # one writer for the "last used" stamps of devices and API tokens
+    'app.services.chat_replies',  # last, so it stops first: replies streaming at exit keep what arrived
 ]
 
 
@@ -47,8 +53,8 @@ def build(settings: config.Settings) -> AppContext:
     async def on_shutdown() -> None:
         for name in reversed(SERVICE_MODULES):
             stop = getattr(importlib.import_module(name), 'stop', None)
-            if stop is not None:
-                stop(ctx)
+            if stop is not None and inspect.isawaitable(result := stop(ctx)):
+                await result
         db.close()
 
     app.on_startup(on_startup)
@@ -70,6 +76,49 @@ def _errors_in_one_sentence() -> None:
                 ui.notify(str(exc) if isinstance(exc, UserError) else DISK_FULL, type='negative')
 
     app.on_exception(show)
+
+
+async def _announce_ready(settings: config.Settings) -> None:
+    """Once the server answers: one short block in the terminal with the address, the database, the
+    address for phones (LAN mode) and how to stop; the browser is opened here, so a failure can be said."""
+    import webbrowser
+
+    from nicegui import run as nicegui_run
+
+    from . import lan
+
+    url = lan.local_url(settings.host, settings.port, https=settings.https)
+    shown_host = '127.0.0.1' if settings.host in ('0.0.0.0', '::', '') else settings.host
+    await nicegui_run.io_bound(_wait_until_listening, shown_host, settings.port)
+    lines = [
+        f'Output Hub is ready: {url}',
+        f'  Database: {settings.db_path}' + (' (demo)' if settings.demo else ''),
+    ]
+    if settings.lan:
+        urls = await nicegui_run.io_bound(lan.lan_urls, settings.port, https=settings.https)
+        lines.append(f'  On your network: {", ".join(urls) or "(no network address found)"}')
+    if settings.show_browser and not settings.native:
+        opened = await nicegui_run.io_bound(_open_browser, webbrowser, url)
+        if not opened:
+            lines.append('  No browser could be opened here: open the address above yourself.')
+    lines.append('Press Ctrl+C to stop.')
+    print('\n'.join(lines), flush=True)
+
+
+def _wait_until_listening(host: str, port: int, timeout: float = 30.0) -> None:
+    """The startup hooks run before the server takes connections: "ready" waits until it does."""
+    from nicegui.helpers import is_port_open
+
+    deadline = time.monotonic() + timeout
+    while not is_port_open(host, port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _open_browser(webbrowser: object, url: str) -> bool:
+    try:
+        return bool(webbrowser.open(url))  # type: ignore[attr-defined]
+    except Exception:  # no display, a broken BROWSER setting: say so instead of failing
+        return False
 
 
 def _keep_storage_with_the_data() -> None:
@@ -102,6 +151,7 @@ def run(settings: config.Settings) -> None:
         desktop.check_available()
     build(settings)
     _keep_storage_with_the_data()
+    app.on_startup(lambda: _announce_ready(settings))
     favicon = config.ASSETS_DIR / 'icon.svg'
     extra: dict = {}
     if settings.native:
@@ -117,7 +167,7 @@ def run(settings: config.Settings) -> None:
         title=config.APP_TITLE,
         favicon=str(favicon) if favicon.exists() else '📚',
         dark=None,
-        show=settings.show_browser,
+        show=settings.show_browser and settings.native,  # a browser tab is opened by _announce_ready
         native=settings.native,
         reload=False,
         storage_secret=config.read_or_create_secret('session.key'),

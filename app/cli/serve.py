@@ -74,7 +74,7 @@ def _is_loopback(host: str) -> bool:
 
 def _announce_lan(settings: config.Settings) -> None:
     """Say where phones connect, and make sure there is a way in (a password or pairing)."""
-    from .. import auth, lan
+    from .. import auth
 
     if not auth.password_is_set() and sys.stdin.isatty():
         from .lan_cmds import prompt_new_password
@@ -87,8 +87,6 @@ def _announce_lan(settings: config.Settings) -> None:
             print('Password saved.')
     if not auth.password_is_set():
         print('No LAN password yet: phones can join only by pairing (run `outputhub password` to set one).')
-    urls = lan.lan_urls(settings.port, https=settings.https)
-    print(f'Output Hub on your network: {", ".join(urls) or "(no network address found)"}')
     print('Pair a phone: Settings → Phone & devices on this computer shows a QR code.')
 
 

@@ -95,7 +95,8 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 120) -> 
 
 @pytest.fixture
 def start_app(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
-    """Start ``python main.py`` on a free port: ``start_app(db_path=None, args=(), env=None)``."""
+    """Start ``python main.py`` on a free port: ``start_app(db_path=None, args=(), env=None)`` (with
+    ``--no-browser`` unless ``open_browser``)."""
     started: list[AppServer] = []
 
     def start(
@@ -103,6 +104,7 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
         args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
         scheme: str = 'http',
+        open_browser: bool = False,
     ) -> AppServer:
         data_dir = tmp_path / f'app-data-{len(started)}'
         data_dir.mkdir()
@@ -118,7 +120,7 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
                 str(db),
                 '--port',
                 str(port),
-                '--no-browser',
+                *(() if open_browser else ('--no-browser',)),
                 *args,
             ],
             cwd=str(ROOT),
