@@ -42,11 +42,3 @@ def db(db_path: Path) -> Iterator[dbmod.HubDatabase]:
     database = dbmod.connect(db_path)
     yield database
     database.close()
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Test modules that read the real export files in ``../shared/fixtures/exports`` (kept beside the
-    project, not copied into it) skip with a reason where that folder is absent, e.g. a clone elsewhere."""
-    fixtures = getattr(item.module, 'FIXTURES', None) if getattr(item, 'module', None) else None
-    if isinstance(fixtures, Path) and not fixtures.is_dir():
-        pytest.skip(f'the real export fixtures are not at {fixtures}')

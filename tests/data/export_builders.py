@@ -8,7 +8,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parents[3] / 'shared' / 'fixtures' / 'exports'
+# Real export files the project ships (licences and origins in tests/fixtures/exports/SOURCES.md).
+FIXTURES = Path(__file__).resolve().parents[1] / 'fixtures' / 'exports'
 
 
 def node(
