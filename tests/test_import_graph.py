@@ -1,5 +1,5 @@
-"""The import graph of app/ has no circles (function-local imports included), and the data and LLM
-layers never import NiceGUI."""
+"""The import graph of app/ has no circles (function-local imports included; imports under
+``if TYPE_CHECKING:`` never run and are left out), and the data and LLM layers never import NiceGUI."""
 
 from __future__ import annotations
 
@@ -21,6 +21,29 @@ def _modules() -> dict[str, Path]:
     return out
 
 
+def _is_type_checking(node: ast.AST) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return (isinstance(test, ast.Name) and test.id == 'TYPE_CHECKING') or (
+        isinstance(test, ast.Attribute) and test.attr == 'TYPE_CHECKING'
+    )
+
+
+def _import_nodes(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement that can run: at module level, in functions and classes, in ``try`` and
+    ``if`` blocks — but not under ``if TYPE_CHECKING:`` (annotations only, never executed)."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append(node)
+        if _is_type_checking(node):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
 def _imports(name: str, is_package: bool, source: str, known: set[str]) -> set[str]:
     """The modules of ``known`` that module ``name`` imports anywhere in its source (top level or inside a
     function), relative imports resolved; ``from pkg import mod`` counts as importing ``pkg.mod``, and
@@ -28,10 +51,10 @@ def _imports(name: str, is_package: bool, source: str, known: set[str]) -> set[s
     importing its package (the package's ``__init__`` runs first, but depends on nothing it did not import)."""
     package = name if is_package else name.rpartition('.')[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in _import_nodes(ast.parse(source)):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
+        else:
             origin = node.module or ''
             if node.level:
                 base = package.split('.')
@@ -40,8 +63,6 @@ def _imports(name: str, is_package: bool, source: str, known: set[str]) -> set[s
             targets = [f'{origin}.{alias.name}' for alias in node.names]
             if not any(t in known for t in targets):
                 targets.append(origin)
-        else:
-            continue
         for target in targets:
             while target and target not in known:  # `import app.data.models.x` → the longest known prefix
                 target = target.rpartition('.')[0]
@@ -138,5 +159,7 @@ def test_the_checker_sees_function_local_and_relative_imports() -> None:
     known = {'app', 'app.data', 'app.data.x', 'app.data.y', 'app.data.z', 'app.errors'}
     source = 'from ..errors import NotFound\nfrom . import z\n\n\ndef f():\n    from .y import thing\n'
     assert _imports('app.data.x', False, source, known) == {'app.errors', 'app.data.y', 'app.data.z'}
+    typing_only = 'from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .y import Thing\n'
+    assert _imports('app.data.x', False, typing_only, known) == set()
     assert _cycles({'a': {'b'}, 'b': {'c'}, 'c': {'a'}, 'd': {'a'}}) == [['a', 'b', 'c', 'a']]
     assert _cycles({'a': {'b'}, 'b': set()}) == []

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from ..errors import NotFound, ValidationError
 from . import db as dbmod
+from . import kinds
 from .text import LIKE_ESCAPE, like_contains
 
 # Node kinds in legend order; the page colours them with design.KIND_COLORS.
-KINDS: tuple[str, ...] = ('output', 'conversation', 'prompt', 'agent', 'tag', 'collection')
+KINDS: tuple[str, ...] = kinds.GRAPH
 DEFAULT_LIMIT = 2000
 MAX_LIMIT = 5000
 MAX_DEPTH = 3
@@ -25,12 +26,7 @@ LABEL_CHARS = 60
 
 # table, label column, whether items of the kind can be in the trash
 _TABLES: dict[str, tuple[str, str, bool]] = {
-    'output': ('output', 'title', True),
-    'conversation': ('conversation', 'title', True),
-    'prompt': ('prompt', 'title', True),
-    'agent': ('agent', 'name', True),
-    'tag': ('tag', 'name', False),
-    'collection': ('collection', 'name', False),
+    k: (kinds.ALL[k].table, kinds.ALL[k].title_column or '', kinds.ALL[k].trashable) for k in KINDS
 }
 
 NodeKey = tuple[str, int]
@@ -67,14 +63,14 @@ def _junction(name: str, table: str, owner: str, other: str, other_col: str) -> 
 
 
 RELATIONS: tuple[Relation, ...] = (
-    _junction('tagged', 'output_tag', 'output', 'tag', 'tag_id'),
-    _junction('tagged', 'conversation_tag', 'conversation', 'tag', 'tag_id'),
-    _junction('tagged', 'prompt_tag', 'prompt', 'tag', 'tag_id'),
-    _junction('tagged', 'agent_tag', 'agent', 'tag', 'tag_id'),
-    _junction('collected', 'collection_output', 'output', 'collection', 'collection_id'),
-    _junction('collected', 'collection_conversation', 'conversation', 'collection', 'collection_id'),
-    _junction('collected', 'collection_prompt', 'prompt', 'collection', 'collection_id'),
-    _junction('collected', 'collection_agent', 'agent', 'collection', 'collection_id'),
+    *(
+        _junction('tagged', s.tag_junction._meta.table_name, k, 'tag', 'tag_id')
+        for k, s in kinds.ITEMS.items()
+    ),
+    *(
+        _junction('collected', s.collection_junction._meta.table_name, k, 'collection', 'collection_id')
+        for k, s in kinds.ITEMS.items()
+    ),
     Relation(
         'related',
         'output',

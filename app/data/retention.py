@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import entities, settings_store
+from . import kinds, settings_store
 from .db import current, write_tx
 from .models import Category, Collection, PurgeRun, RetentionPlan, utcnow
 
-KINDS = ('output', 'conversation', 'prompt', 'agent')
+KINDS = tuple(kinds.ITEMS)  # every main kind can carry a plan
 SETTING_KEY = 'retention'
 DEFAULT_SETTINGS: dict[str, Any] = {'auto_purge': True}
 DETAIL_ITEMS = 1000  # a PurgeRun keeps the first this many items it moved (counts are always complete)
@@ -172,7 +172,7 @@ def _resolve(
 
 def _collection_plans(kind: str, ids: list[int] | None) -> dict[int, list[tuple[int, str]]]:
     """{item id: [(plan id, collection name), ...]} for collections that carry a plan."""
-    spec = entities.kind(kind)
+    spec = kinds.item(kind)
     j = spec.collection_junction
     q = (
         j.select(spec.collection_owner.alias('owner'), Collection.retention, Collection.name)
@@ -190,7 +190,7 @@ def _collection_plans(kind: str, ids: list[int] | None) -> dict[int, list[tuple[
 def _in_planned_collection(kind: str):
     """A subquery of the items in a collection that carries a plan (a subquery, not a list of ids: a
     collection may hold more items than SQLite accepts as parameters)."""
-    spec = entities.kind(kind)
+    spec = kinds.item(kind)
     j = spec.collection_junction
     return (
         j.select(spec.collection_owner)
@@ -201,7 +201,7 @@ def _in_planned_collection(kind: str):
 
 def effective_plans(kind: str, ids: Iterable[int]) -> dict[int, EffectivePlan | None]:
     """The effective plan of each item (None: no plan applies)."""
-    spec = entities.kind(kind)
+    spec = kinds.item(kind)
     m = spec.model
     ids = list(ids)
     if not ids:
@@ -226,7 +226,7 @@ def effective_plan(kind: str, item_id: int) -> EffectivePlan | None:
 
 def _candidates(kind: str) -> list[Candidate]:
     """Live items of ``kind`` whose effective plan has a number of days."""
-    spec = entities.kind(kind)
+    spec = kinds.item(kind)
     m = spec.model
     plans = _plans()
     if not any(_usable(p) and p.days is not None for p in plans.values()):
@@ -290,7 +290,7 @@ def purge(
     for c in chosen:
         groups.setdefault((c.kind, c.plan.days or 0), []).append(c)
     for (kind, days), cands in groups.items():
-        m = entities.kind(kind).model
+        m = kinds.item(kind).model
         cutoff = now - timedelta(days=days)
         for start in range(0, len(cands), BATCH):
             batch = cands[start : start + BATCH]
@@ -340,11 +340,9 @@ def plan_usage() -> list[dict[str, Any]]:
     out = []
     for plan in RetentionPlan.select().order_by(RetentionPlan.sort_order, RetentionPlan.name):
         items = sum(
-            entities.kind(k)
+            kinds.item(k)
             .model.select()
-            .where(
-                (entities.kind(k).model.retention == plan.id) & entities.kind(k).model.deleted_at.is_null()
-            )
+            .where((kinds.item(k).model.retention == plan.id) & kinds.item(k).model.deleted_at.is_null())
             .count()
             for k in KINDS
         )

@@ -28,11 +28,11 @@ import peewee
 
 from ..errors import NotFound, UserError, ValidationError
 from . import db as dbmod
-from . import embeddings, sensitivity, vectors
+from . import embeddings, kinds, sensitivity, vectors
 
 log = logging.getLogger(__name__)
 
-KINDS = ('output', 'message', 'prompt', 'conversation')
+KINDS = kinds.SEARCHABLE
 SEMANTIC_KINDS = embeddings.OWNER_KINDS
 MODES = ('keyword', 'semantic', 'hybrid')
 KEYWORD_CANDIDATES = 2000  # per kind; the newest matches of a very common word are ranked
@@ -310,41 +310,30 @@ def _in(values: Iterable[int]) -> tuple[str, list[int]]:
 
 
 # Where each kind keeps what a filter looks at. ``t`` is the kind's own table; for messages ``c`` is
-# the conversation (joined by every message query).
-_FILTER_COLUMNS = {
-    'output': dict(
-        owner='t',
-        tag=('output_tag', 'output_id'),
-        coll=('collection_output', 'output_id'),
-        model='t.model_id',
-        agent='t.agent_version_id',
+# the conversation (joined by every message query): a message has its conversation's tags, collections, …
+def _filter_columns(key: str) -> dict[str, Any]:
+    spec = kinds.ALL[key]
+    carrier = kinds.ALL[spec.part_of] if spec.part_of else spec  # the row with the tags, rating, …
+    columns: dict[str, Any] = dict(
+        owner='c' if spec.part_of else 't',
+        tag=(carrier.tag_junction._meta.table_name, carrier.tag_owner.column_name),
+        coll=(carrier.collection_junction._meta.table_name, carrier.collection_owner.column_name),
         date='t.created_at',
-    ),
-    'conversation': dict(
-        owner='t',
-        tag=('conversation_tag', 'conversation_id'),
-        coll=('collection_conversation', 'conversation_id'),
-        model='t.model_id',
-        agent='t.agent_version_id',
-        date='t.created_at',
-    ),
-    'prompt': dict(
-        owner='t',
-        tag=('prompt_tag', 'prompt_id'),
-        coll=('collection_prompt', 'prompt_id'),
-        model=None,
-        agent=None,
-        date='t.created_at',
-    ),
-    'message': dict(
-        owner='c',
-        tag=('conversation_tag', 'conversation_id'),
-        coll=('collection_conversation', 'conversation_id'),
-        model='COALESCE(t.model_id, c.model_id)',
-        agent='COALESCE(t.agent_version_id, c.agent_version_id)',
-        date='t.created_at',
-    ),
-}
+    )
+    if spec.part_of:  # a message's own model and agent, else its conversation's
+        columns.update(
+            model='COALESCE(t.model_id, c.model_id)', agent='COALESCE(t.agent_version_id, c.agent_version_id)'
+        )
+    else:
+        model, agent = spec.model_field, spec.agent_version_field
+        columns.update(
+            model=f't.{model.column_name}' if model is not None else None,
+            agent=f't.{agent.column_name}' if agent is not None else None,
+        )
+    return columns
+
+
+_FILTER_COLUMNS = {k: _filter_columns(k) for k in KINDS}
 
 
 def _filter_sql(kind: str, f: SearchFilters | None) -> tuple[str, list[Any]] | None:
@@ -375,12 +364,7 @@ def _filter_sql(kind: str, f: SearchFilters | None) -> tuple[str, list[Any]] | N
         sql.append(f'{owner}.sensitivity_id IN ({marks})')
         params += vals
     if f.exclude_restricted:
-        sql.append(
-            f'({owner}.sensitivity_id IS NULL OR {owner}.sensitivity_id NOT IN '
-            f'({sensitivity.RESTRICTED_LEVELS_SQL}))'
-        )
-        if kind == 'message':  # restriction follows provenance: the message a Secret output came from
-            sql.append(f't.id NOT IN ({sensitivity.CAPTURED_MESSAGES_SQL})')
+        sql += sensitivity.exclude_restricted_sql(owner, 't' if kind == 'message' else None)
     if f.models:
         if spec['model'] is None:
             return None
@@ -411,17 +395,18 @@ def _filter_sql(kind: str, f: SearchFilters | None) -> tuple[str, list[Any]] | N
     return ''.join(f' AND {s}' for s in sql), params
 
 
-# The live rows of each kind: (table aliased t, further joins, liveness condition).
-_BASE = {
-    'output': ('output t', '', 't.deleted_at IS NULL'),
-    'message': (  # hidden messages (tool traffic, reasoning) are found by keyword; they are not embedded
-        'message t',
-        ' JOIN conversation c ON c.id = t.conversation_id',
-        'c.deleted_at IS NULL',
-    ),
-    'prompt': ('prompt t', '', 't.deleted_at IS NULL'),
-    'conversation': ('conversation t', '', 't.deleted_at IS NULL'),
-}
+# The live rows of each kind: (table aliased t, further joins, liveness condition). Hidden messages (tool
+# traffic, reasoning) are found by keyword; they are not embedded.
+def _base(key: str) -> tuple[str, str, str]:
+    spec = kinds.ALL[key]
+    if spec.part_of is not None:  # a message is live while its conversation is
+        owner = kinds.ALL[spec.part_of]
+        column = spec.model._meta.fields[spec.part_of].column_name
+        return f'{spec.table} t', f' JOIN {owner.table} c ON c.id = t.{column}', 'c.deleted_at IS NULL'
+    return f'{spec.table} t', '', 't.deleted_at IS NULL'
+
+
+_BASE = {k: _base(k) for k in KINDS}
 
 
 # --------------------------------------------------------------------------- keyword

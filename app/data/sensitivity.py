@@ -68,6 +68,17 @@ def exclude_restricted(query: Any, model: type[Model]) -> Any:
     return query.where(model.sensitivity.is_null() | model.sensitivity.not_in(restricted))
 
 
+def exclude_restricted_sql(owner: str, message: str | None = None) -> list[str]:
+    """``exclude_restricted`` as raw SQL conditions (search): on the row aliased ``owner`` (one with a
+    ``sensitivity_id``; for a message its conversation) and, given ``message``, the message aliased so."""
+    conditions = [
+        f'({owner}.sensitivity_id IS NULL OR {owner}.sensitivity_id NOT IN ({RESTRICTED_LEVELS_SQL}))'
+    ]
+    if message is not None:  # restriction follows provenance: the message a Secret output came from
+        conditions.append(f'{message}.id NOT IN ({CAPTURED_MESSAGES_SQL})')
+    return conditions
+
+
 def _captured_messages(levels: Any) -> Any:
     """The ids of the messages an output at one of ``levels`` was captured from (a subquery)."""
     return Output.select(Output.message).where(Output.message.is_null(False) & Output.sensitivity.in_(levels))

@@ -13,20 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..errors import ValidationError
-from . import entities
+from . import entities, kinds
 from .db import current
 from .listing import Page, clamp_page
 from .models import utcnow
 from .text import LIKE_ESCAPE, like_contains
 
 TRASH_DAYS = 30  # items stay this long in the trash, then the housekeeping service deletes them
-KINDS = ('output', 'conversation', 'prompt', 'agent')
+KINDS = tuple(k for k, spec in kinds.ITEMS.items() if spec.trashable)
 BATCH = 100  # items per delete transaction: a conversation may take thousands of messages with it
 
-# (kind, table, title column): the same four tables entities.KINDS describes, as SQL.
-_TABLES = [
-    (k, entities.kind(k).model._meta.table_name, entities.kind(k).title_field.column_name) for k in KINDS
-]
+# (kind, table, title column) of each, for SQL.
+_TABLES = [(k, kinds.ITEMS[k].table, kinds.ITEMS[k].title_column) for k in KINDS]
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ class TrashItem:
 
     @property
     def url(self) -> str:
-        return entities.kind(self.kind).url(self.id)
+        return kinds.item(self.kind).url(self.id)
 
 
 def expires_at(deleted_at: datetime) -> datetime:
