@@ -17,6 +17,7 @@ from peewee import ForeignKeyField, Model
 
 from ..errors import UserError
 from . import sensitivity as restriction
+from .conversations import path_ids
 from .db import current
 from .models import (
     AccuracyLevel,
@@ -376,6 +377,18 @@ def _relations(junction: type[Model], owner: str, other: str) -> dict[int, list[
     return out
 
 
+# The kinds a vault holds, in the order their notes are written: (kind, model, tag junction,
+# collection junction, title column).
+_VAULT_KINDS: list[tuple[str, type[Model], type[Model], type[Model], str]] = [
+    ('prompt', Prompt, PromptTag, CollectionPrompt, 'title'),
+    ('agent', Agent, AgentTag, CollectionAgent, 'name'),
+    ('conversation', Conversation, ConversationTag, CollectionConversation, 'title'),
+    ('output', Output, OutputTag, CollectionOutput, 'title'),
+]
+_CHUNK = 500  # rows read per query (and the ids of their relations in one more)
+_CONVERSATION_CHUNK = 100  # conversations carry their messages: fewer at a time
+
+
 def export_markdown(
     out: str | Path, *, include_secret: bool = False, progress: ProgressFn | None = None
 ) -> ExportReport:
@@ -388,33 +401,41 @@ def export_markdown(
         raise UserError(f'{root} exists and is not a folder.')
     root = root / f'outputhub-markdown-{utcnow():%Y%m%d-%H%M%S}'
     root.mkdir(parents=True, exist_ok=True)
-    db = current()
-    counts: dict[str, int] = {}
-    files = 0
-    with db.atomic(lock_type='DEFERRED'):
-        scope = _Scope(include_secret)
-        tags = _lookup_names(Tag)
-        models = {m.id: m.name for m in LlmModel.select(LlmModel.id, LlmModel.name)}
-        categories = _lookup_names(Category)
-        sources = _lookup_names(Source)
-        sensitivity = _lookup_names(SensitivityLevel)
-        accuracy = _lookup_names(AccuracyLevel)
-        collections = {c.id: c for c in Collection.select()}
-        folder_of_collection = _collection_folders(collections)
-        kinds = [
-            ('prompt', Prompt, PromptTag, CollectionPrompt, 'title'),
-            ('agent', Agent, AgentTag, CollectionAgent, 'name'),
-            ('conversation', Conversation, ConversationTag, CollectionConversation, 'title'),
-            ('output', Output, OutputTag, CollectionOutput, 'title'),
-        ]
+    with current().atomic(lock_type='DEFERRED'):
+        vault = _Vault(root, _Scope(include_secret), progress)
+        vault.write()
+        left_out = vault.scope.left_out()
+    return ExportReport(
+        'markdown', str(root), vault.counts, left_out, vault.files, round(time.monotonic() - started, 3)
+    )
+
+
+class _Vault:
+    """One Markdown export: lookups and relations are read once up front, every kind's rows a chunk
+    at a time with their versions or messages in one more query (never a query per note), and one
+    renderer per kind turns a row into front matter and a body."""
+
+    def __init__(self, root: Path, scope: _Scope, progress: ProgressFn | None) -> None:
+        self.root, self.scope, self.progress = root, scope, progress
+        self.counts: dict[str, int] = {}
+        self.files = 0
+        self.done = 0
+        self.tags = _lookup_names(Tag)
+        self.models = {m.id: m.name for m in LlmModel.select(LlmModel.id, LlmModel.name)}
+        self.categories = _lookup_names(Category)
+        self.sources = _lookup_names(Source)
+        self.sensitivity = _lookup_names(SensitivityLevel)
+        self.accuracy = _lookup_names(AccuracyLevel)
+        self.collections = {c.id: c for c in Collection.select()}
+        self.folder_of_collection = _collection_folders(self.collections)
         # First pass: names for every note, so links between notes can be written in one go.
-        names = _Names()
-        item_tags: dict[str, dict[int, list[int]]] = {}
-        item_colls: dict[str, dict[int, list[int]]] = {}
-        rows_by_kind: dict[str, list[int]] = {}
-        for kind, model, tag_j, coll_j, title_field in kinds:
-            item_tags[kind] = _relations(tag_j, kind, 'tag')
-            item_colls[kind] = _relations(coll_j, kind, 'collection')
+        self.names = _Names()
+        self.item_tags: dict[str, dict[int, list[int]]] = {}
+        self.item_colls: dict[str, dict[int, list[int]]] = {}
+        self.rows_by_kind: dict[str, list[int]] = {}
+        for kind, model, tag_j, coll_j, title_field in _VAULT_KINDS:
+            self.item_tags[kind] = _relations(tag_j, kind, 'tag')
+            self.item_colls[kind] = _relations(coll_j, kind, 'collection')
             ids = []
             for row in (
                 scope.query(model)
@@ -423,155 +444,163 @@ def export_markdown(
                 .tuples()
                 .iterator()
             ):
-                names.note(kind, row[0], row[1] or 'Untitled')
+                self.names.note(kind, row[0], row[1] or 'Untitled')
                 ids.append(row[0])
-            rows_by_kind[kind] = ids
-        total = sum(len(v) for v in rows_by_kind.values())
-        done = 0
-        related: dict[int, list[int]] = {}
+            self.rows_by_kind[kind] = ids
+        self.total = sum(len(v) for v in self.rows_by_kind.values())
+        self.related: dict[int, list[int]] = {}
         for link in OutputLink.select().tuples().iterator():
-            related.setdefault(link[1], []).append(link[2])
-            related.setdefault(link[2], []).append(link[1])
-        prompt_of_version = {
+            self.related.setdefault(link[1], []).append(link[2])
+            self.related.setdefault(link[2], []).append(link[1])
+        self.prompt_of_version = {
             v.id: (v.prompt_id, v.number)
             for v in PromptVersion.select(PromptVersion.id, PromptVersion.prompt, PromptVersion.number)
         }
-        agent_of_version = {
+        self.agent_of_version = {
             v.id: (v.agent_id, v.number)
             for v in AgentVersion.select(AgentVersion.id, AgentVersion.agent, AgentVersion.number)
         }
-        members: dict[int, list[str]] = {}
+        self.members: dict[int, list[str]] = {}
 
-        def common(kind: str, row: Model, title: str) -> dict[str, Any]:
-            coll_ids = item_colls[kind].get(row.id, [])
-            return {
-                'title': title,
-                'type': kind,
-                'outputhub_id': f'{kind}/{row.id}',
-                'created': row.created_at,
-                'updated': row.updated_at,
-                'tags': [_tag(tags[t]) for t in item_tags[kind].get(row.id, []) if t in tags],
-                'collections': [collections[c].name for c in coll_ids if c in collections],
-                'category': categories.get(row.category_id),
-                'sensitivity': sensitivity.get(row.sensitivity_id),
-                'rating': row.rating,
-                'favourite': row.favourite or None,
-                'source': sources.get(row.source_id),
-                'source_id': row.external_id,
-            }
-
-        def write(kind: str, row: Model, meta: dict[str, Any], body: str) -> None:
-            nonlocal files, done
-            coll_ids = [c for c in item_colls[kind].get(row.id, []) if c in collections]
-            folder = (
-                root / (folder_of_collection[coll_ids[0]] if coll_ids else 'Unfiled') / f'{kind.title()}s'
-            )
-            folder.mkdir(parents=True, exist_ok=True)
-            name = names.titles[(kind, row.id)]
-            (folder / f'{name}.md').write_text(
-                front_matter(meta) + '\n' + body.rstrip() + '\n', encoding='utf-8'
-            )
-            for c in coll_ids:
-                members.setdefault(c, []).append(f'[[{name}]]')
-            files += 1
-            counts[kind + 's'] = counts.get(kind + 's', 0) + 1
-            done += 1
-            if progress:
-                progress(done, total)
-
-        for p in _by_ids(Prompt, rows_by_kind['prompt']):
-            versions = list(
-                PromptVersion.select().where(PromptVersion.prompt == p.id).order_by(PromptVersion.number)
-            )
-            cur = next(
-                (v for v in versions if v.id == p.current_version_id), versions[-1] if versions else None
-            )
-            meta = common('prompt', p, p.title) | {
-                'version': cur.number if cur else None,
-                'versions': len(versions),
-                'description': p.description,
-            }
-            body = (
-                f'# {p.title}\n\n'
-                + (p.description + '\n\n' if p.description else '')
-                + (cur.body if cur else '')
-            )
-            if p.notes:
-                body += f'\n\n## Notes\n\n{p.notes}'
-            write('prompt', p, meta, body)
-        for a in _by_ids(Agent, rows_by_kind['agent']):
-            cur = AgentVersion.get_or_none(AgentVersion.id == a.current_version_id)
-            meta = common('agent', a, a.name) | {
-                'model': models.get(cur.model_id) if cur else None,
-                'version': cur.number if cur else None,
-                'temperature': cur.temperature if cur else None,
-                'description': a.description,
-            }
-            body = f'# {a.name}\n\n' + (a.description + '\n\n' if a.description else '')
-            body += '## System prompt\n\n' + (cur.system_prompt if cur else '')
-            if a.notes:
-                body += f'\n\n## Notes\n\n{a.notes}'
-            write('agent', a, meta, body)
-        from .conversations import latest_leaf, path_ids
-
-        for c in _by_ids(Conversation, rows_by_kind['conversation']):
-            leaf = c.active_leaf_id or latest_leaf(c.id)
-            ids = path_ids(leaf) if leaf else []
-            msgs = {m.id: m for m in Message.select().where(Message.id.in_(ids))} if ids else {}
-            branches = (
-                Message.select()
-                .where(
-                    (Message.conversation == c.id)
-                    & Message.id.not_in(
-                        Message.select(Message.parent).where(
-                            (Message.conversation == c.id) & Message.parent.is_null(False)
-                        )
-                    )
+    def write(self) -> None:
+        for chunk in _chunks(Prompt, self.rows_by_kind['prompt'], _CHUNK):
+            versions = _prompt_versions([p.id for p in chunk])
+            for p in chunk:
+                self._note('prompt', p, *self._prompt(p, versions.get(p.id, [])))
+        for chunk in _chunks(Agent, self.rows_by_kind['agent'], _CHUNK):
+            current_versions = {
+                v.id: v
+                for v in AgentVersion.select().where(
+                    AgentVersion.id.in_([a.current_version_id for a in chunk if a.current_version_id])
                 )
-                .count()
-            )
-            meta = common('conversation', c, c.title or 'Untitled') | {
-                'model': models.get(c.model_id),
-                'messages': c.message_count,
-                'branches': branches if branches > 1 else None,
-                'agent': _version_link(names, 'agent', agent_of_version.get(c.agent_version_id)),
-                'summary': c.summary,
             }
-            body = [f'# {c.title or "Untitled"}']
-            if c.notes:
-                body.append(f'> [!note] Notes\n> {_quote(c.notes)}')
-            for mid in ids:
-                m = msgs.get(mid)
-                if m is None or (m.hidden and not (m.content or '').strip()):
-                    continue
-                if m.id in scope.withheld:
-                    m.content = restriction.WITHHELD_NOTICE  # this row is only read, never saved
-                body.append(_message_md(m, models))
-            write('conversation', c, meta, '\n\n'.join(body))
-        for o in _by_ids(Output, rows_by_kind['output']):
-            pv = prompt_of_version.get(o.prompt_version_id)
-            av = agent_of_version.get(o.agent_version_id)
-            meta = common('output', o, o.title or 'Untitled') | {
-                'model': models.get(o.model_id),
-                'accuracy': accuracy.get(o.accuracy_id),
-                'prompt': _version_link(names, 'prompt', pv),
-                'prompt_version': pv[1] if pv else None,
-                'agent': _version_link(names, 'agent', av),
-                'agent_version': av[1] if av else None,
-                'conversation': names.link('conversation', o.conversation_id),
-                'related': [x for x in (names.link('output', r) for r in sorted(related.get(o.id, []))) if x],
-                'source_url': o.source_url,
-                'input_tokens': o.input_tokens,
-                'output_tokens': o.output_tokens,
-                'cost': o.cost,
-            }
-            body = f'# {o.title or "Untitled"}\n\n{o.body}'
-            if o.notes:
-                body += f'\n\n## Notes\n\n{o.notes}'
-            write('output', o, meta, body)
-        for cid, coll in collections.items():
-            folder = root / folder_of_collection[cid]
-            if not members.get(cid) and not coll.notes and not coll.description:
+            for a in chunk:
+                self._note('agent', a, *self._agent(a, current_versions.get(a.current_version_id)))
+        for chunk in _chunks(Conversation, self.rows_by_kind['conversation'], _CONVERSATION_CHUNK):
+            threads = _Threads(chunk)
+            for c in chunk:
+                self._note('conversation', c, *self._conversation(c, threads))
+        for chunk in _chunks(Output, self.rows_by_kind['output'], _CHUNK):
+            for o in chunk:
+                self._note('output', o, *self._output(o))
+        self._collection_notes()
+
+    # ---------------------------------------------------------------- what every note has
+
+    def _common(self, kind: str, row: Model, title: str) -> dict[str, Any]:
+        coll_ids = self.item_colls[kind].get(row.id, [])
+        return {
+            'title': title,
+            'type': kind,
+            'outputhub_id': f'{kind}/{row.id}',
+            'created': row.created_at,
+            'updated': row.updated_at,
+            'tags': [_tag(self.tags[t]) for t in self.item_tags[kind].get(row.id, []) if t in self.tags],
+            'collections': [self.collections[c].name for c in coll_ids if c in self.collections],
+            'category': self.categories.get(row.category_id),
+            'sensitivity': self.sensitivity.get(row.sensitivity_id),
+            'rating': row.rating,
+            'favourite': row.favourite or None,
+            'source': self.sources.get(row.source_id),
+            'source_id': row.external_id,
+        }
+
+    def _note(self, kind: str, row: Model, meta: dict[str, Any], body: str) -> None:
+        coll_ids = [c for c in self.item_colls[kind].get(row.id, []) if c in self.collections]
+        folder = (
+            self.root
+            / (self.folder_of_collection[coll_ids[0]] if coll_ids else 'Unfiled')
+            / f'{kind.title()}s'
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        name = self.names.titles[(kind, row.id)]
+        (folder / f'{name}.md').write_text(front_matter(meta) + '\n' + body.rstrip() + '\n', encoding='utf-8')
+        for c in coll_ids:
+            self.members.setdefault(c, []).append(f'[[{name}]]')
+        self.files += 1
+        self.counts[kind + 's'] = self.counts.get(kind + 's', 0) + 1
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
+
+    # ---------------------------------------------------------------- one renderer per kind
+
+    def _prompt(self, p: Prompt, versions: list[PromptVersion]) -> tuple[dict[str, Any], str]:
+        cur = next((v for v in versions if v.id == p.current_version_id), versions[-1] if versions else None)
+        meta = self._common('prompt', p, p.title) | {
+            'version': cur.number if cur else None,
+            'versions': len(versions),
+            'description': p.description,
+        }
+        body = (
+            f'# {p.title}\n\n' + (p.description + '\n\n' if p.description else '') + (cur.body if cur else '')
+        )
+        if p.notes:
+            body += f'\n\n## Notes\n\n{p.notes}'
+        return meta, body
+
+    def _agent(self, a: Agent, cur: AgentVersion | None) -> tuple[dict[str, Any], str]:
+        meta = self._common('agent', a, a.name) | {
+            'model': self.models.get(cur.model_id) if cur else None,
+            'version': cur.number if cur else None,
+            'temperature': cur.temperature if cur else None,
+            'description': a.description,
+        }
+        body = f'# {a.name}\n\n' + (a.description + '\n\n' if a.description else '')
+        body += '## System prompt\n\n' + (cur.system_prompt if cur else '')
+        if a.notes:
+            body += f'\n\n## Notes\n\n{a.notes}'
+        return meta, body
+
+    def _conversation(self, c: Conversation, threads: _Threads) -> tuple[dict[str, Any], str]:
+        ids, branches = threads.path(c), threads.branches(c.id)
+        meta = self._common('conversation', c, c.title or 'Untitled') | {
+            'model': self.models.get(c.model_id),
+            'messages': c.message_count,
+            'branches': branches if branches > 1 else None,
+            'agent': _version_link(self.names, 'agent', self.agent_of_version.get(c.agent_version_id)),
+            'summary': c.summary,
+        }
+        body = [f'# {c.title or "Untitled"}']
+        if c.notes:
+            body.append(f'> [!note] Notes\n> {_quote(c.notes)}')
+        for mid in ids:
+            m = threads.messages.get(mid)
+            if m is None or (m.hidden and not (m.content or '').strip()):
+                continue
+            if m.id in self.scope.withheld:
+                m.content = restriction.WITHHELD_NOTICE  # this row is only read, never saved
+            body.append(_message_md(m, self.models))
+        return meta, '\n\n'.join(body)
+
+    def _output(self, o: Output) -> tuple[dict[str, Any], str]:
+        pv = self.prompt_of_version.get(o.prompt_version_id)
+        av = self.agent_of_version.get(o.agent_version_id)
+        links = (self.names.link('output', r) for r in sorted(self.related.get(o.id, [])))
+        meta = self._common('output', o, o.title or 'Untitled') | {
+            'model': self.models.get(o.model_id),
+            'accuracy': self.accuracy.get(o.accuracy_id),
+            'prompt': _version_link(self.names, 'prompt', pv),
+            'prompt_version': pv[1] if pv else None,
+            'agent': _version_link(self.names, 'agent', av),
+            'agent_version': av[1] if av else None,
+            'conversation': self.names.link('conversation', o.conversation_id),
+            'related': [x for x in links if x],
+            'source_url': o.source_url,
+            'input_tokens': o.input_tokens,
+            'output_tokens': o.output_tokens,
+            'cost': o.cost,
+        }
+        body = f'# {o.title or "Untitled"}\n\n{o.body}'
+        if o.notes:
+            body += f'\n\n## Notes\n\n{o.notes}'
+        return meta, body
+
+    def _collection_notes(self) -> None:
+        for cid, coll in self.collections.items():
+            folder = self.root / self.folder_of_collection[cid]
+            members = self.members.get(cid)
+            if not members and not coll.notes and not coll.description:
                 continue
             folder.mkdir(parents=True, exist_ok=True)
             meta = {
@@ -585,14 +614,98 @@ def export_markdown(
                 body.append(coll.description)
             if coll.notes:
                 body.append(coll.notes)
-            if members.get(cid):
-                body.append('## Items\n\n' + '\n'.join(f'- {m}' for m in sorted(members[cid])))
+            if members:
+                body.append('## Items\n\n' + '\n'.join(f'- {m}' for m in sorted(members)))
             (folder / f'{safe_name(coll.name)}.md').write_text(
                 front_matter(meta) + '\n' + '\n\n'.join(body) + '\n', encoding='utf-8'
             )
-            files += 1
-        left_out = scope.left_out()
-    return ExportReport('markdown', str(root), counts, left_out, files, round(time.monotonic() - started, 3))
+            self.files += 1
+
+
+def _prompt_versions(prompt_ids: list[int]) -> dict[int, list[PromptVersion]]:
+    """Every version of these prompts, oldest first, in one query."""
+    out: dict[int, list[PromptVersion]] = {}
+    query = (
+        PromptVersion.select()
+        .where(PromptVersion.prompt.in_(prompt_ids))
+        .order_by(PromptVersion.prompt, PromptVersion.number)
+    )
+    for v in query:
+        out.setdefault(v.prompt_id, []).append(v)
+    return out
+
+
+class _Threads:
+    """The active path and the branch count of a chunk of conversations, from one read of their message
+    tree (ids, parents, times) and one of the messages on those paths.
+
+    Same answers as ``conversations.latest_leaf`` / ``path_ids``, which still serve the rare path that
+    leaves its conversation (a parent stored in another one).
+    """
+
+    def __init__(self, convs: list[Conversation]) -> None:
+        conv_ids = [c.id for c in convs]
+        marks = ', '.join('?' * len(conv_ids))
+        db = current()
+        self.parent_of: dict[int, int | None] = {}
+        self.members: dict[int, list[tuple[int, Any]]] = {}  # conversation -> (id, created_at)
+        for mid, parent, conv, created in db.execute_sql(
+            f'SELECT id, parent_id, conversation_id, created_at FROM message WHERE conversation_id IN ({marks})',
+            conv_ids,
+        ):
+            self.parent_of[mid] = parent
+            self.members.setdefault(conv, []).append((mid, created))
+        # Messages with a child anywhere (a child may sit in another conversation).
+        self.has_child = {
+            r[0]
+            for r in db.execute_sql(
+                'SELECT DISTINCT parent_id FROM message WHERE parent_id IN '
+                f'(SELECT id FROM message WHERE conversation_id IN ({marks}))',
+                conv_ids,
+            )
+        }
+        self.paths = {c.id: self._path(c) for c in convs}
+        wanted = {mid for ids in self.paths.values() for mid in ids}
+        self.messages: dict[int, Message] = {
+            m.id: m for m in Message.select().where(Message.conversation.in_(conv_ids)) if m.id in wanted
+        }
+        stray = sorted(wanted - set(self.messages))
+        for start in range(0, len(stray), _CHUNK):
+            self.messages.update(
+                {m.id: m for m in Message.select().where(Message.id.in_(stray[start : start + _CHUNK]))}
+            )
+
+    def path(self, conv: Conversation) -> list[int]:
+        return self.paths[conv.id]
+
+    def branches(self, conversation_id: int) -> int:
+        """Leaves of the conversation: its messages no other message of it answers."""
+        ids = self.members.get(conversation_id, [])
+        parents = {self.parent_of[mid] for mid, _ in ids}
+        return sum(1 for mid, _ in ids if mid not in parents)
+
+    def _path(self, conv: Conversation) -> list[int]:
+        leaf = conv.active_leaf_id or self._latest_leaf(conv.id)
+        if not leaf:
+            return []
+        ids, mid = [], leaf
+        while mid is not None:
+            if mid not in self.parent_of or len(ids) > len(self.parent_of):
+                return path_ids(leaf)  # the path leaves this conversation (or loops): ask the database
+            ids.append(mid)
+            mid = self.parent_of[mid]
+        return ids[::-1]
+
+    def _latest_leaf(self, conversation_id: int) -> int | None:
+        leaves = [
+            (created, mid)
+            for mid, created in self.members.get(conversation_id, [])
+            if mid not in self.has_child
+        ]
+        if not leaves:
+            return None
+        # SQLite's ORDER BY created_at DESC, id DESC: NULL sorts lowest, text compares as text.
+        return max(leaves, key=lambda t: (t[0] is not None, t[0] if t[0] is not None else '', t[1]))[1]
 
 
 def _tag(name: str) -> str:
@@ -608,10 +721,11 @@ def _version_link(names: _Names, kind: str, owner_and_number: tuple[int, int] | 
     return names.link(kind, owner_and_number[0]) if owner_and_number else None
 
 
-def _by_ids(model: type[Model], ids: list[int]) -> Iterator[Model]:
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        yield from model.select().where(model.id.in_(chunk)).order_by(model.id)
+def _chunks(model: type[Model], ids: list[int], size: int) -> Iterator[list[Model]]:
+    """The rows with these ids, ``size`` at a time, in id order."""
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        yield list(model.select().where(model.id.in_(chunk)).order_by(model.id))
 
 
 def _collection_folders(collections: dict[int, Collection]) -> dict[int, str]:

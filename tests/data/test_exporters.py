@@ -308,3 +308,43 @@ def test_dry_run_of_a_json_export_writes_nothing_and_counts_like_the_real_import
     assert (dry.conversations_added, dry.messages_added) == (real.conversations_added, real.messages_added)
     assert dry.entities['outputs'] == real.entities['outputs'] == 2
     assert dry.entities['prompts'] == real.entities['prompts']
+
+
+def _add_items(n: int) -> None:
+    """``n`` more of each kind, each with versions, messages, a branch, a tag and a collection."""
+    gpt = lookups.find_model('gpt-4o')
+    work = lookups.get_or_create('collection', 'Work').id
+    for i in range(n):
+        prompt = prompts.create_prompt(f'Prompt {i}', f'Say {i}')
+        prompts.new_version(prompt.id, f'Say {i} twice')
+        agent = agents.create_agent(f'Agent {i}', f'You are {i}.', model=gpt)
+        conv = create_conversation(f'Chat {i}', model=gpt)
+        question = add_message(conv, 'user', f'Question {i}')
+        add_message(conv, 'assistant', f'Answer {i}', model=gpt)
+        add_message(conv, 'assistant', f'Another answer {i}', parent=question, model=gpt)
+        out = outputs.capture_output(
+            outputs.CaptureData(body=f'Output {i}', tags=['python'], conversation_id=conv.id)
+        )
+        relations.add_tags('prompt', [prompt.id], [Tag.get(Tag.name == 'python').id])
+        relations.add_to_collection('agent', [agent.id], work)
+        relations.add_to_collection('output', [out.id], work)
+
+
+def _markdown_queries(out: Path) -> int:
+    statements: list[str] = []
+    con = dbmod.current().connection()
+    con.set_trace_callback(statements.append)
+    try:
+        export_markdown(out)
+    finally:
+        con.set_trace_callback(None)
+    return sum(1 for s in statements if s.lstrip().upper().startswith(('SELECT', 'WITH')))
+
+
+def test_markdown_export_reads_each_kind_in_a_bounded_number_of_queries(db, tmp_path):
+    _add_items(3)
+    few = _markdown_queries(tmp_path / 'few')
+    _add_items(27)
+    many = _markdown_queries(tmp_path / 'many')
+    assert len(list(Path(tmp_path / 'many').rglob('*.md'))) > 120
+    assert many == few, (few, many)  # per kind and relation, not per item
