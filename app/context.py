@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .config import Settings
+
+if TYPE_CHECKING:  # types only: this module stays light, and the services name AppContext in their hints
+    from .auth import Gate
+    from .services.backups import BackupScheduler
+    from .services.housekeeping import Housekeeper
+    from .services.indexing import Indexer
+    from .services.jobs import JobSlot
+    from .services.touches import TouchWorker
 
 
 @dataclass
 class AppContext:
-    """The composition root's product. Features attach their long-lived services here."""
+    """The composition root's product (``app.server.build``). The background services listed in
+    ``SERVICE_MODULES`` attach themselves here when they start; None means not running."""
 
     settings: Settings
-    indexer: Any = None  # background embedding indexer (search), when running
-    backups: Any = None  # automatic backup scheduler, when running
-    housekeeping: Any = None  # daily retention purge and trash emptying, when running
-    gate: Any = None  # app.auth.Gate: who may reach the app (LAN login, devices, API tokens)
+    gate: Gate | None = None  # who may reach the app (LAN login, devices, API tokens)
+    indexer: Indexer | None = None  # background embedding indexer (search)
+    backups: BackupScheduler | None = None  # automatic backups with rotation
+    housekeeping: Housekeeper | None = None  # daily retention purge and trash emptying
+    jobs: JobSlot | None = None  # the one slot for long work started from a page (import, export, restore)
+    touches: TouchWorker | None = None  # the writer of "last used" stamps of devices and tokens
 
     @property
     def db_label(self) -> str:

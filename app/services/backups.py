@@ -17,6 +17,7 @@ from ..roles import require_admin
 from .periodic import PeriodicThread
 
 if TYPE_CHECKING:
+    from ..context import AppContext
     from .indexing import Indexer
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def save_settings(principal: Any, values: dict[str, Any]) -> None:
     settings_store.put(SETTING_KEY, {**(stored if isinstance(stored, dict) else {}), **values})
 
 
-def start(ctx) -> None:
+def start(ctx: AppContext) -> None:
     """Start automatic backups for the open database (not for the disposable demo profile;
     ``OUTPUTHUB_AUTO_BACKUP=0`` turns them off for this process)."""
     if ctx.settings.demo or not config.env_flag(ENV_SWITCH, True):
@@ -164,7 +165,7 @@ def start(ctx) -> None:
     scheduler.start()
 
 
-def stop(ctx) -> None:
-    scheduler = getattr(ctx, 'backups', None)
+def stop(ctx: AppContext) -> None:
+    scheduler = ctx.backups
     if isinstance(scheduler, BackupScheduler):
         scheduler.stop()

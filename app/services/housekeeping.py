@@ -12,12 +12,15 @@ import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config
 from ..data import retention, trash
 from ..data.models import utcnow
 from .periodic import PeriodicThread
+
+if TYPE_CHECKING:
+    from ..context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +89,7 @@ def enabled() -> bool:
     return config.env_flag(ENV_SWITCH, True)
 
 
-def start(ctx) -> None:
+def start(ctx: AppContext) -> None:
     if not enabled():
         log.info('housekeeping not started (%s=%s)', ENV_SWITCH, os.environ.get(ENV_SWITCH))
         ctx.housekeeping = None
@@ -96,8 +99,8 @@ def start(ctx) -> None:
     keeper.start()
 
 
-def stop(ctx) -> None:
-    keeper = getattr(ctx, 'housekeeping', None)
+def stop(ctx: AppContext) -> None:
+    keeper = ctx.housekeeping
     if isinstance(keeper, Housekeeper):
         keeper.stop()
         ctx.housekeeping = None
