@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..data.text import plural
 from .common import ProgressBar, db_path, emit, open_db
 
 IMPORT_EPILOG = """\
@@ -87,7 +88,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         report = fn(args.out, include_secret=args.include_secret, progress=lambda d, t: bar.update(d, t))
     kinds = ('prompt', 'agent', 'conversation', 'output')
     items = sum(report.counts.get(k, 0) + report.counts.get(k + 's', 0) for k in kinds)
-    text = f'Exported {items} items to {report.path}'
+    text = f'Exported {plural(items, "item")} to {report.path}'
     if report.left_out_secret:
         text += f' ({report.left_out_secret} Secret items left out; add --include-secret to export them)'
     emit(args, report.to_dict(), text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..data.text import plural
 from .common import emit, open_db
 
 PURGE_EPILOG = """\
@@ -73,12 +74,12 @@ def cmd_trash(args: argparse.Namespace) -> int:
     open_db(args)
     if args.restore:
         n = trash.restore(_parse_item(x) for x in args.restore)
-        emit(args, {'restored': n}, f'Restored {n} items.')
+        emit(args, {'restored': n}, f'Restored {plural(n, "item")}.')
         return 0
     if args.empty:
         deleted = trash.empty()
         n = sum(deleted.values())
-        emit(args, {'deleted': deleted}, f'Deleted {n} items for good.')
+        emit(args, {'deleted': deleted}, f'Deleted {plural(n, "item")} for good.')
         return 0
     page = trash.list_trash(per_page=max(1, min(args.limit, 200)))
     data = {
@@ -95,7 +96,9 @@ def cmd_trash(args: argparse.Namespace) -> int:
             for i in page.items
         ],
     }
-    lines = [f'{page.total} items in the trash (kept {trash.TRASH_DAYS} days, then deleted for good).']
+    lines = [
+        f'{plural(page.total, "item")} in the trash (kept {trash.TRASH_DAYS} days, then deleted for good).'
+    ]
     lines += [f'  {i.kind}:{i.id}  {i.deleted_at:%Y-%m-%d}  {i.title[:70]}' for i in page.items]
     emit(args, data, '\n'.join(lines))
     return 0

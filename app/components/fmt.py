@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from ..data.text import plural  # noqa: F401 - re-exported: one helper for pages and the command line
+
 
 def web_url(url: str | None) -> bool:
     """True for an absolute http(s) URL with a host: the only kind of stored URL shown as a link
@@ -77,7 +79,3 @@ def tokens(value: int | None) -> str:
     if value >= 1000:
         return f'{value / 1000:.1f}k'
     return str(value)
-
-
-def plural(n: int, singular: str, plural_form: str | None = None) -> str:
-    return f'{n:,} {singular if n == 1 else (plural_form or singular + "s")}'

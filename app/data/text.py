@@ -18,6 +18,11 @@ def like_contains(text: str) -> str:
     return '%' + text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
 
 
+def plural(n: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 item``, ``2 items``, ``1,204 items`` (never "1 items")."""
+    return f'{n:,} {singular if n == 1 else (plural_form or singular + "s")}'
+
+
 def first_line_title(text: str, limit: int = 80) -> str:
     """A title from the first non-empty line, without Markdown markers, cut at a word boundary."""
     for line in (text or '').splitlines():

@@ -66,7 +66,11 @@ def _hit_html(hit: search.SearchHit, restricted: dict[tuple[str, int], int]) -> 
         else ''
     )
     when = html.escape(fmt.day(hit.created_at)) if hit.created_at else ''
-    how = {'semantic': 'meaning', 'both': 'words + meaning', 'keyword': 'words'}.get(hit.matched, '')
+    how = {
+        'semantic': 'similar in meaning',
+        'both': 'matches your words, similar in meaning',
+        'keyword': 'matches your words',
+    }.get(hit.matched, '')
     return (
         f'<a class="oh-result oh-link block rounded px-2 py-2 hover:bg-slate-50 dark:hover:bg-slate-800 '
         f'focus:outline focus:outline-2" href="{html.escape(hit.url)}">'
@@ -110,7 +114,8 @@ def _index_banner(ctx: AppContext, mode: str) -> None:
             )
         else:
             ui.label(
-                f'{waiting:,} items are still being indexed for search by meaning; their results will appear soon.'
+                f'{fmt.plural(waiting, "item")} {"is" if waiting == 1 else "are"} still being indexed for search '
+                'by meaning; their results will appear soon.'
             )
         if ctx.indexer is None:
             ui.label('(the background indexer is off: run `outputhub reindex`)').classes('oh-muted')
@@ -188,7 +193,7 @@ def register(ctx: AppContext) -> None:
                         ).classes('text-sm oh-muted').mark('meaning-only')
                         _grouped(hits)
                     else:
-                        ui.label(f'{len(hits)} results, best first').classes('text-sm oh-muted')
+                        ui.label(f'{fmt.plural(len(hits), "result")}, best first').classes('text-sm oh-muted')
                         _grouped(hits)
                 else:
                     ui.label(

@@ -71,3 +71,11 @@ async def test_hybrid_says_when_nothing_matches_the_words(user: User, corpus) ->
     await user.open('/search?q=vacuum&mode=hybrid')
     await user.should_see('results, best first', retries=50)
     await user.should_not_see(marker='meaning-only')
+
+
+async def test_result_counts_and_match_labels_read_as_plain_english(user: User, corpus) -> None:
+    await user.open('/search?q=autumn&mode=keyword')
+    await user.should_see('1 result, best first')  # not "1 results"
+    await user.should_see('matches your words')  # not the jargon "· words"
+    await user.open('/search?q=vacuum&mode=keyword')
+    await user.should_see('2 results, best first')
