@@ -107,7 +107,7 @@ def test_export_json_and_markdown(capsys, tmp_path):
     code, out, _ = run(
         capsys, 'export', '--db', str(db), '--format', 'markdown', '--out', str(tmp_path / 'md')
     )
-    assert code == 0 and out.startswith('Exported 1 items to ')
+    assert code == 0 and out.startswith('Exported 1 item to ')
     notes = list((tmp_path / 'md').rglob('*.md'))
     assert len(notes) == 1 and notes[0].name.startswith('LLM Pricing Calculator (c')
 

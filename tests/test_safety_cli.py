@@ -69,6 +69,6 @@ def test_trash_lists_restores_and_empties(capsys, tmp_path) -> None:
 
     run(capsys, 'purge', '--db', str(db))
     code, out, _ = run(capsys, 'trash', '--db', str(db), '--empty')
-    assert code == 0 and 'Deleted 1 items for good' in out
+    assert code == 0 and 'Deleted 1 item for good' in out
     code, out, _ = run(capsys, 'trash', '--db', str(db))
     assert out.startswith('0 items in the trash')
