@@ -25,8 +25,9 @@ from pydantic import ValidationError as PydanticValidationError
 from . import auth
 from .data import conversations, entities, lookups, outputs, relations
 from .data import search as search_mod
+from .data import sensitivity as restriction
 from .data.listing import ListParams
-from .data.models import Conversation, Output, SensitivityLevel
+from .data.models import Conversation, Output
 from .errors import DiskFull, NotFound, PermissionDenied, UserError, ValidationError
 from .ids import ItemId
 
@@ -76,14 +77,11 @@ def _require_write(principal: auth.Principal) -> None:
         raise ApiError(403, 'This token is read-only; create a read-write token to capture.')
 
 
-def _restricted_ids() -> set[int]:
-    rows = SensitivityLevel.select(SensitivityLevel.id).where(SensitivityLevel.restricted == True)  # noqa: E712
-    return {r.id for r in rows}
-
-
 def _hidden(principal: auth.Principal, sensitivity_id: int | None) -> bool:
     return (
-        not principal.allow_restricted and sensitivity_id is not None and sensitivity_id in _restricted_ids()
+        not principal.allow_restricted
+        and sensitivity_id is not None
+        and sensitivity_id in restriction.restricted_level_ids()
     )
 
 
@@ -368,7 +366,7 @@ def get_output(request: Request, output_id: ItemId) -> Any:
     detail = _visible_output(_principal(request), output_id)
     data = _output_full(detail)
     if not _principal(request).allow_restricted:
-        restricted = _restricted_ids()
+        restricted = set(restriction.restricted_level_ids())
         visible = {o.id for o in detail.related if o.sensitivity_id not in restricted}
         data['related_ids'] = [i for i in data['related_ids'] if i in visible]
     return data

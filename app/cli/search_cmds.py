@@ -6,11 +6,11 @@ import argparse
 import sys
 from datetime import date
 
+from ..data.kinds import SEARCHABLE as KINDS
 from ..errors import UserError, ValidationError
 from .common import ProgressBar, emit, open_db
 
 MODES = ('keyword', 'semantic', 'hybrid')
-KINDS = ('output', 'message', 'prompt', 'conversation')
 
 
 def _iso_date(text: str) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..data import kinds
 from ..data.lookups import is_color
 
 ACCENT = '#4f46e5'  # indigo: buttons, links, focus
@@ -36,15 +37,9 @@ KIND_ICONS = {
     'source': 'input',
 }
 
-KIND_LABELS = {
-    'output': ('Output', 'Outputs'),
-    'conversation': ('Conversation', 'Conversations'),
-    'message': ('Message', 'Messages'),
-    'prompt': ('Prompt', 'Prompts'),
-    'agent': ('Agent', 'Agents'),
-    'tag': ('Tag', 'Tags'),
-    'collection': ('Collection', 'Collections'),
-    'category': ('Category', 'Categories'),
+# Labels of every kind in the registry, and of categories (a lookup that pages show like a kind).
+KIND_LABELS = {k.key: (k.label, k.plural_label) for k in kinds.ALL.values()} | {
+    'category': ('Category', 'Categories')
 }
 
 # Quasar colour names or hex for lookup rows that carry a colour.
@@ -70,7 +65,7 @@ def kind_icon(kind: str) -> str:
 
 def kind_url(kind: str, item_id: int, conversation_id: int | None = None) -> str:
     """The page of any item; a message opens its conversation scrolled to it."""
-    if kind == 'message':
-        return f'/conversations/{conversation_id}?m={item_id}#m{item_id}'
+    if kind in kinds.ALL:
+        return kinds.ALL[kind].url(item_id, conversation_id)
     plural = KIND_LABELS.get(kind, (kind, kind + 's'))[1].lower()
     return f'/{plural}/{item_id}'

@@ -16,6 +16,7 @@ from typing import Any
 from peewee import ForeignKeyField, Model
 
 from ..errors import UserError
+from . import kinds
 from . import sensitivity as restriction
 from .conversations import path_ids
 from .db import current
@@ -118,15 +119,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f'cannot export {type(value).__name__}')
 
 
-def _restricted_ids() -> list[int]:
-    return [r.id for r in SensitivityLevel.select(SensitivityLevel.id).where(SensitivityLevel.restricted)]
-
-
 class _Scope:
     """Which content rows are exported: everything, or everything but Secret (restricted) items."""
 
     def __init__(self, include_secret: bool) -> None:
-        self.restricted = [] if include_secret else _restricted_ids()
+        self.restricted = [] if include_secret else restriction.restricted_level_ids()
         # Messages a Secret output was captured from keep their place in the thread, not their text.
         self.withheld: set[int] = (
             {r[0] for r in current().execute_sql(restriction.CAPTURED_MESSAGES_SQL)}
@@ -380,10 +377,8 @@ def _relations(junction: type[Model], owner: str, other: str) -> dict[int, list[
 # The kinds a vault holds, in the order their notes are written: (kind, model, tag junction,
 # collection junction, title column).
 _VAULT_KINDS: list[tuple[str, type[Model], type[Model], type[Model], str]] = [
-    ('prompt', Prompt, PromptTag, CollectionPrompt, 'title'),
-    ('agent', Agent, AgentTag, CollectionAgent, 'name'),
-    ('conversation', Conversation, ConversationTag, CollectionConversation, 'title'),
-    ('output', Output, OutputTag, CollectionOutput, 'title'),
+    (k.key, k.model, k.tag_junction, k.collection_junction, k.title_field.name)
+    for k in map(kinds.item, ('prompt', 'agent', 'conversation', 'output'))
 ]
 _CHUNK = 500  # rows read per query (and the ids of their relations in one more)
 _CONVERSATION_CHUNK = 100  # conversations carry their messages: fewer at a time

@@ -37,6 +37,16 @@ _cache: dict[str, tuple[float, dict[int, SensitivityLevel]]] = {}
 _lock = threading.Lock()
 
 
+def _restricted(*fields: Any) -> Any:
+    """The one query for the restricted levels (a select to run, or to use as a subquery)."""
+    return SensitivityLevel.select(*fields).where(SensitivityLevel.restricted == True)  # noqa: E712
+
+
+def restricted_level_ids() -> list[int]:
+    """The ids of the restricted levels, read now (exports and the API: not even a moment stale)."""
+    return [lv.id for lv in _restricted(SensitivityLevel.id)]
+
+
 def restricted_levels() -> dict[int, SensitivityLevel]:
     """{id: level} of the restricted levels (cached for a moment, per database file)."""
     key = str(current().database)
@@ -45,7 +55,7 @@ def restricted_levels() -> dict[int, SensitivityLevel]:
         hit = _cache.get(key)
         if hit is not None and now - hit[0] < CACHE_SECONDS:
             return hit[1]
-    levels = {lv.id: lv for lv in SensitivityLevel.select().where(SensitivityLevel.restricted == True)}  # noqa: E712
+    levels = {lv.id: lv for lv in _restricted()}
     with _lock:
         _cache[key] = (now, levels)
     return levels
@@ -59,7 +69,7 @@ def forget_cache() -> None:
 def exclude_restricted(query: Any, model: type[Model]) -> Any:
     """``query`` without the rows of ``model`` (one with a ``sensitivity`` field, or ``Message``) that are
     restricted: what a LAN device or API token without permission may see."""
-    restricted = SensitivityLevel.select(SensitivityLevel.id).where(SensitivityLevel.restricted == True)  # noqa: E712
+    restricted = _restricted(SensitivityLevel.id)
     if model is Message:
         convs = Conversation.select(Conversation.id).where(Conversation.sensitivity.in_(restricted))
         return query.where(

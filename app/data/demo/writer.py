@@ -14,22 +14,17 @@ import peewee
 
 from .. import db as dbmod
 from ..models import (
-    AccuracyLevel,
+    CORE_MODELS,
     Agent,
     AgentTag,
     AgentVersion,
-    ApiToken,
-    Category,
-    Collection,
+    AppSetting,
     CollectionAgent,
     CollectionConversation,
     CollectionOutput,
     CollectionPrompt,
     Conversation,
     ConversationTag,
-    Device,
-    ImportRun,
-    LlmModel,
     Message,
     Output,
     OutputLink,
@@ -37,13 +32,6 @@ from ..models import (
     Prompt,
     PromptTag,
     PromptVersion,
-    Provider,
-    ProviderSetting,
-    PurgeRun,
-    RetentionPlan,
-    SensitivityLevel,
-    Source,
-    Tag,
 )
 
 
@@ -52,38 +40,8 @@ def count_key(model: type[peewee.Model]) -> str:
     return {'category': 'categories', 'llm_model': 'models'}.get(table, table + 's')
 
 
-COUNTED_MODELS: tuple[type[peewee.Model], ...] = (
-    RetentionPlan,
-    AccuracyLevel,
-    SensitivityLevel,
-    Tag,
-    Category,
-    Source,
-    Collection,
-    Provider,
-    LlmModel,
-    Prompt,
-    PromptVersion,
-    Agent,
-    AgentVersion,
-    Conversation,
-    Message,
-    Output,
-    OutputTag,
-    PromptTag,
-    ConversationTag,
-    AgentTag,
-    CollectionOutput,
-    CollectionPrompt,
-    CollectionConversation,
-    CollectionAgent,
-    OutputLink,
-    ProviderSetting,
-    ApiToken,
-    Device,
-    ImportRun,
-    PurgeRun,
-)
+# What the demo reports counts of: every table of the schema but the settings.
+COUNTED_MODELS: tuple[type[peewee.Model], ...] = tuple(m for m in CORE_MODELS if m is not AppSetting)
 
 
 def _max_variables(db: peewee.Database) -> int:
