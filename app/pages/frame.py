@@ -64,8 +64,8 @@ def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.col
     dark = ui.dark_mode(dark_value)
 
     with ui.header(elevated=False).classes(
-        'items-center no-wrap gap-2 px-3 py-2 bg-white dark:bg-slate-900 text-slate-800 '
-        'dark:text-slate-100 border-b border-slate-200 dark:border-slate-700'
+        # oh-header (app.css), not Tailwind's bg-white: Quasar's bg-white is !important and ignores dark mode
+        'oh-header items-center no-wrap gap-2 px-3 py-2'
     ):
         menu = ui.button(icon='menu').props('flat round dense aria-label="Menu"')
         with ui.link(target='/').classes('oh-link flex items-center gap-2 no-underline'):

@@ -170,7 +170,7 @@ class GraphPage:
                 .mark('graph-search')
             )
             results = ui.column().classes(
-                'absolute top-full right-0 z-10 w-80 gap-0 bg-white dark:bg-slate-800 shadow rounded'
+                'oh-surface absolute top-full right-0 z-10 w-80 gap-0 shadow rounded'
             )
 
         async def search() -> None:
