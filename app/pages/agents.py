@@ -13,7 +13,6 @@ from nicegui import run, ui
 from ..components import fmt, pickers, toast
 from ..components.design import kind_icon
 from ..components.item_header import favourite_and_rating, inline_title
-from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge
@@ -21,13 +20,13 @@ from ..components.template_form import copy_text
 from ..components.version_history import VersionHistory
 from ..context import AppContext
 from ..data import agents, entities, lookups, versioning
-from ..data.listing import ListParams
 from ..data.models import Agent, AgentVersion
 from ..data.versioning import VersionStats
 from ..errors import UserError, ValidationError
 from ..ids import ItemId
 from . import nav
 from .frame import frame
+from .list_page import list_page
 from .prompts import chat_url, notes_card, version_param
 
 
@@ -383,23 +382,10 @@ def register(ctx: AppContext) -> None:
 
     @ui.page('/agents')
     async def agents_list(request: Request) -> None:
-        params = ListParams.from_query(request.query_params)
-        title = 'Trash: agents' if params.trashed else 'Agents'
-        with frame(ctx, title):
+        def actions() -> None:
+            ui.button('New agent', icon='add', on_click=_new_agent_dialog).mark('new-agent')
 
-            def actions() -> None:
-                if params.trashed:
-                    ui.button(
-                        'Back to agents', icon='arrow_back', on_click=lambda: ui.navigate.to('/agents')
-                    ).props('flat no-caps')
-                else:
-                    ui.button(
-                        'Trash', icon='delete', on_click=lambda: ui.navigate.to('/agents?trashed=1')
-                    ).props('flat no-caps')
-                    ui.button('New agent', icon='add', on_click=_new_agent_dialog).mark('new-agent')
-
-            list_header('agent', title, actions=actions)
-            await EntityList('agent', params, '/agents').show()
+        await list_page(ctx, request, 'agent', actions=actions)
 
     @ui.page('/agents/{agent_id}')
     async def agent_detail_page(request: Request, agent_id: ItemId) -> None:

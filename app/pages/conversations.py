@@ -12,17 +12,16 @@ from ..components import fmt, pickers, toast
 from ..components.graph_view import neighbourhood_card
 from ..components.item_header import favourite_and_rating, inline_title, mark_viewed_later
 from ..components.items import item_row
-from ..components.list_view import EntityList, list_header
 from ..components.message_view import MessageView
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, viewer_sees_restricted, visible
 from ..context import AppContext
 from ..data import conversations, entities
-from ..data.listing import ListParams
 from ..errors import UserError
 from ..ids import FocusId, ItemId
 from . import nav
 from .frame import frame
+from .list_page import list_page
 
 
 def _copy(text: str) -> None:
@@ -196,23 +195,7 @@ def register(ctx: AppContext) -> None:
 
     @ui.page('/conversations')
     async def conversations_list(request: Request) -> None:
-        params = ListParams.from_query(request.query_params)
-        with frame(ctx, 'Conversations'):
-
-            def actions() -> None:
-                if params.trashed:
-                    ui.button(
-                        'Back', icon='arrow_back', on_click=lambda: ui.navigate.to('/conversations')
-                    ).props('flat no-caps')
-                else:
-                    ui.button(
-                        'Trash', icon='delete', on_click=lambda: ui.navigate.to('/conversations?trashed=1')
-                    ).props('flat no-caps')
-
-            list_header(
-                'conversation', 'Trash: conversations' if params.trashed else 'Conversations', actions=actions
-            )
-            await EntityList('conversation', params, '/conversations').show()
+        await list_page(ctx, request, 'conversation')
 
     @ui.page('/conversations/{conversation_id}')
     async def conversation_detail(conversation_id: ItemId, m: FocusId = None) -> None:

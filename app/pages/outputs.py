@@ -10,18 +10,17 @@ from nicegui import run, ui
 from ..components import fmt, pickers, toast
 from ..components.capture_form import CaptureForm
 from ..components.item_header import favourite_and_rating, inline_title, mark_viewed_later
-from ..components.list_view import EntityList, list_header
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
 from ..context import AppContext
 from ..data import conversations, entities, outputs
 from ..data.db import row_id
-from ..data.listing import ListParams
 from ..errors import UserError
 from ..ids import ItemId
 from . import nav
 from .frame import frame
+from .list_page import list_page
 
 # A panel other features may fill on the output page (e.g. "Similar outputs" from search):
 # callables taking (ctx, output_id) that build UI in the right-hand column.
@@ -216,22 +215,10 @@ def register(ctx: AppContext) -> None:
 
     @ui.page('/outputs')
     async def outputs_list(request: Request) -> None:
-        params = ListParams.from_query(request.query_params)
-        with frame(ctx, 'Trash: outputs' if params.trashed else 'Outputs'):
+        def actions() -> None:
+            ui.button('Capture', icon='add', on_click=lambda: ui.navigate.to('/capture'))
 
-            def actions() -> None:
-                if params.trashed:
-                    ui.button(
-                        'Back to outputs', icon='arrow_back', on_click=lambda: ui.navigate.to('/outputs')
-                    ).props('flat no-caps')
-                else:
-                    ui.button(
-                        'Trash', icon='delete', on_click=lambda: ui.navigate.to('/outputs?trashed=1')
-                    ).props('flat no-caps')
-                    ui.button('Capture', icon='add', on_click=lambda: ui.navigate.to('/capture'))
-
-            list_header('output', 'Trash: outputs' if params.trashed else 'Outputs', actions=actions)
-            await EntityList('output', params, '/outputs').show()
+        await list_page(ctx, request, 'output', actions=actions)
 
     @ui.page('/outputs/{output_id}')
     def output_detail_page(output_id: ItemId) -> None:

@@ -14,7 +14,7 @@ from nicegui.events import GenericEventArguments
 from ..components import fmt, list_view, pickers, toast
 from ..components.design import kind_icon
 from ..components.item_header import favourite_and_rating, inline_title
-from ..components.list_view import Column, EntityList, list_header
+from ..components.list_view import Column
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
@@ -30,6 +30,7 @@ from ..errors import UserError
 from ..ids import ItemId
 from . import nav
 from .frame import frame
+from .list_page import list_page
 
 
 def version_param(request: Request) -> int | None:
@@ -483,29 +484,18 @@ def register(ctx: AppContext) -> None:
 
     @ui.page('/prompts')
     async def prompts_list(request: Request) -> None:
-        params = ListParams.from_query(request.query_params)
-        title = 'Trash: prompts' if params.trashed else 'Prompts'
-        with frame(ctx, title):
+        def actions() -> None:
+            ui.button('New prompt', icon='add', on_click=_new_prompt_dialog).mark('new-prompt')
 
-            def actions() -> None:
-                if params.trashed:
-                    ui.button(
-                        'Back to prompts', icon='arrow_back', on_click=lambda: ui.navigate.to('/prompts')
-                    ).props('flat no-caps')
-                else:
-                    ui.button(
-                        'Trash', icon='delete', on_click=lambda: ui.navigate.to('/prompts?trashed=1')
-                    ).props('flat no-caps')
-                    ui.button('New prompt', icon='add', on_click=_new_prompt_dialog).mark('new-prompt')
-
-            list_header('prompt', title, actions=actions)
+        async def before_list(params: ListParams) -> None:
             if not params.trashed:
                 categories = await run.io_bound(prompts.category_counts)
                 _quick_filters(params, categories)
                 text_search = TextSearch(request.query_params.get('q', '')[:200])
                 await text_search.show()
             CopyEvents()
-            await EntityList('prompt', params, '/prompts').show()
+
+        await list_page(ctx, request, 'prompt', actions=actions, before_list=before_list)
 
     @ui.page('/prompts/{prompt_id}')
     async def prompt_detail_page(request: Request, prompt_id: ItemId) -> None:

@@ -99,3 +99,12 @@ async def test_a_plan_on_a_category_applies_to_its_items(user: User, db_path) ->
     switch.set_value(True)
     await user.should_see('never purged while it is marked keep')
     assert Output.get_by_id(out).keep is True
+
+
+@pytest.mark.parametrize('kind', ['output', 'conversation', 'prompt', 'agent'])
+async def test_each_list_has_the_same_trash_view_and_way_back(user: User, trashed, kind: str) -> None:
+    await user.open(f'/{kind}s?trashed=1')
+    await user.should_see(f'Trash: {kind}s')  # the conversations list once kept its plain title here
+    user.find(f'Back to {kind}s').click()  # it once said only "Back"
+    await user.should_see('Trash')
+    await user.should_not_see(f'Trash: {kind}s')
