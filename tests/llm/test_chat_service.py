@@ -21,6 +21,7 @@ from app.data.models import Conversation, Message, Output, ProviderSetting, Sour
 from app.llm import errors, keys
 from app.llm.providers import GenerationParams
 from app.services import chat
+from tests.waits import until
 
 from .fake_llm_server import DEFAULT_REPLY, FAKE_MODEL, FAKE_PRICES, Script, count_tokens, tokenize
 
@@ -47,14 +48,6 @@ def sibling_count(message: Message) -> int:
         )
         .count()
     )
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError('condition not met in time')
-        await asyncio.sleep(0.02)
 
 
 @pytest.mark.parametrize('kind', ['openai', 'anthropic'])
@@ -196,15 +189,20 @@ async def test_streaming_text_is_saved_throttled_not_per_token(
     monkeypatch.setattr(convs, 'update_message', counting_update)
     chat_env['server'].enqueue(Script(text='tok ' * 60, delay=0.02))  # ~1.2 s, 60 tokens
     reply = await chat.send_message('stream slowly', model=chat_env['openai_model'])
-    mid_stream: list[str] = []
+    mid_stream: list[tuple[bool, str]] = []
 
-    async def peek() -> None:
-        await asyncio.sleep(0.7)
-        mid_stream.append(await asyncio.to_thread(lambda: Message.get_by_id(reply.message_id).content))
+    def stored() -> str:
+        return Message.get_by_id(reply.message_id).content
+
+    async def peek() -> None:  # the first flush, while the reply is still streaming
+        await until(lambda: reply.done or 'tok' in stored(), what='a flush mid-stream')
+        mid_stream.append((reply.done, stored()))
 
     await asyncio.gather(peek(), reply.wait())
     assert 2 <= len(writes) <= 10, writes  # a handful of flushes + the final write, not 60
-    assert mid_stream[0] and 'tok' in mid_stream[0]  # partial text was safe in the database mid-stream
+    done_then, text_then = mid_stream[0]
+    assert not done_then and 'tok' in text_then  # partial text was safe in the database mid-stream
+    assert text_then != 'tok ' * 59 + 'tok'
     assert Message.get_by_id(reply.message_id).content == 'tok ' * 59 + 'tok'
 
 

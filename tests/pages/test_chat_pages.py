@@ -18,6 +18,7 @@ from app.errors import UserError
 from app.llm import keys
 from app.services import chat
 from tests.llm.fake_llm_server import FakeLLMServer, Script, point_providers_at
+from tests.waits import until
 
 # The first request imports the SDK (seconds on a small machine): wait for the model generously.
 RETRIES = 200
@@ -54,16 +55,8 @@ async def open_chat(user: User, env: dict[str, Any], path: str = '/chat') -> Non
     the(user, 'model-select').set_value(env['openai_model'].id)
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError('condition not met in time')
-
-
 async def type_and_send(user: User, text: str) -> None:
-    await wait_for(lambda: the(user, 'send').enabled)  # disabled while a reply in this chat streams
+    await until(lambda: the(user, 'send').enabled)  # disabled while a reply in this chat streams
     the(user, 'composer-text').set_value(text)
     user.find(marker='send').click()
 
@@ -82,7 +75,7 @@ async def test_send_streams_the_reply_and_stores_it(user: User, env) -> None:
     await user.should_see(marker='stop')
     assert 'THE-END' not in (replies()[-1].content or '')
     await user.should_see('THE-END', retries=RETRIES)
-    await wait_for(lambda: not chat.running_replies())
+    await until(lambda: not chat.running_replies())
     await user.should_see('$', retries=RETRIES)  # the cost of the reply and of the conversation
     reply = replies()[-1]
     assert reply.status == 'complete' and reply.content == LONG_REPLY
@@ -138,7 +131,7 @@ async def test_regenerate_makes_a_branch(user: User, env) -> None:
     await open_chat(user, env)
     await type_and_send(user, 'Name a colour')
     await user.should_see('First answer.', retries=RETRIES)
-    await wait_for(lambda: not chat.running_replies())
+    await until(lambda: not chat.running_replies())
     first = replies()[-1]
     await user.should_see(marker=f'regenerate-{first.id}', retries=RETRIES)
     user.find(marker=f'regenerate-{first.id}').click()
@@ -147,7 +140,7 @@ async def test_regenerate_makes_a_branch(user: User, env) -> None:
     await user.should_not_see('First answer.')
     second = replies()[-1]
     assert second.parent_id == first.parent_id and second.id != first.id
-    await wait_for(lambda: not chat.running_replies())
+    await until(lambda: not chat.running_replies())
     user.find(marker='branch-prev').click()
     await user.should_see('First answer.', retries=RETRIES)
     assert conversations.get_conversation(first.conversation_id).active_leaf_id == first.id
@@ -158,7 +151,7 @@ async def test_edit_a_question_makes_a_branch(user: User, env) -> None:
     await open_chat(user, env)
     await type_and_send(user, 'Tell me about cats')
     await user.should_see('About cats.', retries=RETRIES)
-    await wait_for(lambda: not chat.running_replies())
+    await until(lambda: not chat.running_replies())
     question = Message.get(Message.content == 'Tell me about cats')
     user.find(marker=f'edit-{question.id}').click()
     await user.should_see(marker='edit-text', retries=RETRIES)
@@ -252,7 +245,7 @@ async def test_save_as_output_and_auto_save(user: User, env) -> None:
     await open_chat(user, env)
     await type_and_send(user, 'Say something')
     await user.should_see('Worth keeping.', retries=RETRIES)
-    await wait_for(lambda: not chat.running_replies())
+    await until(lambda: not chat.running_replies())
     reply = replies()[-1]
     await user.should_see(marker=f'save-{reply.id}', retries=RETRIES)
     user.find(marker=f'save-{reply.id}').click()
@@ -261,10 +254,10 @@ async def test_save_as_output_and_auto_save(user: User, env) -> None:
     assert out.body == 'Worth keeping.' and out.conversation_id == reply.conversation_id
     await user.should_see(marker=f'output-link-{reply.id}', retries=RETRIES)
     the(user, 'auto-save').set_value(True)
-    await wait_for(lambda: chat.auto_save_enabled())
+    await until(lambda: chat.auto_save_enabled())
     await type_and_send(user, 'And another')
     await user.should_see('Kept automatically.', retries=RETRIES)
-    await wait_for(lambda: Output.select().count() == 2)
+    await until(lambda: Output.select().count() == 2)
 
 
 async def test_continue_an_imported_conversation_from_a_message(user: User, env) -> None:
@@ -295,7 +288,7 @@ async def test_a_prompt_version_fills_the_composer_through_its_form(user: User, 
     await user.should_see(marker='var-topic', retries=RETRIES)
     the(user, 'var-topic').set_value('SQLite')
     user.find(marker='send-to-chat').click()
-    await wait_for(lambda: the(user, 'composer-text').value == 'Summarise SQLite in one line.')
+    await until(lambda: the(user, 'composer-text').value == 'Summarise SQLite in one line.')
     user.find(marker='send').click()
     await user.should_see('A one-line summary.', retries=RETRIES)
     sent = Message.get(Message.content == 'Summarise SQLite in one line.')
@@ -311,13 +304,13 @@ async def test_an_agent_answers_with_its_system_prompt_and_model(user: User, env
     env['server'].enqueue(Script(text='Arr, hello.'), Script(text='Arr, good day to you.'))
     await open_chat(user, env)
     the(user, 'agent-select').set_value(agent.id)
-    await wait_for(lambda: the(user, 'model-select').value == env['anthropic_model'].id)
+    await until(lambda: the(user, 'model-select').value == env['anthropic_model'].id)
     await type_and_send(user, 'Greet me')
     await user.should_see('Arr, hello.', retries=RETRIES)
     request = env['server'].chat_requests()[-1]
     assert request.protocol == 'anthropic' and request.body['system'] == 'Answer like a very polite pirate.'
     assert replies()[-1].agent_version_id == agents.current_version(agent.id).id
-    await wait_for(lambda: not chat.running_replies())
+    await until(lambda: not chat.running_replies())
     the(user, 'version-select').set_value(v1.id)  # an older version on purpose
     await type_and_send(user, 'Again')
     await user.should_see('Arr, good day to you.', retries=RETRIES)
@@ -364,7 +357,7 @@ async def test_a_second_tab_sees_the_reply_stream_and_cannot_send(
     await second.should_see('word1', retries=RETRIES)
     assert not the(second, 'send').enabled
     await second.should_see('THE-END', retries=RETRIES)
-    await wait_for(lambda: the(second, 'send').enabled)
+    await until(lambda: the(second, 'send').enabled)
 
 
 # --------------------------------------------------------------------------- Settings → Providers
@@ -396,7 +389,7 @@ async def test_key_set_and_clear_never_reach_the_database(user: User, env, db_pa
         assert secret not in str(element._props) and secret not in str(getattr(element, 'text', ''))
     user.find(marker=f'key-clear-{prov.id}').click()
     await user.should_see(marker=f'key-display-{prov.id}', retries=RETRIES)
-    await wait_for(lambda: keys.provider_key(prov)[0] is None)
+    await until(lambda: keys.provider_key(prov)[0] is None)
     assert secret not in keys.key_file_path().read_text()
     assert secret.encode() not in _db_bytes(db_path)
 
@@ -502,13 +495,13 @@ async def test_base_url_default_model_and_turning_a_provider_off(user: User, env
     await user.should_see('is not a web address')
     the(user, f'base-url-{local.id}').set_value('http://localhost:1234/v1')
     user.find(marker=f'base-url-{local.id}').trigger('blur')
-    await wait_for(lambda: _setting(local.id).base_url == 'http://localhost:1234/v1')
+    await until(lambda: _setting(local.id).base_url == 'http://localhost:1234/v1')
     await user.should_see(marker=f'default-model-{local.id}', retries=RETRIES)
     the(user, f'default-model-{local.id}').set_value('llama3.1:8b')
-    await wait_for(lambda: _setting(local.id).default_model == 'llama3.1:8b')
+    await until(lambda: _setting(local.id).default_model == 'llama3.1:8b')
     prov = env['openai']
     the(user, f'enabled-{prov.id}').set_value(False)
-    await wait_for(lambda: _setting(prov.id).enabled is False)
+    await until(lambda: _setting(prov.id).enabled is False)
     with pytest.raises(UserError, match='turned off'):
         chat.provider_config(prov)
 

@@ -13,6 +13,7 @@ from nicegui.testing import User
 from app.components import graph_view
 from app.data import conversations, lookups, outputs, relations
 from app.data import db as dbmod
+from tests.waits import until
 
 HOSTILE = '<img src=x onerror="window.pwned=1">'
 
@@ -47,14 +48,6 @@ async def see(user: User, *args, **kwargs) -> None:
     """should_see with patience: these pages load their data after the page is shown (a fresh
     database starts with the one-off recount), and the machine may be busy."""
     await user.should_see(*args, retries=80, **kwargs)
-
-
-async def until(condition, timeout: float = 8.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    assert condition()
 
 
 def chart(user: User, marker: str) -> ui.echart:
