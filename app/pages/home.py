@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nicegui import run, ui
 
 from ..components import fmt
@@ -37,7 +39,7 @@ def _section(title: str, icon: str, items: list, empty: str, *, field: str = 'cr
             item_row('output', item, meta=fmt.ago(getattr(item, field)))
 
 
-def _empty_state(ctx: AppContext) -> None:
+def _empty_state(ctx: AppContext, focus_capture: Callable[[], None]) -> None:
     with ui.card().classes('w-full items-start gap-3 p-6').props('flat bordered'):
         ui.label('Welcome to Output Hub').classes('text-2xl font-semibold')
         ui.label(
@@ -46,8 +48,9 @@ def _empty_state(ctx: AppContext) -> None:
         ).classes('oh-muted')
         with ui.row().classes('gap-3 flex-wrap'):
             if nav.has('/capture'):
-                ui.button(
-                    'Capture your first output', icon='add', on_click=lambda: ui.navigate.to('/capture')
+                # the capture form is right below: put the cursor in it instead of leaving the page
+                ui.button('Capture your first output', icon='add', on_click=focus_capture).mark(
+                    'first-capture'
                 )
             if nav.has('/import'):
                 ui.button(
@@ -92,9 +95,10 @@ def register(ctx: AppContext) -> None:
             for key in ('recent', 'favourites', 'viewed'):  # a LAN device without permission: no Secret items
                 data[key] = visible(data[key])
             counts = data['counts']
+            form: list[CaptureForm] = []
             if not counts['outputs'] and not counts['conversations'] and not counts['prompts']:
-                _empty_state(ctx)
-            CaptureForm(compact=True)
+                _empty_state(ctx, lambda: form[0].body.run_method('focus'))
+            form.append(CaptureForm(compact=True))
             _indexer_progress(ctx)
             with ui.row().classes('items-center gap-4 text-sm oh-muted flex-wrap'):
                 ui.label('Your library:')

@@ -178,3 +178,15 @@ def test_slash_focuses_the_header_search_and_enter_searches(start_app, page, tmp
     page.keyboard.type('keyboard')
     page.keyboard.press('Enter')
     page.wait_for_url(re.compile(r'/search\?q=keyboard'))
+
+
+def test_the_welcome_button_puts_the_cursor_in_the_capture_form_below(start_app, page) -> None:
+    app = start_app()
+    page.goto(app.url + '/')
+    wait_for_app(page)
+    page.get_by_role('button', name='Capture your first output').click()
+    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'TEXTAREA'")
+    assert page.evaluate("document.activeElement.closest('label').innerText").startswith('Output (Markdown)')
+    assert page.url.rstrip('/') == app.url  # it stayed on Home
+    page.keyboard.type('typed straight into the form')
+    assert page.evaluate('document.activeElement.value') == 'typed straight into the form'
