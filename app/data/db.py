@@ -12,6 +12,7 @@ import peewee
 
 from .. import config
 from ..errors import DiskFull, is_disk_full, note_disk_full
+from . import migrations
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +157,6 @@ def on_connect(step: Callable[[], None]) -> Callable[[], None]:
 def connect(path: str | Path, *, migrate: bool = True, defaults: bool = True) -> HubDatabase:
     """Open the database, bring its schema up to date, bind the models and run the ``on_connect`` steps
     (the default lookup rows; ``defaults=False`` skips them)."""
-    from . import migrations
-
     db = open_database(path)
     if migrate:
         migrations.upgrade(db)
