@@ -35,6 +35,8 @@ from urllib.parse import quote
 
 from . import config
 from .data import access
+from .data.models import utcnow
+from .services import touches
 
 log = logging.getLogger(__name__)
 
@@ -493,32 +495,12 @@ class Gate:
         return count
 
 
-_touch_lock = threading.Lock()
-_touching: set[tuple[Any, int]] = set()
-
-
 def _touch_later(func: Callable[[int, Any], None], row_id: int, last: Any) -> None:
-    """Record "last used" off the request path (a write may wait for the lock), at most once a minute."""
-    from .data.models import utcnow
-
+    """Record "last used" off the request path (a write may wait for the lock), at most once a minute:
+    the one "touches" worker writes it (``app.services.touches``)."""
     if last is not None and utcnow() - last < access.TOUCH_EVERY:
         return
-    key = (func, row_id)
-    with _touch_lock:
-        if key in _touching:
-            return
-        _touching.add(key)
-
-    def work() -> None:
-        try:
-            func(row_id, last)
-        except Exception:  # never let bookkeeping break a request
-            log.warning('Could not record last use of %s %s', func.__name__, row_id, exc_info=True)
-        finally:
-            with _touch_lock:
-                _touching.discard(key)
-
-    threading.Thread(target=work, daemon=True).start()
+    touches.worker.submit(func, row_id, last)
 
 
 def _delete_client_soon(client: Any) -> None:

@@ -479,7 +479,6 @@ def register(ctx: AppContext) -> None:
     # this module has none, so a module-level reference would add the tab to a stale settings page.
     from . import settings
 
-    jobs.slot.reset()
     remove_stale_downloads()
     settings.add_section(
         settings.Section('backup', 'Export & backup', 'backup', lambda c: BackupTab(c).show(), order=70)

@@ -499,7 +499,6 @@ class ImportPage:
 
 
 def register(ctx: AppContext) -> None:
-    jobs.slot.reset()  # a fresh app (tests build one per test) has no job running
     _guarded_uploads.clear()
     # Innermost, behind the login gate: a stranger gets the gate's refusal, never this one's.
     app.user_middleware.append(Middleware(UploadLimit))
