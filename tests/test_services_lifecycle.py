@@ -84,7 +84,8 @@ def test_last_used_is_written_by_one_worker_once_however_many_requests(worker, m
     before = {t.ident for t in threading.enumerate()}
     # 40 requests from 4 threads while the first stamp waits for the lock: none waits, none starts a thread.
     callers = [
-        threading.Thread(target=lambda: [gate.principal_for_token(token) for _ in range(10)]) for _ in range(4)
+        threading.Thread(target=lambda: [gate.principal_for_token(token) for _ in range(10)])
+        for _ in range(4)
     ]
     for t in callers:
         t.start()
