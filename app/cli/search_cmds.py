@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import date
 
+from ..data.kinds import EMBEDDED
 from ..data.kinds import SEARCHABLE as KINDS
 from ..errors import UserError, ValidationError
 from .common import ProgressBar, emit, open_db
@@ -58,7 +59,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     which.add_argument('--output', type=int, metavar='ID')
     which.add_argument('--message', type=int, metavar='ID')
     p.add_argument('--limit', type=int, default=10, metavar='K')
-    p.add_argument('--kind', action='append', choices=('output', 'message'), default=[])
+    p.add_argument('--kind', action='append', choices=EMBEDDED, default=[])
     p.add_argument('--no-wait', action='store_true', help='do not embed what is still queued first')
     p.set_defaults(func=cmd_similar)
 

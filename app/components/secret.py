@@ -19,6 +19,7 @@ from .. import auth
 from ..data import sensitivity
 from ..data.dashboard import Dashboard
 from ..data.graph import Graph
+from ..data.kinds import RESTRICTABLE
 from ..data.listing import ListParams
 from ..errors import NotFound, UserError
 
@@ -105,9 +106,7 @@ def secret_badge_html(sensitivity_id: int | None) -> str:
 def restricted_in(items: Iterable[object]) -> set[tuple[str, int]]:
     """``(kind, id)`` of the restricted ones among objects with ``kind`` and ``id`` (graph nodes, search
     hits). Data access only: call it off the event loop."""
-    keys = [
-        (i.kind, i.id) for i in items if i.kind in ('output', 'conversation', 'prompt', 'agent', 'message')
-    ]
+    keys = [(i.kind, i.id) for i in items if i.kind in RESTRICTABLE]
     return set(sensitivity.restricted_keys(keys))
 
 

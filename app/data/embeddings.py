@@ -26,6 +26,7 @@ import numpy as np
 from ..errors import ValidationError
 from . import db as dbmod
 from . import vectors
+from .kinds import EMBEDDED
 from .models import utcnow
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL = 'all-MiniLM-L6-v2'
 MODEL_SETTING = 'embedding_model'  # AppSetting key: the model the user wants (name or path)
 _DEFAULT_ALIASES = {'', 'default', 'all-minilm-l6-v2', 'sentence-transformers/all-minilm-l6-v2'}
-OWNER_KINDS = ('output', 'message')
+OWNER_KINDS = EMBEDDED
 CHUNK_OVERLAP = 32  # word pieces shared by neighbouring chunks, so a sentence cut in two is still found
 MAX_CHUNKS = 100  # per owner (~22k word pieces); a pasted book is embedded by its first ~90k characters
 ENCODE_BATCH = 16

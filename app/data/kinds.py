@@ -186,6 +186,13 @@ ALL: dict[str, Kind] = {
 # What search finds, in the order it lists them.
 SEARCHABLE: tuple[str, ...] = ('output', 'message', 'prompt', 'conversation')
 
+# What semantic search embeds (an output's title and body, a message's text).
+EMBEDDED: tuple[str, ...] = ('output', 'message')
+
+# What a restricted sensitivity level can hide: the four main kinds, and a message (its conversation's
+# level, or that of an output saved from it).
+RESTRICTABLE: tuple[str, ...] = (*ITEMS, 'message')
+
 # The nodes of the relationship graph: the four main kinds, then tags and collections.
 GRAPH: tuple[str, ...] = (*ITEMS, 'tag', 'collection')
 

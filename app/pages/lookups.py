@@ -12,7 +12,7 @@ from ..components.items import item_row
 from ..components.lookup_admin import LookupAdmin
 from ..components.secret import viewer_sees_restricted
 from ..context import AppContext
-from ..data import lookups, relations
+from ..data import kinds, lookups, relations
 from ..errors import UserError
 from ..ids import ItemId
 from . import nav
@@ -77,12 +77,11 @@ def _holder_page(key: str, row_id: int) -> None:
     # a LAN device without permission: Secret items are neither listed nor counted
     members = relations.members(key, row_id, limit=25, exclude_restricted=not viewer_sees_restricted())
     param = 'tags' if key == 'tag' else 'collections'
-    ui.label(
-        'Holds '
-        + ', '.join(fmt.plural(members.totals[k], k) for k in ('output', 'conversation', 'prompt', 'agent'))
-    ).classes('oh-muted text-sm')
+    ui.label('Holds ' + ', '.join(fmt.plural(members.totals[k], k) for k in kinds.ITEMS)).classes(
+        'oh-muted text-sm'
+    )
     with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-2'):
-        for kind in ('output', 'conversation', 'prompt', 'agent'):
+        for kind in kinds.ITEMS:
             total = members.totals[kind]
             with ui.card().classes('w-full gap-1').props('flat bordered'):
                 with ui.row().classes('w-full items-center gap-2'):
