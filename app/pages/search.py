@@ -11,7 +11,7 @@ from fastapi import Request
 from nicegui import run, ui
 
 from ..components import fmt, toast
-from ..components.design import kind_color, kind_icon
+from ..components.design import KIND_LABELS, kind_color, kind_icon
 from ..components.filters import active_chips, filter_panel
 from ..components.secret import check_visible, secret_badge_html, viewer_sees_restricted
 from ..context import AppContext
@@ -22,13 +22,8 @@ from . import nav
 from .frame import frame
 
 MODES = {'keyword': 'Keyword', 'semantic': 'Semantic', 'hybrid': 'Hybrid'}
-KIND_ORDER = ['output', 'message', 'prompt', 'conversation']
-KIND_TITLES = {
-    'output': 'Outputs',
-    'message': 'Messages',
-    'prompt': 'Prompts',
-    'conversation': 'Conversations',
-}
+KIND_ORDER = list(search.KINDS)
+KIND_TITLES = {k: KIND_LABELS[k][1] for k in KIND_ORDER}
 LIMIT = 40
 
 log = logging.getLogger(__name__)
