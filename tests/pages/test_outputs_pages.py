@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from nicegui import ui
 from nicegui.testing import User
@@ -131,11 +129,8 @@ async def test_sorting_by_title_starts_at_a(user: User, library) -> None:
     await user.should_see('Poem about rain')
     sort = next(e for e in user.find(ui.select).elements if e.props.get('label') == 'Sort')
     sort.set_value('title')
-    for _ in range(100):
-        if 'sort=title' in user.back_history[-1]:
-            break
-        await asyncio.sleep(0.05)
-    assert 'sort=title' in user.back_history[-1] and 'desc=0' in user.back_history[-1]
+    await until(lambda: 'sort=title' in user.back_history[-1], what='the list re-sorting')
+    assert 'desc=0' in user.back_history[-1]
 
 
 async def test_relation_picker_creates_and_links_a_tag_inline(user: User, library) -> None:

@@ -3,7 +3,6 @@ variables form, provenance, relations and trash."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -18,6 +17,7 @@ from app.data import entities, lookups, outputs, prompts
 from app.data.models import Prompt
 from app.pages import nav
 from app.pages.prompts import CopyEvents
+from tests.waits import until
 
 
 @pytest.fixture
@@ -75,9 +75,20 @@ async def test_library_copy_button_counts_a_use(user: User, library) -> None:
 
 
 async def test_library_searches_inside_prompt_text(user: User, library) -> None:
+    """'rain' is only in the poem's text: the hit's snippet marks it (the search box holds 'rain' itself,
+    and the list below shows every title whatever the search finds)."""
     await user.open('/prompts?q=rain')
-    await see(user, 'Poem', marker=None)
-    await see(user, 'rain')
+    await see(user, marker='prompt-text-search')
+
+    def snippets() -> list[str]:
+        return [e.content for e in user.find(kind=ui.html).elements if '<mark>' in e.content]
+
+    await until(snippets, what='a snippet of the prompt text')
+    assert snippets() == ['Write a poem about <mark>rain</mark>.']
+    await user.open('/prompts?q=friendly')  # only in the email writer's second version
+    await see(user, marker='prompt-text-search')
+    await until(snippets, what='a snippet of the prompt text')
+    assert all('rain' not in s for s in snippets()) and any('<mark>friendly</mark>' in s for s in snippets())
 
 
 async def test_new_prompt_from_the_library(user: User, library) -> None:
@@ -196,10 +207,7 @@ async def test_variables_form_fills_and_copies(user: User, library) -> None:
         await user.should_not_see(marker='send-to-chat')  # offered only when the chat page exists
         return
     user.find(marker='send-to-chat').click()
-    for _ in range(100):
-        if user.back_history[-1].startswith('/chat'):
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: user.back_history[-1].startswith('/chat'), what='the chat page opening')
     url = urlsplit(user.back_history[-1])
     query = parse_qs(url.query)
     assert url.path == '/chat'

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from nicegui import ui
 from nicegui.testing import User
 
 from app.data import conversations, lookups, outputs
 from app.data import db as dbmod
+from tests.waits import until
 
 
 @pytest.fixture
@@ -24,9 +26,15 @@ def corpus(db_path):
 async def test_keyword_search_groups_results_and_escapes_snippets(user: User, corpus) -> None:
     a, b, conv = corpus
     await user.open('/search?q=vacuum&mode=keyword')
-    await user.should_see('Outputs')
-    await user.should_see('Messages')
-    await user.should_see('&lt;b&gt;')  # user text is escaped in the snippet HTML
+    await user.should_see('2 results, best first')
+    # one heading and one block of hits per kind ('Outputs' alone would match the drawer's link)
+    headings = [e.text for e in user.find(kind=ui.label).elements if 'font-semibold' in e.classes]
+    assert 'Outputs' in headings and 'Messages' in headings
+    blocks = [e.content for e in user.find(kind=ui.html).elements]
+    output_block = next(b for b in blocks if f'/outputs/{a.id}' in b)
+    message_block = next(b for b in blocks if f'/conversations/{conv.id}' in b)
+    assert output_block != message_block
+    assert '&lt;b&gt;' in output_block and '<b>' not in output_block  # user text is escaped in the snippet
     await user.should_not_see('A poem about autumn leaves')
 
 
@@ -44,7 +52,13 @@ async def test_kind_and_tag_filters(user: User, corpus) -> None:
 async def test_odd_query_text_never_breaks_the_page(user: User, corpus) -> None:
     for q in ['"unbalanced', 'a AND', '-', '*', '(((', 'NEAR(', 'vacuum OR']:
         await user.open(f'/search?q={q}&mode=keyword')
-        await user.should_see('Search')
+        # the page answers the query itself ('Search' alone is the drawer's link and the title)
+        await until(lambda: _answered(user), what=f'an answer to {q!r}')
+
+
+def _answered(user: User) -> bool:
+    texts = [getattr(e, 'text', '') for e in user.find(kind=ui.label).elements]
+    return any('best first' in t or t.startswith('Nothing found for') for t in texts)
 
 
 async def test_header_search_box_and_empty_state(user: User, corpus) -> None:
