@@ -86,9 +86,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     fn = exporters.export_json if args.format == 'json' else exporters.export_markdown
     with ProgressBar('Exporting') as bar:
         report = fn(args.out, include_secret=args.include_secret, progress=lambda d, t: bar.update(d, t))
-    kinds = ('prompt', 'agent', 'conversation', 'output')
-    items = sum(report.counts.get(k, 0) + report.counts.get(k + 's', 0) for k in kinds)
-    text = f'Exported {plural(items, "item")} to {report.path}'
+    text = f'Exported {plural(report.items, "item")} to {report.path}'
     if report.left_out_secret:
         text += f' ({report.left_out_secret} Secret items left out; add --include-secret to export them)'
     emit(args, report.to_dict(), text)

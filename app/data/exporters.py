@@ -107,6 +107,11 @@ class ExportReport:
     files: int = 0
     seconds: float = 0.0
 
+    @property
+    def items(self) -> int:
+        """How many prompts, agents, conversations and outputs it holds (JSON counts tables, Markdown notes)."""
+        return sum(self.counts.get(k, 0) + self.counts.get(k + 's', 0) for k in kinds.ITEMS)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -89,11 +89,6 @@ def offer_download(path: str | Path, filename: str) -> None:
     ui.download.from_url(url, filename)
 
 
-def _items(counts: dict[str, int]) -> int:
-    kinds = ('prompt', 'agent', 'conversation', 'output')
-    return sum(counts.get(k, 0) + counts.get(k + 's', 0) for k in kinds)
-
-
 def _principal() -> auth.Principal:
     try:
         return auth.principal_of(ui.context.client.request)
@@ -217,7 +212,7 @@ class BackupTab:
                 toast.error(job.error)
                 return
             report, file = job.result['report'], job.result['file']
-            text = f'Exported {fmt.plural(_items(report.counts), "item")}'
+            text = f'Exported {fmt.plural(report.items, "item")}'
             text += ' for download.' if as_download else f' to {file}.'
             if report.left_out_secret:
                 text += f' {fmt.plural(report.left_out_secret, "Secret item")} left out.'
