@@ -61,9 +61,14 @@ def current_db_path() -> Path:
 
 
 def default_backup_dir(db_path: str | Path | None = None) -> Path:
-    """``<data dir>/backups/<database name>/``: automatic backups live here."""
-    stem = Path(db_path or current_db_path()).stem
-    return config.data_dir() / 'backups' / re.sub(r'[^\w.-]+', '_', stem)
+    """Where a database's automatic backups live: ``<data dir>/backups/<name>/`` for a database in the
+    data directory (the default one, the demo), else a ``<name>-backups/`` folder beside the file — the
+    backups belong to the file they copy, so two ``notes.db`` in different folders never share one."""
+    path = Path(db_path or current_db_path()).expanduser().resolve()
+    stem = re.sub(r'[^\w.-]+', '_', path.stem)
+    if path.parent == config.data_dir().resolve():
+        return config.data_dir() / 'backups' / stem
+    return path.parent / f'{stem}-backups'
 
 
 def backup_name(db_path: str | Path, when: datetime | None = None) -> str:
@@ -83,7 +88,9 @@ def backup_database(dest: str | Path | None = None, *, source: str | Path | None
         target = target / backup_name(src)
     target.parent.mkdir(parents=True, exist_ok=True)
     if dest is None:
-        config.make_private(target.parent.parent, target.parent)  # backups/ and backups/<name>/
+        config.make_private(target.parent)  # a full copy of the library, Secret items included
+        if target.parent.parent == config.data_dir() / 'backups':
+            config.make_private(target.parent.parent)
     if target.resolve() == src.resolve():
         raise UserError('A backup cannot overwrite the database it copies.')
     part = target.with_name(f'.{target.name}.part')

@@ -236,3 +236,22 @@ def test_service_start_and_stop(db, db_path):
     demo = AppContext(settings=Settings(db_path=db_path, demo=True))
     backup_service.start(demo)
     assert demo.backups is None
+
+
+def test_backups_belong_to_the_database_they_copy(tmp_path):
+    """Two databases with the same file name in different folders never share a backup folder; the
+    default database's backups stay in the data directory."""
+    from app import config
+
+    first, second = tmp_path / 'work' / 'notes.db', tmp_path / 'home' / 'notes.db'
+    folders = set()
+    for path in (first, second):
+        dbmod.connect(path)
+        outputs.capture_output(outputs.CaptureData(body=f'in {path.parent.name}'))
+        info = backup.backup_database()
+        dbmod.close()
+        folders.add(Path(info.path).parent)
+        assert Path(info.path).parent == path.parent / 'notes-backups'
+    assert len(folders) == 2
+    default = config.data_dir() / 'outputhub.db'
+    assert backup.default_backup_dir(default) == config.data_dir() / 'backups' / 'outputhub'
