@@ -25,7 +25,7 @@ def library(db_path):
 
 async def test_capture_page_saves_and_keeps_sticky_fields(user: User) -> None:
     await user.open('/capture')
-    await user.should_see('Capture')
+    await user.should_see(marker='save-capture')
     body = next(e for e in user.find(ui.textarea).elements if e.props.get('label') == 'Output (Markdown)')
     prompt = next(e for e in user.find(ui.textarea).elements if e.props.get('label') == 'Prompt (optional)')
     tags = next(e for e in user.find(ui.select).elements if e.props.get('label') == 'Tags (type to add)')

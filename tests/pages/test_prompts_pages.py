@@ -240,7 +240,7 @@ async def test_relations_and_trash_with_undo(user: User, library) -> None:
     email, _ = library
     lookups.get_or_create('tag', 'writing')
     await user.open(f'/prompts/{email.id}')
-    await see(user, 'Tags')
+    await see(user, marker='add-tag')  # the page's own tag row ('Tags' alone is also the drawer's link)
     await see(user, 'Category')
     user.find(marker='delete-prompt').click()
     await see(user, 'This prompt is in the trash')

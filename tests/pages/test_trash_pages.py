@@ -12,6 +12,7 @@ from nicegui.testing import User
 from app.data import conversations, entities, outputs
 from app.data import db as dbmod
 from app.data.models import Category, Conversation, Output, PurgeRun, RetentionPlan, utcnow
+from tests.waits import until
 
 
 @pytest.fixture
@@ -106,5 +107,5 @@ async def test_each_list_has_the_same_trash_view_and_way_back(user: User, trashe
     await user.open(f'/{kind}s?trashed=1')
     await user.should_see(f'Trash: {kind}s')  # the conversations list once kept its plain title here
     user.find(f'Back to {kind}s').click()  # it once said only "Back"
-    await user.should_see('Trash')
+    await until(lambda: user.back_history[-1] == f'/{kind}s', what=f'the {kind}s list opening')
     await user.should_not_see(f'Trash: {kind}s')
