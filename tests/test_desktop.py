@@ -11,6 +11,7 @@ import pytest
 from app import desktop
 from app.data import settings_store
 from app.errors import UserError
+from tests.waits import until
 
 
 def test_a_resize_is_saved_once_the_user_stops_resizing(db) -> None:
@@ -19,7 +20,7 @@ def test_a_resize_is_saved_once_the_user_stops_resizing(db) -> None:
         for width in (900, 950, 1000):  # a drag sends many events
             memory.on_resized(SimpleNamespace(args={'width': width, 'height': 700}))
         assert settings_store.get(desktop.SIZE_KEY) is None
-        await asyncio.sleep(0.3)
+        await until(lambda: settings_store.get(desktop.SIZE_KEY) is not None, what='the size being saved')
 
     asyncio.run(scenario())
     assert settings_store.get(desktop.SIZE_KEY) == [1000, 700]

@@ -15,3 +15,12 @@ async def until(condition: Callable[[], object], timeout: float = 8.0, what: str
         if time.monotonic() > deadline:
             raise AssertionError(f'{what} did not happen within {timeout:.0f} s')
         await asyncio.sleep(0.05)
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0, what: str = 'the condition') -> None:
+    """``until`` for tests outside the event loop (background threads, subprocesses)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f'{what} did not happen within {timeout:.0f} s')
+        time.sleep(0.05)

@@ -17,6 +17,7 @@ from app.data import db as dbmod
 from app.data.models import Output
 from app.errors import UserError
 from app.services import backups as backup_service
+from tests.waits import wait_until
 
 
 def capture(body: str) -> Output:
@@ -45,7 +46,7 @@ def test_backup_while_another_connection_keeps_writing(db, db_path, tmp_path):
     t = threading.Thread(target=writer)
     t.start()
     try:
-        time.sleep(0.2)
+        wait_until(lambda: len(written) >= 5, what='the writer getting going')
         info = backup.backup_database(tmp_path / 'copy.db')
     finally:
         stop.set()
@@ -201,10 +202,8 @@ def test_scheduler_backs_up_when_due_rotates_and_stops(db, db_path, tmp_path):
     )
     scheduler.start()
     try:
-        deadline = time.monotonic() + 10
-        while not backup.list_backups(folder) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.3)  # more checks: not due again, so still one backup
+        wait_until(lambda: backup.list_backups(folder), what='the first automatic backup')
+        time.sleep(0.3)  # six more checks (every 0.05 s) in which it is not due again: still one backup
     finally:
         scheduler.stop()
     assert len(backup.list_backups(folder)) == 1

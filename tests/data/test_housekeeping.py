@@ -3,12 +3,12 @@ deletes what has been in the trash for more than 30 days."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from app.data import outputs, retention
 from app.data.models import Output, PurgeRun, RetentionPlan, utcnow
 from app.services.housekeeping import Housekeeper
+from tests.waits import wait_until
 
 
 def _output(title: str, **fields) -> int:
@@ -28,9 +28,7 @@ def test_the_thread_runs_shortly_after_start_and_does_both_jobs(db) -> None:
     keeper = Housekeeper(first_run=0.05, every=3600)
     keeper.start()
     try:
-        deadline = time.monotonic() + 10
-        while keeper.last_run_at is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: keeper.last_run_at is not None, what='the first housekeeping run')
     finally:
         keeper.stop()
     assert keeper.status()['last_error'] is None

@@ -15,17 +15,9 @@ from app.data import embeddings, search, settings_store
 from app.data.embeddings import Embedder
 from app.services import indexing
 from app.services.indexing import Indexer
+from tests.waits import wait_until
 
 from .search_helpers import HASHING, capture, use_hashing_model
-
-
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture
@@ -40,8 +32,8 @@ def indexer(db):
 def test_new_outputs_are_embedded_within_seconds_of_their_commit(indexer, caplog):
     caplog.set_level(logging.INFO)
     oid = capture('bioluminescent plankton glow at night', title='Plankton')
-    assert wait_for(lambda: embeddings.pending_count() == 0)
-    assert wait_for(lambda: indexer.progress().state == 'idle')
+    wait_until(lambda: embeddings.pending_count() == 0)
+    wait_until(lambda: indexer.progress().state == 'idle')
     assert search.semantic_search('plankton glow', limit=1)[0].id == oid
     p = indexer.progress()
     assert (p.backlog, p.done, p.total, p.fraction) == (0, p.total, p.total, 1.0)
@@ -57,7 +49,7 @@ def test_progress_counts_a_backlog_down(db):
     ix = Indexer(poll_interval=0.05, batch=5, pause=0.01)
     ix.start()
     try:
-        assert wait_for(lambda: seen.append(ix.progress()) or ix.progress().state == 'idle', 20)
+        wait_until(lambda: seen.append(ix.progress()) or ix.progress().state == 'idle', 20)
     finally:
         assert ix.stop()
     busy = [p for p in seen if p.state == 'indexing']
@@ -74,13 +66,13 @@ def test_writers_are_not_held_up_while_it_indexes(indexer):
         capture(f'concurrent capture {i} while the indexer runs', title=f'C{i}')
         slowest = max(slowest, time.monotonic() - started)
     assert slowest < 1.0  # each write waits at most for one short indexer transaction
-    assert wait_for(lambda: embeddings.pending_count() == 0)
+    wait_until(lambda: embeddings.pending_count() == 0)
 
 
 def test_stop_is_quick_and_idempotent(db):
     ix = Indexer(poll_interval=5.0)
     ix.start()
-    assert wait_for(lambda: ix.progress().state == 'idle')
+    wait_until(lambda: ix.progress().state == 'idle')
     started = time.monotonic()
     assert ix.stop() and ix.stop()
     assert time.monotonic() - started < 2.0
@@ -100,26 +92,26 @@ class BrokenEmbedder(Embedder):
 
 def test_a_model_that_will_not_load_keeps_the_old_index_and_logs_no_error(indexer, caplog):
     oid = capture('meteor shower tonight', title='Sky')
-    assert wait_for(lambda: embeddings.pending_count() == 0)
+    wait_until(lambda: embeddings.pending_count() == 0)
     embeddings.use_embedder(BrokenEmbedder())
     settings_store.put(embeddings.MODEL_SETTING, 'broken-model')
     indexer.wake()
-    assert wait_for(lambda: indexer.progress().state == 'error')
+    wait_until(lambda: indexer.progress().state == 'error')
     assert 'broken-model' in indexer.progress().message
     assert embeddings.index_state()['model'] == HASHING  # nothing was thrown away
     assert search.semantic_search('meteor shower', limit=1)[0].id == oid
     capture('more work still gets embedded', title='Later')
-    assert wait_for(lambda: embeddings.pending_count() == 0)
+    wait_until(lambda: embeddings.pending_count() == 0)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 def test_switching_model_in_the_setting_rebuilds_in_the_background(indexer):
     oid = capture('tidal pools starfish anemone', title='Shore')
-    assert wait_for(lambda: embeddings.pending_count() == 0)
+    wait_until(lambda: embeddings.pending_count() == 0)
     embeddings.set_model('builtin:hashing-32')
     indexer.wake()
-    assert wait_for(lambda: embeddings.index_state()['model'] == 'builtin:hashing-32')
-    assert wait_for(lambda: embeddings.pending_count() == 0 and indexer.progress().state == 'idle')
+    wait_until(lambda: embeddings.index_state()['model'] == 'builtin:hashing-32')
+    wait_until(lambda: embeddings.pending_count() == 0 and indexer.progress().state == 'idle')
     assert search.semantic_search('starfish anemone', limit=1)[0].id == oid
 
 
@@ -145,7 +137,7 @@ def test_searching_while_indexing_is_safe(indexer):
     for t in threads:
         t.join(30)
     assert not errors
-    assert wait_for(lambda: embeddings.pending_count() == 0)
+    wait_until(lambda: embeddings.pending_count() == 0)
 
 
 def test_the_service_respects_the_switch_and_stops_cleanly(db, monkeypatch):

@@ -18,6 +18,7 @@ from app.llm.providers import (
     make_provider,
     parse_retry_after,
 )
+from tests.waits import until
 
 from .fake_llm_server import DEFAULT_REPLY, FakeLLMServer, Script, count_tokens, tokenize
 
@@ -192,10 +193,7 @@ async def test_closing_the_stream_early_tells_the_server(fake_llm: FakeLLMServer
             if got == 3:
                 break
         await stream.aclose()
-    for _ in range(100):
-        if fake_llm.client_disconnects:
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: fake_llm.client_disconnects, what='the provider being told to stop')
     assert fake_llm.client_disconnects == 1
 
 
