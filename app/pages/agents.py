@@ -17,6 +17,7 @@ from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge
 from ..components.template_form import copy_text
+from ..components.trashed import trash_banner
 from ..components.version_history import VersionHistory
 from ..context import AppContext
 from ..data import agents, entities, lookups, versioning
@@ -204,10 +205,7 @@ class AgentPage:
             return
         a, v = view.agent, view.version
         if a.deleted_at is not None:
-            with ui.row().classes('w-full items-center gap-2 p-2 rounded bg-amber-100 dark:bg-amber-900'):
-                ui.icon('delete')
-                ui.label(f'This agent is in the trash (since {fmt.date_time(a.deleted_at)}).')
-                ui.button('Restore', on_click=self.untrash).props('flat dense no-caps').mark('untrash')
+            trash_banner('agent', a.deleted_at, self.untrash)
         is_current = view.current is not None and v.id == view.current.id
         with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
             with ui.column().classes('gap-3 min-w-0'):

@@ -15,8 +15,9 @@ from ..components.items import item_row
 from ..components.message_view import MessageView
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, viewer_sees_restricted, visible
+from ..components.trashed import TrashState
 from ..context import AppContext
-from ..data import conversations, entities
+from ..data import conversations
 from ..errors import UserError
 from ..ids import FocusId, ItemId
 from . import nav
@@ -121,16 +122,7 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
         ui.link('Back to conversations', '/conversations')
         return None
     mark_viewed_later('conversation', conversation_id)
-    if conv.deleted_at is not None:
-        with ui.row().classes('w-full items-center gap-2 p-2 rounded bg-amber-100 dark:bg-amber-900'):
-            ui.icon('delete')
-            ui.label(f'This conversation is in the trash (since {fmt.date_time(conv.deleted_at)}).')
-
-            async def restore() -> None:
-                await run.io_bound(entities.restore, 'conversation', [conversation_id])
-                ui.navigate.reload()
-
-            ui.button('Restore', on_click=restore).props('flat dense no-caps')
+    trashed = TrashState('conversation', conversation_id, conv.deleted_at, list_url='/conversations')
     view = ThreadView(conversation_id, focus)
     with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
         with ui.column().classes('gap-3 min-w-0'):
@@ -157,12 +149,10 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
                         on_click=lambda: ui.navigate.to(f'/chat/{conversation_id}'),
                     ).props('flat no-caps')
 
-                async def delete() -> None:
-                    # Stay on the page: it reloads with the "in the trash" banner and its Restore button.
-                    await run.io_bound(entities.trash, 'conversation', [conversation_id])
-                    ui.navigate.reload()
-
-                ui.button(icon='delete', on_click=delete).props('flat round color=negative aria-label=Delete')
+                # Stay on the page: it shows the "in the trash" banner at once, with Undo in a toast.
+                ui.button(icon='delete', on_click=trashed.trash).props(
+                    'flat round color=negative aria-label=Delete'
+                ).mark('delete-conversation')
             view_container = ui.column().classes('w-full')
         with ui.column().classes('gap-4 w-full'):
             with ui.card().classes('w-full gap-4').props('flat bordered'):

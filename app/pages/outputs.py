@@ -13,6 +13,7 @@ from ..components.item_header import favourite_and_rating, inline_title, mark_vi
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
+from ..components.trashed import TrashState
 from ..context import AppContext
 from ..data import conversations, entities, outputs
 from ..data.db import row_id
@@ -52,16 +53,7 @@ def output_page(ctx: AppContext, output_id: int) -> None:
     mark_viewed_later('output', output_id)
     o = detail.output
 
-    if o.deleted_at is not None:
-        with ui.row().classes('w-full items-center gap-2 p-2 rounded bg-amber-100 dark:bg-amber-900'):
-            ui.icon('delete')
-            ui.label(f'This output is in the trash (since {fmt.date_time(o.deleted_at)}).')
-
-            async def restore() -> None:
-                await run.io_bound(entities.restore, 'output', [output_id])
-                ui.navigate.reload()
-
-            ui.button('Restore', on_click=restore).props('flat dense no-caps')
+    trashed = TrashState('output', output_id, o.deleted_at, list_url='/outputs')
 
     with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
         with ui.column().classes('gap-3 min-w-0'):
@@ -77,7 +69,7 @@ def output_page(ctx: AppContext, output_id: int) -> None:
                 detail.source.name if detail.source else '',
             ]
             ui.label(' · '.join(m for m in meta if m)).classes('text-sm oh-muted')
-            _actions(ctx, detail)
+            _actions(ctx, detail, trashed)
             if detail.prompt_version is not None:
                 with ui.expansion('Prompt', icon='terminal', value=True).classes('w-full').props('dense'):
                     markdown_view(detail.prompt_version.body)
@@ -96,7 +88,7 @@ def output_page(ctx: AppContext, output_id: int) -> None:
             _relations(ctx, detail)
 
 
-def _actions(ctx: AppContext, detail: outputs.OutputDetail) -> None:
+def _actions(ctx: AppContext, detail: outputs.OutputDetail, trashed: TrashState) -> None:
     o = detail.output
     with ui.row().classes('items-center gap-1 flex-wrap'):
         ui.button(
@@ -112,12 +104,8 @@ def _actions(ctx: AppContext, detail: outputs.OutputDetail) -> None:
                 icon='manage_search', on_click=lambda: ui.navigate.to(f'/search?similar=output:{o.id}')
             ).props('flat round aria-label="Find similar"').tooltip('Find similar')
 
-        async def delete() -> None:
-            # Stay on the page: it reloads with the "in the trash" banner and its Restore button.
-            await run.io_bound(entities.trash, 'output', [o.id])
-            ui.navigate.reload()
-
-        ui.button(icon='delete', on_click=delete).props(
+        # Stay on the page: it shows the "in the trash" banner at once, with Undo in a toast.
+        ui.button(icon='delete', on_click=trashed.trash).props(
             'flat round color=negative aria-label=Delete'
         ).tooltip('Move to trash').mark('delete-output')
 

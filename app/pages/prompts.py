@@ -19,6 +19,7 @@ from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
 from ..components.template_form import TemplateForm, copy_text
+from ..components.trashed import trash_banner
 from ..components.version_history import VersionHistory
 from ..context import AppContext
 from ..data import entities, prompts, search, sensitivity, versioning
@@ -320,10 +321,7 @@ class PromptPage:
                 self._relations(p)
 
     def _trash_banner(self, p: Prompt) -> None:
-        with ui.row().classes('w-full items-center gap-2 p-2 rounded bg-amber-100 dark:bg-amber-900'):
-            ui.icon('delete')
-            ui.label(f'This prompt is in the trash (since {fmt.date_time(p.deleted_at)}).')
-            ui.button('Restore', on_click=self.untrash).props('flat dense no-caps').mark('untrash')
+        trash_banner('prompt', p.deleted_at, self.untrash)
 
     def _older_version_banner(self, v: PromptVersion, current: PromptVersion) -> None:
         with ui.row().classes(

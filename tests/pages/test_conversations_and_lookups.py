@@ -137,3 +137,19 @@ async def test_new_tag_with_an_empty_name_says_so_and_stays_open(user: User, db_
     user.find(marker='dialog-save').click()
     await user.should_see('Created “fresh-tag”')
     assert Tag.select().where(Tag.name == 'fresh-tag').count() == 1
+
+
+async def test_deleting_a_conversation_shows_it_trashed_in_place_with_undo(user: User, branched) -> None:
+    from app.data import entities
+    from tests.waits import until
+
+    conv = branched[0]
+    await user.open(f'/conversations/{conv.id}')
+    await user.should_see('Trip planning')
+    user.find(marker='delete-conversation').click()
+    await user.should_see('This conversation is in the trash')
+    await user.should_see('Moved to the trash')
+    assert entities.get_item('conversation', conv.id).deleted_at is not None
+    user.find('Undo').click()
+    await user.should_not_see('This conversation is in the trash')
+    await until(lambda: entities.get_item('conversation', conv.id).deleted_at is None, what='the undo')

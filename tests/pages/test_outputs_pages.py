@@ -181,11 +181,17 @@ async def test_delete_on_the_output_page_shows_the_trash_banner_and_restores(use
     a, _ = library
     await user.open(f'/outputs/{a.id}')
     user.find(marker='delete-output').click()
-    await user.should_see('This output is in the trash')
+    await user.should_see('This output is in the trash')  # in place: no reload, no blank screen
+    await user.should_see('Moved to the trash')  # with Undo, as in the lists
     assert entities.get_item('output', a.id).deleted_at is not None
-    user.find('Restore').click()
+    user.find('Undo').click()
     await user.should_not_see('This output is in the trash')
-    assert entities.get_item('output', a.id).deleted_at is None
+    await until(lambda: entities.get_item('output', a.id).deleted_at is None, what='the undo')
+    user.find(marker='delete-output').click()
+    await user.should_see('This output is in the trash')
+    user.find(marker='untrash').click()  # the banner's Restore
+    await user.should_not_see('This output is in the trash')
+    await until(lambda: entities.get_item('output', a.id).deleted_at is None, what='the restore')
 
 
 async def test_title_is_edited_in_place(user: User, library) -> None:
