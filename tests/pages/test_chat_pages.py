@@ -511,7 +511,7 @@ def _setting(provider_id: int) -> ProviderSetting:
 
 
 async def test_a_long_thread_shows_the_latest_messages_first(user: User, env) -> None:
-    from app.pages.chat import SHOWN_MESSAGES
+    from app.components.chat_thread import SHOWN_MESSAGES
 
     conv = conversations.create_conversation('A very long import')
     for i in range(SHOWN_MESSAGES + 10):
