@@ -598,6 +598,35 @@ class Generator:
             )
         return [min(t, -3600) for t in times]
 
+    @staticmethod
+    def _library_item(
+        item_id: int,
+        times: list[int],
+        flags: dict[str, Any],
+        source: int,
+        external_id: str,
+        notes: str | None,
+        sensitivity: int | None,
+    ) -> dict[str, Any]:
+        """The columns a prompt and an agent share: a library item from the demo source, first made at
+        ``times[0]`` and last changed at ``times[-1]``, no retention plan, not kept, not in the trash."""
+        return {
+            'id': item_id,
+            'created_at': timestamp(times[0]),
+            'updated_at': timestamp(times[-1]),
+            'favourite': flags['favourite'],
+            'rating': flags['rating'],
+            'notes': notes,
+            'category': flags['category'],
+            'sensitivity': sensitivity,
+            'retention': None,
+            'keep': 0,
+            'source': source,
+            'external_id': external_id,
+            'last_viewed_at': flags['last_viewed_at'],
+            'deleted_at': None,
+        }
+
     def _prompts(self) -> None:
         r = self.rng
         source = self.sources[DEMO_SOURCE.lower()]
@@ -654,22 +683,10 @@ class Generator:
                     (times[number - 1], next_version, pid, body)
                 )
                 next_version += 1
+            notes = flags['notes'] and flags['notes'].format_map(self._context(topic, times[-1]))
             prompt_rows.append(
                 PROMPT.row(
-                    id=pid,
-                    created_at=timestamp(times[0]),
-                    updated_at=timestamp(times[-1]),
-                    favourite=flags['favourite'],
-                    rating=flags['rating'],
-                    notes=flags['notes'] and flags['notes'].format_map(self._context(topic, times[-1])),
-                    category=flags['category'],
-                    sensitivity=flags['sensitivity'],
-                    retention=None,
-                    keep=0,
-                    source=source,
-                    external_id=ext,
-                    last_viewed_at=flags['last_viewed_at'],
-                    deleted_at=None,
+                    **self._library_item(pid, times, flags, source, ext, notes, flags['sensitivity']),
                     title=title,
                     description=desc,
                     current_version=None,  # set below, once the versions exist (the search trigger indexes its body)
@@ -750,20 +767,7 @@ class Generator:
                 next_version += 1
             agent_rows.append(
                 AGENT.row(
-                    id=aid,
-                    created_at=timestamp(times[0]),
-                    updated_at=timestamp(times[-1]),
-                    favourite=flags['favourite'],
-                    rating=flags['rating'],
-                    notes=None,
-                    category=flags['category'],
-                    sensitivity=None,
-                    retention=None,
-                    keep=0,
-                    source=source,
-                    external_id=ext,
-                    last_viewed_at=flags['last_viewed_at'],
-                    deleted_at=None,
+                    **self._library_item(aid, times, flags, source, ext, None, None),
                     name=name,
                     description=desc,
                     current_version=next_version - 1,
