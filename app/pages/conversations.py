@@ -33,9 +33,10 @@ def _copy(text: str) -> None:
 class ThreadView:
     """The messages of one path through a conversation, re-rendered when the branch changes."""
 
-    def __init__(self, conversation_id: int, focus: int | None) -> None:
+    def __init__(self, conversation_id: int, focus: int | None, total: int = 0) -> None:
         self.conversation_id = conversation_id
         self.focus = focus
+        self.total = total  # every message of the conversation, all branches and hidden steps included
         self.hide_restricted = not viewer_sees_restricted()  # withheld messages show a notice instead
 
     async def show(self) -> None:
@@ -57,6 +58,7 @@ class ThreadView:
             ui.label('This conversation has no messages.').classes('oh-muted')
             return
         hidden: list[conversations.ThreadMessage] = []
+        ui.label(self._summary(path)).classes('text-sm oh-muted').mark('thread-summary')
         with ui.column().classes('w-full gap-3'):
             for tm in path:
                 if tm.message.hidden and tm.message.id != self.focus:
@@ -71,6 +73,16 @@ class ThreadView:
                 f'setTimeout(() => {{ const el = document.getElementById({json.dumps(f"m{self.focus}")}); '
                 f'if (el) {{ el.scrollIntoView({{block: "center"}}); }} }}, 300)'
             )
+
+    def _summary(self, path: list[conversations.ThreadMessage]) -> str:
+        """What is on screen and what is not: "6 messages shown · 4 hidden steps folded · 2 in other branches"."""
+        shown = sum(1 for tm in path if not tm.message.hidden or tm.message.id == self.focus)
+        parts = [f'{fmt.plural(shown, "message")} shown']
+        if len(path) - shown:
+            parts.append(f'{fmt.plural(len(path) - shown, "hidden step")} folded')
+        if self.total > len(path):
+            parts.append(f'{self.total - len(path):,} in other branches')
+        return ' · '.join(parts)
 
     def _hidden_group(self, hidden: list[conversations.ThreadMessage]) -> None:
         if not hidden:
@@ -123,7 +135,7 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
         return None
     mark_viewed_later('conversation', conversation_id)
     trashed = TrashState('conversation', conversation_id, conv.deleted_at, list_url='/conversations')
-    view = ThreadView(conversation_id, focus)
+    view = ThreadView(conversation_id, focus, conv.message_count)
     with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
         with ui.column().classes('gap-3 min-w-0'):
             inline_title('conversation', conv)
@@ -134,7 +146,6 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
                     x
                     for x in (
                         fmt.date_time(conv.created_at),
-                        fmt.plural(conv.message_count, 'message'),
                         source,
                     )
                     if x

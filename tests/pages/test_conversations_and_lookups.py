@@ -153,3 +153,13 @@ async def test_deleting_a_conversation_shows_it_trashed_in_place_with_undo(user:
     user.find('Undo').click()
     await user.should_not_see('This conversation is in the trash')
     await until(lambda: entities.get_item('conversation', conv.id).deleted_at is None, what='the undo')
+
+
+async def test_the_thread_says_what_is_shown_folded_and_on_other_branches(user: User, branched) -> None:
+    """5 messages: the active path shows the question and the latest answer; the first answer, its tool
+    step and the answer after it are on the other branch (not "5 messages" with 2 on screen)."""
+    conv, u1, a1, tool, a_final, a2 = branched
+    await user.open(f'/conversations/{conv.id}')
+    await user.should_see('2 messages shown · 3 in other branches')
+    await user.open(f'/conversations/{conv.id}?m={a_final.id}')  # the other branch, with its tool step
+    await user.should_see('3 messages shown · 1 hidden step folded · 1 in other branches')
