@@ -193,21 +193,26 @@ class ChatReply:
         _tasks.discard(task)
         if not self._done.is_set():  # cancelled before it ever ran: the stored message stays incomplete
             _running.pop(self.message_id, None)
-            self.status = 'incomplete'
-            self.result = ReplyResult(
-                self.conversation_id,
-                self.user_message_id,
-                self.message_id,
-                self.text,
-                'incomplete',
-                CANCELLED,
-                None,
-                None,
-                None,
-                self.target.model.name,
-            )
+            self._stopped(None)
             self._done.set()
             self._publish(None)
+
+    def _stopped(self, error: UserError | None) -> None:
+        """The result of a reply stopped before its final write: what arrived, marked incomplete."""
+        self.status = 'incomplete'
+        self.result = ReplyResult(
+            self.conversation_id,
+            self.user_message_id,
+            self.message_id,
+            self.text,
+            'incomplete',
+            CANCELLED,
+            None,
+            None,
+            None,
+            self.target.model.name,
+            error,
+        )
 
     def _publish(self, piece: str | None) -> None:
         for queue in list(self._queues):
@@ -265,20 +270,7 @@ class ChatReply:
             await self._finish(end, error, cancelled)
         finally:
             if self.result is None:  # the final write itself was interrupted (shutdown)
-                self.status = 'incomplete'
-                self.result = ReplyResult(
-                    self.conversation_id,
-                    self.user_message_id,
-                    self.message_id,
-                    self.text,
-                    'incomplete',
-                    CANCELLED,
-                    None,
-                    None,
-                    None,
-                    target.model.name,
-                    error,
-                )
+                self._stopped(error)
             _running.pop(self.message_id, None)
             self._done.set()
             self._publish(None)
