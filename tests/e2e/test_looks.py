@@ -46,3 +46,13 @@ def test_buttons_and_tabs_are_in_normal_case(start_app, page) -> None:
             ".filter(e => getComputedStyle(e).textTransform === 'uppercase').map(e => e.innerText)"
         )
         assert shouting == [], f'{path}: {shouting}'
+
+
+def test_round_buttons_stay_round_and_finger_sized_on_a_phone(start_app, phone_page) -> None:
+    app = start_app()
+    phone_page.goto(app.url + '/')
+    wait_for_app(phone_page)
+    box = phone_page.get_by_role('button', name='Capture').first.bounding_box()
+    assert box is not None
+    assert box['width'] >= 44 and box['height'] >= 44, box
+    assert abs(box['width'] - box['height']) < 1, f'an oval: {box}'
