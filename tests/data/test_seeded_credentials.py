@@ -11,13 +11,14 @@ import pytest
 
 from app.data import access, demo, migrations, outputs
 from app.data import db as dbmod
-from app.data.demo import generator as demo_generator
+from app.data.demo import small_tables as demo_small_tables
 from app.data.models import ApiToken, Device
 
 
 class _Recorder:
-    """Stands in for ``hashlib`` inside the demo generator: keeps every token the seed hashed, which is
-    exactly what an attacker rerunning the public seed code would know."""
+    """Stands in for ``hashlib`` where the demo hashes its example tokens (``demo.small_tables``): keeps
+    every token the seed hashed, which is exactly what an attacker rerunning the public seed code would
+    know."""
 
     def __init__(self) -> None:
         self.tokens: list[str] = []
@@ -34,7 +35,7 @@ class _Recorder:
 
 def test_tokens_a_seed_makes_cannot_be_used(db, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = _Recorder()
-    monkeypatch.setattr(demo_generator, 'hashlib', recorder)
+    monkeypatch.setattr(demo_small_tables, 'hashlib', recorder)
     counts = demo.seed(outputs=20)
     assert counts['api_tokens'] > 0 and recorder.tokens, 'the demo still shows example tokens'
     assert all(access.find_token(token) is None for token in recorder.tokens)
