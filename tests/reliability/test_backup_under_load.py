@@ -11,6 +11,7 @@ from pathlib import Path
 from app.data import backup, outputs
 from app.data import db as dbmod
 from app.data.models import Output
+from tests.waits import wait_until
 
 from .conftest import integrity, sqlite3
 
@@ -72,7 +73,9 @@ def test_backups_taken_under_load_open_check_and_restore(tmp_path: Path, db_path
         t.start()
     made: list[tuple[Path, float, int]] = []
     try:
-        time.sleep(1.0)
+        wait_until(
+            lambda: all(written), what='every writer writing'
+        )  # the load is on before the first backup
         for k in range(BACKUPS):
             before = sum(written)
             t0 = time.perf_counter()
