@@ -207,7 +207,7 @@ class CaptureForm:
                 .props('unelevated')
                 .mark('save-capture')
             )
-            ui.label('Ctrl+Enter').classes('text-xs oh-muted oh-hide-phone')
+            ui.label('Ctrl+Enter').classes('text-xs oh-muted oh-hide-phone oh-kbd-hint')
             ui.space()
             ui.button('Clear', on_click=self.clear_texts).props('flat dense no-caps')
         for field in (self.prompt, self.body, self.title, self.notes, self.source_url):

@@ -122,11 +122,13 @@ class ChatComposer:
         ):
             self.prompt_box = ui.column().classes('w-full gap-2')
             self.text = (
-                ui.textarea(placeholder='Message…  (Ctrl+Enter to send)', value=self.initial_text)
+                ui.textarea(placeholder='Message…', value=self.initial_text)
                 .props('outlined autogrow autofocus input-class="max-h-72" aria-label=Message')
                 .classes('w-full')
                 .mark('composer-text')
             )
+            with self.text.add_slot('hint'):  # not on touch screens (app.css)
+                ui.label('Ctrl+Enter to send').classes('oh-kbd-hint')
             self.text.on('keydown.ctrl.enter', self.on_send)
             self.text.on('update:model-value', self.save_draft, throttle=1.0, leading_events=False)
             self.text.on('keydown.meta.enter', self.on_send)

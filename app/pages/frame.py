@@ -80,12 +80,15 @@ def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.col
         ui.space().classes('oh-hide-phone')  # on a phone the search box takes that room
         if nav.has('/search'):
             search = (
-                ui.input(placeholder='Search  /')
+                ui.input(placeholder='Search')
                 .props('dense outlined clearable rounded aria-label=Search')
                 # app.js: "/" focuses it (NiceGUI owns the id). On a phone it takes the room that is left,
                 # so the header stays one row.
                 .classes('oh-search min-w-0 flex-1 sm:flex-none sm:w-72')
             )
+
+            with search.add_slot('append'):  # the "/" shortcut, not on touch screens (app.css)
+                ui.label('/').classes('oh-kbd-hint font-mono text-xs oh-muted border rounded px-1')
 
             def go_search() -> None:
                 from urllib.parse import quote
@@ -128,10 +131,10 @@ def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.col
                 ui.label(item.label)
                 if item.shortcut:
                     ui.space()
-                    ui.label(item.shortcut).classes('text-xs oh-muted oh-hide-phone')
+                    ui.label(item.shortcut).classes('text-xs oh-muted oh-hide-phone oh-kbd-hint')
         ui.separator().classes('my-2')
         ui.button('Shortcuts  ?', on_click=lambda: help_dialog.open()).props('flat dense no-caps').classes(
-            'text-xs oh-muted oh-hide-phone'
+            'text-xs oh-muted oh-hide-phone oh-kbd-hint'
         )
     menu.on_click(drawer.toggle)
     help_dialog = _shortcuts_dialog()

@@ -56,3 +56,17 @@ def test_round_buttons_stay_round_and_finger_sized_on_a_phone(start_app, phone_p
     assert box is not None
     assert box['width'] >= 44 and box['height'] >= 44, box
     assert abs(box['width'] - box['height']) < 1, f'an oval: {box}'
+
+
+def test_keyboard_hints_are_shown_with_a_keyboard_and_hidden_on_a_touch_screen(
+    start_app, page, phone_page
+) -> None:
+    app = start_app()
+    for pg, visible in ((page, True), (phone_page, False)):
+        pg.goto(app.url + '/')
+        wait_for_app(pg)
+        hints = pg.locator('.oh-kbd-hint')
+        assert hints.count() >= 2  # the header's "/" and the capture form's Ctrl+Enter
+        shown = [h.inner_text() for h in hints.all() if h.is_visible()]
+        assert bool(shown) == visible, shown
+        assert pg.get_by_placeholder('Search', exact=True).count() == 1
