@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 
 from ..errors import ValidationError
 from .common import emit, open_db
@@ -84,12 +85,18 @@ def _token_list(args: argparse.Namespace) -> int:
         }
         for t in access.list_tokens()
     ]
+    return _listing(
+        args, rows, lambda r: f'{r["prefix"]}…  {"revoked" if r["revoked_at"] else r["scope"]:<7}'
+    )
+
+
+def _listing(args: argparse.Namespace, rows: list[dict], middle: Callable[[dict], str]) -> int:
+    """Rows as JSON (``--json``) or one line each: id, ``middle(row)``, name."""
     if getattr(args, 'json', False):
         emit(args, rows)
     else:
         for r in rows:
-            state = 'revoked' if r['revoked_at'] else r['scope']
-            print(f'{r["id"]:>4}  {r["prefix"]}…  {state:<7}  {r["name"]}')
+            print(f'{r["id"]:>4}  {middle(r)}  {r["name"]}')
     return 0
 
 
@@ -117,13 +124,9 @@ def _device_list(args: argparse.Namespace) -> int:
         }
         for d in access.list_devices()
     ]
-    if getattr(args, 'json', False):
-        emit(args, rows)
-    else:
-        for r in rows:
-            state = 'revoked' if r['revoked_at'] else 'admin' if r['admin'] else 'device'
-            print(f'{r["id"]:>4}  {state:<7}  {r["name"]}')
-    return 0
+    return _listing(
+        args, rows, lambda r: f'{"revoked" if r["revoked_at"] else "admin" if r["admin"] else "device":<7}'
+    )
 
 
 def _device_admin(args: argparse.Namespace) -> int:
