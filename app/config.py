@@ -95,10 +95,6 @@ class Settings:
     https: bool = False
     trust_loopback: bool = True
 
-    @property
-    def profile_label(self) -> str:
-        return 'DEMO' if self.demo else ''
-
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 

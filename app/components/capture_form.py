@@ -12,7 +12,7 @@ from ..data.listing import ListParams
 from ..data.text import first_line_title
 from ..errors import UserError
 from . import toast
-from .design import kind_url
+from .design import FILTER_SELECT, kind_url
 from .secret import viewer_sees_restricted
 
 STICKY_KEY = 'capture.sticky'
@@ -117,7 +117,7 @@ class CaptureForm:
                     clearable=True,
                 )
                 .props('outlined dense')
-                .classes('min-w-[12rem] grow sm:grow-0')
+                .classes(FILTER_SELECT)
             )
             self.agent = (
                 ui.select(
@@ -128,7 +128,7 @@ class CaptureForm:
                     clearable=True,
                 )
                 .props('outlined dense')
-                .classes('min-w-[12rem] grow sm:grow-0')
+                .classes(FILTER_SELECT)
             )
             self.collection = (
                 ui.select(
@@ -140,7 +140,7 @@ class CaptureForm:
                     clearable=True,
                 )
                 .props('outlined dense')
-                .classes('min-w-[12rem] grow sm:grow-0')
+                .classes(FILTER_SELECT)
             )
         known_tags = set(self.opts['tags'])
         self.tags = (
@@ -179,17 +179,17 @@ class CaptureForm:
                         clearable=True,
                     )
                     .props('outlined dense')
-                    .classes('min-w-[12rem] grow sm:grow-0')
+                    .classes(FILTER_SELECT)
                 )
                 self.accuracy = (
                     ui.select(self.opts['accuracy'], label='Accuracy', clearable=True)
                     .props('outlined dense')
-                    .classes('min-w-[12rem] grow sm:grow-0')
+                    .classes(FILTER_SELECT)
                 )
                 self.sensitivity = (
                     ui.select(self.opts['sensitivity'], label='Sensitivity', clearable=True)
                     .props('outlined dense')
-                    .classes('min-w-[12rem] grow sm:grow-0')
+                    .classes(FILTER_SELECT)
                 )
             self.notes = (
                 ui.textarea('Notes', value=draft.get('notes', ''))

@@ -42,11 +42,11 @@ KIND_LABELS = {k.key: (k.label, k.plural_label) for k in kinds.ALL.values()} | {
     'category': ('Category', 'Categories')
 }
 
-# Quasar colour names or hex for lookup rows that carry a colour.
-DEFAULT_CHIP_COLOR = '#e2e8f0'
-
-PAGE_MAX_WIDTH = 'max-w-6xl'
-READING_WIDTH = 'max-w-[75ch]'
+# Layout tokens: one place for the class strings pages would otherwise repeat.
+PAGE_MAX_WIDTH = 'max-w-6xl'  # the content column of every page but the wide ones (chat, graph)
+DETAIL_GRID = 'w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'  # a detail page: body | relations
+SECTION_LABEL = 'text-sm font-medium oh-muted'  # the small heading over a field group or a picker
+FILTER_SELECT = 'min-w-[12rem] grow sm:grow-0'  # a select in a row of filters or choices
 
 
 def kind_color(kind: str) -> str:

@@ -15,6 +15,7 @@ from ..data import agents as agents_data
 from ..data import lookups
 from ..data.listing import ListParams
 from ..errors import UserError
+from .design import SECTION_LABEL
 from .relation_picker import Option, RelationPicker
 from .secret import hide_restricted, visible
 
@@ -135,12 +136,12 @@ def _filter_fields(kind: str, params: ListParams, go: Callable[[ListParams], Non
 
             make()
         with ui.column().classes('gap-1'):
-            ui.label('Rating at least').classes('text-sm font-medium oh-muted')
+            ui.label('Rating at least').classes(SECTION_LABEL)
             ui.toggle({0: 'Any', 2: '2+', 3: '3+', 4: '4+', 5: '5'}, value=draft.rating_min or 0).props(
                 'dense no-caps'
             ).on_value_change(lambda e: setattr(draft, 'rating_min', e.value or None))
         with ui.column().classes('gap-1'):
-            ui.label('Favourites').classes('text-sm font-medium oh-muted')
+            ui.label('Favourites').classes(SECTION_LABEL)
             fav = {None: 'Any', True: 'Only', False: 'Exclude'}
             ui.toggle(
                 {k if k is not None else 'any': v for k, v in fav.items()},
@@ -149,7 +150,7 @@ def _filter_fields(kind: str, params: ListParams, go: Callable[[ListParams], Non
                 lambda e: setattr(draft, 'favourite', None if e.value == 'any' else e.value)
             )
         with ui.column().classes('gap-1'):
-            ui.label('Created between').classes('text-sm font-medium oh-muted')
+            ui.label('Created between').classes(SECTION_LABEL)
             with ui.row().classes('gap-2 no-wrap'):
                 start = (
                     ui.input('From', value=draft.date_from.isoformat() if draft.date_from else '')

@@ -32,13 +32,13 @@ class Column:
 
 # Rows are rendered as one escaped HTML block each: a NiceGUI element costs far more to build than a
 # string, and a page of 25 rows x ~25 elements missed the 300 ms budget.
-def _e(text: object) -> str:
+def _escape(text: object) -> str:
     return html.escape('' if text is None else str(text))
 
 
 def _model(item: Model) -> str:
     m = getattr(item, 'llm_model', None)
-    return f'<span class="text-sm truncate">{_e(m.label)}</span>' if m else ''
+    return f'<span class="text-sm truncate">{_escape(m.label)}</span>' if m else ''
 
 
 def _rating(item: Model) -> str:
@@ -50,16 +50,14 @@ def _rating(item: Model) -> str:
 def _date(field: str) -> Callable[[Model], str]:
     def render(item: Model) -> str:
         value = getattr(item, field)
-        return (
-            f'<span class="text-sm oh-muted" title="{_e(fmt.date_time(value))}">{_e(fmt.ago(value))}</span>'
-        )
+        return f'<span class="text-sm oh-muted" title="{_escape(fmt.date_time(value))}">{_escape(fmt.ago(value))}</span>'
 
     return render
 
 
 def tag_chips_html(tags: list[Model], limit: int = 2) -> str:
     chips = ''.join(
-        f'<a class="oh-chip" href="/tags/{t.id}" style="color: {_e(row_color(t.color, kind_color("tag")))}">{_e(t.name)}</a>'
+        f'<a class="oh-chip" href="/tags/{t.id}" style="color: {_escape(row_color(t.color, kind_color("tag")))}">{_escape(t.name)}</a>'
         for t in tags[:limit]
     )
     more = f'<span class="text-xs oh-muted">+{len(tags) - limit}</span>' if len(tags) > limit else ''
@@ -258,9 +256,9 @@ class EntityList:
             # no-wrap: Quasar's .flex wraps, and a wrapping column is as wide as its widest line (no truncation).
             '<div class="grow min-w-0 flex flex-col no-wrap">'
             '<div class="flex items-center gap-2 min-w-0 no-wrap">'
-            f'<a class="oh-link font-medium truncate min-w-0" href="{kind_url(self.kind, item.id)}">{_e(title)}</a>'
+            f'<a class="oh-link font-medium truncate min-w-0" href="{kind_url(self.kind, item.id)}">{_escape(title)}</a>'
             f'{secret_badge_html(item.sensitivity_id)}</div>'
-            f'<span class="text-xs oh-muted oh-only-phone">{_e(meta)}</span>'
+            f'<span class="text-xs oh-muted oh-only-phone">{_escape(meta)}</span>'
             f'<span class="oh-only-phone">{tag_chips_html(item.tags, 3) if item.tags else ""}</span>'
             f'</div>{cells}</div>'
         )

@@ -10,7 +10,7 @@ from nicegui import run, ui
 
 from ..errors import UserError
 from . import toast
-from .design import kind_color, kind_icon, row_color
+from .design import SECTION_LABEL, kind_color, kind_icon, row_color
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class RelationPicker:
         with ui.column().classes('w-full gap-1') as self.container:
             with ui.row().classes('items-center gap-1 w-full'):
                 ui.icon(kind_icon(kind)).style(f'color: {kind_color(kind)}').classes('text-base')
-                ui.label(label).classes('text-sm font-medium oh-muted')
+                ui.label(label).classes(SECTION_LABEL)
             self.chips = ui.row().classes('gap-1 items-center flex-wrap w-full')
             self.editor = ui.column().classes('w-full gap-0')
         self.refresh()

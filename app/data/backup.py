@@ -17,7 +17,7 @@ import peewee
 from .. import config
 from ..errors import UserError
 from . import migrations
-from .db import DatabaseUnavailable, _load_sqlite_vec, current, open_database
+from .db import DatabaseUnavailable, current, load_sqlite_vec, open_database
 from .models import utcnow
 
 sqlite3 = peewee.sqlite3  # the driver peewee uses (pysqlite3 where installed)
@@ -52,7 +52,7 @@ def _connect(path: Path) -> Any:
     conn = sqlite3.connect(str(path), timeout=30)
     conn.execute('PRAGMA busy_timeout = 30000')
     with contextlib.suppress(DatabaseUnavailable):
-        _load_sqlite_vec(conn)  # vec0 tables are only readable with it; a backup works without
+        load_sqlite_vec(conn)  # vec0 tables are only readable with it; a backup works without
     return conn
 
 

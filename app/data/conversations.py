@@ -14,7 +14,7 @@ from .models import AgentVersion, Conversation, LlmModel, Message, PromptVersion
 
 ROLES = ('system', 'user', 'assistant', 'tool')
 
-_UNSET = object()
+UNSET = object()
 
 
 def get_conversation(conversation_id: int, *, include_trashed: bool = True) -> Conversation:
@@ -54,7 +54,7 @@ def add_message(
     role: str,
     content: str,
     *,
-    parent: Message | int | None | object = _UNSET,
+    parent: Message | int | None | object = UNSET,
     model: LlmModel | int | None = None,
     agent_version: AgentVersion | int | None = None,
     prompt_version: PromptVersion | int | None = None,
@@ -78,7 +78,7 @@ def add_message(
     now = created_at or utcnow()
     with write_tx():
         conv = get_conversation(conv_id)
-        if parent is _UNSET:
+        if parent is UNSET:
             parent_id = conv.active_leaf_id
         else:
             parent_id = parent if (parent is None or isinstance(parent, int)) else parent.id

@@ -41,7 +41,7 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be opened (missing extension, unreadable or corrupt file)."""
 
 
-def _load_sqlite_vec(conn) -> None:
+def load_sqlite_vec(conn) -> None:
     try:
         import sqlite_vec
     except ImportError as exc:  # pragma: no cover - dependency missing
@@ -74,7 +74,7 @@ class HubDatabase(peewee.SqliteDatabase):
         self._write_held = threading.local()
 
     def _add_conn_hooks(self, conn) -> None:
-        _load_sqlite_vec(conn)
+        load_sqlite_vec(conn)
         super()._add_conn_hooks(conn)
 
     def begin(self, lock_type: str | None = None) -> None:

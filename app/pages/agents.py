@@ -11,7 +11,7 @@ from fastapi import Request
 from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
-from ..components.design import kind_icon
+from ..components.design import DETAIL_GRID, SECTION_LABEL, kind_icon
 from ..components.item_header import favourite_and_rating, inline_title
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -19,8 +19,9 @@ from ..components.secret import check_visible, secret_badge
 from ..components.template_form import copy_text
 from ..components.trashed import trash_banner
 from ..components.version_history import VersionHistory
+from ..components.versioned_page import VersionedPage
 from ..context import AppContext
-from ..data import agents, entities, lookups, versioning
+from ..data import agents, lookups, versioning
 from ..data.models import Agent, AgentVersion
 from ..data.versioning import VersionStats
 from ..errors import UserError, ValidationError
@@ -174,25 +175,15 @@ def load_agent(agent_id: int, number: int | None) -> AgentView:
     return AgentView(agent, stats, version, current, versioning.agent_settings(version), model_name)
 
 
-class AgentPage:
+class AgentPage(VersionedPage):
     """The detail page; re-renders in place after edits so notifications stay."""
 
+    kind = 'agent'
+
     def __init__(self, ctx: AppContext, agent_id: int, number: int | None) -> None:
+        super().__init__(agent_id, number)
         self.ctx = ctx
         self.agent_id = agent_id
-        self.number = number
-        self.url = f'/agents/{agent_id}'
-        self.root = ui.context.slot.parent  # lives as long as the page (see PromptPage)
-
-    async def show(self) -> None:
-        await self.body()
-        await run.io_bound(entities.mark_viewed, 'agent', self.agent_id)
-
-    async def go(self, number: int | None) -> None:
-        self.number = number
-        with self.root:
-            ui.navigate.history.push(self.url if number is None else f'{self.url}?v={number}')
-        await self.body.refresh()
 
     @ui.refreshable_method
     async def body(self) -> None:
@@ -207,7 +198,7 @@ class AgentPage:
         if a.deleted_at is not None:
             trash_banner('agent', a.deleted_at, self.untrash)
         is_current = view.current is not None and v.id == view.current.id
-        with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
+        with ui.grid().classes(DETAIL_GRID):
             with ui.column().classes('gap-3 min-w-0'):
                 self._name(a)
                 secret_badge(a.sensitivity_id)
@@ -239,7 +230,7 @@ class AgentPage:
                         ui.label(v.note).classes('italic')
                 self._settings_card(view.settings)
                 with ui.card().classes('w-full gap-1').props('flat bordered'):
-                    ui.label('System prompt').classes('text-sm font-medium oh-muted')
+                    ui.label('System prompt').classes(SECTION_LABEL)
                     if v.system_prompt:
                         markdown_view(v.system_prompt)
                     else:
@@ -259,7 +250,7 @@ class AgentPage:
 
     def _settings_card(self, settings: dict[str, Any]) -> None:
         with ui.card().classes('w-full gap-1').props('flat bordered').mark('agent-settings'):
-            ui.label('Settings').classes('text-sm font-medium oh-muted')
+            ui.label('Settings').classes(SECTION_LABEL)
             with ui.grid(columns=2).classes('gap-x-6 gap-y-1 text-sm'):
                 for name, value in settings.items():
                     ui.label(name).classes('font-mono oh-muted')
@@ -358,18 +349,6 @@ class AgentPage:
                 return
             toast.toast(f'Saved as v{version.number}')
         await self.go(None)
-
-    async def trash(self) -> None:
-        await run.io_bound(entities.trash, 'agent', [self.agent_id])
-        with self.root:
-            toast.toast('Moved to the trash', [('Undo', self.untrash), ('Back to agents', '/agents')])
-        await self.body.refresh()
-
-    async def untrash(self) -> None:
-        await run.io_bound(entities.restore, 'agent', [self.agent_id])
-        with self.root:
-            toast.saved('Restored from the trash')
-        await self.body.refresh()
 
 
 # --------------------------------------------------------------------------- routes

@@ -9,6 +9,7 @@ from fastapi import Request
 from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
+from ..components.design import DETAIL_GRID
 from ..components.graph_view import neighbourhood_card
 from ..components.item_header import favourite_and_rating, inline_title, mark_viewed_later
 from ..components.items import item_row
@@ -136,7 +137,7 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
     mark_viewed_later('conversation', conversation_id)
     trashed = TrashState('conversation', conversation_id, conv.deleted_at, list_url='/conversations')
     view = ThreadView(conversation_id, focus, conv.message_count)
-    with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
+    with ui.grid().classes(DETAIL_GRID):
         with ui.column().classes('gap-3 min-w-0'):
             inline_title('conversation', conv)
             secret_badge(conv.sensitivity_id)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from nicegui import ui
 
 from .. import config
-from ..components.design import ACCENT
+from ..components.design import ACCENT, PAGE_MAX_WIDTH
 from ..context import AppContext
 from ..data import settings_store
 from . import nav
@@ -141,6 +141,6 @@ def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.col
     ui.on('oh-shortcuts', help_dialog.open)
 
     with ui.column().classes(
-        f'w-full {"max-w-none" if wide else "max-w-6xl"} mx-auto p-3 sm:p-5 gap-4'
+        f'w-full {"max-w-none" if wide else PAGE_MAX_WIDTH} mx-auto p-3 sm:p-5 gap-4'
     ) as content:
         yield content

@@ -9,6 +9,7 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.capture_form import CaptureForm
+from ..components.design import DETAIL_GRID
 from ..components.item_header import favourite_and_rating, inline_title, mark_viewed_later
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -55,7 +56,7 @@ def output_page(ctx: AppContext, output_id: int) -> None:
 
     trashed = TrashState('output', output_id, o.deleted_at, list_url='/outputs')
 
-    with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
+    with ui.grid().classes(DETAIL_GRID):
         with ui.column().classes('gap-3 min-w-0'):
             inline_title('output', o)
             secret_badge(o.sensitivity_id)

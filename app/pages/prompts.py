@@ -12,7 +12,7 @@ from nicegui import run, ui
 from nicegui.events import GenericEventArguments
 
 from ..components import fmt, list_view, pickers, toast
-from ..components.design import kind_icon
+from ..components.design import DETAIL_GRID, SECTION_LABEL, kind_icon
 from ..components.item_header import favourite_and_rating, inline_title
 from ..components.list_view import Column
 from ..components.markdown_view import markdown_view
@@ -21,6 +21,7 @@ from ..components.secret import check_visible, secret_badge, viewer_sees_restric
 from ..components.template_form import TemplateForm, copy_text
 from ..components.trashed import trash_banner
 from ..components.version_history import VersionHistory
+from ..components.versioned_page import VersionedPage
 from ..context import AppContext
 from ..data import entities, prompts, search, sensitivity, versioning
 from ..data.db import row_id
@@ -248,28 +249,15 @@ def load_prompt(prompt_id: int, number: int | None) -> PromptView:
     return PromptView(prompt, stats, version, current)
 
 
-class PromptPage:
+class PromptPage(VersionedPage):
     """The detail page; re-renders in place (``body.refresh``) after edits so notifications stay."""
 
+    kind = 'prompt'
+
     def __init__(self, ctx: AppContext, prompt_id: int, number: int | None) -> None:
+        super().__init__(prompt_id, number)
         self.ctx = ctx
         self.prompt_id = prompt_id
-        self.number = number
-        self.url = f'/prompts/{prompt_id}'
-        # Handlers may outlive the element that started them (a refresh, a dismissed toast):
-        # notifications are created in this column, which lives as long as the page.
-        self.root = ui.context.slot.parent
-
-    async def show(self) -> None:
-        await self.body()
-        await run.io_bound(entities.mark_viewed, 'prompt', self.prompt_id)  # a missing id updates nothing
-
-    async def go(self, number: int | None) -> None:
-        """Show another version (None = current) and keep the URL in step."""
-        self.number = number
-        with self.root:
-            ui.navigate.history.push(self.url if number is None else f'{self.url}?v={number}')
-        await self.body.refresh()
 
     @ui.refreshable_method
     async def body(self) -> None:
@@ -283,7 +271,7 @@ class PromptPage:
         p, v = view.prompt, view.version
         if p.deleted_at is not None:
             self._trash_banner(p)
-        with ui.grid().classes('w-full gap-6 grid-cols-1 lg:grid-cols-[minmax(0,1fr)_20rem]'):
+        with ui.grid().classes(DETAIL_GRID):
             with ui.column().classes('gap-3 min-w-0'):
                 self._title(p)
                 secret_badge(p.sensitivity_id)
@@ -422,18 +410,6 @@ class PromptPage:
                 )
         await self.go(None)
 
-    async def trash(self) -> None:
-        await run.io_bound(entities.trash, 'prompt', [self.prompt_id])
-        with self.root:
-            toast.toast('Moved to the trash', [('Undo', self.untrash), ('Back to prompts', '/prompts')])
-        await self.body.refresh()
-
-    async def untrash(self) -> None:
-        await run.io_bound(entities.restore, 'prompt', [self.prompt_id])
-        with self.root:
-            toast.saved('Restored from the trash')
-        await self.body.refresh()
-
     def _relations(self, p: Prompt) -> None:
         with ui.card().classes('w-full gap-4').props('flat bordered'):
             pickers.tags_picker('prompt', p.id)
@@ -451,7 +427,7 @@ def notes_card(kind: str, item_id: int, notes: str | None) -> None:
     with ui.card().classes('w-full gap-1').props('flat bordered'):
         with ui.row().classes('items-center gap-1'):
             ui.icon('sticky_note_2').classes('oh-muted')
-            ui.label('Notes').classes('text-sm font-medium oh-muted')
+            ui.label('Notes').classes(SECTION_LABEL)
         area = (
             ui.textarea(value=notes or '', placeholder=f'Your notes about this {kind}')
             .props('outlined autogrow dense')

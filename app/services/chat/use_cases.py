@@ -153,7 +153,7 @@ def _prepare_send(
 
 
 # conversations.add_message's own "not given" marker: the parent defaults to the active leaf.
-_UNSET_PARENT: Any = convs._UNSET
+_UNSET_PARENT: Any = convs.UNSET
 
 
 def _prepare_reply_to(
