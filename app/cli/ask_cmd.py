@@ -152,15 +152,17 @@ def _footer(result, model_label: str) -> str:
 # --------------------------------------------------------------------------- keys
 
 
-def _provider_setting(name: str):
-    from ..data.db import write_tx
-    from ..data.models import ProviderSetting
+def _provider(name: str):
+    """The provider a command names; its settings are written by services/provider_settings only."""
     from ..services.chat import find_provider
 
-    prov = find_provider(name)
-    with write_tx():
-        setting, _ = ProviderSetting.get_or_create(provider=prov.id)
-    return prov, setting
+    return find_provider(name)
+
+
+def _setting_of(prov):
+    from ..data.models import ProviderSetting
+
+    return ProviderSetting.get_or_none(ProviderSetting.provider == prov.id)
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
@@ -209,7 +211,7 @@ def cmd_keys_set(args: argparse.Namespace) -> int:
     from ..services import provider_settings
 
     open_db(args)
-    prov, _ = _provider_setting(args.provider)
+    prov = _provider(args.provider)
     if sys.stdin.isatty():
         secret = getpass.getpass(f'API key for {prov.name} (not shown): ')
     else:
@@ -226,7 +228,7 @@ def cmd_keys_clear(args: argparse.Namespace) -> int:
     from ..services import provider_settings
 
     open_db(args)
-    prov, _ = _provider_setting(args.provider)
+    prov = _provider(args.provider)
     provider_settings.clear_key(LOCAL, prov.id)
     print(f'Forgot the stored key for {prov.name}.')
     return 0
@@ -234,11 +236,10 @@ def cmd_keys_clear(args: argparse.Namespace) -> int:
 
 def cmd_keys_endpoint(args: argparse.Namespace) -> int:
     from ..auth import LOCAL
-    from ..data.models import ProviderSetting
     from ..services import provider_settings
 
     open_db(args)
-    prov, setting = _provider_setting(args.provider)
+    prov = _provider(args.provider)
     changes: dict[str, Any] = {}
     if args.base_url is not None:
         changes['base_url'] = args.base_url
@@ -246,10 +247,10 @@ def cmd_keys_endpoint(args: argparse.Namespace) -> int:
         changes['default_model'] = args.default_model
     # The same checks as the settings page (an http(s) address; a key is not sent to a new host).
     notice = provider_settings.update_provider(LOCAL, prov.id, **changes)
-    setting = ProviderSetting.get_by_id(setting.id)
-    print(
-        f'{prov.name}: base URL {setting.base_url or prov.base_url or "(default)"}, default model {setting.default_model or "(none)"}.'
-    )
+    setting = _setting_of(prov)
+    base_url = (setting.base_url if setting else None) or prov.base_url or '(default)'
+    model = (setting.default_model if setting else None) or '(none)'
+    print(f'{prov.name}: base URL {base_url}, default model {model}.')
     if notice:
         print(notice)
     return 0
@@ -257,12 +258,12 @@ def cmd_keys_endpoint(args: argparse.Namespace) -> int:
 
 def cmd_keys_cap(args: argparse.Namespace) -> int:
     from ..auth import LOCAL
-    from ..data.models import ProviderSetting
     from ..services import provider_settings
 
     open_db(args)
-    prov, setting = _provider_setting(args.provider)
+    prov = _provider(args.provider)
     provider_settings.update_provider(LOCAL, prov.id, monthly_cap=args.usd)  # the settings page's checks
-    cap = ProviderSetting.get_by_id(setting.id).monthly_cap
+    setting = _setting_of(prov)
+    cap = setting.monthly_cap if setting else None
     print(f'{prov.name}: ' + (f'monthly cap ${cap:.2f}.' if cap is not None else 'no monthly cap.'))
     return 0
