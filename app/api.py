@@ -203,10 +203,6 @@ router = APIRouter(
 
 def _capture_from_request(request: Request, raw: bytes) -> CaptureIn:
     content_type = request.headers.get('content-type', '').split(';')[0].strip().lower()
-    if len(raw) > MAX_CAPTURE_BYTES:
-        raise ApiError(
-            413, f'That capture is too large (the limit is {MAX_CAPTURE_BYTES // 1024 // 1024} MB).'
-        )
     if content_type in ('text/plain', ''):
         # A share-sheet shortcut can post the shared text as is; metadata comes from the query string.
         text = raw.decode('utf-8', errors='replace')
