@@ -330,13 +330,29 @@ _own_names_cache: tuple[float, frozenset[str]] = (0.0, frozenset())
 
 def own_host_names() -> frozenset[str]:
     """This computer's own names: its host name, fully qualified name and ``<host>.local`` (mDNS),
-    refreshed every few minutes (a laptop changes networks)."""
-    global _own_names_cache
+    refreshed every few minutes (a laptop changes networks). Only the first call looks them up itself;
+    later refreshes run in a thread while the names known so far keep answering, because ``getfqdn``
+    may wait seconds on name resolution and this is asked on the event loop for every request."""
+    global _own_names_refreshing
+    stamp, names = _own_names_cache
+    if not names:
+        return _look_up_own_names()
+    if time.monotonic() - stamp >= _OWN_NAMES_TTL:
+        with _own_names_lock:
+            start, _own_names_refreshing = not _own_names_refreshing, True
+        if start:
+            threading.Thread(target=_look_up_own_names, name='outputhub-host-names', daemon=True).start()
+    return names
+
+
+_own_names_lock = threading.Lock()
+_own_names_refreshing = False
+
+
+def _look_up_own_names() -> frozenset[str]:
+    global _own_names_cache, _own_names_refreshing
     import socket
 
-    stamp, names = _own_names_cache
-    if names and time.monotonic() - stamp < _OWN_NAMES_TTL:
-        return names
     found: set[str] = set()
     with contextlib.suppress(OSError):
         host = socket.gethostname().lower().rstrip('.')
@@ -348,6 +364,7 @@ def own_host_names() -> frozenset[str]:
             found.add(fqdn)
     names = frozenset(found)
     _own_names_cache = (time.monotonic(), names)
+    _own_names_refreshing = False
     return names
 
 
@@ -535,6 +552,7 @@ def install(app: Any, gate: Gate) -> Gate:
     """Put the gate in front of every route of ``app`` (NiceGUI's FastAPI app)."""
     global _gate
     _gate = gate
+    own_host_names()  # looked up here, before the server takes requests, not on the first one
     app.add_middleware(AuthMiddleware, gate=gate)
     bind_page_sockets()
     return gate

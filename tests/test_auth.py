@@ -249,3 +249,19 @@ def test_cli_lists_devices_makes_one_an_administrator_and_revokes_it(db, db_path
     dbmod.connect(db_path)
     row = access.get_device(laptop.id)
     assert not row.is_admin and row.revoked_at is not None
+
+
+def test_refreshing_this_computers_names_never_waits_on_name_resolution(monkeypatch) -> None:
+    """``host_allowed`` runs on the event loop for every request; a slow DNS must not stall it."""
+    auth.own_host_names()  # known once, as at start-up
+    stamp, names = auth._own_names_cache
+    monkeypatch.setattr(auth, '_own_names_cache', (stamp - 2 * auth._OWN_NAMES_TTL, names))  # gone stale
+    monkeypatch.setattr(socket, 'getfqdn', lambda *a: time.sleep(1.0) or 'slow.example.lan')
+    started = time.monotonic()
+    assert auth.host_allowed('127.0.0.1:8080', lan=True)
+    assert auth.host_allowed(f'{socket.gethostname()}:8080', lan=True)
+    assert time.monotonic() - started < 0.3, 'the request waited for the name lookup'
+    deadline = time.monotonic() + 5
+    while 'slow.example.lan' not in auth._own_names_cache[1] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert 'slow.example.lan' in auth._own_names_cache[1]  # refreshed in the background
