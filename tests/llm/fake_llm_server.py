@@ -261,12 +261,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _cut(self) -> None:
         """Drop the connection mid-body, as a crashed server or a dropped Wi-Fi would."""
+        # counted before the cut: the client sees the drop at once and a test may check the count next
+        with self.server.fake.lock:
+            self.server.fake.server_disconnects += 1
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
         self.connection.close()
-        with self.server.fake.lock:
-            self.server.fake.server_disconnects += 1
 
     @staticmethod
     def _input_tokens(body: dict[str, Any]) -> int:
