@@ -56,6 +56,8 @@ def filtered_query(key: str, params: ListParams, query: Any = None) -> Any:
     m = spec.model
     q = query if query is not None else m.select()
     q = q.where(m.deleted_at.is_null(False) if params.trashed else m.deleted_at.is_null())
+    if key == 'prompt' and not params.trashed:  # the library, or the texts from captures and chats
+        q = q.where(m.saved == (not params.unsaved))
     text = params.text.strip()
     if text:
         q = q.where(spec.title_field.contains(text))

@@ -63,6 +63,8 @@ class ListParams:
     date_from: date | None = None
     date_to: date | None = None
     trashed: bool = False
+    # Prompts only: the ones that came with captures and chat questions instead of the library (saved ones).
+    unsaved: bool = False
     sort: str = ''
     desc: bool = True
     page: int = 1
@@ -79,7 +81,7 @@ class ListParams:
         return sum(
             1
             for f in fields(self)
-            if f.name not in ('sort', 'desc', 'page', 'per_page', 'exclude_restricted')
+            if f.name not in ('sort', 'desc', 'page', 'per_page', 'exclude_restricted', 'unsaved')
             and getattr(self, f.name) != getattr(defaults, f.name)
         )
 
@@ -120,7 +122,7 @@ class ListParams:
 
 
 _LIST_FIELDS = {'tags', 'collections', 'categories', 'models', 'agents', 'sensitivities', 'sources'}
-_BOOL_FIELDS = {'favourite', 'trashed', 'desc'}
+_BOOL_FIELDS = {'favourite', 'trashed', 'desc', 'unsaved'}
 _INT_FIELDS = {'rating_min', 'page', 'per_page'}
 _DATE_FIELDS = {'date_from', 'date_to'}
 

@@ -170,9 +170,11 @@ class Prompt(ContentModel):
     current_version = DeferredForeignKey('PromptVersion', null=True, on_delete='SET NULL', backref='+')
     use_count = IntegerField(default=0)
     last_used_at = DateTimeField(null=True)
+    # In the library (True), or a text kept only as the provenance of a capture or a chat question (False).
+    saved = BooleanField(default=True)
 
     class Meta:
-        indexes = ((('source', 'external_id'), True),)
+        indexes = ((('source', 'external_id'), True), (('saved', 'updated_at'), False))
 
 
 class PromptVersion(Model):

@@ -42,14 +42,21 @@ def create_prompt(
     note: str | None = None,
     category: int | None = None,
     created_at: datetime | None = None,
+    saved: bool = True,
 ) -> Prompt:
-    """A new prompt with its first version."""
+    """A new prompt with its first version. ``saved=False``: a text kept only as the provenance of a
+    capture or a chat question (listed under "From captures and chats", not in the library)."""
     body = _clean_body(body)
     title = (title or '').strip() or first_line_title(body)
     now = created_at or utcnow()
     with write_tx():
         prompt = Prompt.create(
-            title=title[:255], description=description, category=category, created_at=now, updated_at=now
+            title=title[:255],
+            description=description,
+            category=category,
+            created_at=now,
+            updated_at=now,
+            saved=saved,
         )
         version = PromptVersion.create(prompt=prompt, number=1, body=body, note=note, created_at=now)
         prompt.current_version = version
@@ -58,7 +65,8 @@ def create_prompt(
 
 
 def new_version(prompt_id: int, body: str, note: str | None = None) -> PromptVersion:
-    """Record an edit as a new version (and make it current). An unchanged body adds nothing."""
+    """Record an edit as a new version (and make it current). An unchanged body adds nothing.
+    Editing a prompt from a capture or a chat saves it to the library: someone now maintains it."""
     body = _clean_body(body)
     with write_tx():
         prompt = get_prompt(prompt_id)
@@ -74,7 +82,9 @@ def new_version(prompt_id: int, body: str, note: str | None = None) -> PromptVer
         version = PromptVersion.create(
             prompt=prompt_id, number=number, body=body, note=(note or '').strip() or None
         )
-        Prompt.update(current_version=version.id, updated_at=utcnow()).where(Prompt.id == prompt_id).execute()
+        Prompt.update(current_version=version.id, updated_at=utcnow(), saved=True).where(
+            Prompt.id == prompt_id
+        ).execute()
     return version
 
 
@@ -105,11 +115,14 @@ def find_version_by_body(body: str) -> PromptVersion | None:
 
 
 def version_for_text(body: str, title: str | None = None) -> PromptVersion:
-    """The version holding this exact text, or a new prompt (titled from its first line) holding it."""
+    """The version holding this exact text, or a new prompt (titled from its first line) holding it.
+
+    A new one is not saved to the library: it is the provenance of a capture or a chat question, listed
+    under "From captures and chats" until someone saves it (``save_to_library``)."""
     found = find_version_by_body(body)
     if found is not None:
         return found
-    prompt = create_prompt(title or '', body)
+    prompt = create_prompt(title or '', body, saved=False)
     return PromptVersion.get_by_id(prompt.current_version_id)
 
 
@@ -199,3 +212,42 @@ def category_counts(limit: int = 12) -> list[tuple[Category, int]]:
         .limit(limit)
     )
     return [(row, row.n) for row in rows]
+
+
+# --------------------------------------------------------------------------- the library and the rest
+
+
+def save_to_library(prompt_id: int) -> Prompt:
+    """Put a prompt that came with a capture or a chat question into the library. Its versions, and so
+    the outputs and messages they produced, stay exactly as they are."""
+    with write_tx():
+        prompt = get_prompt(prompt_id)
+        if not prompt.saved:
+            Prompt.update(saved=True, updated_at=utcnow()).where(Prompt.id == prompt_id).execute()
+            prompt.saved = True
+    return prompt
+
+
+def unsaved_count(*, exclude_restricted: bool = False) -> int:
+    """How many prompts (not in the trash) came only from captures and chats."""
+    q = Prompt.select().where(Prompt.deleted_at.is_null() & (Prompt.saved == False))  # noqa: E712
+    if exclude_restricted:
+        q = sensitivity.exclude_restricted(q, Prompt)
+    return q.count()
+
+
+def saved_prompts(*, limit: int | None = None, exclude_restricted: bool = False) -> list[Prompt]:
+    """The library: saved prompts not in the trash that have a text, by title, each with ``.current``
+    (its current ``PromptVersion``) loaded. For anything that offers the library elsewhere (MCP prompts).
+    ``exclude_restricted``: leave out Secret prompts (a LAN device or token without permission)."""
+    q = (
+        Prompt.select(Prompt, PromptVersion)
+        .join(PromptVersion, on=(Prompt.current_version == PromptVersion.id), attr='current')
+        .where(Prompt.deleted_at.is_null() & (Prompt.saved == True))  # noqa: E712
+    )
+    if exclude_restricted:
+        q = sensitivity.exclude_restricted(q, Prompt)
+    q = q.order_by(fn.LOWER(Prompt.title), Prompt.id)
+    if limit is not None:
+        q = q.limit(limit)
+    return list(q)

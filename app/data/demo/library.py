@@ -104,6 +104,7 @@ class Library(GeneratorBase):
                     current_version=None,  # set below, once the versions exist (the search trigger indexes its body)
                     use_count=0,
                     last_used_at=None,
+                    saved=True,  # the demo's library prompts (captures in the demo name a version)
                 )
             )
             current.append((next_version - 1, pid))
