@@ -9,8 +9,12 @@ Every function here is synchronous data-layer code; a page calls it through ``ru
 - Semantic: outputs and messages (prompts and conversations are keyword-only). The query vector is
   scored against every chunk in memory (``vectors.VectorIndex``); a filter is a mask over all rows,
   so a filtered query returns ``limit`` hits whenever that many matching items exist.
-- Snippets are plain text plus highlight spans; ``SearchHit.snippet_html`` escapes the text and
-  adds ``<mark>`` only around the spans, so user HTML is never passed through.
+- Snippets are plain text plus highlight spans (Markdown syntax removed: ``text.markdown_to_plain``);
+  ``SearchHit.snippet_html`` escapes the text and adds ``<mark>`` only around the spans, so user HTML is
+  never passed through. Below a model's floor (``meaning_floor``) a neighbour by meaning is no match.
+- Result lists show one row per item (``one_per_item``: a conversation's messages fold into it); the
+  palette asks ``quick_search`` while typing (grouped by kind, the last word a prefix, bounded per kind)
+  and ``meaning_matches`` once the model is loaded (never waiting for it).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import peewee
 from ..errors import NotFound, UserError, ValidationError
 from . import db as dbmod
 from . import embeddings, kinds, sensitivity, vectors
+from .text import LIKE_ESCAPE, like_contains, markdown_to_plain
 
 log = logging.getLogger(__name__)
 
@@ -476,7 +481,7 @@ def _keyword_details(database: dbmod.HubDatabase, kind: str, expr: str, ids: lis
         chosen = next((s for s in texts if s and _OPEN in s), None)
         if chosen is None:
             chosen = next((s for s in texts if s and s.strip()), None) or marked[-1] or ''
-        text, spans = _parse_marked(chosen, SNIPPET_CHARS)
+        text, spans = _parse_marked(markdown_to_plain(chosen), SNIPPET_CHARS)
         out[rid] = dict(
             title=title,
             snippet=text,
@@ -628,7 +633,7 @@ def _owner_details(
         )
     out = {}
     for rid, conv_id, role, title, created, text, inside in database.execute_sql(sql, params).fetchall():
-        window, moved = _best_window(text or '', stems)
+        window, moved = _best_window(markdown_to_plain(text or ''), stems)
         out[rid] = dict(
             title=title,
             snippet=_plain_snippet(window, leading=bool(inside) or moved),
@@ -743,6 +748,24 @@ def _query_vector(
         ) from exc
 
 
+# The cosine below which an item is not a match by meaning, per model. all-MiniLM-L6-v2 on the labelled
+# set of tests/data/relevance_set.py: every paraphrase finds its target at 0.313 or more, a made-up error
+# code (ERR_ZX_4471_QQ) comes closest at 0.296 and lorem ipsum at 0.28 (tests/data/test_search_meaning_floor.py).
+# Other models, and the bag-of-words stand-ins (a long text sharing words with the query can score
+# under 0.05), have no floor: their scale is unknown.
+MEANING_FLOORS = {embeddings.DEFAULT_MODEL: 0.305}
+
+
+def meaning_floor(model: str | None) -> float:
+    """The lowest cosine that still counts as "similar in meaning" for ``model`` (0 = no floor)."""
+    return MEANING_FLOORS.get(embeddings.canonical_model_name(model), 0.0)
+
+
+def _above_floor(ranked: list[_Ranked], model: str | None) -> list[_Ranked]:
+    floor = meaning_floor(model)
+    return [r for r in ranked if r[1] >= floor] if floor > 0 else ranked
+
+
 def semantic_search(
     query: str,
     *,
@@ -756,7 +779,7 @@ def semantic_search(
     if found is None:
         return []
     qv, index = found
-    ranked = _vector_ranked(qv, kinds, filters, max(1, int(limit)), index=index)
+    ranked = _above_floor(_vector_ranked(qv, kinds, filters, max(1, int(limit)), index=index), index.model)
     return _vector_details(ranked, _query_stems(query))
 
 
@@ -783,7 +806,11 @@ def hybrid_search(
         found = _query_vector(query, kinds, embedder)
     except UserError:
         found = None  # no model: hybrid degrades to keyword results rather than failing
-    sem = _vector_ranked(found[0], kinds, filters, depth, index=found[1]) if found is not None else []
+    sem = (
+        _above_floor(_vector_ranked(found[0], kinds, filters, depth, index=found[1]), found[1].model)
+        if found is not None
+        else []
+    )
     fused: dict[tuple[str, int], float] = {}
     for keys in ([(k, i) for k, i, _ in kw], [key for key, _, _ in sem]):
         for rank, key in enumerate(keys, start=1):
@@ -915,3 +942,175 @@ def index_status(kinds: Iterable[str] | None = None) -> dict[str, Any]:
         'embedded': embeddings.embedded_count(),
         'complete': wanted == state['model'] and embeddings.pending_count(kinds) == 0,
     }
+
+
+# --------------------------------------------------------------------------- one row per item, the palette
+
+
+@dataclass(frozen=True)
+class ItemHit:
+    """One row of a result list: an item and its best match. A message's item is its conversation, so a
+    conversation hit by its title and by three messages, by words and by meaning, is one row."""
+
+    kind: str  # output | conversation | prompt | agent | tag | collection
+    id: int
+    hit: SearchHit  # the best match: title, snippet and link (a message opens its conversation there)
+    matched: str  # keyword | semantic | both, over every match of the item
+    matches: int = 1  # how many matches fold into this row
+
+    @property
+    def title(self) -> str:
+        return self.hit.title
+
+    @property
+    def url(self) -> str:
+        return self.hit.url
+
+
+def item_key(hit: SearchHit) -> tuple[str, int]:
+    """The item a hit belongs to: a message belongs to its conversation."""
+    if hit.kind == 'message' and hit.conversation_id is not None:
+        return 'conversation', int(hit.conversation_id)
+    return hit.kind, hit.id
+
+
+def one_per_item(hits: Iterable[SearchHit]) -> list[ItemHit]:
+    """Hits (best first) folded to one row per item, in the order of each item's best hit. The row shows
+    the best hit whose snippet highlights words beyond the title (why it matched), else the best hit."""
+    groups: dict[tuple[str, int], list[SearchHit]] = {}
+    for hit in hits:
+        groups.setdefault(item_key(hit), []).append(hit)
+    rows = []
+    for (kind, item_id), group in groups.items():
+        how = {h.matched for h in group}
+        matched = 'both' if 'both' in how or {'keyword', 'semantic'} <= how else group[0].matched
+        shown = next(
+            (h for h in group if h.highlights and h.snippet != h.title),
+            next((h for h in group if h.highlights), group[0]),
+        )
+        rows.append(ItemHit(kind, item_id, shown, matched, len(group)))
+    return rows
+
+
+QUICK_KINDS = ('output', 'conversation', 'prompt', 'agent', 'tag', 'collection')  # the palette's groups
+QUICK_PER_KIND = 5
+# Per kind, the newest matches ranked by bm25 while typing. Bounds a common word's cost (bm25 and the
+# join for each matching row) on a large library; the search page ranks KEYWORD_CANDIDATES.
+QUICK_CANDIDATES = 300
+TYPEAHEAD_MIN = 2  # the last word, still being typed, counts as a prefix from this many characters
+_NAMED = {  # the kinds found by name while typing: (table, text shown as the snippet, live condition)
+    'agent': ('agent', 'description', 't.deleted_at IS NULL'),
+    'tag': ('tag', 'description', ''),
+    'collection': ('collection', 'description', ''),
+}
+
+
+def typeahead_query(text: str) -> str:
+    """What the palette searches while the last word is being typed: that word as a prefix (``pyth``
+    finds python). A finished word (followed by a space), a phrase, an exclusion or an operator stays."""
+    text = text or ''
+    if not text or text[-1].isspace() or text.count('"') % 2:
+        return text
+    m = re.search(r'(?:^|\s)(-?)([^\s"()]+)$', text)
+    if m is None or m.group(1) or m.group(2) in ('OR', 'AND', 'NOT') or text.endswith('*'):
+        return text
+    word = m.group(2)
+    if len(word) < TYPEAHEAD_MIN or not re.search(r'\w$', word):
+        return text
+    return text + '*'
+
+
+def _named_hits(
+    database: dbmod.HubDatabase, kind: str, words: list[str], limit: int, filters: SearchFilters | None
+) -> list[SearchHit]:
+    """Agents, tags or collections whose name contains every word, names starting with the first first."""
+    table, about, live = _NAMED[kind]
+    cond = [live] if live else []
+    params: list[Any] = []
+    for word in words:
+        cond.append(f't.name LIKE ? {LIKE_ESCAPE}')
+        params.append(like_contains(word))
+    if kind == 'agent' and filters is not None and filters.exclude_restricted:
+        cond += sensitivity.exclude_restricted_sql('t')
+    sql = (
+        f'SELECT t.id, t.name, t.{about} FROM {table} t WHERE {" AND ".join(cond)} '
+        f'ORDER BY t.name LIKE ? {LIKE_ESCAPE} DESC, length(t.name), t.name LIMIT ?'
+    )
+    prefix = words[0].replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
+    rows = database.execute_sql(sql, (*params, prefix, limit)).fetchall()
+    return [
+        SearchHit(
+            kind=kind,
+            id=rid,
+            title=name or '',
+            snippet=_plain_snippet(markdown_to_plain(desc or ''), 120),
+            score=0.0,
+        )
+        for rid, name, desc in rows
+    ]
+
+
+def quick_search(
+    query: str,
+    *,
+    filters: SearchFilters | None = None,
+    per_kind: int = QUICK_PER_KIND,
+    candidates: int = QUICK_CANDIDATES,
+) -> dict[str, list[ItemHit]]:
+    """Keyword results while typing, grouped by kind in ``QUICK_KINDS`` order (only kinds with results),
+    at most ``per_kind`` rows each, one row per item. The last word counts as a prefix. Cheap at any size:
+    each kind ranks at most ``candidates`` newest matches and nothing is counted."""
+    query = _SURROGATE.sub('\ufffd', query or '')[:500]
+    database = dbmod.current()
+    per_kind = max(1, int(per_kind))
+    found: dict[str, list[ItemHit]] = {}
+    expr = fts_query(typeahead_query(query))
+    if expr is not None:
+        wanted = (filters or SearchFilters()).kind_list()
+        ranked: list[tuple[str, int, float]] = []
+        for kind in wanted:
+            try:
+                scored = _keyword_candidates(database, kind, expr, filters, candidates)
+            except peewee.OperationalError as exc:  # pragma: no cover - fts_query should make this impossible
+                log.warning('FTS5 refused %r while typing (%s)', expr, exc)
+                scored = []
+            scored.sort(key=lambda s: -s[1])
+            # messages fold into their conversations: take more so that per_kind conversations remain
+            ranked += [
+                (kind, rid, score) for rid, score in scored[: per_kind * (4 if kind == 'message' else 1)]
+            ]
+        hits = _keyword_hits(expr, ranked) if ranked else []
+        hits.sort(key=lambda h: -h.score)
+        for row in one_per_item(hits):
+            group = found.setdefault(row.kind, [])
+            if len(group) < per_kind:
+                group.append(row)
+    words = re.findall(r'\w+', query)[:MAX_QUERY_TERMS]
+    if words and not (filters and filters.kinds):
+        for kind in _NAMED:
+            rows = [
+                ItemHit(kind, h.id, h, 'keyword')
+                for h in _named_hits(database, kind, words, per_kind, filters)
+            ]
+            if rows:
+                found[kind] = rows
+    return {kind: found[kind] for kind in QUICK_KINDS if kind in found}
+
+
+def meaning_matches(
+    query: str,
+    *,
+    filters: SearchFilters | None = None,
+    limit: int = QUICK_PER_KIND,
+    exclude: Iterable[tuple[str, int]] = (),
+) -> list[ItemHit] | None:
+    """Items close in meaning to ``query`` (above the model's floor), one row per item, without those in
+    ``exclude``. None when the embedding model is not loaded yet: this never waits for it."""
+    if not (query or '').strip() or not embeddings.is_ready():
+        return None
+    skip = set(exclude)
+    try:
+        hits = semantic_search(query, filters=filters, limit=max(1, int(limit)) * 2 + len(skip))
+    except UserError:  # still loading after all, or unavailable: the palette answers by words
+        return None
+    return [r for r in one_per_item(hits) if (r.kind, r.id) not in skip][: max(1, int(limit))]

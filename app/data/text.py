@@ -47,3 +47,42 @@ def normalise_body(text: str) -> str:
 
 def body_hash(text: str) -> str:
     return hashlib.sha256(normalise_body(text).encode('utf-8')).hexdigest()
+
+
+# Markdown syntax a snippet should not show (headings, emphasis, code ticks, quotes, bullets, table pipes).
+_MD_FENCE = re.compile(r'^[ \t]*(?:```|~~~)[^\n]*$', re.M)
+_MD_RULE = re.compile(r'^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|?)+[ \t]*$|^[ \t]*(?:[-*_][ \t]*){3,}$', re.M)
+_MD_LINE_START = re.compile(
+    r'^([ \t]*…?[ \t]*)(?:#{1,6}[ \t]+|(?:>[ \t]?)+|[-*+][ \t]+(?:\[[ xX]\][ \t]+)?|\d+[.)][ \t]+)', re.M
+)
+_MD_HEADING_TAIL = re.compile(r'[ \t]+#+[ \t]*$', re.M)
+_MD_LINK = re.compile(r'!?\[([^\]\n]*)\]\((?:[^()\n]|\([^)\n]*\))*\)')
+_MD_EMPHASIS = re.compile(r'\*{2,}|_{2,}|~~|`+|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)')
+_MD_HTML_BREAK = re.compile(r'<br\s*/?>', re.I)
+
+
+def _table_row(line: str) -> str:
+    core = line.strip().strip('…').strip()
+    if line.count('|') < 2 or not (core.startswith('|') or core.endswith('|')):
+        return line
+    cells = [c.strip() for c in line.split('|')]
+    return ' · '.join(c for c in cells if c)
+
+
+def markdown_to_plain(text: str) -> str:
+    """Markdown as the plain text a snippet shows: no ``#`` headings, ``**``/``_`` emphasis, backticks,
+    fences, quote and bullet markers, link syntax or table pipes (cells are joined by ' · ').
+
+    Line structure is kept (callers collapse whitespace); characters that are not Markdown syntax,
+    such as the private-use markers search puts around matches, pass through untouched.
+    """
+    if not text:
+        return ''
+    text = _MD_HTML_BREAK.sub(' ', text)
+    text = _MD_FENCE.sub('', text)
+    text = _MD_RULE.sub('', text)
+    text = _MD_LINE_START.sub(r'\1', text)
+    text = _MD_HEADING_TAIL.sub('', text)
+    text = _MD_LINK.sub(r'\1', text)
+    text = '\n'.join(_table_row(line) if '|' in line else line for line in text.split('\n'))
+    return _MD_EMPHASIS.sub('', text)
