@@ -11,6 +11,17 @@ import pytest
 from app.data import db as dbmod
 
 
+@pytest.fixture(scope='session', autouse=True)
+def _one_model_export_per_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The bundled model's ONNX export (~5 s, app/data/embeddings.py) is made once per test session, in a
+    folder of its own, instead of in every test's data dir (a fresh clone still exports it once, offline)."""
+    from app.data import embeddings
+
+    embeddings.MODEL_CACHE = tmp_path_factory.mktemp('model-cache')
+    yield
+    embeddings.MODEL_CACHE = None
+
+
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point the user data dir and default database at a temporary folder (never the real one)."""

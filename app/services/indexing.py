@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ class IndexProgress:
     backlog: int = 0
     model: str = ''
     message: str = ''
+    rate: float = 0.0  # owners embedded per second, measured over the last minute of this run (0: not yet)
 
     @property
     def fraction(self) -> float:
@@ -45,6 +47,35 @@ class IndexProgress:
     @property
     def busy(self) -> bool:
         return self.backlog > 0 or self.state == 'loading-model'
+
+    @property
+    def seconds_left(self) -> float | None:
+        """The backlog at the measured rate; None until there is a rate."""
+        return self.backlog / self.rate if self.backlog and self.rate > 0 else None
+
+    def describe(self) -> str:
+        """One line for the UI, e.g. "Indexing for search by meaning: 1,234 items left, about 2 min"."""
+        if self.state == 'loading-model':
+            return 'Loading the model for search by meaning…'
+        if not self.backlog:
+            return ''
+        text = f'Indexing for search by meaning: {self.backlog:,} {"item" if self.backlog == 1 else "items"} left'
+        left = self.seconds_left
+        return f'{text}, {time_left(left)}' if left is not None else text
+
+
+def time_left(seconds: float) -> str:
+    """ "less than a minute", "about 2 min", "about 1 h 20 min": an estimate, not a countdown."""
+    if seconds < 60:
+        return 'less than a minute'
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f'about {minutes} min'
+    hours, minutes = divmod(round(seconds / 600) * 10, 60)  # past an hour, to the nearest 10 minutes
+    return f'about {hours} h' + (f' {minutes} min' if minutes else '')
+
+
+RATE_WINDOW = 60.0  # seconds of batches the rate is measured over (recent enough to follow a busy machine)
 
 
 class Indexer:
@@ -69,6 +100,7 @@ class Indexer:
         self._backlog_checked = 0.0
         self._known_backlog = 0
         self._warmed = False
+        self._samples: deque[tuple[float, int]] = deque()  # (monotonic time, done) after each batch
 
     # -- control
 
@@ -77,6 +109,9 @@ class Indexer:
             return
         self._stop.clear()
         self._set(state='starting')
+        # The model loads now, beside the indexer: a page or a search never waits for it (they get
+        # embeddings.ModelNotReady meanwhile), and the first search after start-up finds it ready.
+        embeddings.load_in_background()
         self._thread = threading.Thread(target=self._run, name='outputhub-indexer', daemon=True)
         self._thread.start()
 
@@ -192,11 +227,13 @@ class Indexer:
                 vectors.index_for()
             return False
         embedder = embeddings.get_embedder(state['model'])
-        if isinstance(embedder, embeddings.SentenceTransformerEmbedder) and not embedder.loaded:
+        if not embedder.loaded:  # normally loading in the background since start(): wait for it here
             self._set(state='loading-model', model=embedder.name, backlog=backlog)
             embedder.load()
         p = self.progress()
         if p.state != 'indexing':  # a new run: the bar starts from zero
+            self._samples.clear()
+            self._samples.append((time.monotonic(), 0))
             self._set(
                 state='indexing',
                 model=embedder.name,
@@ -204,6 +241,7 @@ class Indexer:
                 total=backlog,
                 backlog=backlog,
                 message=self._note,
+                rate=0.0,
             )
         r = embeddings.index_batch(embedder, limit=self.batch)
         if not r.processed:  # the queue emptied under us (another process) or the model switched
@@ -213,8 +251,17 @@ class Indexer:
         backlog = self._backlog()
         p = self.progress()
         done = p.done + r.processed
-        self._set(done=done, total=max(p.total, done + backlog), backlog=backlog)
+        self._set(done=done, total=max(p.total, done + backlog), backlog=backlog, rate=self._rate(done))
         return True
+
+    def _rate(self, done: int) -> float:
+        """Owners per second over the last RATE_WINDOW seconds (pauses and the machine's load included)."""
+        now = time.monotonic()
+        self._samples.append((now, done))
+        while len(self._samples) > 2 and now - self._samples[1][0] > RATE_WINDOW:
+            self._samples.popleft()
+        (t0, d0), (t1, d1) = self._samples[0], self._samples[-1]
+        return (d1 - d0) / (t1 - t0) if t1 - t0 >= 0.5 and d1 > d0 else self.progress().rate
 
 
 def enabled() -> bool:
