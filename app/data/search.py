@@ -741,6 +741,8 @@ def _query_vector(
     embedder = embedder or embeddings.get_embedder(index.model)
     try:
         return embedder.encode_query(_SURROGATE.sub('\ufffd', query.strip())), index
+    except embeddings.ModelNotReady:
+        raise  # still loading in the background: says so, and the caller answers by words
     except Exception as exc:
         log.warning('Embedding model %s unavailable: %s', embedder.name, exc)
         raise UserError(
@@ -855,7 +857,10 @@ def search(
     if mode == 'keyword':
         return keyword_search(query, filters=filters, limit=limit)
     if mode == 'semantic':
-        return semantic_search(query, filters=filters, limit=limit, embedder=embedder)
+        try:
+            return semantic_search(query, filters=filters, limit=limit, embedder=embedder)
+        except embeddings.ModelNotReady:  # the model is loading at start-up: words now, meaning in a moment
+            return keyword_search(query, filters=filters, limit=limit)
     if mode == 'hybrid':
         return hybrid_search(query, filters=filters, limit=limit, embedder=embedder)
     raise ValidationError(f'Unknown search mode {mode!r}; choose keyword, semantic or hybrid.')
