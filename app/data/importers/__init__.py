@@ -1,4 +1,6 @@
-"""Import ChatGPT and Claude exports, llm logs and our own JSON export: ``import_path()`` is the one entry.
+"""Import chat exports (ChatGPT, Claude, Gemini, Grok, DeepSeek, Le Chat, Perplexity), coding-agent
+sessions (Claude Code, Codex CLI, Gemini CLI), llm logs and our own JSON export: ``import_path()`` is the
+one entry.
 
     report = import_path('~/Downloads/chatgpt-export.zip', progress=lambda done, total: ...)
     report.to_dict()   # format, conversations_added, conversations_updated, messages_added, skipped, errors, ...
@@ -20,18 +22,23 @@ from pathlib import Path
 from ...errors import UserError
 from ..db import write_tx
 from ..models import ImportRun, utcnow
-from . import chatgpt, claude, inputs, llm
+from . import chatgpt, claude, claude_code, inputs, llm, projects
 from .base import ConversationWriter, ImportReport, ProgressFn, save_each
 
 __all__ = ['FORMATS', 'ImportReport', 'ProgressFn', 'detect_format', 'import_path', 'recent_runs']
 
 log = logging.getLogger(__name__)
 
-FORMATS = ('chatgpt', 'claude', 'llm', 'outputhub')
+FORMATS = ('chatgpt', 'claude', 'llm', 'outputhub', 'claude_code')
+
+# formats whose module yields (label, build) pairs for ``save_each`` from each document: ``items(doc, report)``
+ITEM_MODULES = {inputs.CLAUDE_CODE: claude_code}
+# what a project's collection is called after, per format (coding-agent sessions)
+PROJECT_LABELS = {inputs.CLAUDE_CODE: 'Claude Code'}
 
 
 def detect_format(path: str | Path) -> str:
-    """``chatgpt`` | ``claude`` | ``llm`` | ``outputhub`` from the content; UserError when it is none of them."""
+    """One of ``FORMATS`` from the content; UserError when it is none of them."""
     with inputs.open_input(path) as inp:
         if inp.container == 'sqlite':
             conn = inputs.open_sqlite_readonly(inp.path)
@@ -138,6 +145,9 @@ def _run(inp: inputs.ImportInput, conn, report: ImportReport, dry_run: bool, tic
         records = inputs.iter_items(inp.docs[0])
         import_records(records, report, dry_run=dry_run, tick=tick)
         return
+    if inp.format in ITEM_MODULES:
+        _run_items(inp, report, dry_run, tick)
+        return
     module = chatgpt if inp.format == inputs.CHATGPT else claude
     writer = ConversationWriter(inp.format, report, dry_run=dry_run)
     # projects first: their collections are what conversations of a project join
@@ -159,6 +169,26 @@ def _run(inp: inputs.ImportInput, conn, report: ImportReport, dry_run: bool, tic
         items = (
             (module.label(item), partial(module.convert, item, report)) for item in inputs.iter_items(doc)
         )
+        save_each(writer, items, tick)
+        if tick.stop_requested():
+            return
+
+
+def _run_items(inp: inputs.ImportInput, report: ImportReport, dry_run: bool, tick: Ticker) -> None:
+    module = ITEM_MODULES[inp.format]
+    writer = ConversationWriter(inp.format, report, dry_run=dry_run)
+    label = PROJECT_LABELS.get(inp.format)
+
+    def with_project(build):
+        conv = build()
+        if label:
+            projects.ensure_collection(writer, conv, label)
+        return conv
+
+    for doc in inp.docs:
+        if doc.kind == 'empty':
+            continue
+        items = ((name, partial(with_project, build)) for name, build in module.items(doc, report))
         save_each(writer, items, tick)
         if tick.stop_requested():
             return

@@ -31,6 +31,15 @@ SOURCE_NAMES = {
     'chatgpt': 'ChatGPT export',
     'claude': 'Claude export',
     'llm': 'llm CLI',
+    'claude_code': 'Claude Code',
+    'codex': 'Codex CLI',
+    'gemini_cli': 'Gemini CLI',
+    'grok': 'Grok export',
+    'deepseek': 'DeepSeek export',
+    'aistudio': 'Google AI Studio',
+    'gemini_takeout': 'Gemini (Google Takeout)',
+    'lechat': 'Mistral Le Chat',
+    'perplexity': 'Perplexity',
 }
 
 MAX_TITLE = 500
@@ -59,6 +68,9 @@ class ParsedMessage:
     input_tokens: int | None = None
     output_tokens: int | None = None
     raw: Any = None
+    # Exact usage reported by the API (coding-agent sessions): the input tokens weighted by what they
+    # cost (cache reads and writes are priced differently); set, the cost is computed from the models table.
+    billed_input_tokens: float | None = None
 
 
 @dataclass
@@ -167,6 +179,8 @@ class ImportReport:
     unknown_content_types: dict[str, int] = field(default_factory=dict)
     conversation_ids: list[int] = field(default_factory=list)  # what was added or updated (first 1000)
     entities: dict[str, int] = field(default_factory=dict)  # our own format: rows added per kind
+    lines_skipped: int = 0  # unreadable JSON lines (a session still being written ends mid-line)
+    notes: list[str] = field(default_factory=list)  # how the source was read, in a sentence each
     total: int | None = None
     cancelled: bool = False
     seconds: float = 0.0
@@ -177,6 +191,10 @@ class ImportReport:
             self.errors.append(message)
         elif len(self.errors) == MAX_ERRORS:
             self.errors.append('… more errors left out.')
+
+    def note(self, sentence: str) -> None:
+        if sentence not in self.notes and len(self.notes) < MAX_ERRORS:
+            self.notes.append(sentence)
 
     def unknown(self, kind: str) -> None:
         self.unknown_content_types[kind] = self.unknown_content_types.get(kind, 0) + 1
@@ -202,6 +220,8 @@ class ImportReport:
             parts.append(', '.join(f'{n} {k}' for k, n in self.entities.items() if n))
         if self.skipped:
             parts.append(f'{self.skipped} skipped')
+        if self.lines_skipped:
+            parts.append(f'{self.lines_skipped} unreadable lines skipped')
         if self.errors:
             parts.append(f'{len(self.errors)} errors')
         if self.cancelled:
@@ -376,6 +396,7 @@ class ConversationWriter:
             )
             self.existing = {r[0]: r[1:] for r in rows}
         self._collections: dict[str, int | None] = {}
+        self._prices: dict[int, Any] = {}
 
     # ---- lookups
 
@@ -404,6 +425,17 @@ class ConversationWriter:
             found = None if self.dry_run else find_or_create_model(str(name).strip()[:200])
         self._models[key] = found.id if found else None
         return self._models[key]
+
+    def cost(self, model_id: int | None, input_tokens: float | None, output_tokens: int | None) -> float | None:
+        """USD for exact token counts, from the model's prices (None while they are unknown)."""
+        if model_id is None:
+            return None
+        from ...llm.pricing import cost_for
+        from ..models import LlmModel
+
+        if model_id not in self._prices:
+            self._prices[model_id] = LlmModel.get_or_none(LlmModel.id == model_id)
+        return cost_for(self._prices[model_id], input_tokens, output_tokens)
 
     def collection_id(self, external_id: str | None) -> int | None:
         if not external_id or self.source_id is None:
@@ -470,6 +502,8 @@ class ConversationWriter:
             row[at['model']] = model_ids.get(m.model) if m.model else None
             row[at['input_tokens']] = m.input_tokens
             row[at['output_tokens']] = m.output_tokens
+            if m.billed_input_tokens is not None and m.model:
+                row[at['cost']] = self.cost(model_ids.get(m.model), m.billed_input_tokens, m.output_tokens)
             row[at['finish_reason']] = (m.finish_reason or None) and str(m.finish_reason)[:100]
             row[at['external_id']] = m.external_id
             row[at['raw']] = dump(m.raw)

@@ -3,6 +3,7 @@ from its content, never from its name."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
@@ -17,6 +18,11 @@ from typing import IO, Any
 import ijson
 
 from ...errors import UserError
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - optional speed-up
+    _orjson = None
 
 ZIP_MAGIC = b'PK\x03\x04'
 EMPTY_ZIP_MAGIC = b'PK\x05\x06'
@@ -45,6 +51,29 @@ CHATGPT = 'chatgpt'
 CLAUDE = 'claude'
 CLAUDE_PROJECTS = 'claude_projects'
 OUTPUTHUB = 'outputhub'
+# coding-agent sessions: JSON Lines, one file per session (Claude Code sub-agents in files of their own)
+CLAUDE_CODE = 'claude_code'
+CODEX = 'codex'
+JSONL_KINDS = (CLAUDE_CODE, CODEX)
+# one JSON document per conversation or per export, told apart by their keys
+GEMINI_CLI = 'gemini_cli'
+GROK = 'grok'
+DEEPSEEK = 'deepseek'
+AISTUDIO = 'aistudio'
+TAKEOUT = 'gemini_takeout'
+LECHAT = 'lechat'
+PERPLEXITY = 'perplexity'
+NEW_JSON_KINDS = (GEMINI_CLI, GROK, DEEPSEEK, AISTUDIO, TAKEOUT, LECHAT, PERPLEXITY)
+CONVERSATION_KINDS = (CHATGPT, CLAUDE, OUTPUTHUB, *JSONL_KINDS, *NEW_JSON_KINDS)
+# A folder or zip without the usual export file names: at most this many .json/.jsonl files are looked
+# into (their content decides), at most this deep (~/.codex/sessions/YYYY/MM/DD/rollout-….jsonl).
+SCAN_MAX_FILES = 50_000
+SCAN_MAX_DEPTH = 6
+SESSION_SUFFIXES = ('.jsonl', '.json')
+# The longest line of a session file read (a tool result holding a big file); longer lines are skipped.
+MAX_LINE = MAX_STRING
+SNIFF_LINES = 40
+SNIFF_LINE_MAX = 4 * 1024**2
 
 
 @dataclass
@@ -58,6 +87,10 @@ class JsonDoc:
     count: int = 0
     slow: bool = False  # parse with ijson's Python backend: the C one cannot decode a lone surrogate
     max_bytes: int | None = None  # a zip member: more than its directory declares is refused
+    jsonl: bool = False  # JSON Lines (a coding-agent session), read line by line
+    session: str | None = None  # a session file's session id (from its content)
+    agent: str | None = None  # a Claude Code sub-agent file's agent id
+    related: list[JsonDoc] = field(default_factory=list)  # the sub-agent files of a session
 
 
 @dataclass
@@ -70,7 +103,7 @@ class ImportInput:
 
     @property
     def total(self) -> int:
-        return sum(d.count for d in self.docs if d.kind in (CHATGPT, CLAUDE))
+        return sum(d.count for d in self.docs if d.kind in CONVERSATION_KINDS and d.kind != OUTPUTHUB)
 
     def close(self) -> None:
         if self._zip is not None:
@@ -122,9 +155,11 @@ def _open(p: Path) -> ImportInput:
                 names.append(str(rel.as_posix()))
         chosen = _candidates(names)
         if not chosen:
+            chosen = _scan_folder(p)
+        if not chosen:
             raise UserError(
-                f'{p} holds no conversations.json (or conversations-NNN.json / projects.json): '
-                'point at an unpacked ChatGPT or Claude export.'
+                f'{p} holds no conversations.json, session files or other export files: '
+                'point at an unpacked export or a sessions folder.'
             )
         inp = ImportInput(p, 'folder')
         inp.docs = [JsonDoc(n, (lambda f=p / n: open(f, 'rb'))) for n in chosen]  # noqa: SIM115 - the caller closes it
@@ -155,11 +190,11 @@ def _open_zip(p: Path) -> ImportInput:
         raise UserError(
             f'{p.name} contains unsafe paths (like {bad[0]!r}); it is not an export and was not read.'
         )
-    chosen = _candidates(names)
+    chosen = _candidates(names) or _scan_names(names)
     if not chosen:
         zf.close()
         raise UserError(
-            f'{p.name} is a zip file without conversations.json: it does not look like a ChatGPT or Claude export.'
+            f'{p.name} is a zip file without conversations.json or session files: it does not look like an export.'
         )
     infos = [zf.getinfo(name) for name in chosen]
     total = sum(i.file_size for i in infos)
@@ -184,15 +219,51 @@ def _open_zip(p: Path) -> ImportInput:
         raise
 
 
+def _scan_names(names: list[str]) -> list[str]:
+    """Every .json / .jsonl name (not too deep, not too many): the content decides what each one is."""
+    out = []
+    for n in sorted(names):
+        if PurePosixPath(n).suffix.lower() in SESSION_SUFFIXES and len(PurePosixPath(n).parts) <= SCAN_MAX_DEPTH:
+            out.append(n)
+            if len(out) >= SCAN_MAX_FILES:
+                break
+    return out
+
+
+def _scan_folder(p: Path) -> list[str]:
+    names = []
+    for child in p.rglob('*'):
+        if child.suffix.lower() in SESSION_SUFFIXES and child.is_file():
+            names.append(child.relative_to(p).as_posix())
+            if len(names) >= SCAN_MAX_FILES * 2:
+                break
+    return _scan_names(names)
+
+
 def mib(size: int) -> str:
     return f'{size / 1024**2:,.0f}'
 
 
 def _detect(inp: ImportInput) -> ImportInput:
+    scanned = inp.container in ('folder', 'zip') and not any(
+        _CONVERSATIONS_NAME.match(PurePosixPath(d.name).name) for d in inp.docs
+    )
     for doc in inp.docs:
-        doc.kind, doc.prefix = sniff(doc)
+        kind = sniff_jsonl(doc)
+        if kind:
+            doc.kind, doc.prefix, doc.jsonl, doc.count = kind, '', True, 1
+            continue
+        try:
+            doc.kind, doc.prefix = sniff(doc)
+        except UserError:
+            if not scanned:
+                raise
+            doc.kind = 'unknown'  # one of many files in a sessions folder that is not JSON: not ours
+    if scanned:
+        inp.docs = [d for d in inp.docs if d.kind in CONVERSATION_KINDS]
+        _group_sessions(inp)
     kinds = {d.kind for d in inp.docs}
-    conv_kinds = kinds & {CHATGPT, CLAUDE, OUTPUTHUB}
+    conv_kinds = kinds & set(CONVERSATION_KINDS)
     if len(conv_kinds) > 1:
         raise UserError(
             f'{inp.path.name} mixes export formats ({", ".join(sorted(conv_kinds))}); import them one by one.'
@@ -205,13 +276,142 @@ def _detect(inp: ImportInput) -> ImportInput:
         raise UserError(f'{inp.path.name} holds no conversations (an empty list).')
     else:
         raise UserError(
-            f'{inp.path.name} is not a ChatGPT, Claude, llm or Output Hub export '
-            '(no conversations with "mapping" or "chat_messages" found).'
+            f'{inp.path.name} is not an export or session file this app reads '
+            '(ChatGPT, Claude, Claude Code, Codex, Gemini, Grok, DeepSeek, Le Chat, Perplexity, llm or Output Hub).'
         )
     inp.docs = [d for d in inp.docs if d.kind in (inp.format, CLAUDE_PROJECTS) or d.kind == 'empty']
     if inp.format == OUTPUTHUB and len(inp.docs) != 1:
         raise UserError('An Output Hub export is one JSON file; import it on its own.')
+    if inp.format == CLAUDE_CODE and inp.container == 'file':
+        _group_sessions(inp)
     return inp
+
+
+def _group_sessions(inp: ImportInput) -> None:
+    """Claude Code sub-agent files (``<session>/subagents/agent-*.jsonl``, or ``agent-*.jsonl`` beside the
+    session in 2.0.x) join their session's document: one conversation, not one per sub-agent."""
+    mains = {d.session: d for d in inp.docs if d.kind == CLAUDE_CODE and d.agent is None and d.session}
+    kept = []
+    for d in inp.docs:
+        owner = mains.get(d.session) if d.kind == CLAUDE_CODE and d.agent is not None else None
+        if owner is not None:
+            owner.related.append(d)
+        else:
+            kept.append(d)
+    inp.docs = kept
+
+
+_CLAUDE_CODE_TYPES = {'user', 'assistant', 'system', 'progress', 'attachment'}
+_CLAUDE_CODE_AUX = {'summary', 'file-history-snapshot', 'queue-operation', 'permission-mode', 'mode'}
+_CODEX_TYPES = {'session_meta', 'turn_context', 'response_item', 'event_msg', 'compacted'}
+_CODEX_ITEMS = {'message', 'reasoning', 'function_call', 'function_call_output'}
+
+
+def sniff_jsonl(doc: JsonDoc) -> str | None:
+    """``claude_code`` | ``codex`` when the document is JSON Lines of one of them (its first lines
+    decide), else None (then it may still be a JSON document). Sets the session id (and a sub-agent's id)."""
+    try:
+        with doc.opener() as fh:
+            _skip_bom(fh)
+            objs = []
+            while len(objs) < SNIFF_LINES:
+                line = fh.readline(SNIFF_LINE_MAX)
+                if not line:
+                    break
+                if not line.strip():
+                    continue
+                if not line.lstrip().startswith(b'{'):
+                    if not objs:
+                        return None  # an array ([…]: ChatGPT, Claude, …) or not JSON at all
+                    break
+                if len(line) >= SNIFF_LINE_MAX and not line.endswith(b'\n'):
+                    if not objs:
+                        return None  # one huge line: a JSON document, not a session
+                    break
+                obj = parse_line(line)
+                if obj is None:
+                    if not objs and line.endswith(b'\n'):
+                        return None  # a pretty-printed JSON document starts with a lone "{"
+                    break  # a session still being written: its last line may be cut
+                objs.append(obj)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return None
+    return _jsonl_kind(doc, objs)
+
+
+def _jsonl_kind(doc: JsonDoc, objs: list[dict]) -> str | None:
+    claude = codex = 0
+    for o in objs:
+        t = o.get('type')
+        if isinstance(o.get('payload'), dict) and t in _CODEX_TYPES and 'timestamp' in o:
+            codex += 1
+            if t == 'session_meta' and doc.session is None:
+                doc.session = str(o['payload'].get('id') or '') or None
+        elif o.get('record_type') == 'state' or (t in _CODEX_ITEMS and 'sessionId' not in o and 'uuid' not in o):
+            codex += 1  # the legacy rollout: a header line, state markers, bare response items
+        elif 'instructions' in o and 'id' in o and 'timestamp' in o and 'sessionId' not in o and not codex:
+            codex += 1
+            doc.session = doc.session or str(o['id'])
+        elif t in _CLAUDE_CODE_TYPES and 'sessionId' in o and 'uuid' in o:
+            claude += 1
+            doc.session = doc.session or str(o['sessionId'])
+            if o.get('agentId') and o.get('isSidechain') and doc.agent is None:
+                doc.agent = str(o['agentId'])
+        elif t in _CLAUDE_CODE_AUX:
+            continue
+        else:
+            return None if not (claude or codex) else (CLAUDE_CODE if claude >= codex else CODEX)
+    if claude and not codex:
+        return CLAUDE_CODE
+    if codex and not claude:
+        return CODEX
+    if objs and all(o.get('type') in _CLAUDE_CODE_AUX for o in objs) and any(
+        o.get('type') == 'summary' and 'leafUuid' in o for o in objs
+    ):
+        return CLAUDE_CODE  # only summaries so far (a session that was resumed elsewhere)
+    return None
+
+
+def parse_line(line: bytes) -> dict | None:
+    """One JSON Lines record, or None when the line is not a complete JSON object."""
+    if _orjson is not None:
+        try:
+            obj = _orjson.loads(line)
+            return obj if isinstance(obj, dict) else None
+        except ValueError:
+            pass  # a lone surrogate (orjson refuses it) or really broken: the standard parser decides
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return _clean(obj) if isinstance(obj, dict) else None
+
+
+def iter_lines(doc: JsonDoc, on_bad: Callable[[], None]) -> Iterator[dict]:
+    """Stream a JSON Lines document's records; a line that is not a JSON object (a session still being
+    written ends mid-line) or longer than MAX_LINE is skipped and ``on_bad()`` called for it."""
+    with doc.opener() as fh:
+        _skip_bom(fh)
+        read = 0
+        while True:
+            line = fh.readline(MAX_LINE)
+            if not line:
+                return
+            read += len(line)
+            if doc.max_bytes is not None and read > doc.max_bytes:
+                raise UserError(f'{doc.name} unpacks to more than its zip directory says; nothing was imported.')
+            if len(line) >= MAX_LINE and not line.endswith(b'\n'):
+                while line and not line.endswith(b'\n'):  # skip the rest of an absurdly long line
+                    line = fh.readline(READ_MAX_CHUNK)
+                on_bad()
+                continue
+            if not line.strip():
+                continue
+            obj = parse_line(line)
+            if obj is None:
+                on_bad()
+                continue
+            yield obj
 
 
 def _kind_from_keys(keys: set[str]) -> str | None:
@@ -441,8 +641,8 @@ def validate(
         return count
 
     for doc in inp.docs:
-        if doc.kind == 'empty':
-            continue
+        if doc.kind == 'empty' or doc.jsonl:
+            continue  # a session file is read line by line when imported: a broken line is skipped, not fatal
         if cancel is not None and cancel.is_set():
             raise ImportStopped(doc.name)
         try:
