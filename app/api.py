@@ -22,7 +22,7 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from . import auth
+from . import auth, roles
 from .data import conversations, entities, lookups, outputs, relations
 from .data import search as search_mod
 from .data import sensitivity as restriction
@@ -73,16 +73,14 @@ def _principal(request: Request) -> auth.Principal:
 
 
 def _require_write(principal: auth.Principal) -> None:
-    if not principal.can_write:
-        raise ApiError(403, 'This token is read-only; create a read-write token to capture.')
+    try:
+        roles.require_write(principal, 'capture')
+    except PermissionDenied as exc:
+        raise ApiError(403, str(exc)) from None
 
 
 def _hidden(principal: auth.Principal, sensitivity_id: int | None) -> bool:
-    return (
-        not principal.allow_restricted
-        and sensitivity_id is not None
-        and sensitivity_id in restriction.restricted_level_ids()
-    )
+    return roles.hides(principal, sensitivity_id)
 
 
 # --------------------------------------------------------------------------- shapes

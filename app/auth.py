@@ -295,6 +295,12 @@ PUBLIC_PATHS = frozenset(
 
 
 API_PATHS = ('/api/', '/openapi.json', '/docs', '/redoc')
+MCP_PATH = '/mcp'  # the MCP server (streamable HTTP, app/mcp): API tokens open it too
+
+
+def token_opens(path: str) -> bool:
+    """Whether an API token is accepted on ``path``: the REST API and the MCP endpoint, nothing else."""
+    return path.startswith(API_PATHS) or path == MCP_PATH or path.startswith(MCP_PATH + '/')
 
 
 def public_prefixes() -> tuple[str, ...]:
@@ -482,6 +488,15 @@ class Gate:
             token_id=row.id,
             name=row.name,
         )
+
+    def principal_of_page(self, scope: Scope) -> Principal | None:
+        """Who a request without a bearer token is: this computer, or a device by its session cookie
+        (None: nobody). The middleware's rule, asked again when an open tab switches page over its socket
+        (``app/pages/shell.py``), which no HTTP request and so no middleware sees."""
+        headers = _headers(scope)
+        if self.is_trusted_local((scope.get('client') or (None,))[0], headers.get('host', '')):
+            return LOCAL
+        return self.device_from_cookie(_cookie(headers, COOKIE_NAME))
 
     def is_trusted_local(self, client_host: str | None, host_header: str) -> bool:
         if not self.lan:
@@ -755,13 +770,13 @@ class AuthMiddleware:
                 else:
                     await _refuse(scope, receive, send, 401, 'That API token is unknown or revoked.')
                 return
-            if not path.startswith(API_PATHS):
-                await _refuse(scope, receive, send, 401, 'An API token opens the API (/api/v1) only.')
+            if not token_opens(path):
+                await _refuse(
+                    scope, receive, send, 401, 'An API token opens the API (/api/v1) and /mcp only.'
+                )
                 return
-        elif gate.is_trusted_local((scope.get('client') or (None,))[0], host_header):
-            principal = LOCAL
         else:
-            principal = gate.device_from_cookie(_cookie(headers, COOKIE_NAME))
+            principal = gate.principal_of_page(scope)
 
         scope.setdefault('state', {})['oh_principal'] = principal or ANONYMOUS
         if principal is not None or is_public_path(path):
@@ -771,7 +786,7 @@ class AuthMiddleware:
             scope['type'] == 'http'
             and method in ('GET', 'HEAD')
             and 'text/html' in headers.get('accept', '')
-            and not path.startswith(('/api/', '/_nicegui'))
+            and not path.startswith(('/api/', '/_nicegui', MCP_PATH))
             and path != '/openapi.json'
         )
         if wants_page:

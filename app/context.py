@@ -9,6 +9,7 @@ from .config import Settings
 
 if TYPE_CHECKING:  # types only: this module stays light, and the services name AppContext in their hints
     from .auth import Gate
+    from .mcp.http import McpEndpoint
     from .services.backups import BackupScheduler
     from .services.housekeeping import Housekeeper
     from .services.indexing import Indexer
@@ -28,6 +29,7 @@ class AppContext:
     housekeeping: Housekeeper | None = None  # daily retention purge and trash emptying
     jobs: JobSlot | None = None  # the one slot for long work started from a page (import, export, restore)
     touches: TouchWorker | None = None  # the writer of "last used" stamps of devices and tokens
+    mcp: McpEndpoint | None = None  # the MCP server at /mcp (streamable HTTP)
 
     @property
     def db_label(self) -> str:

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from .data import sensitivity
 from .errors import PermissionDenied
+
+READ_ONLY = 'This token is read-only; create a read-write token to {what}.'
 
 ADMIN_NOTE = 'Administered from this computer.'
 ADMIN_HINT = (
@@ -53,3 +56,19 @@ def require_admin(principal: HasKind | Any, what: str) -> None:
 
 def is_own_device(principal: HasKind | Any, device_id: int) -> bool:
     return getattr(principal, 'kind', None) == 'device' and getattr(principal, 'device_id', None) == device_id
+
+
+def require_write(principal: Any, what: str = 'capture') -> None:
+    """Refuse a change to a read-only principal (an API token made read-only): REST API and MCP alike."""
+    if not getattr(principal, 'can_write', True):
+        if getattr(principal, 'kind', None) == 'token':
+            raise PermissionDenied(READ_ONLY.format(what=what))
+        raise PermissionDenied(f'This connection to Output Hub is read-only; it cannot {what}.')
+
+
+def hides(principal: Any, sensitivity_id: int | None) -> bool:
+    """True when ``principal`` may not see an item at this sensitivity level (a device or token without
+    Secret access and a restricted level, read now): it must act as if the item did not exist."""
+    if getattr(principal, 'allow_restricted', True) or sensitivity_id is None:
+        return False
+    return sensitivity_id in sensitivity.restricted_level_ids()

@@ -26,6 +26,7 @@ SERVICE_MODULES: list[str] = [
     'app.services.housekeeping',  # daily: retention purge into the trash, trash older than 30 days emptied
     'app.services.jobs',  # the one slot for imports, exports and restores started from a page
     'app.services.touches',  # one writer for the "last used" stamps of devices and API tokens
+    'app.mcp.http',  # the MCP server at /mcp (streamable HTTP), for assistants that connect to a URL
     'app.services.chat_replies',  # last, so it stops first: replies streaming at exit keep what arrived
 ]
 
@@ -45,6 +46,9 @@ def build(settings: config.Settings) -> AppContext:
         app.add_static_files('/assets', str(config.ASSETS_DIR))
     register_all(ctx)
     api.register(app)
+    from .mcp import http as mcp_http
+
+    ctx.mcp = mcp_http.mount(app)
 
     async def on_startup() -> None:
         for name in SERVICE_MODULES:

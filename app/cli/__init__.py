@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     'app.cli.lan_cmds',
     'app.cli.io_cmds',
     'app.cli.safety_cmds',
+    'app.cli.mcp_cmd',
 ]
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from ..data.kinds import EMBEDDED
 from ..data.kinds import SEARCHABLE as KINDS
-from ..errors import UserError, ValidationError
+from ..errors import UserError
 from .common import ProgressBar, emit, open_db
 
 MODES = ('keyword', 'semantic', 'hybrid')
@@ -82,28 +82,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def _ids(key: str, names: list[str]) -> list[int]:
     """Lookup rows by name (case-insensitive) or id; an unknown name is a clear error."""
     from ..data import lookups
-    from ..data.models import Agent, LlmModel
 
-    out: list[int] = []
-    for name in names:
-        name = name.strip()
-        if name.isdigit():
-            out.append(int(name))
-            continue
-        if key == 'model':
-            rows = [
-                m.id
-                for m in LlmModel.select().where((LlmModel.name == name) | (LlmModel.display_name == name))
-            ]
-        elif key == 'agent':
-            rows = [a.id for a in Agent.select().where(Agent.name == name)]
-        else:
-            row = lookups.find_by_name(key, name)
-            rows = [row.id] if row is not None else []
-        if not rows:
-            raise ValidationError(f'There is no {key} called {name!r}.')
-        out += rows
-    return out
+    return lookups.ids_for_names(key, names)
 
 
 def _filters(args: argparse.Namespace):

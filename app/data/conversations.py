@@ -267,8 +267,10 @@ def create_from_turns(
     tags: list[str] | None = None,
     collections: list[str] | None = None,
     source_url: str | None = None,
+    source: Source | int | None = None,
 ) -> Conversation:
-    """Store a pasted conversation (role, text pairs) as one linear thread, in one transaction."""
+    """Store a pasted conversation (role, text pairs) as one linear thread, in one transaction.
+    ``source`` defaults to manual capture."""
     from . import lookups, relations
     from .text import first_line_title
 
@@ -284,7 +286,8 @@ def create_from_turns(
             model_id = model
         elif model:
             model_id = lookups.find_or_create_model(model).id
-        source = Source.get_or_none(Source.kind == 'manual')
+        if source is None:
+            source = Source.get_or_none(Source.kind == 'manual')
         conv = create_conversation(
             title.strip() or first_line_title(turns[0][1]), source=source, model=model_id
         )
@@ -301,6 +304,57 @@ def create_from_turns(
                     'conversation', [conv.id], lookups.get_or_create('collection', name).id
                 )
     return get_conversation(conv.id)
+
+
+def add_turns(
+    conversation_id: int, turns: list[tuple[str, str]], *, model: str | int | None = None
+) -> tuple[int, list[int]]:
+    """Continue a stored conversation with (role, text) turns that repeat its start: the turns already
+    stored (same role and text, from the root down, on any branch) are followed, the rest are added
+    under the last one that matched (at the root when even the first differs) — a new branch when that
+    message already has replies — and become the active branch. Returns (turns already stored, ids of the messages added), in one transaction."""
+    from . import lookups
+
+    turns = [(r, t) for r, t in turns if (t or '').strip()]
+    if not turns:
+        raise ValidationError('There is no message to save.')
+    for role, _ in turns:
+        if role not in ROLES:
+            raise ValidationError(f'Unknown message role {role!r}.')
+    with write_tx():
+        get_conversation(conversation_id)
+        parent: int | None = None
+        matched = 0
+        for role, text in turns:
+            child = (
+                Message.select(Message.id)
+                .where(
+                    (Message.conversation == conversation_id)
+                    & (Message.parent.is_null() if parent is None else (Message.parent == parent))
+                    & (Message.role == role)
+                    & (Message.content == text)
+                )
+                .order_by(Message.id)
+                .first()
+            )
+            if child is None:
+                break
+            parent, matched = child.id, matched + 1
+        model_id = None
+        if isinstance(model, int):
+            model_id = model
+        elif model:
+            model_id = lookups.find_or_create_model(model).id
+        added = []
+        for role, text in turns[matched:]:
+            msg = add_message(
+                conversation_id, role, text, parent=parent, model=model_id if role == 'assistant' else None
+            )
+            parent = msg.id
+            added.append(msg.id)
+        if not added and parent is not None:
+            set_active_leaf(conversation_id, parent)
+    return matched, added
 
 
 def capture_prefill(message_id: int, *, hide_restricted: bool = False) -> dict:

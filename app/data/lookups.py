@@ -208,6 +208,31 @@ def find_by_name(key: str, name: str) -> Model | None:
     return spec.model.get_or_none(spec.name_field == clean_name(name))
 
 
+def ids_for_names(key: str, names: Iterable[str]) -> list[int]:
+    """Rows named so (case-insensitive), or given by id, for filters typed by a person or a model: a model
+    matches its name or display name, an agent its name. An unknown name is a clear error."""
+    out: list[int] = []
+    for name in names:
+        name = str(name).strip()
+        if name.isdigit():
+            out.append(int(name))
+            continue
+        if key == 'model':
+            rows = [
+                m.id
+                for m in LlmModel.select().where((LlmModel.name == name) | (LlmModel.display_name == name))
+            ]
+        elif key == 'agent':
+            rows = [a.id for a in Agent.select().where(Agent.name == name)]
+        else:
+            row = find_by_name(key, name)
+            rows = [row.id] if row is not None else []
+        if not rows:
+            raise ValidationError(f'There is no {key} called {name!r}.')
+        out += rows
+    return out
+
+
 def search(key: str, text: str = '', limit: int = 20) -> list[Model]:
     """Rows whose name contains ``text`` (prefix matches first), for pickers and autocomplete."""
     spec = kind(key)

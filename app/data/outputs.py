@@ -57,6 +57,7 @@ class CaptureData:
     notes: str = ''
     source_url: str = ''
     source_kind: str = 'manual'
+    source_id: int | None = None  # a particular source row (e.g. "MCP · Claude Desktop"); else by kind
     conversation_id: int | None = None
     message_id: int | None = None
     input_tokens: int | None = None
@@ -126,8 +127,10 @@ def capture_output(data: CaptureData) -> Output:
                 Prompt.id
                 == PromptVersion.select(PromptVersion.prompt).where(PromptVersion.id == prompt_version_id)
             ).execute()
-        source = Source.get_or_none(Source.kind == data.source_kind) or Source.get_or_none(
-            Source.kind == 'manual'
+        source = (
+            (Source.get_or_none(Source.id == data.source_id) if data.source_id else None)
+            or Source.get_or_none(Source.kind == data.source_kind)
+            or Source.get_or_none(Source.kind == 'manual')
         )
         output = Output.create(
             title=(data.title.strip() or first_line_title(body))[:255],
