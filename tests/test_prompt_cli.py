@@ -109,3 +109,22 @@ def test_malformed_template_is_reported_not_crashed(cli):
     assert code == 0 and 'Template problem: The template has an unclosed "{{" on line 1' in out
     code, _, err = cli('fill', '1')
     assert code == 2 and 'unclosed' in err
+
+
+def test_list_shows_the_library_and_from_captures_the_rest(cli, tmp_path):
+    from app.data import db as dbmod
+    from app.data import outputs
+
+    cli('add', '--title', 'Email', '--body', 'Write an email to {{name}}.')
+    dbmod.connect(str(tmp_path / 'p.db'))
+    outputs.capture_output(outputs.CaptureData(body='An answer', prompt='Explain monads briefly'))
+    dbmod.close()
+    _, out, _ = cli('list', '--json')
+    assert [p['title'] for p in json.loads(out)['prompts']] == ['Email']
+    _, out, _ = cli('list', '--from-captures', '--json')
+    captured = json.loads(out)['prompts']
+    assert [p['title'] for p in captured] == ['Explain monads briefly']
+    code, out, _ = cli('save', str(captured[0]['id']))
+    assert code == 0 and out.strip() == 'Saved to the library: Explain monads briefly'
+    _, out, _ = cli('list', '--json')
+    assert sorted(p['title'] for p in json.loads(out)['prompts']) == ['Email', 'Explain monads briefly']

@@ -25,8 +25,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument('--sort', choices=SORTS, default='updated_at', help='sort order (default updated_at)')
     p.add_argument('--asc', action='store_true', help='ascending instead of descending')
     p.add_argument('--favourites', action='store_true', help='favourites only')
+    p.add_argument(
+        '--from-captures',
+        action='store_true',
+        help='the prompt texts that came with captures and chat questions, not the saved library',
+    )
     p.add_argument('--limit', type=int, default=50, metavar='N', help='at most N prompts (default 50)')
     p.set_defaults(func=cmd_list)
+
+    p = cmds.add_parser('save', parents=[common], help='save a prompt from captures and chats to the library')
+    p.add_argument('id', type=int)
+    p.set_defaults(func=cmd_save)
 
     p = cmds.add_parser('show', parents=[common], help='one prompt: its text, variables and versions')
     p.add_argument('id', type=int)
@@ -92,6 +101,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         sort=args.sort,
         desc=not args.asc,
         favourite=True if args.favourites else None,
+        unsaved=args.from_captures,
         per_page=max(1, min(args.limit, MAX_PER_PAGE)),
     )
     page = entities.list_items('prompt', params)
@@ -117,7 +127,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     ]
     if page.total > len(rows):
         lines.append(f'({len(rows)} of {page.total}; use --limit or --text)')
-    emit(args, {'total': page.total, 'prompts': rows}, '\n'.join(lines) or 'No prompts yet.')
+    empty = 'No prompts from captures or chats.' if args.from_captures else 'No prompts yet.'
+    emit(args, {'total': page.total, 'prompts': rows}, '\n'.join(lines) or empty)
+    return 0
+
+
+def cmd_save(args: argparse.Namespace) -> int:
+    from ..data import prompts
+
+    open_db(args)
+    prompt = prompts.save_to_library(args.id)
+    emit(
+        args, {'id': prompt.id, 'title': prompt.title, 'saved': True}, f'Saved to the library: {prompt.title}'
+    )
     return 0
 
 

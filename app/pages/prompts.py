@@ -30,7 +30,7 @@ from ..data.models import Category, Prompt, PromptVersion
 from ..data.versioning import VersionStats
 from ..errors import UserError
 from ..ids import ItemId
-from . import nav
+from . import nav, shell
 from .frame import frame
 from .list_page import list_page
 
@@ -65,11 +65,28 @@ def _copy_cell(item: Prompt) -> str:
     )
 
 
+def _save_cell(item: Prompt) -> str:
+    """A *Save to library* button on the rows of "From captures and chats" (empty in the library itself,
+    so that column takes no room there). The click reaches the server through ``SaveEvents``."""
+    if getattr(item, 'saved', True):
+        return ''
+    label = html.escape(f'Save {item.title} to the library', quote=True)
+    return (
+        f'<button type="button" data-prompt-save="{item.id}" aria-label="{label}" '
+        'class="q-btn q-btn--flat q-btn--dense q-btn--no-uppercase text-primary px-2 no-wrap">'
+        '<i class="q-icon material-icons" aria-hidden="true">library_add</i>'
+        '<span class="oh-save-label ml-1 text-sm">Save to library</span></button>'
+    )
+
+
 def _add_copy_column() -> None:
-    # The shared list takes its columns from this table; a prompt row gets a copy button.
+    # The shared list takes its columns from this table; a prompt row gets a copy button, and a row of
+    # "From captures and chats" a Save to library button.
     columns = list_view.COLUMNS['prompt']
     if not any(c.label == 'Copy' for c in columns):
         columns.append(Column('Copy', None, _copy_cell, 'w-12'))
+    if not any(c.render is _save_cell for c in columns):
+        columns[:] = [c for c in columns if c.label != ''] + [Column('', None, _save_cell, '')]
 
 
 class CopyEvents:
@@ -80,6 +97,7 @@ class CopyEvents:
 
     def __init__(self) -> None:
         ui.on(self.EVENT, self.copy)
+        SaveEvents()  # the list's other row button (Save to library, on rows from captures and chats)
         ui.add_body_html(
             '<script>document.addEventListener("click", function (event) {'
             ' const button = event.target.closest && event.target.closest("[data-prompt-copy]");'
@@ -104,19 +122,67 @@ class CopyEvents:
         copy_text(version.body, 'Prompt copied')
 
 
+class SaveEvents:
+    """Receives the clicks on the *Save to library* buttons of "From captures and chats" (a page-wide
+    ``oh-save-prompt`` event): the prompt joins the library, keeping its versions and so the outputs and
+    messages they produced. The button turns into "Saved" at once (no data in the script)."""
+
+    EVENT = 'oh-save-prompt'  # also spelled out in the script below
+
+    def __init__(self) -> None:
+        ui.on(self.EVENT, self.save)
+        ui.add_body_html(
+            '<script>document.addEventListener("click", function (event) {'
+            ' const button = event.target.closest && event.target.closest("[data-prompt-save]");'
+            ' if (!button || button.disabled) return;'
+            ' event.preventDefault();'
+            ' button.disabled = true;'
+            ' const label = button.querySelector(".oh-save-label");'
+            ' if (label) label.textContent = "Saved";'
+            ' emitEvent("oh-save-prompt", Number(button.dataset.promptSave));'
+            '});</script>'
+        )
+
+    async def save(self, e: GenericEventArguments) -> None:
+        args = e.args[0] if isinstance(e.args, list) and e.args else e.args
+        if not isinstance(args, int):
+            return
+        await save_to_library(args)
+
+
+async def save_to_library(prompt_id: int) -> bool:
+    """Save one prompt from captures and chats to the library, with a toast that opens it."""
+    try:
+        prompt = await run.io_bound(prompts.save_to_library, prompt_id)
+    except UserError as exc:
+        toast.error(str(exc))
+        return False
+    toast.toast(f'“{prompt.title}” is in your library now', [('Open', f'/prompts/{prompt.id}')])
+    return True
+
+
 def _quick_filters(params: ListParams, categories: list[tuple[Category, int]]) -> None:
-    """One-click views of the library: favourites, most used, recently used, each category."""
+    """One-click views of the library: favourites, most used, recently used, each category, and the
+    prompts that came with captures and chats (a cheap count on an index, read here)."""
+    unsaved = prompts.unsaved_count(exclude_restricted=not viewer_sees_restricted())
     current_sort = params.sort or 'updated_at'
+    library = not params.unsaved
     chips = [
-        ('All', '/prompts', not params.favourite and not params.categories and current_sort == 'updated_at'),
+        (
+            'All',
+            '/prompts',
+            library and not params.favourite and not params.categories and current_sort == 'updated_at',
+        ),
         ('Favourites', '/prompts?favourite=1', params.favourite is True),
         ('Most used', '/prompts?sort=use_count', current_sort == 'use_count'),
         ('Recently used', '/prompts?sort=last_used_at', current_sort == 'last_used_at'),
     ]
     chips += [
-        (f'{cat.name} ({n})', f'/prompts?categories={cat.id}', params.categories == [cat.id])
+        (f'{cat.name} ({n})', f'/prompts?categories={cat.id}', library and params.categories == [cat.id])
         for cat, n in categories
     ]
+    if unsaved or params.unsaved:
+        chips.append((f'From captures and chats ({unsaved:,})', '/prompts?unsaved=1', params.unsaved))
     with ui.row().classes('gap-1 items-center flex-wrap'):
         for label, url, active in chips:
             chip = ui.chip(
@@ -127,7 +193,14 @@ def _quick_filters(params: ListParams, categories: list[tuple[Category, int]]) -
             ).props('dense clickable')
             if not active:
                 chip.props('outline')
-            chip.mark(f'quick-{label}')
+            chip.mark(f'quick-{label.split(" (")[0]}')
+    if params.unsaved:
+        with ui.column().classes('w-full gap-0').mark('from-captures'):
+            ui.label('From captures and chats').classes('text-lg font-semibold')
+            ui.label(
+                'Prompt texts that came with captured outputs and chat questions, kept to show what produced '
+                'them. Save the ones you want to reuse: they join the library and keep their outputs.'
+            ).classes('text-sm oh-muted')
 
 
 class TextSearch:
@@ -271,6 +344,8 @@ class PromptPage(VersionedPage):
         p, v = view.prompt, view.version
         if p.deleted_at is not None:
             self._trash_banner(p)
+        elif not p.saved:
+            self._unsaved_banner(p)
         with ui.grid().classes(DETAIL_GRID):
             with ui.column().classes('gap-3 min-w-0'):
                 self._title(p)
@@ -310,6 +385,27 @@ class PromptPage(VersionedPage):
 
     def _trash_banner(self, p: Prompt) -> None:
         trash_banner('prompt', p.deleted_at, self.untrash)
+
+    def _unsaved_banner(self, p: Prompt) -> None:
+        with (
+            ui.row()
+            .classes('w-full items-center gap-2 p-2 rounded bg-indigo-50 dark:bg-indigo-950 flex-wrap')
+            .mark('unsaved-banner')
+        ):
+            ui.icon('move_to_inbox')
+            ui.label('This text came with a capture or a chat question; it is not in your library.').classes(
+                'grow'
+            )
+
+            async def save() -> None:
+                with self.root:  # the toast outlives the banner the refresh removes
+                    saved = await save_to_library(p.id)
+                if saved:
+                    await self.body.refresh()
+
+            ui.button('Save to library', icon='library_add', on_click=save).props(
+                'unelevated dense no-caps color=primary'
+            ).mark('save-to-library')
 
     def _older_version_banner(self, v: PromptVersion, current: PromptVersion) -> None:
         with ui.row().classes(
@@ -453,10 +549,10 @@ def notes_card(kind: str, item_id: int, notes: str | None) -> None:
 
 
 def register(ctx: AppContext) -> None:
-    nav.add(nav.NavItem('Prompts', '/prompts', kind_icon('prompt'), order=30, shortcut='g p'))
+    nav.add(nav.NavItem('Prompts', '/prompts', kind_icon('prompt'), order=30, shortcut='g p', group='Work'))
     _add_copy_column()
 
-    @ui.page('/prompts')
+    @shell.page(ctx, '/prompts')
     async def prompts_list(request: Request) -> None:
         def actions() -> None:
             ui.button('New prompt', icon='add', on_click=_new_prompt_dialog).mark('new-prompt')
@@ -471,7 +567,7 @@ def register(ctx: AppContext) -> None:
 
         await list_page(ctx, request, 'prompt', actions=actions, before_list=before_list)
 
-    @ui.page('/prompts/{prompt_id}')
+    @shell.page(ctx, '/prompts/{prompt_id}')
     async def prompt_detail_page(request: Request, prompt_id: ItemId) -> None:
         with frame(ctx, 'Prompt'):
             await PromptPage(ctx, prompt_id, version_param(request)).show()
