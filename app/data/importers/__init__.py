@@ -22,19 +22,19 @@ from pathlib import Path
 from ...errors import UserError
 from ..db import write_tx
 from ..models import ImportRun, utcnow
-from . import chatgpt, claude, claude_code, inputs, llm, projects
+from . import chatgpt, claude, claude_code, codex, inputs, llm, projects
 from .base import ConversationWriter, ImportReport, ProgressFn, save_each
 
 __all__ = ['FORMATS', 'ImportReport', 'ProgressFn', 'detect_format', 'import_path', 'recent_runs']
 
 log = logging.getLogger(__name__)
 
-FORMATS = ('chatgpt', 'claude', 'llm', 'outputhub', 'claude_code')
+FORMATS = ('chatgpt', 'claude', 'llm', 'outputhub', 'claude_code', 'codex')
 
 # formats whose module yields (label, build) pairs for ``save_each`` from each document: ``items(doc, report)``
-ITEM_MODULES = {inputs.CLAUDE_CODE: claude_code}
+ITEM_MODULES = {inputs.CLAUDE_CODE: claude_code, inputs.CODEX: codex}
 # what a project's collection is called after, per format (coding-agent sessions)
-PROJECT_LABELS = {inputs.CLAUDE_CODE: 'Claude Code'}
+PROJECT_LABELS = {inputs.CLAUDE_CODE: 'Claude Code', inputs.CODEX: 'Codex'}
 
 
 def detect_format(path: str | Path) -> str:
