@@ -410,9 +410,16 @@ class SentenceTransformerEmbedder(Embedder):
         config.make_private(folder.parent)
         work = Path(tempfile.mkdtemp(prefix='.export-', dir=folder.parent))  # 0700, beside its final place
         try:
-            with warnings.catch_warnings():  # the tracer's notes on the export, of no use to anyone here
-                warnings.simplefilter('ignore')
-                exported = st_class(str(src), device='cpu', backend='onnx', model_kwargs={'export': True})
+            # The tracer's notes and "save the export" advice (it is saved right below): noise in our log.
+            advice = logging.getLogger('sentence_transformers.backend.utils')
+            level = advice.level
+            advice.setLevel(logging.ERROR)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter('ignore')
+                    exported = st_class(str(src), device='cpu', backend='onnx', model_kwargs={'export': True})
+            finally:
+                advice.setLevel(level)
             exported.save_pretrained(str(work))
             del exported
             reference = st_class(str(src), device='cpu').encode(
@@ -496,16 +503,12 @@ def use_embedder(embedder: Embedder) -> None:
         _EMBEDDERS[embedder.name] = embedder
 
 
-_BACKGROUND: dict[str, str] = {}  # 'model': the name load_in_background last loaded (or is loading)
-
-
 def is_ready(name: str | None = None) -> bool:
-    """True when a query for ``name`` embeds without loading anything: a built-in embedder, or a model
-    already loaded. Never loads and, in the app (where the model loads in the background), never reads the
-    database: the search palette asks per keystroke. ``name`` None = the model being loaded at start-up,
-    else the index's model."""
+    """True when a query for ``name`` (the index's model when None) embeds without loading anything: a
+    built-in embedder, or a model already loaded. Never loads (one key read at most): the search palette
+    asks per keystroke."""
     if name is None:
-        name = _BACKGROUND.get('model') or vectors.read_index_state()['model']
+        name = vectors.read_index_state()['model']
     name = canonical_model_name(name)
     if _BUILTIN.match(name):
         return True
@@ -526,7 +529,6 @@ def load_in_background(name: str | None = None) -> threading.Thread:
         emb = None
         try:
             model = canonical_model_name(name or vectors.read_index_state()['model'])
-            _BACKGROUND['model'] = model
             emb = get_embedder(model)
             if not emb.loaded:
                 emb.background_loading = True

@@ -1,0 +1,193 @@
+"""The bundled model runs through ONNX Runtime with torch's vectors; a broken export falls back (exported
+again, or torch) with one log line and search keeps working; the model loads in the background and a
+query meanwhile answers by words instead of waiting.
+
+The ONNX export happens once per test session (tests/conftest.py points embeddings.MODEL_CACHE at one
+folder); the tests that break an export work on a copy of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import stat
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.data import embeddings, search
+from tests.waits import wait_until
+
+from .search_helpers import capture
+
+TEXTS = [
+    'How do I rotate the API keys without downtime?',
+    'Bicycle tyre puncture: find the hole with soapy water, patch it, check the rim tape.',
+    'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)',
+    'Quarterly budget planning for the marketing team, with a 10% reserve. ' * 12,  # past 256 word pieces
+    'Les ordinateurs quantiques utilisent des qubits.',
+    '🙂 emoji and ünïcödé',
+]
+
+
+@pytest.fixture(scope='session')
+def onnx_model() -> embeddings.SentenceTransformerEmbedder:
+    model = embeddings.get_embedder(
+        embeddings.DEFAULT_MODEL
+    )  # the instance the app and the relevance tests use
+    model.load()
+    return model
+
+
+@pytest.fixture(scope='session')
+def torch_model() -> embeddings.SentenceTransformerEmbedder:
+    model = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, backend='torch')
+    model.load()
+    return model
+
+
+def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+def export_folder() -> Path:
+    return embeddings.onnx_cache_dir(embeddings._resolve_model_path(embeddings.DEFAULT_MODEL))
+
+
+def test_the_bundled_model_runs_on_onnx_with_the_same_vectors_as_torch(onnx_model, torch_model):
+    assert onnx_model.backend == 'onnx' and torch_model.backend == 'torch'
+    assert onnx_model.fallback_reason == ''
+    worst = cosines(onnx_model.encode(TEXTS), torch_model.encode(TEXTS)).min()
+    assert worst >= 0.999, worst
+    # the query path too (cached per text)
+    assert cosines(onnx_model.encode_query(TEXTS[0])[None], torch_model.encode([TEXTS[0]]))[0] >= 0.999
+    # the same chunking: the tokenizer came with the export
+    assert onnx_model.max_tokens == torch_model.max_tokens
+    assert onnx_model.chunks(TEXTS[3]) == torch_model.chunks(TEXTS[3])
+
+
+def test_the_export_is_kept_private_and_loaded_from_the_cache_next_time(onnx_model, caplog):
+    folder = export_folder()
+    assert (folder / 'onnx' / 'model.onnx').is_file() and (folder / 'probe.npy').is_file()
+    assert folder.is_relative_to(embeddings.model_cache_root())
+    for path in [folder, *folder.rglob('*')]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0, (path, oct(mode))  # 0700 folders, 0600 files
+    caplog.set_level(logging.INFO, logger='app.data.embeddings')
+    again = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL)
+    again.load()
+    assert again.backend == 'onnx'
+    assert not [r for r in caplog.records if 'Exported' in r.getMessage()]  # no second export
+    assert cosines(again.encode(TEXTS[:2]), onnx_model.encode(TEXTS[:2])).min() > 0.99999
+
+
+@pytest.fixture
+def registered():
+    """Put back the session's embedder after a test registered its own under the default name."""
+    before = embeddings.get_embedder(embeddings.DEFAULT_MODEL)
+    yield
+    embeddings.use_embedder(before)
+
+
+def searchable_with(model: embeddings.Embedder) -> None:
+    """Index two outputs with ``model`` and find one by meaning (not by its words)."""
+    embeddings.use_embedder(model)
+    tyre = capture(
+        'Patch the inner tube, then pump it back up to pressure.', title='Fixing a flat bicycle tyre'
+    )
+    capture('Sourdough needs a lively starter and a long, cool rise.', title='Bread baking')
+    assert embeddings.index_pending().embedded == 2
+    hits = search.search('my bike has a puncture', mode='semantic', limit=1)
+    assert [(h.kind, h.id) for h in hits] == [('output', tyre)]
+
+
+def test_a_corrupt_cached_export_is_exported_again_with_a_log_line(
+    db, onnx_model, torch_model, tmp_path, caplog, registered
+):
+    broken = tmp_path / 'cache'
+    shutil.copytree(export_folder(), broken)
+    (broken / 'onnx' / 'model.onnx').write_bytes(b'\x08\x07 not a model any more')  # a disk error, a bad copy
+    caplog.set_level(logging.INFO, logger='app.data.embeddings')
+    model = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, cache_dir=broken)
+    model.load()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and 'cannot be used' in warnings[0] and 'exporting it again' in warnings[0]
+    assert model.backend == 'onnx'
+    assert (broken / 'onnx' / 'model.onnx').stat().st_size > 1_000_000  # a whole model again
+    assert cosines(model.encode(TEXTS), torch_model.encode(TEXTS)).min() >= 0.999
+    searchable_with(model)
+
+
+def test_an_export_that_cannot_be_made_falls_back_to_torch_with_one_log_line(
+    db, tmp_path, caplog, registered
+):
+    blocked = tmp_path / 'not-a-folder'
+    blocked.write_text('a file where the cache folder should go')
+    caplog.set_level(logging.INFO, logger='app.data.embeddings')
+    model = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, cache_dir=blocked / 'cache')
+    model.load()
+    assert model.backend == 'torch' and model.fallback_reason
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and 'runs on torch, not ONNX' in warnings[0], warnings
+    searchable_with(model)
+
+
+def test_a_cached_export_whose_vectors_drifted_is_not_used(onnx_model, tmp_path):
+    """A model file that still loads but no longer gives the model's vectors (the probe check)."""
+    drifted = tmp_path / 'cache'
+    shutil.copytree(export_folder(), drifted)
+    probe = np.load(drifted / 'probe.npy')
+    np.save(drifted / 'probe.npy', probe[::-1].copy())  # as if the weights had changed under it
+    from sentence_transformers import SentenceTransformer
+
+    model = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, cache_dir=drifted)
+    with pytest.raises(ValueError, match='differ'):
+        model._open_onnx(SentenceTransformer, drifted)
+
+
+class SlowLoading(embeddings.HashingEmbedder):
+    """A model that takes as long to load as the test wants: the app's real loading path waits on it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(384)
+        self.name = name
+        self.release = threading.Event()
+        self._loaded = False
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def load(self) -> None:
+        self.release.wait(30)
+        self._loaded = True
+
+
+def test_a_query_while_the_model_loads_in_the_background_answers_by_words_at_once(db):
+    from app.data import settings_store
+
+    slow = SlowLoading('test:slow-loading')
+    embeddings.use_embedder(slow)
+    settings_store.put(embeddings.MODEL_SETTING, slow.name)
+    embeddings.reset_index(slow)
+    oid = capture('vacuum the database weekly', title='Maintenance')
+    slow.release.set()
+    embeddings.index_pending()
+    slow._loaded, slow.release = False, threading.Event()  # as at the next start-up
+
+    thread = embeddings.load_in_background()
+    try:
+        wait_until(lambda: slow.background_loading, what='the background load to start')
+        assert not embeddings.is_ready()
+        with pytest.raises(embeddings.ModelNotReady):
+            search.semantic_search('vacuum database')
+        for mode in ('semantic', 'hybrid'):  # words now, never a wait
+            hits = search.search('vacuum database', mode=mode)
+            assert [(h.kind, h.id, h.matched) for h in hits] == [('output', oid, 'keyword')]
+    finally:
+        slow.release.set()
+    thread.join(10)
+    assert embeddings.is_ready() and not slow.background_loading
+    assert [h.matched for h in search.search('vacuum database', mode='hybrid')] == ['both']
