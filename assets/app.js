@@ -62,7 +62,7 @@
   const GO = { o: '/outputs', c: '/conversations', p: '/prompts', a: '/agents', h: '/', t: '/tags', s: '/search' };
   document.addEventListener('keydown', function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    if (document.querySelector('.q-dialog')) return;
+    if (document.querySelector('.q-dialog') || document.documentElement.classList.contains('oh-qc-is-open')) return;
     const key = event.key;
     if (pendingG && Date.now() - pendingG < 1200) {
       pendingG = 0;
@@ -76,7 +76,8 @@
       if (box) { box.focus(); box.select(); } else { window.location.href = '/search'; }
     } else if (key === 'c') {
       event.preventDefault();
-      window.location.href = '/capture';
+      // the quick-capture dialog over this page (its form on /capture itself); the page without one
+      if (!(window.ohQuickCapture && window.ohQuickCapture.open())) window.location.href = '/capture';
     } else if (key === '?') {
       event.preventDefault();
       if (typeof emitEvent === 'function') emitEvent('oh-shortcuts');
@@ -97,3 +98,125 @@ document.addEventListener('keydown', function (event) {
   if (next < 0) { if (box) box.focus(); return; }
   results[next].focus();
 });
+
+
+// Quick capture (components/quick_capture.py): the dialog over the current page, opened without a
+// round trip so the cursor is in Output at once; Ctrl/⌘+Enter saves a capture form from any field.
+(function () {
+  'use strict';
+  const OPEN = 'oh-qc-is-open';
+  let returnFocus = null;
+  let clipboardReadable = false; // only then is the clipboard read; otherwise the browser pastes itself
+  if (navigator.permissions && navigator.permissions.query) {
+    navigator.permissions.query({ name: 'clipboard-read' }).then(function (status) {
+      clipboardReadable = status.state === 'granted';
+      status.onchange = function () { clipboardReadable = status.state === 'granted'; };
+    }).catch(function () {});
+  }
+  function overlay() { return document.querySelector('.oh-qc'); }
+  function isOpen() { return document.documentElement.classList.contains(OPEN); }
+  function outputField(root) { return root && root.querySelector('.oh-capture-body textarea'); }
+  function focusEnd(area) {
+    area.focus({ preventScroll: true });
+    const end = area.value.length;
+    try { area.setSelectionRange(end, end); } catch (e) { /* not a text field */ }
+  }
+  function setInert(on) {
+    document.querySelectorAll('.q-header, .q-drawer-container, .q-page-container, .q-footer').forEach(
+      function (el) { if (on) el.setAttribute('inert', ''); else el.removeAttribute('inert'); });
+  }
+  function whenBuilt(root, then) {
+    // the form is built on the server when the browser is idle after load; at worst it is on its way
+    const started = Date.now();
+    (function wait() {
+      const area = outputField(root);
+      if (area) { then(area); return; }
+      if (Date.now() - started < 10000 && isOpen()) requestAnimationFrame(wait);
+    })();
+  }
+  function open() {
+    const here = document.querySelector('.oh-capture-here .oh-capture-body textarea');
+    if (here && !isOpen()) { focusEnd(here); return true; } // /capture: its own form, no dialog over it
+    const root = overlay();
+    if (!root) return false;
+    if (!isOpen()) {
+      returnFocus = document.activeElement;
+      document.documentElement.classList.add(OPEN);
+      setInert(true);
+    }
+    const area = outputField(root);
+    if (area) focusEnd(area);
+    else { build(); whenBuilt(root, focusEnd); }
+    return true;
+  }
+  function close() {
+    if (!isOpen()) return;
+    document.documentElement.classList.remove(OPEN);
+    setInert(false);
+    if (returnFocus && document.contains(returnFocus)) returnFocus.focus({ preventScroll: true });
+    returnFocus = null;
+  }
+  function build() {
+    if (overlay() && !outputField(overlay()) && typeof emitEvent === 'function' && window.did_handshake) {
+      emitEvent('oh-qc-build');
+    }
+  }
+  function insertText(area, text) {
+    const start = area.selectionStart, end = area.selectionEnd;
+    area.setRangeText(text, start, end, 'end');
+    area.dispatchEvent(new Event('input', { bubbles: true })); // Vue's model, hence the server, follows
+  }
+  window.ohQuickCapture = { open: open, close: close, isOpen: isOpen };
+
+  document.addEventListener('keydown', function (event) {
+    const key = (event.key || '').toLowerCase();
+    const mod = event.ctrlKey || event.metaKey;
+    // Ctrl/⌘+Enter in any field of a capture form (combo boxes and the tag box too): its save button.
+    // Capture phase, so a combo box's own Enter handling (pick the highlighted option) never runs.
+    if (key === 'enter' && mod && !event.altKey) {
+      const form = event.target.closest && event.target.closest('.oh-capture-form');
+      if (!form) return;
+      event.preventDefault();
+      event.stopPropagation();
+      const save = Array.from(form.querySelectorAll('.oh-capture-save')).find(function (b) {
+        return b.offsetParent !== null && !b.disabled;
+      });
+      if (save) save.click();
+      return;
+    }
+    // Ctrl/⌘+Shift+V anywhere, typing in a field or not: open the dialog and paste into Output.
+    if (key === 'v' && mod && event.shiftKey && !event.altKey) {
+      const root = overlay();
+      if (!root) return; // no dialog on this page: leave the browser's paste alone
+      const inOutput = event.target.closest && event.target.closest('.oh-capture-body');
+      if (inOutput) return; // already there: the browser pastes
+      open();
+      const area = outputField(root);
+      if (clipboardReadable && navigator.clipboard && navigator.clipboard.readText) {
+        event.preventDefault();
+        navigator.clipboard.readText().then(function (text) {
+          whenBuilt(root, function (field) { focusEnd(field); insertText(field, text); });
+        }).catch(function () {});
+      } else if (!area) {
+        event.preventDefault(); // nothing to paste into yet: the cursor waits in Output for Ctrl+V
+      } // else: the focus moved to Output within this keystroke, so the browser's own paste lands there
+      return;
+    }
+    if (key === 'escape' && isOpen() && !document.querySelector('.q-menu, .q-dialog')) {
+      event.preventDefault();
+      close();
+    }
+  }, true);
+
+  document.addEventListener('click', function (event) {
+    if (event.target.classList && event.target.classList.contains('oh-qc-backdrop')) close();
+  });
+
+  // Build the dialog's form once the page is idle, so the first `c` finds it ready.
+  function prebuild() {
+    if (!overlay()) return;
+    if (!window.did_handshake) { setTimeout(prebuild, 200); return; }
+    (window.requestIdleCallback || function (fn) { return setTimeout(fn, 300); })(build, { timeout: 2000 });
+  }
+  if (document.readyState === 'complete') prebuild(); else window.addEventListener('load', prebuild);
+})();

@@ -1,21 +1,26 @@
-"""Quick capture: paste a prompt and an output (or a whole conversation), pick model, agent and tags,
-Ctrl+Enter. Sticky fields remember the last model/agent/tags/collection; a draft survives a reload."""
+"""The capture form: paste a prompt and an output (or a whole conversation), pick model, agent and tags,
+Ctrl+Enter (from any field: app.js clicks the form's save button). Sticky fields remember the last
+model/agent/tags/collection for this browser; a draft survives a reload. Used on /capture, on Home and
+in the quick-capture dialog (quick_capture.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nicegui import app, run, ui
 
-from ..data import conversations, entities, lookups, outputs, paste, relations, settings_store
+from ..data import conversations, entities, lookups, outputs, paste, relations
 from ..data.listing import ListParams
 from ..data.text import first_line_title
 from ..errors import UserError
+from ..services import library_events
 from . import toast
 from .design import FILTER_SELECT, kind_url
 from .secret import viewer_sees_restricted
+from .tag_input import TagInput
 
-STICKY_KEY = 'capture.sticky'
+STICKY_KEY = 'capture.sticky'  # in this browser's storage (app.storage.user), never the shared settings
 DRAFT_KEY = 'capture_draft'
 TEXT_FIELDS = ('prompt', 'body', 'title', 'notes', 'source_url')
 
@@ -39,35 +44,62 @@ def _options(hide_restricted: bool = False) -> dict[str, Any]:
 
 
 def _user_storage() -> dict | None:
-    """Per-browser storage for the draft (None where no storage secret is configured)."""
+    """Per-browser storage for the draft and the sticky fields (None where no storage secret is configured)."""
     try:
         return app.storage.user
     except (RuntimeError, AssertionError):
         return None
 
 
-class CaptureForm:
-    """The capture form; ``compact`` shows fewer fields at first (home page)."""
+def _chips_select(select: ui.select) -> ui.select:
+    """A single-choice combo box whose value shows as a chip with ×, so a remembered model, agent or
+    collection can be dropped before saving."""
+    select.props(remove='hide-selected fill-input').props('use-chips')
+    return select
 
-    def __init__(self, *, compact: bool = False, prefill: dict | None = None) -> None:
+
+class CaptureForm:
+    """The capture form; ``compact`` shows fewer fields at first (home page, dialog); ``on_saved(output)``
+    runs after a capture (the dialog closes); ``focus_here``: the page's own form, which the ``c`` key
+    focuses instead of opening the dialog over it (/capture)."""
+
+    def __init__(
+        self,
+        *,
+        compact: bool = False,
+        prefill: dict | None = None,
+        on_saved: Callable[[Any], object] | None = None,
+        focus_here: bool = False,
+        draft_key: str = DRAFT_KEY,
+        header: Callable[[], None] | None = None,
+    ) -> None:
         self.compact = compact
         self.prefill = prefill or {}
+        self.on_saved = on_saved
+        self.focus_here = focus_here
+        self.draft_key = draft_key
+        self.header = header  # extra buttons at the end of the title row (the dialog's ×)
         self.hide_restricted = not viewer_sees_restricted()
         self.opts = _options(self.hide_restricted)
-        self.sticky: dict[str, Any] = settings_store.get(STICKY_KEY, {}) or {}
         self.storage = _user_storage()
+        self.sticky: dict[str, Any] = dict((self.storage or {}).get(STICKY_KEY) or {})
+        self._typed: dict[str, str] = {}  # text typed in a combo box but not chosen yet
         self._build()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        draft = (self.storage or {}).get(DRAFT_KEY) or {} if not self.prefill else {}
-        with ui.card().classes('w-full gap-3').props('flat bordered') as self.card:
+        draft = (self.storage or {}).get(self.draft_key) or {} if not self.prefill else {}
+        with ui.card().classes('w-full gap-3 oh-capture-form').props('flat bordered') as self.card:
+            if self.focus_here:
+                self.card.classes('oh-capture-here')
             with ui.row().classes('w-full items-center gap-2'):
                 ui.label('Capture').classes('text-lg font-semibold')
                 ui.space()
                 self.mode = ui.toggle(
                     {'output': 'Output', 'conversation': 'Paste a conversation'}, value='output'
                 ).props('dense no-caps')
+                if self.header is not None:
+                    self.header()
             with ui.column().classes('w-full gap-3').bind_visibility_from(self.mode, 'value', value='output'):
                 self._output_fields(draft)
             with (
@@ -95,7 +127,8 @@ class CaptureForm:
         self.body = (
             ui.textarea('Output (Markdown)', value=p.get('body', draft.get('body', '')))
             .props('outlined autogrow input-style="min-height: 8rem; max-height: 50vh" aria-required=true')
-            .classes('w-full')
+            .classes('w-full oh-capture-body')
+            .mark('capture-body')
         )
         self.title = (
             ui.input('Title', value=p.get('title', draft.get('title', '')))
@@ -106,7 +139,7 @@ class CaptureForm:
         self._suggest_title()
         s = self.sticky
         with ui.row().classes('w-full gap-3 items-start flex-wrap'):
-            self.model = (
+            self.model = _chips_select(
                 ui.select(
                     self.opts['models'],
                     label='Model',
@@ -119,7 +152,7 @@ class CaptureForm:
                 .props('outlined dense')
                 .classes(FILTER_SELECT)
             )
-            self.agent = (
+            self.agent = _chips_select(
                 ui.select(
                     self.opts['agents'],
                     label='Agent',
@@ -130,7 +163,7 @@ class CaptureForm:
                 .props('outlined dense')
                 .classes(FILTER_SELECT)
             )
-            self.collection = (
+            self.collection = _chips_select(
                 ui.select(
                     self.opts['collections'],
                     label='Collection',
@@ -142,19 +175,13 @@ class CaptureForm:
                 .props('outlined dense')
                 .classes(FILTER_SELECT)
             )
-        known_tags = set(self.opts['tags'])
-        self.tags = (
-            ui.select(
-                self.opts['tags'],
-                label='Tags (type to add)',
-                value=[t for t in s.get('tags', []) if t in known_tags],
-                multiple=True,
-                with_input=True,
-                new_value_mode='add-unique',
-                clearable=True,
-            )
-            .props('outlined dense use-chips')
-            .classes('w-full')
+        for name in ('model', 'agent', 'collection'):
+            select = getattr(self, name)
+            select.on('input-value', lambda e, n=name: self._typed.__setitem__(n, e.args or ''))
+            select.on_value_change(lambda _e, n=name: self._typed.pop(n, None))
+        known_tags = {t.lower() for t in self.opts['tags']}  # a remembered tag deleted since is not revived
+        self.tags = TagInput(
+            'Tags', value=[t for t in s.get('tags') or [] if t.lower() in known_tags], known=self.opts['tags']
         )
         more = (
             ui.expansion('More: rating, favourite, category, accuracy, sensitivity, notes, source URL')
@@ -205,14 +232,13 @@ class CaptureForm:
             self.save_button = (
                 ui.button('Save', icon='bookmark_add', on_click=self.save)
                 .props('unelevated')
+                .classes('oh-capture-save')
                 .mark('save-capture')
             )
             ui.label('Ctrl+Enter').classes('text-xs oh-muted oh-hide-phone oh-kbd-hint')
             ui.space()
             ui.button('Clear', on_click=self.clear_texts).props('flat dense no-caps')
         for field in (self.prompt, self.body, self.title, self.notes, self.source_url):
-            field.on('keydown.ctrl.enter', self.save)
-            field.on('keydown.meta.enter', self.save)
             field.on('update:model-value', self._save_draft, throttle=1.0, leading_events=False)
 
     def _conversation_fields(self) -> None:
@@ -231,7 +257,7 @@ class CaptureForm:
             ui.button('Split into messages', icon='call_split', on_click=self._split).props('outline')
             self.save_conv_button = ui.button(
                 'Save conversation', icon='forum', on_click=self.save_conversation
-            )
+            ).classes('oh-capture-save')
             self.save_conv_button.disable()
 
     # ------------------------------------------------------------------ behaviour
@@ -242,7 +268,7 @@ class CaptureForm:
     def _save_draft(self, _=None) -> None:
         if self.storage is None or self.prefill:
             return
-        self.storage[DRAFT_KEY] = {name: getattr(self, name).value or '' for name in TEXT_FIELDS}
+        self.storage[self.draft_key] = {name: getattr(self, name).value or '' for name in TEXT_FIELDS}
 
     def clear_texts(self) -> None:
         for name in TEXT_FIELDS:
@@ -250,7 +276,34 @@ class CaptureForm:
         self.rating.set_value(0)
         self.favourite.set_value(False)
         if self.storage is not None:
-            self.storage.pop(DRAFT_KEY, None)
+            self.storage.pop(self.draft_key, None)
+
+    def _typed_choice(self, name: str, options: list[str]) -> str | None:
+        """A combo box's typed text at save time (Ctrl+Enter before choosing): the option of that name,
+        or (for a box that creates) the new name when nothing is chosen yet."""
+        typed = (self._typed.get(name) or '').strip()
+        if not typed:
+            return None
+        match = next((o for o in options if o.lower() == typed.lower()), None)
+        if match is not None:
+            return match
+        return typed if name != 'agent' and not getattr(self, name).value else None
+
+    def _commit_typed(self) -> None:
+        """Take what is typed but not confirmed: a tag, a model or collection name, an agent's name."""
+        self.tags.commit()
+        for name, options in (('model', self.opts['models']), ('collection', self.opts['collections'])):
+            choice = self._typed_choice(name, options)
+            if choice is not None:
+                select = getattr(self, name)
+                if choice not in select.options:
+                    select.set_options([*select.options, choice])
+                select.set_value(choice)
+        agents = self.opts['agents']
+        agent = self._typed_choice('agent', list(agents.values()))
+        if agent is not None:
+            self.agent.set_value(next(k for k, v in agents.items() if v == agent))
+        self._typed.clear()
 
     def _data(self) -> outputs.CaptureData:
         p = self.prefill
@@ -262,7 +315,7 @@ class CaptureForm:
             model=self.model.value or None,
             agent_id=self.agent.value if not p.get('agent_version_id') else None,
             agent_version_id=p.get('agent_version_id'),
-            tags=list(self.tags.value or []),
+            tags=list(self.tags.value),
             collections=[self.collection.value] if self.collection.value else [],
             category=self.category.value or None,
             rating=int(self.rating.value) if self.rating.value else None,
@@ -280,6 +333,7 @@ class CaptureForm:
         )
 
     async def save(self) -> None:
+        self._commit_typed()
         data = self._data()
         if not data.body.strip():
             toast.error('There is nothing to capture yet: paste or type the output first.')
@@ -303,30 +357,34 @@ class CaptureForm:
             return
         finally:
             self.save_button.props(remove='loading')
-        self._remember_sticky(data)
+        self._remember_sticky()
         self.clear_texts()
-        self.opts = await run.io_bound(_options, self.hide_restricted)
-        self.tags.set_options(self.opts['tags'], value=self.tags.value)
-        self.model.set_options(self.opts['models'], value=self.model.value)
-        self.collection.set_options(self.opts['collections'], value=self.collection.value)
+        library_events.emit('output', [out.id])
+        if self.on_saved is not None:
+            self.on_saved(out)
 
-        def undo() -> None:
-            outputs.discard_capture(out.id)
+        async def undo() -> None:
+            await run.io_bound(outputs.discard_capture, out.id)
+            library_events.emit('output', [out.id], 'deleted')
             ui.notify('Capture undone', type='info')
 
         toast.toast(f'Captured “{out.title}”', [('Open', kind_url('output', out.id)), ('Undo', undo)])
-        self.body.run_method('focus')
+        if self.on_saved is None:
+            self.body.run_method('focus')
+        self.opts = await run.io_bound(_options, self.hide_restricted)
+        self.tags.set_known(self.opts['tags'])
+        self.model.set_options(self.opts['models'], value=self.model.value)
+        self.collection.set_options(self.opts['collections'], value=self.collection.value)
 
-    def _remember_sticky(self, data: outputs.CaptureData) -> None:
-        settings_store.put(
-            STICKY_KEY,
-            {
-                'model': self.model.value or None,
-                'agent_id': self.agent.value,
-                'tags': list(self.tags.value or []),
-                'collection': self.collection.value or None,
-            },
-        )
+    def _remember_sticky(self) -> None:
+        if self.storage is None:
+            return
+        self.storage[STICKY_KEY] = {
+            'model': self.model.value or None,
+            'agent_id': self.agent.value,
+            'tags': list(self.tags.value),
+            'collection': self.collection.value or None,
+        }
 
     async def _ask_duplicate(self, existing) -> str | None:
         with ui.dialog() as dialog, ui.card().classes('max-w-md'):
@@ -344,7 +402,8 @@ class CaptureForm:
                 ).props('flat no-caps')
                 ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat no-caps')
         result = await dialog
-        dialog.delete()
+        if not dialog.is_deleted:  # a closed tab deletes the dialog with its page (and resolves it to None)
+            dialog.delete()
         return result
 
     async def _add_to_existing(self, existing, data: outputs.CaptureData) -> None:
@@ -399,6 +458,7 @@ class CaptureForm:
         self._render_turns()
 
     async def save_conversation(self) -> None:
+        self._commit_typed()
         turns = [(t['role'], t['content']) for t in self.turns]
         try:
             conv = await run.io_bound(
@@ -406,12 +466,13 @@ class CaptureForm:
                 self.paste_title.value or '',
                 turns,
                 model=self.model.value or None,
-                tags=list(self.tags.value or []),
+                tags=list(self.tags.value),
                 collections=[self.collection.value] if self.collection.value else [],
             )
         except UserError as exc:
             toast.error(str(exc))
             return
+        library_events.emit('conversation', [conv.id])
         self.turns = []
         self._render_turns()
         self.paste_text.set_value('')

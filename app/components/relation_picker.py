@@ -88,7 +88,9 @@ class RelationPicker:
             add = ui.button(icon='add' if verb == 'Add' else 'edit', on_click=self.open_editor)
             add.props('flat round dense size=sm')
             add.props['aria-label'] = f'{verb} {self.label.lower()}'
-            add.tooltip(f'{verb} {self.label.lower()}').mark(f'add-{self.kind}')
+            add.mark(f'add-{self.kind}')
+            with add:  # above the button, not below it: the search box it opens appears right under it
+                ui.tooltip(f'{verb} {self.label.lower()}').props('anchor="top middle" self="bottom middle"')
 
     def _changed(self) -> None:
         self.refresh()

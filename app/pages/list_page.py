@@ -11,6 +11,7 @@ from fastapi import Request
 from nicegui import ui
 
 from ..components.list_view import EntityList, list_header
+from ..components.live import on_library_change
 from ..context import AppContext
 from ..data.listing import ListParams
 from .frame import frame
@@ -50,4 +51,7 @@ async def list_page(
         list_header(kind, title, actions=header_actions)
         if before_list is not None:
             await before_list(params)
-        await EntityList(kind, params, path).show()
+        entity_list = EntityList(kind, params, path)
+        await entity_list.show()
+        # a capture in the quick-capture dialog (or an undo) shows up in the list beneath, no reload
+        on_library_change(lambda _change: entity_list.body.refresh(), kinds=(kind,))

@@ -28,11 +28,10 @@ async def test_capture_page_saves_and_keeps_sticky_fields(user: User) -> None:
     await user.should_see(marker='save-capture')
     body = next(e for e in user.find(ui.textarea).elements if e.props.get('label') == 'Output (Markdown)')
     prompt = next(e for e in user.find(ui.textarea).elements if e.props.get('label') == 'Prompt (optional)')
-    tags = next(e for e in user.find(ui.select).elements if e.props.get('label') == 'Tags (type to add)')
     model = next(e for e in user.find(ui.select).elements if e.props.get('label') == 'Model')
     prompt.set_value('Explain WAL mode')
     body.set_value('WAL lets readers and a writer work at once.')
-    tags.set_value(['sqlite', 'databases'])
+    user.find(marker='tag-input').type('sqlite, databases')  # typed, not confirmed: Save keeps them
     model.set_value('gpt-4o')
     user.find(marker='save-capture').click()
     await user.should_see('Captured')
@@ -43,7 +42,8 @@ async def test_capture_page_saves_and_keeps_sticky_fields(user: User) -> None:
     assert out.prompt_version.body == 'Explain WAL mode'
     # texts cleared, sticky fields kept
     assert body.value == '' and prompt.value == ''
-    assert tags.value == ['sqlite', 'databases'] and model.value == 'gpt-4o'
+    assert sorted(c.text for c in user.find(ui.chip).elements) == ['databases', 'sqlite']
+    assert model.value == 'gpt-4o'
 
 
 async def test_empty_capture_is_refused_with_a_message(user: User) -> None:
@@ -62,6 +62,26 @@ async def test_duplicate_capture_offers_to_open_the_existing_one(user: User, lib
     await user.should_see('Already in your library')
     user.find('Open it').click()
     await user.should_see('Use sqlite-vec.')
+    assert Output.select().count() == 2
+
+
+async def test_closing_the_tab_during_the_duplicate_question_logs_no_error(user: User, library, caplog) -> None:
+    """The tab closes while "Already in your library" is open: the dialog goes with the page, and the
+    capture handler must not try to delete it a second time (``list.remove(x): x not in list``)."""
+    from nicegui import background_tasks
+
+    await user.open('/capture')
+    body = next(e for e in user.find(ui.textarea).elements if e.props.get('label') == 'Output (Markdown)')
+    body.set_value('# Vector search notes\nUse sqlite-vec.')
+    user.find(marker='save-capture').click()
+    await user.should_see('Already in your library')
+    # the click handler's task (NiceGUI runs an async handler as a task wrapped in _await_in_context)
+    saving = [t for t in background_tasks.running_tasks if 'await_in_context' in repr(t.get_coro())]
+    assert saving, 'the capture handler should be waiting for the answer'
+    user.client.delete()  # what NiceGUI does once a closed tab's socket does not come back
+    await until(lambda: all(t.done() for t in saving), what='the capture handler to finish')
+    errors = [r for r in caplog.records if r.levelname == 'ERROR']
+    assert errors == [], [r.getMessage() for r in errors]
     assert Output.select().count() == 2
 
 

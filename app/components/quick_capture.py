@@ -1,0 +1,99 @@
+"""Quick capture from anywhere: the capture form as a dialog over the current page (``c``, the header
+``+``, Ctrl/⌘+Shift+V to open it and paste), built once per tab by ``install(ctx)``.
+
+The dialog is a plain overlay element, not a q-dialog: Quasar mounts a q-dialog's content only while it
+is shown, so the Output field would not exist at the moment Ctrl+Shift+V is pressed and the browser's
+own paste would land nowhere. The overlay stays in the page (hidden), app.js shows it and puts the
+cursor in Output in the same keystroke. Its form is built when the browser is idle after the page
+loads (or at the first open), so it never slows a page's first paint.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+
+from nicegui import Client, ui
+
+from ..context import AppContext
+from .capture_form import CaptureForm
+
+DRAFT_KEY = 'quick_capture_draft'
+
+_CSS = """
+.oh-qc { position: fixed; inset: 0; z-index: 5000; display: none; align-items: flex-start;
+  justify-content: center; padding: 6vh 2vw 2vh; }
+html.oh-qc-is-open .oh-qc { display: flex; }
+html.oh-qc-is-open { overflow: hidden; }
+.oh-qc-backdrop { position: absolute; inset: 0; background: rgba(15, 23, 42, 0.45); }
+.oh-qc-card { position: relative; width: min(96vw, 46rem); max-height: 90vh; overflow-y: auto; }
+.oh-qc .oh-capture-form { border: none; box-shadow: none; padding: 0; }
+.oh-qc-loading { min-height: 12rem; }
+@media (max-width: 599px) {
+  .oh-qc { padding: 0; }
+  .oh-qc-card { width: 100vw; max-height: none; height: 100dvh; border-radius: 0; }
+}
+"""
+
+# weak: a closed tab's dialog goes with its client
+_installed: weakref.WeakKeyDictionary[Client, QuickCapture] = weakref.WeakKeyDictionary()
+
+
+class QuickCapture:
+    """The overlay of one tab. ``open()`` shows it (from Python: the header ``+``)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.form: CaptureForm | None = None
+        ui.add_css(_CSS)
+        with ui.context.client.layout:
+            with ui.element('div').classes('oh-qc').mark('quick-capture') as self.root:
+                self.root.props['role'] = 'dialog'
+                self.root.props['aria-modal'] = 'true'
+                self.root.props['aria-label'] = 'Quick capture'
+                ui.element('div').classes('oh-qc-backdrop')
+                with ui.card().classes('oh-qc-card gap-2') as self.card:
+                    with ui.column().classes(
+                        'oh-qc-loading w-full items-center justify-center'
+                    ) as self.loading:
+                        ui.spinner(size='lg')
+        ui.on('oh-qc-build', self.build)
+
+    def build(self) -> None:
+        """Build the form (once): when the browser is idle after load, or at the first open."""
+        if self.form is not None or self.root.is_deleted:
+            return
+        self.loading.delete()
+        with self.card:
+            self.form = CaptureForm(
+                compact=True, on_saved=lambda _out: self.close(), draft_key=DRAFT_KEY, header=self._header
+            )
+
+    def _header(self) -> None:
+        ui.label('Esc').classes('text-xs oh-muted font-mono oh-kbd-hint')
+        close = ui.button(icon='close').props('flat round dense').classes('oh-qc-close')
+        close.props['aria-label'] = 'Close'
+        close.on('click', js_handler='() => window.ohQuickCapture && window.ohQuickCapture.close()')
+
+    def open(self) -> None:
+        self.build()
+        ui.run_javascript('window.ohQuickCapture && window.ohQuickCapture.open()')
+
+    def close(self) -> None:
+        ui.run_javascript('window.ohQuickCapture && window.ohQuickCapture.close()')
+
+
+def install(ctx: AppContext) -> Callable[[], None]:
+    """Add the quick-capture dialog to this tab (once; a second call returns the same) and return the
+    function that opens it."""
+    client = ui.context.client
+    existing = _installed.get(client)
+    if existing is not None and not existing.root.is_deleted:
+        return existing.open
+    quick = _installed[client] = QuickCapture(ctx)
+    return quick.open
+
+
+def get(client: Client | None = None) -> QuickCapture | None:
+    """This tab's quick-capture dialog, if installed."""
+    return _installed.get(client or ui.context.client)
