@@ -18,14 +18,18 @@ def web_url(url: str | None) -> bool:
     return parts.scheme in ('http', 'https') and bool(parts.netloc)
 
 
-def local(dt: datetime | None) -> datetime | None:
+def local(dt: datetime | str | None) -> datetime | None:
+    """A stored time in this computer's time zone. Stored times are naive UTC (``models.utcnow``); an
+    aware value (or ISO text with an offset or ``Z``) is converted from its own zone."""
     if dt is None:
         return None
     if isinstance(dt, str):
         try:
-            dt = datetime.fromisoformat(dt)
+            dt = datetime.fromisoformat(dt.strip().replace('Z', '+00:00'))
         except ValueError:
             return None
+    if not isinstance(dt, datetime):
+        return None
     return dt.replace(tzinfo=UTC).astimezone() if dt.tzinfo is None else dt.astimezone()
 
 
@@ -39,19 +43,24 @@ def day(dt: datetime | None) -> str:
     return value.strftime('%Y-%m-%d') if value else ''
 
 
-def ago(dt: datetime | None, now: datetime | None = None) -> str:
-    """ "3 min ago", "yesterday", or a date for anything older than a week."""
+def ago(dt: datetime | str | None, now: datetime | None = None) -> str:
+    """ "just now", "8 minutes ago", "3 hours ago", "yesterday", "4 days ago", or the date when older than a
+    week. Both sides are compared as aware UTC instants, so the computer's time zone never shifts it;
+    ``now`` may be naive (UTC, like stored times) or aware. A time ahead of this clock (another device's
+    clock, an import) is shown as a date and time rather than as "just now"."""
     value = local(dt)
     if value is None:
         return ''
-    now = now or datetime.now(UTC).astimezone()
-    seconds = (now - value).total_seconds()
+    current = local(now) or datetime.now(UTC)
+    seconds = (current - value).total_seconds()
+    if seconds < -60:
+        return value.strftime('%Y-%m-%d %H:%M')
     if seconds < 45:
         return 'just now'
     if seconds < 3600:
-        return f'{int(seconds // 60) or 1} min ago'
+        return f'{plural(max(1, int(seconds // 60)), "minute")} ago'
     if seconds < 86400:
-        return f'{int(seconds // 3600)} h ago'
+        return f'{plural(int(seconds // 3600), "hour")} ago'
     if seconds < 2 * 86400:
         return 'yesterday'
     if seconds < 7 * 86400:

@@ -55,13 +55,24 @@ def _date(field: str) -> Callable[[Model], str]:
     return render
 
 
-def tag_chips_html(tags: list[Model], limit: int = 2) -> str:
+TAG_CHIPS_MAX = 8  # more than a list cell can ever show
+
+
+def tag_chips_html(tags: list[Model], limit: int = TAG_CHIPS_MAX) -> str:
+    """The tags as small chips on one line: as many as fit are shown (the line is one chip high and wraps,
+    so a chip that does not fit moves to the hidden second line instead of being cut or counted as
+    "+1"); hovering lists them all."""
+    if not tags:
+        return ''
     chips = ''.join(
         f'<a class="oh-chip" href="/tags/{t.id}" style="color: {_escape(row_color(t.color, kind_color("tag")))}">{_escape(t.name)}</a>'
         for t in tags[:limit]
     )
-    more = f'<span class="text-xs oh-muted">+{len(tags) - limit}</span>' if len(tags) > limit else ''
-    return f'<span class="flex gap-1 items-center overflow-hidden no-wrap">{chips}{more}</span>'
+    names = _escape(', '.join(t.name for t in tags))
+    return (
+        f'<span class="flex flex-wrap gap-1 items-center overflow-hidden oh-tag-line" title="{names}" '
+        f'style="max-height: 1.6rem">{chips}</span>'
+    )
 
 
 def _tags(item: Model) -> str:
@@ -259,7 +270,7 @@ class EntityList:
             f'<a class="oh-link font-medium truncate min-w-0" href="{kind_url(self.kind, item.id)}">{_escape(title)}</a>'
             f'{secret_badge_html(item.sensitivity_id)}</div>'
             f'<span class="text-xs oh-muted oh-only-phone">{_escape(meta)}</span>'
-            f'<span class="oh-only-phone">{tag_chips_html(item.tags, 3) if item.tags else ""}</span>'
+            f'<span class="oh-only-phone">{tag_chips_html(item.tags)}</span>'
             f'</div>{cells}</div>'
         )
         with ui.row().classes(
