@@ -14,13 +14,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import auth, roles
 from ..data import conversations, entities, lookups, outputs, prompts, relations, sensitivity, versioning
 from ..data import search as search_mod
+from ..data.db import MAX_ROW_ID
 from ..data.listing import ListParams
 from ..data.text import body_hash
 from ..errors import NotFound, ValidationError
@@ -31,6 +32,9 @@ TEXT_CHARS = 20_000  # an output's body in get_output, unless asked for more
 MESSAGE_CHARS = 6_000  # each message's text in get_conversation, unless asked for more
 SOURCE_KIND = 'mcp'
 
+Id = Annotated[
+    int, Field(ge=1, le=MAX_ROW_ID)
+]  # a whole number SQLite can store (a bigger one names nothing)
 Kind = Literal['output', 'message', 'prompt', 'conversation']
 Editable = Literal['output', 'conversation', 'prompt']
 
@@ -157,8 +161,8 @@ def search(caller: Caller, args: SearchArgs) -> dict[str, Any]:
 class SimilarArgs(BaseModel):
     model_config = _strict()
 
-    output_id: int | None = Field(None, ge=1, description='Find what is similar to this output…')
-    message_id: int | None = Field(None, ge=1, description='…or to this message (give one of the two).')
+    output_id: Id | None = Field(None, description='Find what is similar to this output…')
+    message_id: Id | None = Field(None, description='…or to this message (give one of the two).')
     kinds: list[Literal['output', 'message']] = Field(
         default_factory=list, description='Only these kinds (default both).'
     )
@@ -220,7 +224,7 @@ def recent(caller: Caller, args: RecentArgs) -> dict[str, Any]:
 class GetOutputArgs(BaseModel):
     model_config = _strict()
 
-    id: int = Field(ge=1, description='The output id (from search or recent).')
+    id: Id = Field(description='The output id (from search or recent).')
     max_chars: int = Field(
         TEXT_CHARS, ge=200, le=2_000_000, description='Cut the body after this many characters.'
     )
@@ -263,10 +267,9 @@ def get_output(caller: Caller, args: GetOutputArgs) -> dict[str, Any]:
 class GetConversationArgs(BaseModel):
     model_config = _strict()
 
-    id: int = Field(ge=1, description='The conversation id (from search, recent, or a message hit).')
-    message_id: int | None = Field(
+    id: Id = Field(description='The conversation id (from search, recent, or a message hit).')
+    message_id: Id | None = Field(
         None,
-        ge=1,
         description='Show the branch through this message and a window of messages around it '
         '(e.g. a search hit in a long thread).',
     )
@@ -333,8 +336,8 @@ def get_conversation(caller: Caller, args: GetConversationArgs) -> dict[str, Any
 class GetPromptArgs(BaseModel):
     model_config = _strict()
 
-    id: int = Field(ge=1, description='The prompt id (from search with kinds=["prompt"]).')
-    version: int | None = Field(None, ge=1, description='A version number (default: the current version).')
+    id: Id = Field(description='The prompt id (from search with kinds=["prompt"]).')
+    version: Id | None = Field(None, description='A version number (default: the current version).')
 
 
 def get_prompt(caller: Caller, args: GetPromptArgs) -> dict[str, Any]:
@@ -374,8 +377,8 @@ class SaveOutputArgs(BaseModel):
     )
     title: str = Field('', max_length=500, description='A short title (default: the first line of the body).')
     prompt: str = Field('', max_length=200_000, description='The prompt or question this answers, if any.')
-    prompt_version_id: int | None = Field(
-        None, ge=1, description='The version_id of a saved prompt this answers (from get_prompt).'
+    prompt_version_id: Id | None = Field(
+        None, description='The version_id of a saved prompt this answers (from get_prompt).'
     )
     model: str | None = Field(
         None, max_length=200, description='The model that wrote it, e.g. "claude-sonnet-4".'
@@ -502,9 +505,8 @@ class SaveConversationArgs(BaseModel):
         default_factory=list, max_length=50, description='Tag names (new conversation only).'
     )
     collection: str | None = Field(None, max_length=200, description='A collection (new conversation only).')
-    conversation_id: int | None = Field(
+    conversation_id: Id | None = Field(
         None,
-        ge=1,
         description='Continue this stored conversation: the messages it already has are skipped and the '
         'rest are added after them (as a new branch where they differ). Give the whole chat again.',
     )
@@ -567,7 +569,7 @@ class TagArgs(BaseModel):
     model_config = _strict()
 
     kind: Editable = Field('output', description='What to tag.')
-    id: int = Field(ge=1, description='Its id.')
+    id: Id = Field(description='Its id.')
     add: list[str] = Field(default_factory=list, max_length=50, description='Tags to add (created if new).')
     remove: list[str] = Field(default_factory=list, max_length=50, description='Tags to take off.')
 
@@ -590,8 +592,8 @@ def tag(caller: Caller, args: TagArgs) -> dict[str, Any]:
 class LinkArgs(BaseModel):
     model_config = _strict()
 
-    output_id: int = Field(ge=1, description='One output.')
-    related_output_id: int = Field(ge=1, description='The output it relates to (the link goes both ways).')
+    output_id: Id = Field(description='One output.')
+    related_output_id: Id = Field(description='The output it relates to (the link goes both ways).')
 
 
 def link_outputs(caller: Caller, args: LinkArgs) -> dict[str, Any]:
@@ -610,7 +612,7 @@ class RateArgs(BaseModel):
     model_config = _strict()
 
     kind: Editable = Field('output', description='What to rate.')
-    id: int = Field(ge=1, description='Its id.')
+    id: Id = Field(description='Its id.')
     rating: int | None = Field(None, ge=1, le=5, description='1 (poor) to 5 (excellent).')
     favourite: bool | None = Field(None, description='Mark (true) or unmark (false) as a favourite.')
 
