@@ -518,7 +518,7 @@ def is_ready(name: str | None = None) -> bool:
 
 
 def load_in_background(name: str | None = None) -> threading.Thread:
-    """Load ``name`` (the index's model when None) in a daemon thread, so the UI never waits for it.
+    """Load ``name`` (the chosen model when None) in a daemon thread, so the UI never waits for it.
 
     Until it has loaded, ``is_ready()`` is False and a query raises ``ModelNotReady`` (search by meaning
     says so and answers by words) instead of waiting. A model that fails to load logs one line; the next
@@ -528,7 +528,8 @@ def load_in_background(name: str | None = None) -> threading.Thread:
     def run() -> None:
         emb = None
         try:
-            model = canonical_model_name(name or vectors.read_index_state()['model'])
+            # The chosen model: the index's one, or the one the indexer is about to rebuild it with.
+            model = canonical_model_name(name or model_setting())
             emb = get_embedder(model)
             if not emb.loaded:
                 emb.background_loading = True

@@ -70,6 +70,7 @@ def test_writers_are_not_held_up_while_it_indexes(indexer):
 
 
 def test_stop_is_quick_and_idempotent(db):
+    use_hashing_model()  # the indexer loads its model at start: not the real one (~10 s) here
     ix = Indexer(poll_interval=5.0)
     ix.start()
     wait_until(lambda: ix.progress().state == 'idle')
@@ -141,6 +142,7 @@ def test_searching_while_indexing_is_safe(indexer):
 
 
 def test_the_service_respects_the_switch_and_stops_cleanly(db, monkeypatch):
+    use_hashing_model()
     ctx = AppContext(settings=config.Settings(db_path=db.database))
     monkeypatch.setenv(indexing.ENV_SWITCH, '0')
     indexing.start(ctx)
@@ -176,3 +178,82 @@ def test_without_a_usable_model_semantic_says_so_and_hybrid_keeps_keyword_result
         search.semantic_search('comet dust', embedder=Failing())
     hits = search.hybrid_search('comet dust', embedder=Failing())
     assert [(h.kind, h.id, h.matched) for h in hits] == [('output', oid, 'keyword')]
+
+
+def embedded_ids(db) -> set[int]:
+    return {r[0] for r in db.execute_sql("SELECT owner_id FROM embed_owner WHERE owner_kind = 'output'")}
+
+
+def test_the_newest_items_are_embedded_first(db):
+    """After an import (a long queue), what was just captured is searchable first, then the newest import."""
+    use_hashing_model()
+    older = [capture(f'imported item {i} about things', title=f'Old {i}') for i in range(10)]
+    embedder = embeddings.get_embedder()
+    embeddings.index_batch(embedder, limit=3)
+    assert embedded_ids(db) == set(older[-3:])
+    just_now = capture('captured a moment ago', title='Fresh')
+    embeddings.index_batch(embedder, limit=1)
+    assert just_now in embedded_ids(db)  # ahead of the seven still waiting
+    assert search.semantic_search('captured moment ago', limit=1)[0].id == just_now
+
+
+def test_a_rebuild_queues_the_newest_outputs_first(db):
+    use_hashing_model()
+    from .search_helpers import chat
+
+    outs = [capture(f'note {i}', title=f'N{i}') for i in range(4)]
+    chat('A chat', 'question one', 'answer one')
+    embeddings.index_pending()  # all embedded; now the model changes and everything is queued again
+    embeddings.set_model('builtin:hashing-32', load=False)
+    embedder = embeddings.switch_model_if_needed()
+    embeddings.index_batch(embedder, limit=2)
+    assert embedded_ids(db) == set(outs[-2:])
+
+
+def test_the_estimate_of_the_time_left_reads_plainly():
+    from app.services.indexing import IndexProgress, time_left
+
+    assert [time_left(s) for s in (5, 59, 61, 130, 3599, 3600, 4800, 7260)] == [
+        'less than a minute',
+        'less than a minute',
+        'about 1 min',
+        'about 2 min',
+        'about 1 h',
+        'about 1 h',
+        'about 1 h 20 min',
+        'about 2 h',
+    ]
+    p = IndexProgress('indexing', done=100, total=1334, backlog=1234, rate=10.0)
+    assert p.describe() == 'Indexing for search by meaning: 1,234 items left, about 2 min'
+    assert IndexProgress('indexing', backlog=1).describe() == 'Indexing for search by meaning: 1 item left'
+    assert IndexProgress('loading-model', backlog=5).describe() == 'Loading the model for search by meaning…'
+    assert IndexProgress('idle').describe() == ''
+
+
+class SlowHashing(embeddings.HashingEmbedder):
+    """A model that takes a while per batch, as the real one does (~0.5 s for 16 long texts)."""
+
+    def encode(self, texts):
+        time.sleep(0.03)  # the model's own work, not a test waiting for something to happen
+        return super().encode(texts)
+
+
+def test_while_it_runs_the_backlog_shows_the_time_left_from_the_measured_rate(db):
+    slow = SlowHashing(48)
+    slow.name = 'test:slow-hashing'
+    embeddings.use_embedder(slow)
+    embeddings.set_model(slow.name, load=False)
+    embeddings.reset_index(slow)
+    for i in range(120):
+        capture(f'backlog item {i}', title=f'B{i}')
+    ix = Indexer(poll_interval=0.05, batch=4, pause=0.0)
+    ix.start()
+    seen: list[str] = []
+    try:
+        wait_until(lambda: seen.append(ix.progress().describe()) or ix.progress().state == 'idle', 30)
+    finally:
+        assert ix.stop()
+    estimates = [t for t in seen if t.startswith('Indexing for search by meaning: ') and ', ' in t]
+    assert estimates, seen
+    assert all(t.endswith(('less than a minute', 'min')) and ' items left, ' in t for t in estimates[:-1])
+    assert ix.progress().rate > 0
