@@ -1,9 +1,13 @@
 """The relationship graph in ECharts: options from graph data, click to open an item, double-click to
 expand it; and a small neighbourhood card any detail page can show.
 
-Up to a few hundred nodes ECharts animates its own force layout. Bigger graphs arrive with positions
-computed on the server (graph_layout.py): ECharts' layout compares every pair of nodes on every
-frame, which freezes a page of 2,000 nodes for many seconds.
+A handful of nodes ECharts animates with its own force layout. Anything bigger arrives with positions
+computed on the server (graph_layout.py) and is drawn once, still: ECharts' layout compares every pair
+of nodes on every frame, so 700 nodes took 18 s to settle and 2,000 froze the page.
+
+Names show on hover (with the neighbours' names) and, once zoomed in, wherever they do not overlap;
+at the first view a crowd of names would only cover each other. The graph keeps its aspect ratio (a
+box stretched to the chart's four sides drew every dot as an oval on a tall phone screen).
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from .design import KIND_COLORS, KIND_ICONS, KIND_LABELS, kind_url
 from .graph_layout import layout
 from .secret import graph_for_viewer, viewer_sees_restricted
 
-LABELLED_NODES = 40  # the best-connected nodes always show their name; the rest on hover
 CLICK_DELAY = 0.35  # seconds to wait for a second click before a click opens the item
-STATIC_FROM = 300  # nodes from which the server places them (see the module docstring)
+STATIC_FROM = 40  # nodes from which the server places them (see the module docstring)
+LABEL_ZOOM = 1.8  # zoomed in this far (or more), every name that fits is shown
+SCALE_LIMIT = (0.2, 6.0)
 
 Positions = dict[str, tuple[float, float]]
 
@@ -35,9 +40,15 @@ def kind_plural(kind: str) -> str:
     return KIND_LABELS[kind][1]
 
 
+def kind_label(kind: str) -> str:
+    return KIND_LABELS[kind][0]
+
+
 def node_size(degree: int, nodes: int = 0) -> float:
     if nodes > 500:  # crowded: smaller dots so the hubs do not cover their neighbours
         return round(4 + min(18.0, 1.6 * math.sqrt(max(0, degree))), 1)
+    if nodes > 60:
+        return round(6 + min(20.0, 2.2 * math.sqrt(max(0, degree))), 1)
     return round(8 + min(34.0, 3.2 * math.sqrt(max(0, degree))), 1)
 
 
@@ -59,7 +70,8 @@ def place(g: graph.Graph, previous: Positions | None = None) -> Positions | None
     index = {n.key: i for i, n in enumerate(g.nodes)}
     edges = [(index[e.source], index[e.target]) for e in g.edges if e.source in index and e.target in index]
     pinned = {index[k]: xy for k, xy in (previous or {}).items() if k in index}
-    xy = layout(len(g.nodes), edges, pinned=pinned)
+    # a few hundred nodes cost little: more steps untangle them better
+    xy = layout(len(g.nodes), edges, pinned=pinned, iterations=120 if len(g.nodes) <= 600 else 40)
     return {n.key: (round(float(xy[i, 0]), 2), round(float(xy[i, 1]), 2)) for i, n in enumerate(g.nodes)}
 
 
@@ -68,10 +80,9 @@ def graph_options(g: graph.Graph, *, compact: bool = False, positions: Positions
     evaluated as JavaScript (no ``:`` keys, no formatter functions), and tooltips render on the canvas
     (``richText``), never as HTML."""
     kinds = list(graph.KINDS)
-    ranked = sorted(g.nodes, key=lambda n: -n.degree)
-    labelled = {n.key for n in ranked[: 8 if compact else LABELLED_NODES]}
-    if g.focus:
-        labelled.add(g.focus)
+    labelled = {g.focus} if g.focus else set()
+    if compact:  # the small panel cannot be zoomed much: its few best-connected names show
+        labelled.update(n.key for n in sorted(g.nodes, key=lambda n: -n.degree)[:8])
     nodes = []
     for n in g.nodes:
         node: dict = {
@@ -80,6 +91,9 @@ def graph_options(g: graph.Graph, *, compact: bool = False, positions: Positions
             'value': n.degree,
             'category': kinds.index(n.kind),
             'symbolSize': node_size(n.degree, len(g.nodes)) * (0.8 if compact else 1),
+            # the header names the kind ("Tag", "Output"); {b} and {c} are ECharts' template fields
+            # for the node's name and value, filled in as text (no code runs)
+            'tooltip': {'formatter': f'{kind_label(n.kind)}\n{{b}}\n{{c}} relations'},
         }
         if n.key in labelled:
             node['label'] = {'show': True}
@@ -99,7 +113,7 @@ def graph_options(g: graph.Graph, *, compact: bool = False, positions: Positions
     big = len(nodes) > 500
     return {
         'backgroundColor': 'transparent',
-        'animation': not big,
+        'animation': not placed,  # placed graphs appear at once, nothing flies in
         'tooltip': {'show': True, 'renderMode': 'richText', 'confine': True},
         'legend': {
             'show': not compact,
@@ -126,13 +140,12 @@ def graph_options(g: graph.Graph, *, compact: bool = False, positions: Positions
                 'force': {**_force(len(nodes), compact), 'friction': 0.6, 'layoutAnimation': True},
                 # thousands of edges: thin lines, and no hover fading of 10,000 of them
                 **({'emphasis': {'focus': 'none', 'label': {'show': True}}} if big else {}),
-                'scaleLimit': {'min': 0.2, 'max': 6},
-                # all four sides: with only top/bottom the graph is fitted to the height, and on a tall
-                # phone screen it ran off both sides
-                'top': 30 if not compact else 5,
-                'bottom': 5,
-                'left': 5,
-                'right': 5,
+                'scaleLimit': {'min': SCALE_LIMIT[0], 'max': SCALE_LIMIT[1]},
+                # No box: ECharts then fits the graph inside the chart keeping its aspect ratio (80 % of
+                # the narrower side). A box on all four sides stretched it (oval dots on a phone); only
+                # top/bottom fitted it to the height (it ran off both sides of a phone).
+                'left': 'center',
+                'top': 'middle',
             }
         ],
     }
@@ -179,18 +192,38 @@ class GraphChart:
         self.compact = compact
         self.on_expand = on_expand
         self._click_token: object | None = None
+        self.zoom = 1.0  # ECharts' roam zoom, followed from its events (it sends each step's factor)
         self.chart = ui.echart(graph_options(g, compact=compact, positions=positions)).classes(classes)
         self.chart.classes('oh-graph-small' if compact else 'oh-graph')
         self.chart.on('componentClick', self._clicked, ['componentType', 'dataType', 'data'])
         self.chart.on('chart:dblclick', self._double_clicked, ['componentType', 'dataType', 'data'])
+        if not compact:
+            self.chart.on('chart:graphroam', self._roamed, ['zoom'])
+
+    @property
+    def labels_shown(self) -> bool:
+        return bool(self.chart.options['series'][0]['label']['show'])
 
     def show(self, g: graph.Graph, positions: Positions | None = None) -> None:
         self.graph = g
         self.positions = positions
         fresh = graph_options(g, compact=self.compact, positions=positions)
+        fresh['series'][0]['label']['show'] = self.labels_shown
         self.chart.options.clear()
         self.chart.options.update(fresh)
         self.chart.update()
+
+    def _roamed(self, e) -> None:
+        """Zoomed in far enough, every name that fits shows; zoomed back out, names show on hover only."""
+        factor = e.args.get('zoom') if isinstance(e.args, dict) else None
+        if not isinstance(factor, int | float) or not 0 < factor < 100:
+            return  # a pan (no zoom), or nonsense from the browser
+        self.zoom = min(SCALE_LIMIT[1], max(SCALE_LIMIT[0], self.zoom * factor))  # as ECharts clamps it
+        wanted = self.zoom >= LABEL_ZOOM
+        if wanted != self.labels_shown:
+            self.chart.options['series'][0]['label']['show'] = wanted
+            # only this one setting: resending the whole graph would cost a redraw of every node
+            self.chart.run_chart_method('setOption', {'series': [{'label': {'show': wanted}}]})
 
     def index_of(self, key: str) -> int | None:
         return next((i for i, n in enumerate(self.graph.nodes) if n.key == key), None)
