@@ -22,19 +22,58 @@ from pathlib import Path
 from ...errors import UserError
 from ..db import write_tx
 from ..models import ImportRun, utcnow
-from . import chatgpt, claude, claude_code, codex, inputs, llm, projects
+from . import (
+    aistudio,
+    chatgpt,
+    claude,
+    claude_code,
+    codex,
+    deepseek,
+    gemini_cli,
+    gemini_takeout,
+    grok,
+    inputs,
+    lechat,
+    llm,
+    perplexity,
+    projects,
+)
 from .base import ConversationWriter, ImportReport, ProgressFn, save_each
 
 __all__ = ['FORMATS', 'ImportReport', 'ProgressFn', 'detect_format', 'import_path', 'recent_runs']
 
 log = logging.getLogger(__name__)
 
-FORMATS = ('chatgpt', 'claude', 'llm', 'outputhub', 'claude_code', 'codex')
+FORMATS = (
+    'chatgpt',
+    'claude',
+    'llm',
+    'outputhub',
+    'claude_code',
+    'codex',
+    'gemini_cli',
+    'grok',
+    'deepseek',
+    'aistudio',
+    'gemini_takeout',
+    'lechat',
+    'perplexity',
+)
 
 # formats whose module yields (label, build) pairs for ``save_each`` from each document: ``items(doc, report)``
-ITEM_MODULES = {inputs.CLAUDE_CODE: claude_code, inputs.CODEX: codex}
+ITEM_MODULES = {
+    inputs.CLAUDE_CODE: claude_code,
+    inputs.CODEX: codex,
+    inputs.GEMINI_CLI: gemini_cli,
+    inputs.GROK: grok,
+    inputs.DEEPSEEK: deepseek,
+    inputs.AISTUDIO: aistudio,
+    inputs.TAKEOUT: gemini_takeout,
+    inputs.LECHAT: lechat,
+    inputs.PERPLEXITY: perplexity,
+}
 # what a project's collection is called after, per format (coding-agent sessions)
-PROJECT_LABELS = {inputs.CLAUDE_CODE: 'Claude Code', inputs.CODEX: 'Codex'}
+PROJECT_LABELS = {inputs.CLAUDE_CODE: 'Claude Code', inputs.CODEX: 'Codex', inputs.GEMINI_CLI: 'Gemini CLI'}
 
 
 def detect_format(path: str | Path) -> str:

@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import accumulate
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -91,6 +92,7 @@ class JsonDoc:
     session: str | None = None  # a session file's session id (from its content)
     agent: str | None = None  # a Claude Code sub-agent file's agent id
     related: list[JsonDoc] = field(default_factory=list)  # the sub-agent files of a session
+    mtime: float | None = None  # when the file was last written (epoch seconds): a date for files without any
 
 
 @dataclass
@@ -162,7 +164,10 @@ def _open(p: Path) -> ImportInput:
                 'point at an unpacked export or a sessions folder.'
             )
         inp = ImportInput(p, 'folder')
-        inp.docs = [JsonDoc(n, (lambda f=p / n: open(f, 'rb'))) for n in chosen]  # noqa: SIM115 - the caller closes it
+        inp.docs = [
+            JsonDoc(n, (lambda f=p / n: open(f, 'rb')), mtime=(p / n).stat().st_mtime)  # noqa: SIM115 - the caller closes it
+            for n in chosen
+        ]
         return _detect(inp)
     if not p.is_file():
         raise UserError(f'{p} is not a file or folder.')
@@ -174,7 +179,7 @@ def _open(p: Path) -> ImportInput:
         return _open_zip(p)
     if head.startswith(SQLITE_MAGIC):
         return ImportInput(p, 'sqlite', format='llm')
-    inp = ImportInput(p, 'file', docs=[JsonDoc(p.name, lambda: open(p, 'rb'))])  # noqa: SIM115
+    inp = ImportInput(p, 'file', docs=[JsonDoc(p.name, lambda: open(p, 'rb'), mtime=p.stat().st_mtime)])  # noqa: SIM115
     return _detect(inp)
 
 
@@ -211,7 +216,10 @@ def _open_zip(p: Path) -> ImportInput:
         zf.close()
         raise UserError(f'{p.name} unpacks to an implausible size ({mib(total)} MB); it was not read.')
     inp = ImportInput(p, 'zip', _zip=zf)
-    inp.docs = [JsonDoc(i.filename, (lambda n=i.filename: zf.open(n)), max_bytes=i.file_size) for i in infos]
+    inp.docs = [
+        JsonDoc(i.filename, (lambda n=i.filename: zf.open(n)), max_bytes=i.file_size, mtime=_zip_time(i))
+        for i in infos
+    ]
     try:
         return _detect(inp)
     except BaseException:
@@ -238,6 +246,13 @@ def _scan_folder(p: Path) -> list[str]:
             if len(names) >= SCAN_MAX_FILES * 2:
                 break
     return _scan_names(names)
+
+
+def _zip_time(info: zipfile.ZipInfo) -> float | None:
+    try:
+        return datetime(*info.date_time, tzinfo=UTC).timestamp()
+    except (TypeError, ValueError):
+        return None
 
 
 def mib(size: int) -> str:
@@ -417,12 +432,27 @@ def iter_lines(doc: JsonDoc, on_bad: Callable[[], None]) -> Iterator[dict]:
 def _kind_from_keys(keys: set[str]) -> str | None:
     if 'format' in keys and 'outputhub' in keys:  # marker pair, see sniff()
         return OUTPUTHUB
-    if 'mapping' in keys or 'current_node' in keys:
+    if 'mapping' in keys and 'inserted_at' in keys:
+        return DEEPSEEK  # a mapping tree too, but DeepSeek's: ``inserted_at``, no ``create_time``
+    if 'current_node' in keys or ('mapping' in keys and ('create_time' in keys or 'update_time' in keys)):
         return CHATGPT
     if 'chat_messages' in keys:
         return CLAUDE
     if 'prompt_template' in keys or ('docs' in keys and 'uuid' in keys):
         return CLAUDE_PROJECTS
+    if 'chatId' in keys and ('contentChunks' in keys or 'role' in keys and 'createdAt' in keys):
+        return LECHAT
+    return None
+
+
+def _object_kind(keys: set[str]) -> str | None:
+    """The kind of a document that is one JSON object, from its top-level keys."""
+    if 'sessionId' in keys and ('projectHash' in keys or 'startTime' in keys):
+        return GEMINI_CLI
+    if 'chunkedPrompt' in keys:
+        return AISTUDIO
+    if 'entries' in keys and keys & {'thread_metadata', 'has_next_page', 'background_entries', 'next_cursor'}:
+        return PERPLEXITY
     return None
 
 
@@ -453,6 +483,7 @@ def _sniff_events(events: Iterator[tuple[str, str, Any]]) -> tuple[str, str]:
     _, event, _ = first
     if event == 'start_array':
         keys: set[str] = set()
+        candidate = None  # a ``mapping`` seen: ChatGPT unless DeepSeek's keys follow before the item ends
         for n, (prefix, ev, value) in enumerate(events):
             if prefix == '' and ev == 'end_array':
                 return ('empty', 'item') if n == 0 else ('unknown', 'item')
@@ -460,31 +491,42 @@ def _sniff_events(events: Iterator[tuple[str, str, Any]]) -> tuple[str, str]:
                 keys.add(value)
                 kind = _kind_from_keys(keys)
                 if kind:
-                    return kind, 'item'
+                    return kind, ('' if kind == LECHAT else 'item')  # a Le Chat file is one chat's messages
+                if 'mapping' in keys:
+                    candidate = CHATGPT
+            elif prefix in ('item.header', 'item.products.item') and ev == 'string':
+                if 'Gemini' in value or 'Bard' in value:
+                    return TAKEOUT, 'item'
             elif prefix == 'item' and ev not in ('start_map', 'map_key'):  # the first item ended: no match
-                return 'unknown', 'item'
+                return (candidate or 'unknown'), 'item'
             if n > SNIFF_EVENTS:
                 break
-        return 'unknown', 'item'
+        return (candidate or 'unknown'), 'item'
     if event != 'start_map':
         return 'unknown', 'item'
     keys = set()
     wrapped = False
+    item_keys: set[str] = set()
     for n, (prefix, ev, value) in enumerate(events):
         if prefix == '' and ev == 'map_key':
             keys.add(value)
             if value == 'conversations':
                 wrapped = True
-            kind = _kind_from_keys(keys)
+            kind = _kind_from_keys(keys) or _object_kind(keys)
             if kind and kind != OUTPUTHUB:
                 return kind, ''
         elif prefix == 'format' and ev == 'string' and value == 'outputhub':
             return OUTPUTHUB, 'records.item'
         elif wrapped and prefix == 'conversations.item' and ev == 'map_key':
             keys.add(value)
+            item_keys.add(value)
             kind = _kind_from_keys({k for k in keys if k in ('mapping', 'current_node', 'chat_messages')})
             if kind:
                 return kind, 'conversations.item'
+            if {'conversation', 'responses'} <= item_keys:
+                return GROK, 'conversations.item'
+            if {'query', 'answer'} <= item_keys:
+                return PERPLEXITY, ''  # an exporter's wrapper around one thread
         if n > SNIFF_EVENTS:
             break
     return 'unknown', ''

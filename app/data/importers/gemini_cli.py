@@ -1,0 +1,126 @@
+"""Gemini CLI sessions (``~/.gemini/tmp/<project hash>/chats/session-*.json``): one JSON document each.
+
+``{sessionId, projectHash, startTime, lastUpdated, messages[], kind, summary?, directories?}``; a message is
+``{id, timestamp, type: user|gemini|info|error|warning, content, thoughts[], toolCalls[], tokens, model}``.
+Linear: each message follows the one before. Thoughts and tool calls (with their results) are hidden steps
+before the reply; the reply keeps its model and exact token counts.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import Any
+
+from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_iso, split_blocks
+from .inputs import JsonDoc, iter_items
+from .projects import PREFIX
+
+CACHED_INPUT_PRICE = 0.25  # Google bills cached input tokens at about a quarter of the input price
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return '\n\n'.join(_text(v.get('text')) if isinstance(v, dict) else _text(v) for v in value).strip()
+    return ''
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2) if value not in (None, '', {}, []) else ''
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _tool_blocks(call: dict[str, Any]) -> list[Block]:
+    name = _text(call.get('displayName')) or _text(call.get('name')) or 'tool'
+    when = from_iso(call.get('timestamp'))
+    out = [Block(f'{name}\n{_json(call.get("args"))}'.strip(), True, 'tool_use', name, created_at=when)]
+    results = []
+    for r in call.get('result') or []:
+        resp = r.get('functionResponse', {}).get('response') if isinstance(r, dict) else None
+        if isinstance(resp, dict):
+            results.append(_text(resp.get('output')) or _text(resp.get('error')) or _json(resp))
+    text = '\n\n'.join(t for t in results if t) or _text(call.get('resultDisplay'))
+    if text or call.get('status'):
+        out.append(Block(text or f'[{call.get("status")}]', True, 'tool_result', name, 'tool', when))
+    return out
+
+
+def convert(session: Any, report: ImportReport) -> ParsedConversation:
+    if not isinstance(session, dict) or not session.get('sessionId'):
+        raise ValueError('a session has no sessionId')
+    raw_messages = session.get('messages') if isinstance(session.get('messages'), list) else []
+    messages: list[ParsedMessage] = []
+    parent = None
+    for i, m in enumerate(raw_messages):
+        if not isinstance(m, dict):
+            continue
+        mtype = m.get('type')
+        when = from_iso(m.get('timestamp'))
+        base = ParsedMessage(
+            external_id=str(m.get('id') or f'#{i}'),
+            parent_id=parent,
+            role='assistant',
+            created_at=when,
+            raw=m,
+        )
+        blocks: list[Block] = []
+        if mtype == 'user':
+            base.role = 'user'
+            blocks.append(Block(_text(m.get('content')) or _text(m.get('displayContent'))))
+        elif mtype == 'gemini':
+            base.model = _text(m.get('model')) or None
+            for th in m.get('thoughts') or []:
+                if isinstance(th, dict):
+                    subject, body = _text(th.get('subject')), _text(th.get('description'))
+                    text = '\n\n'.join(t for t in (subject and f'**{subject}**', body) if t)
+                    blocks.append(Block(text, True, 'thinking', created_at=from_iso(th.get('timestamp'))))
+            for call in m.get('toolCalls') or []:
+                if isinstance(call, dict):
+                    blocks.extend(_tool_blocks(call))
+            blocks.append(Block(_text(m.get('content'))))
+            tokens = m.get('tokens') if isinstance(m.get('tokens'), dict) else None
+            if tokens:
+                fresh, cached = _int(tokens.get('input')), _int(tokens.get('cached'))
+                base.input_tokens = fresh
+                base.output_tokens = _int(tokens.get('output')) + _int(tokens.get('thoughts'))
+                base.billed_input_tokens = (
+                    fresh - min(cached, fresh) + CACHED_INPUT_PRICE * min(cached, fresh)
+                )
+                base.raw = {**m, 'tokens_exact': True}
+        elif mtype in ('info', 'error', 'warning'):
+            base.role, base.hidden, base.content_type = 'system', True, str(mtype)
+            blocks.append(Block(_text(m.get('content')), True, str(mtype)))
+        else:
+            report.unknown(f'gemini_cli {mtype or "?"}')
+            base.role, base.hidden = 'system', True
+            blocks.append(Block(_text(m.get('content')) or _json(m), True, str(mtype or 'unknown')))
+        chain = split_blocks(base, blocks)
+        messages.extend(chain)
+        parent = chain[-1].external_id
+    dirs = session.get('directories')
+    cwd = next((d for d in dirs if isinstance(d, str)), None) if isinstance(dirs, list) else None
+    return ParsedConversation(
+        external_id=str(session['sessionId']),
+        title='',
+        messages=messages,
+        created_at=from_iso(session.get('startTime')),
+        updated_at=from_iso(session.get('lastUpdated')),
+        active_leaf=parent,
+        summary=_text(session.get('summary')) or None,
+        raw={k: v for k, v in session.items() if k != 'messages'},
+        collection_external_id=f'{PREFIX}{cwd}' if cwd else None,
+    )
+
+
+def label(session: Any) -> str:
+    return f'session {session.get("sessionId") if isinstance(session, dict) else "(not an object)"}'
+
+
+def items(doc: JsonDoc, report: ImportReport):
+    for session in iter_items(doc):
+        yield label(session), partial(convert, session, report)
