@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.data import relations, search
 from app.data.importers import detect_format, import_path
@@ -329,3 +332,67 @@ def test_other_json_lines_are_refused_and_nothing_is_written(db, tmp_path, conte
         import_path(path)
     assert '\n' not in str(err.value)
     assert total_changes() == before and Conversation.select().count() == 0
+
+
+def test_a_sub_agent_without_its_file_is_rebuilt_from_its_relayed_progress(db):
+    import_path(CC / 'marot__spotter__subagent.jsonl')
+    conv = conv_by_ext('491e126e-1e71-469c-ade2-fcc8af567c74')
+    assert conv.title.startswith('/handgemacht:create-beads websearch to learn')
+    path = active_path(conv)
+    task = next(i for i, m in enumerate(path) if m.content_type == 'tool_use' and m.author_name == 'Task')
+    result = next(
+        i for i, m in enumerate(path) if m.content_type == 'tool_result' and m.author_name == 'Task'
+    )
+    run = path[task + 2 : result]  # after the Task call and the reply's own text, before its result
+    assert run and all(m.external_id.startswith('agent-afb92ff:') and m.hidden for m in run)
+    assert run[0].content.startswith('Draft bead content for setting up Credo, Dialyxir, and mix_audit')
+    assert {m.model.name for m in run if m.model} == {
+        'claude-haiku-4-5-20251001'
+    }  # the sub-agent's own model
+    assert conv.model.name == 'claude-opus-4-6' and forks(conv) == 0
+
+
+any_text = st.text(max_size=12) | st.sampled_from(['', 'user', 'assistant', 'response_item', '\ud800'])
+values = st.recursive(
+    st.none() | st.booleans() | st.integers() | any_text,
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(any_text, kids, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(value=values, kind=st.sampled_from(['user', 'assistant', 'system', 'progress', 'summary']))
+def test_arbitrary_session_lines_never_raise_more_than_one_sentence(db, tmp_path, value, kind):
+    lines = [
+        {
+            'type': kind,
+            'sessionId': 's',
+            'uuid': 'u1',
+            'parentUuid': value,
+            'message': value,
+            'timestamp': value,
+        },
+        {
+            'type': 'assistant',
+            'sessionId': 's',
+            'uuid': 'u2',
+            'parentUuid': 'u1',
+            'message': {'content': value, 'usage': value},
+        },
+        {
+            'timestamp': 'x',
+            'type': 'response_item',
+            'payload': {'type': value, 'content': value, 'summary': value},
+        },
+    ]
+    for subset in (lines[:2], lines[2:]):
+        path = tmp_path / f's-{time.monotonic_ns()}.jsonl'
+        path.write_text(''.join(json.dumps(x) + '\n' for x in subset))
+        try:
+            import_path(path)
+        except UserError as exc:
+            assert str(exc) and '\n' not in str(exc)

@@ -70,6 +70,7 @@ class _Reader:
         self.through: dict[str, str | None] = {}  # uuid of a non-message record -> its parentUuid
         self.summaries: list[dict[str, Any]] = []
         self.agent_tools: dict[str, str] = {}  # agent id -> the Task tool_use id (from agent_progress)
+        self.relayed: dict[str, list[dict[str, Any]]] = {}  # agent id -> its messages from agent_progress
         self.cwd: str | None = None
         self.session: str | None = None
         self.order = 0
@@ -99,7 +100,12 @@ class _Reader:
         if rtype == 'progress':
             data = rec.get('data') if isinstance(rec.get('data'), dict) else {}
             if data.get('type') == 'agent_progress' and data.get('agentId') and rec.get('parentToolUseID'):
-                self.agent_tools.setdefault(str(data['agentId']), str(rec['parentToolUseID']))
+                agent = str(data['agentId'])
+                self.agent_tools.setdefault(agent, str(rec['parentToolUseID']))
+                inner = data.get('message')
+                if isinstance(inner, dict) and inner.get('type') in ('user', 'assistant'):
+                    # the sub-agent's own messages, relayed while it ran (its file may be gone)
+                    self.relayed.setdefault(agent, []).append({**inner, 'isSidechain': True, 'agentId': agent})
         kind = None
         key = None
         if rtype == 'assistant' and isinstance(message, dict):
@@ -386,6 +392,13 @@ def convert(doc: JsonDoc, report: ImportReport) -> ParsedConversation:
     for sub_doc in doc.related:
         agent = sub_doc.agent or PurePath(sub_doc.name).stem
         subs.append(_Reader(report, prefix=f'agent-{agent}:', agent=agent).read(sub_doc))
+    have = {s.agent for s in subs}
+    for agent, records in main.relayed.items():
+        if agent not in have:  # no file of its own: the run as its progress records relayed it
+            relayed = _Reader(report, prefix=f'agent-{agent}:', agent=agent)
+            for r in records:
+                relayed.add(r)
+            subs.append(relayed)
     if not main.nodes and not any(s.nodes for s in subs):
         raise ValueError('it holds no messages')
     if not any(not n.sidechain for n in main.nodes.values()):

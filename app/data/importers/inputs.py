@@ -3,6 +3,7 @@ from its content, never from its name."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sqlite3
@@ -388,7 +389,13 @@ def _jsonl_kind(doc: JsonDoc, objs: list[dict]) -> str | None:
 
 
 def parse_line(line: bytes) -> dict | None:
-    """One JSON Lines record, or None when the line is not a complete JSON object."""
+    """One JSON Lines record, or None when the line is not a complete JSON object (or nests deeper than
+    MAX_DEPTH, like a JSON document would be refused for)."""
+    if line.count(b'[') + line.count(b'{') > MAX_DEPTH:
+        try:
+            _GuardedReader(io.BytesIO(line), '', None).read(-1)
+        except UserError:
+            return None
     if _orjson is not None:
         try:
             obj = _orjson.loads(line)
@@ -397,9 +404,9 @@ def parse_line(line: bytes) -> dict | None:
             pass  # a lone surrogate (orjson refuses it) or really broken: the standard parser decides
     try:
         obj = json.loads(line)
+        return _clean(obj) if isinstance(obj, dict) else None
     except (ValueError, RecursionError):
         return None
-    return _clean(obj) if isinstance(obj, dict) else None
 
 
 def iter_lines(doc: JsonDoc, on_bad: Callable[[], None]) -> Iterator[dict]:
