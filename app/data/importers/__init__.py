@@ -40,7 +40,7 @@ from . import (
 )
 from .base import ConversationWriter, ImportReport, ProgressFn, save_each
 
-__all__ = ['FORMATS', 'ImportReport', 'ProgressFn', 'detect_format', 'import_path', 'recent_runs']
+__all__ = ['FORMATS', 'FORMAT_NAMES', 'ImportReport', 'ProgressFn', 'detect_format', 'import_path', 'recent_runs']
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,23 @@ FORMATS = (
     'lechat',
     'perplexity',
 )
+
+# what each format is called in reports and on the Import page
+FORMAT_NAMES = {
+    'chatgpt': 'ChatGPT',
+    'claude': 'Claude',
+    'llm': 'llm',
+    'outputhub': 'Output Hub',
+    'claude_code': 'Claude Code',
+    'codex': 'Codex CLI',
+    'gemini_cli': 'Gemini CLI',
+    'grok': 'Grok',
+    'deepseek': 'DeepSeek',
+    'aistudio': 'Google AI Studio',
+    'gemini_takeout': 'Gemini (Google Takeout)',
+    'lechat': 'Le Chat',
+    'perplexity': 'Perplexity',
+}
 
 # formats whose module yields (label, build) pairs for ``save_each`` from each document: ``items(doc, report)``
 ITEM_MODULES = {
