@@ -77,7 +77,6 @@ html.oh-palette-open { overflow: hidden; }
   .oh-palette { padding: 0; }
   .oh-palette-card { width: 100vw; max-height: none; height: 100dvh; border-radius: 0; }
 }
-@media (hover: none) { .oh-palette-keys { display: none; } }
 """
 
 # weak: a closed tab's palette goes with its client
@@ -148,7 +147,7 @@ def footer_html(query: str) -> str:
         f'<a class="oh-palette-item oh-palette-all" href="{html.escape(search_page_url(query))}" role="option">'
         '<span class="material-icons" aria-hidden="true">manage_search</span>'
         f'<span class="oh-palette-text">See all results{" for “" + html.escape(query.strip()) + "”" if query.strip() else ""}'
-        '</span><span class="oh-palette-keys">↑↓ move · Enter open · Esc close</span></a>'
+        '</span><span class="oh-palette-keys oh-kbd-hint">↑↓ move · Enter open · Esc close</span></a>'
     )
     return all_link
 
@@ -183,6 +182,9 @@ class Palette:
                         )
                         self.input.props['aria-label'] = 'Search'
                         ui.label('Esc').classes('text-xs oh-muted font-mono oh-kbd-hint')
+                        close = ui.button(icon='close').props('flat round dense').classes('oh-palette-close')
+                        close.props['aria-label'] = 'Close search'
+                        close.on('click', js_handler='() => window.ohPalette && window.ohPalette.close()')
                     with ui.element('div').classes('oh-palette-scroll w-full') as self.scroll:
                         self.scroll.props['role'] = 'listbox'
                         self.results = ui.html(results_html('', {}), sanitize=True).classes(
