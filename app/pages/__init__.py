@@ -1,11 +1,12 @@
-"""Pages: each module exposes ``register(ctx)``, which adds its routes and its navigation entry."""
+"""Pages: each module exposes ``register(ctx)``, which adds its pages (``@shell.page``: sub pages of the one
+shell of a browser tab, each also a deep link) and its navigation entry."""
 
 from __future__ import annotations
 
 import importlib
 
 from ..context import AppContext
-from . import nav
+from . import nav, shell
 
 # Order matters only for the drawer (each page sets its own order value too).
 PAGE_MODULES = [
@@ -31,5 +32,6 @@ PAGE_MODULES = [
 
 def register_all(ctx: AppContext) -> None:
     nav.reset()
+    shell.reset()
     for name in PAGE_MODULES:
         importlib.import_module(name).register(ctx)

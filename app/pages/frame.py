@@ -1,14 +1,21 @@
 """The shared frame of every page: header (app name, open database, search, capture, dark mode),
-navigation drawer, keyboard shortcuts."""
+navigation drawer, keyboard shortcuts.
+
+Inside the shell (``app/pages/shell.py``) the header, drawer and dialogs are built once per browser tab
+(``build_chrome``) and ``frame`` only sets the title and yields the page's content column; a page opened
+outside the shell still gets the whole frame."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
-from nicegui import ui
+from nicegui import Client, ui
 
 from .. import config
+from ..components import palette, quick_capture
 from ..components.design import ACCENT, PAGE_MAX_WIDTH
 from ..context import AppContext
 from ..data import settings_store
@@ -27,6 +34,21 @@ SHORTCUTS = [
 _DARK_CYCLE = {None: False, False: True, True: None}  # auto -> light -> dark -> auto
 _DARK_ICON = {None: 'brightness_auto', False: 'light_mode', True: 'dark_mode'}
 _DARK_LABEL = {None: 'Theme: follows the system', False: 'Theme: light', True: 'Theme: dark'}
+
+DRAWER_BREAKPOINT = 900  # px: wider screens show the drawer beside the page, narrower ones over it
+
+# Tabs whose header and drawer the shell built once (frame() then builds only the content column).
+_shell_clients: weakref.WeakSet[Client] = weakref.WeakSet()
+
+
+def open_capture() -> None:
+    """The header's + button (and a drawer-less way to capture): the capture page."""
+    ui.navigate.to('/capture')
+
+
+def open_search(text: str) -> None:
+    """Enter in the header's search box: the search page for ``text``."""
+    ui.navigate.to(f'/search?q={quote(text)}' if text else '/search')
 
 
 def _head() -> None:
@@ -55,11 +77,17 @@ def _shortcuts_dialog() -> ui.dialog:
     return dialog
 
 
-@contextmanager
-def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.column]:
-    """Build header and drawer, then yield the page's content column."""
+def in_shell() -> bool:
+    """Whether the current tab's header and drawer were built by the shell (once per tab)."""
+    return ui.context.client in _shell_clients
+
+
+def build_chrome(ctx: AppContext, *, shell: bool = False) -> None:
+    """Header, drawer, shortcuts dialog and the page-wide head: once per tab in the shell. Things every
+    page of a tab shares (a dialog built once per tab) are added here."""
+    if shell:
+        _shell_clients.add(ui.context.client)
     _head()
-    ui.page_title(f'{title} · {config.APP_TITLE}' if title else config.APP_TITLE)
     dark_value = settings_store.get('ui.dark', None)
     dark = ui.dark_mode(dark_value)
 
@@ -90,15 +118,9 @@ def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.col
             with search.add_slot('append'):  # the "/" shortcut, not on touch screens (app.css)
                 ui.label('/').classes('oh-kbd-hint font-mono text-xs oh-muted border rounded px-1')
 
-            def go_search() -> None:
-                from urllib.parse import quote
-
-                text = (search.value or '').strip()
-                ui.navigate.to(f'/search?q={quote(text)}' if text else '/search')
-
-            search.on('keydown.enter', go_search)
+            search.on('keydown.enter', lambda: open_search((search.value or '').strip()))
         if nav.has('/capture'):
-            ui.button(icon='add', on_click=lambda: ui.navigate.to('/capture')).props(
+            ui.button(icon='add', on_click=quick_capture.install(ctx)).props(  # the dialog, once per tab
                 'unelevated round dense color=primary aria-label=Capture'
             ).tooltip('Capture (c)')
 
@@ -115,31 +137,57 @@ def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.col
         with dark_button:
             dark_tip = ui.tooltip(_DARK_LABEL[dark_value])
 
-    with (
-        ui.left_drawer(value=None, bordered=True)
-        .props('width=220 breakpoint=900')
-        .classes('bg-slate-50 dark:bg-slate-900 px-2 py-3') as drawer
-    ):
-        for item in nav.items():
-            with (
-                ui.link(target=item.path).classes('oh-link no-underline w-full'),
-                ui.row().classes(
-                    'items-center gap-3 px-3 py-2 rounded hover:bg-slate-200 dark:hover:bg-slate-800 w-full'
-                ),
-            ):
-                ui.icon(item.icon).classes('text-slate-500')
-                ui.label(item.label)
-                if item.shortcut:
-                    ui.space()
-                    ui.label(item.shortcut).classes('text-xs oh-muted oh-hide-phone oh-kbd-hint')
-        ui.separator().classes('my-2')
-        ui.button('Shortcuts  ?', on_click=lambda: help_dialog.open()).props('flat dense no-caps').classes(
-            'text-xs oh-muted oh-hide-phone oh-kbd-hint'
-        )
+    drawer = _drawer()
     menu.on_click(drawer.toggle)
     help_dialog = _shortcuts_dialog()
+    with drawer:
+        ui.button('Shortcuts  ?', on_click=help_dialog.open).props('flat dense no-caps').classes(
+            'text-xs oh-muted oh-hide-phone oh-kbd-hint'
+        )
     ui.on('oh-shortcuts', help_dialog.open)
+    palette.install(ctx)  # the search palette, once per tab: Ctrl/⌘+K, '/' and the header box open it
 
+
+def _drawer() -> ui.left_drawer:
+    """The navigation drawer, grouped (Library · Work · Insight · System) and compact enough that
+    Settings shows without scrolling on a phone (390×844).
+
+    Not ``value=None``: NiceGUI then asks the browser on every (re)connect whether the drawer is open
+    and waits 1 s for the answer ("JavaScript did not respond within 1.0 s" on a busy machine or a slow
+    phone). Quasar's ``show-if-above`` opens it on wide screens by itself and reports the value back."""
+    drawer = (
+        ui.left_drawer(value=False, bordered=True)
+        .props('width=220 breakpoint=900 show-if-above')  # 900: DRAWER_BREAKPOINT
+        .classes('oh-drawer bg-slate-50 dark:bg-slate-900 px-2 py-2')
+    )
+    with drawer:
+        for group, entries in nav.grouped():
+            if group:
+                ui.label(group).classes('oh-nav-group text-[11px] uppercase tracking-wide oh-muted px-3 pt-2')
+            for item in entries:
+                with (
+                    ui.link(target=item.path).classes('oh-link no-underline w-full').mark(f'nav {item.path}'),
+                    ui.row().classes(
+                        'items-center no-wrap gap-3 px-3 py-[6px] rounded hover:bg-slate-200 '
+                        'dark:hover:bg-slate-800 w-full'
+                    ),
+                ):
+                    ui.icon(item.icon, size='20px').classes('text-slate-500')
+                    ui.label(item.label).classes('text-sm')
+                    if item.shortcut:
+                        ui.space()
+                        ui.label(item.shortcut).classes('text-xs oh-muted oh-hide-phone oh-kbd-hint')
+        ui.separator().classes('my-2 oh-hide-phone')
+    return drawer
+
+
+@contextmanager
+def frame(ctx: AppContext, title: str, *, wide: bool = False) -> Iterator[ui.column]:
+    """Set the title and yield the page's content column (building header and drawer first when the
+    tab has no shell)."""
+    ui.page_title(f'{title} · {config.APP_TITLE}' if title else config.APP_TITLE)
+    if not in_shell():
+        build_chrome(ctx)
     with ui.column().classes(
         f'w-full {"max-w-none" if wide else PAGE_MAX_WIDTH} mx-auto p-3 sm:p-5 gap-4'
     ) as content:

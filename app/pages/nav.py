@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The drawer's groups, in order ('' = the entries above the first heading: Home, Search).
+GROUPS = ('', 'Library', 'Work', 'Insight', 'System')
+_ALIASES = {'See': 'Insight', 'Settings': 'System'}  # names used before the drawer was grouped
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -27,7 +31,25 @@ def add(item: NavItem) -> None:
 
 
 def items() -> list[NavItem]:
-    return sorted(_items.values(), key=lambda i: (i.order, i.label))
+    """Every entry in drawer order: by group, then by each page's order value."""
+    return [item for _, group in grouped() for item in group]
+
+
+def group_of(item: NavItem) -> str:
+    group = _ALIASES.get(item.group, item.group)
+    return group if group in GROUPS else 'Library'
+
+
+def grouped() -> list[tuple[str, list[NavItem]]]:
+    """(group, entries) for each group that has entries, in ``GROUPS`` order."""
+    out = []
+    for group in GROUPS:
+        members = sorted(
+            (i for i in _items.values() if group_of(i) == group), key=lambda i: (i.order, i.label)
+        )
+        if members:
+            out.append((group, members))
+    return out
 
 
 def has(path: str) -> bool:
