@@ -26,7 +26,7 @@ from ..data.models import Agent, AgentVersion
 from ..data.versioning import VersionStats
 from ..errors import UserError, ValidationError
 from ..ids import ItemId
-from . import nav
+from . import nav, shell
 from .frame import frame
 from .list_page import list_page
 from .prompts import chat_url, notes_card, version_param
@@ -355,16 +355,16 @@ class AgentPage(VersionedPage):
 
 
 def register(ctx: AppContext) -> None:
-    nav.add(nav.NavItem('Agents', '/agents', kind_icon('agent'), order=40, shortcut='g a'))
+    nav.add(nav.NavItem('Agents', '/agents', kind_icon('agent'), order=40, shortcut='g a', group='Work'))
 
-    @ui.page('/agents')
+    @shell.page(ctx, '/agents')
     async def agents_list(request: Request) -> None:
         def actions() -> None:
             ui.button('New agent', icon='add', on_click=_new_agent_dialog).mark('new-agent')
 
         await list_page(ctx, request, 'agent', actions=actions)
 
-    @ui.page('/agents/{agent_id}')
+    @shell.page(ctx, '/agents/{agent_id}')
     async def agent_detail_page(request: Request, agent_id: ItemId) -> None:
         with frame(ctx, 'Agent'):
             await AgentPage(ctx, agent_id, version_param(request)).show()

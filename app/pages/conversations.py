@@ -21,7 +21,7 @@ from ..context import AppContext
 from ..data import conversations
 from ..errors import UserError
 from ..ids import FocusId, ItemId
-from . import nav
+from . import nav, shell
 from .frame import frame
 from .list_page import list_page
 
@@ -195,11 +195,11 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
 def register(ctx: AppContext) -> None:
     nav.add(nav.NavItem('Conversations', '/conversations', 'forum', order=20, shortcut='g c'))
 
-    @ui.page('/conversations')
+    @shell.page(ctx, '/conversations')
     async def conversations_list(request: Request) -> None:
         await list_page(ctx, request, 'conversation')
 
-    @ui.page('/conversations/{conversation_id}')
+    @shell.page(ctx, '/conversations/{conversation_id}')
     async def conversation_detail(conversation_id: ItemId, m: FocusId = None) -> None:
         with frame(ctx, 'Conversation'):
             view = conversation_page(ctx, conversation_id, m)

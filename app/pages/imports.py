@@ -20,7 +20,7 @@ from ..context import AppContext
 from ..data import import_history
 from ..data.importers import ImportReport, import_path, recent_runs
 from ..errors import UserError
-from . import nav
+from . import nav, shell
 from .frame import frame
 
 log = logging.getLogger(__name__)
@@ -503,9 +503,9 @@ def register(ctx: AppContext) -> None:
     # Innermost, behind the login gate: a stranger gets the gate's refusal, never this one's.
     app.user_middleware.append(Middleware(UploadLimit))
     remove_stale_uploads()
-    nav.add(nav.NavItem('Import', '/import', 'upload', order=85))
+    nav.add(nav.NavItem('Import', '/import', 'upload', order=85, group='System'))
 
-    @ui.page('/import')
+    @shell.page(ctx, '/import')
     async def import_page() -> None:
         with frame(ctx, 'Import'):
             await ImportPage(ctx).show()

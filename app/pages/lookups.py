@@ -15,7 +15,7 @@ from ..context import AppContext
 from ..data import kinds, lookups, relations
 from ..errors import UserError
 from ..ids import ItemId
-from . import nav
+from . import nav, shell
 from .frame import frame
 
 ADMIN_TABS = [
@@ -115,7 +115,7 @@ def register(ctx: AppContext) -> None:
     nav.add(nav.NavItem('Tags', '/tags', 'sell', order=50, shortcut='g t'))
     nav.add(nav.NavItem('Collections', '/collections', 'folder', order=55))
     nav.add(nav.NavItem('Categories', '/categories', 'category', order=57))
-    nav.add(nav.NavItem('Lookups', '/lookups', 'tune', order=90, group='Settings'))
+    nav.add(nav.NavItem('Lookups', '/lookups', 'tune', order=90, group='System'))
 
     for key, path, title in (
         ('tag', '/tags', 'Tags'),
@@ -124,7 +124,7 @@ def register(ctx: AppContext) -> None:
     ):
 
         def make(key: str = key, path: str = path, title: str = title) -> None:
-            @ui.page(path)
+            @shell.page(ctx, path)
             async def lookup_list() -> None:
                 with frame(ctx, title):
                     _heading(key, title)
@@ -132,17 +132,17 @@ def register(ctx: AppContext) -> None:
 
         make()
 
-    @ui.page('/tags/{tag_id}')
+    @shell.page(ctx, '/tags/{tag_id}')
     def tag_page(tag_id: ItemId) -> None:
         with frame(ctx, 'Tag'):
             _holder_page('tag', tag_id)
 
-    @ui.page('/collections/{collection_id}')
+    @shell.page(ctx, '/collections/{collection_id}')
     def collection_page(collection_id: ItemId) -> None:
         with frame(ctx, 'Collection'):
             _holder_page('collection', collection_id)
 
-    @ui.page('/lookups')
+    @shell.page(ctx, '/lookups')
     async def lookups_page(tab: str = 'tag') -> None:
         with frame(ctx, 'Lookups'):
             _heading('category', 'Lookups')

@@ -20,7 +20,7 @@ from ..data import conversations, entities, outputs
 from ..data.db import row_id
 from ..errors import UserError
 from ..ids import ItemId
-from . import nav
+from . import nav, shell
 from .frame import frame
 from .list_page import list_page
 
@@ -200,21 +200,21 @@ def share_prefill(query) -> dict | None:
 
 def register(ctx: AppContext) -> None:
     nav.add(nav.NavItem('Outputs', '/outputs', 'article', order=10, shortcut='g o'))
-    nav.add(nav.NavItem('Capture', '/capture', 'add_circle', order=5, shortcut='c'))
+    nav.add(nav.NavItem('Capture', '/capture', 'add_circle', order=5, shortcut='c', group='Work'))
 
-    @ui.page('/outputs')
+    @shell.page(ctx, '/outputs')
     async def outputs_list(request: Request) -> None:
         def actions() -> None:
             ui.button('Capture', icon='add', on_click=lambda: ui.navigate.to('/capture'))
 
         await list_page(ctx, request, 'output', actions=actions)
 
-    @ui.page('/outputs/{output_id}')
+    @shell.page(ctx, '/outputs/{output_id}')
     def output_detail_page(output_id: ItemId) -> None:
         with frame(ctx, 'Output'):
             output_page(ctx, output_id)
 
-    @ui.page('/capture')
+    @shell.page(ctx, '/capture')
     async def capture_page(request: Request) -> None:
         prefill = None
         message = request.query_params.get('message')
@@ -230,4 +230,4 @@ def register(ctx: AppContext) -> None:
                     toast.error(str(exc))
             elif shared := share_prefill(request.query_params):
                 prefill = shared
-            CaptureForm(prefill=prefill)
+            CaptureForm(prefill=prefill, focus_here=True)  # `c` here puts the cursor in this form

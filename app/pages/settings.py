@@ -13,7 +13,7 @@ from .. import auth, config, roles
 from ..context import AppContext
 from ..data import db as dbmod
 from ..data import migrations, stats
-from . import nav
+from . import nav, shell
 from .frame import frame
 
 
@@ -80,9 +80,9 @@ def _general(ctx: AppContext) -> None:
 def register(ctx: AppContext) -> None:
     _sections.clear()
     add_section(Section('general', 'General', 'settings', _general, order=0))
-    nav.add(nav.NavItem('Settings', '/settings', 'settings', order=95, group='Settings'))
+    nav.add(nav.NavItem('Settings', '/settings', 'settings', order=95, group='System'))
 
-    @ui.page('/settings')
+    @shell.page(ctx, '/settings')
     async def settings_page(tab: str = 'general') -> None:
         with frame(ctx, 'Settings'):
             ui.label('Settings').classes('text-2xl font-semibold')

@@ -21,7 +21,7 @@ from ..data import lookups, retention, trash
 from ..data.models import utcnow
 from ..errors import UserError
 from ..services import library_admin
-from . import nav, settings
+from . import nav, settings, shell
 from .frame import frame
 
 KIND_LABELS = {'output': 'Outputs', 'conversation': 'Conversations', 'prompt': 'Prompts', 'agent': 'Agents'}
@@ -427,7 +427,7 @@ def _targets() -> dict[str, str]:
 
 
 def register(ctx: AppContext) -> None:
-    nav.add(nav.NavItem('Trash', '/trash', 'delete', order=80))
+    nav.add(nav.NavItem('Trash', '/trash', 'delete', order=80, group='System'))
     settings.add_section(
         settings.Section(
             'retention',
@@ -439,7 +439,7 @@ def register(ctx: AppContext) -> None:
         )
     )
 
-    @ui.page('/trash')
+    @shell.page(ctx, '/trash')
     async def trash_page(request: Request) -> None:
         qp = request.query_params
         try:

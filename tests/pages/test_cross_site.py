@@ -277,7 +277,8 @@ async def test_logout_ends_the_open_pages_of_that_session(lan_mode, user: User) 
             cookies=cookies,
         ) as sock:
             assert await sock.join()
-            assert await sock.wait_for('__IS_DRAWER_OPEN__')  # the page's question was answered
+            # the page is live over this socket (the drawer no longer asks the browser anything on connect)
+            assert await _eventually(lambda: Client.instances[client_id].has_socket_connection)
             await _set_value(sock, client_id, element.id, listener, 'written before logout')
             assert await _eventually(lambda: element.value == 'written before logout')
 

@@ -7,6 +7,7 @@ HTTP client comes from a home-network address (192.168.1.50), as a phone would.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 
@@ -18,6 +19,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from app import auth
 from app.data import access, outputs
+from tests.waits import until
 
 PHONE = ('192.168.1.50', 50123)
 BASE = 'http://192.168.1.10:8080'
@@ -254,3 +256,63 @@ async def test_websocket_is_refused_without_login(phone: httpx.AsyncClient) -> N
     }
     await middleware(scope, receive, send)
     assert sent == [{'type': 'websocket.close', 'code': 4401}]
+
+
+# --------------------------------------------------------------------------- sub pages of the shell
+
+
+def _navigate_listener(client_id: str) -> tuple[int, str]:
+    """The tab's listener for in-app navigation (what a click on a link in the shell emits)."""
+    from nicegui import Client
+
+    layout = Client.instances[client_id].layout
+    listener = next(
+        lid for lid, li in layout._event_listeners.items() if li.type in ('sub_pages_navigate', 'subPagesNavigate')
+    )
+    return layout.id, listener
+
+
+def _shown(client_id: str) -> list:
+    """What the tab's page area shows (the children of its ``ui.sub_pages``)."""
+    from nicegui import Client, ui
+
+    pages = next(e for e in Client.instances[client_id].elements.values() if isinstance(e, ui.sub_pages))
+    return list(pages.default_slot.children)
+
+
+async def test_a_revoked_device_cannot_switch_pages_inside_its_open_tab(phone: httpx.AsyncClient) -> None:
+    """A switch inside the shell is a socket event, which the login middleware never sees: the shell asks
+    the gate again at every switch, for every page route."""
+    from app.pages import shell
+
+    from .asgi_socket import PageSocket, client_id_of, page_query
+
+    auth.set_password(PASSWORD)
+    await phone.post('/login', data={'password': PASSWORD, 'device': 'Pixel'})
+    page = await phone.get('/', headers={'Accept': 'text/html'})
+    assert page.status_code == 200
+    client_id = client_id_of(page.text)
+    layout_id, listener = _navigate_listener(client_id)
+    async with PageSocket(
+        client=PHONE, host='192.168.1.10:8080', query=page_query(client_id), cookies=dict(phone.cookies.items())
+    ) as sock:
+        assert await sock.join()
+
+        async def navigate(path: str) -> None:
+            await sock.emit(
+                'event', {'client_id': client_id, 'id': layout_id, 'listener_id': listener, 'args': [json.dumps(path)]}
+            )
+
+        from nicegui import Client
+
+        client = Client.instances[client_id]
+        await navigate('/settings')  # while the device is valid, the tab switches
+        await until(lambda: client.title.startswith('Settings'), what='the settings page shown')
+        paths = [_concrete(p) for p in shell.paths()]
+        assert '/outputs' in paths and '/outputs/1' in paths and len(paths) > 15
+        access.revoke_device(access.list_devices()[0].id)  # revoked elsewhere (no page reload sent)
+        for path in paths:
+            sock.received.clear()
+            await navigate(path)
+            assert await sock.wait_for('/login?next='), f'{path}: not sent to the login form'
+            assert _shown(client_id) == [], f'{path} was shown to a revoked device'
