@@ -33,7 +33,7 @@ from ..errors import UserError
 from ..ids import ItemId
 from ..llm import providers
 from ..services import chat
-from . import nav
+from . import nav, shell
 from .frame import frame
 
 log = logging.getLogger(__name__)
@@ -307,7 +307,7 @@ def _int(value: str | None) -> int | None:
 
 
 def register(ctx: AppContext) -> None:
-    nav.add(nav.NavItem('Chat', '/chat', 'chat', order=25))
+    nav.add(nav.NavItem('Chat', '/chat', 'chat', order=25, group='Work'))
 
     async def chat_page(conversation_id: int | None, request: Request) -> None:
         preload_sdks()
@@ -323,10 +323,10 @@ def register(ctx: AppContext) -> None:
             )
             await page.build()
 
-    @ui.page('/chat')
+    @shell.page(ctx, '/chat')
     async def new_chat(request: Request) -> None:
         await chat_page(None, request)
 
-    @ui.page('/chat/{conversation_id}')
+    @shell.page(ctx, '/chat/{conversation_id}')
     async def existing_chat(conversation_id: ItemId, request: Request) -> None:
         await chat_page(conversation_id, request)

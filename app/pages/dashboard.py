@@ -19,7 +19,7 @@ from ..context import AppContext
 from ..data import dashboard
 from ..data.listing import ListParams
 from ..errors import UserError
-from . import nav
+from . import nav, shell
 from .frame import frame
 
 RECOUNT_TEXT = (
@@ -401,10 +401,10 @@ def _totals(d: dashboard.Dashboard) -> None:
 
 
 def register(ctx: AppContext) -> None:
-    nav.add(nav.NavItem('Dashboard', '/dashboard', 'insights', order=61, group='See'))
+    nav.add(nav.NavItem('Dashboard', '/dashboard', 'insights', order=61, group='Insight'))
 
     # a loaded 2-core machine can take a few seconds on 1M messages; NiceGUI's default gives up at 3
-    @ui.page('/dashboard', response_timeout=20)
+    @shell.page(ctx, '/dashboard', response_timeout=20)
     async def dashboard_page(request: Request) -> None:
         q = request.query_params
         date_from, date_to = _parse_date(q.get('date_from')), _parse_date(q.get('date_to'))

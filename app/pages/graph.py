@@ -12,7 +12,7 @@ from ..components.secret import drop_restricted, graph_for_viewer, viewer_sees_r
 from ..context import AppContext
 from ..data import graph
 from ..errors import UserError
-from . import nav
+from . import nav, shell
 from .frame import frame
 
 LIMITS = [200, 500, 1000, 2000]
@@ -264,14 +264,14 @@ class GraphPage:
 
 
 def register(ctx: AppContext) -> None:
-    nav.add(nav.NavItem('Graph', '/graph', 'hub', order=60, group='See'))
+    nav.add(nav.NavItem('Graph', '/graph', 'hub', order=60, group='Insight'))
     from . import outputs as outputs_pages
 
     if _output_panel not in outputs_pages.DETAIL_PANELS:
         outputs_pages.DETAIL_PANELS.append(_output_panel)
 
     # 2,000 nodes on a loaded 2-core machine can take a few seconds; NiceGUI's default gives up at 3
-    @ui.page('/graph', response_timeout=20)
+    @shell.page(ctx, '/graph', response_timeout=20)
     async def graph_page(request: Request) -> None:
         with frame(ctx, 'Graph', wide=True):
             await GraphPage(request).build()

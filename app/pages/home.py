@@ -12,7 +12,7 @@ from ..components.items import item_row
 from ..components.secret import visible
 from ..context import AppContext
 from ..data import entities, relations, stats
-from . import nav
+from . import nav, shell
 from .frame import frame
 
 
@@ -86,9 +86,9 @@ def _indexer_progress(ctx: AppContext) -> None:
 
 
 def register(ctx: AppContext) -> None:
-    nav.add(nav.NavItem('Home', '/', 'home', order=0, shortcut='g h'))
+    nav.add(nav.NavItem('Home', '/', 'home', order=0, shortcut='g h', group=''))
 
-    @ui.page('/')
+    @shell.page(ctx, '/')
     async def home_page() -> None:
         with frame(ctx, 'Home'):
             data = await run.io_bound(_load)

@@ -18,7 +18,7 @@ from ..context import AppContext
 from ..data import entities, search, sensitivity
 from ..data.listing import ListParams
 from ..errors import UserError
-from . import nav
+from . import nav, shell
 from .frame import frame
 
 MODES = {'keyword': 'Keyword', 'semantic': 'Semantic', 'hybrid': 'Hybrid'}
@@ -117,9 +117,9 @@ def _index_banner(ctx: AppContext, mode: str) -> None:
 
 
 def register(ctx: AppContext) -> None:
-    nav.add(nav.NavItem('Search', '/search', 'search', order=3, shortcut='/'))
+    nav.add(nav.NavItem('Search', '/search', 'search', order=3, shortcut='/', group=''))
 
-    @ui.page('/search')
+    @shell.page(ctx, '/search')
     async def search_page(request: Request) -> None:
         qp = request.query_params
         q = (qp.get('q') or '').strip()[:500]
