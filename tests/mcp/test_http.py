@@ -4,8 +4,10 @@ API's rules, and web pages of other sites or names are refused."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -200,3 +202,20 @@ async def test_stdio_saves_while_the_app_runs_on_the_same_database(app: RunningA
     async with http_session(app) as session:
         found = result(await session.call_tool('search', {'query': 'stdio server beside', 'mode': 'keyword'}))
         assert [h['id'] for h in found['results']] == [saved['id']]
+
+
+async def test_a_save_waiting_for_the_write_lock_never_stalls_the_app(app: RunningApp) -> None:
+    other = dbmod.sqlite3.connect(str(app.db_path), timeout=10)  # another writer (an import, the CLI)
+    other.execute('BEGIN IMMEDIATE')
+    try:
+        async with http_session(app) as session:
+            save = asyncio.create_task(session.call_tool('save_output', {'body': 'It waited for the lock.'}))
+            async with httpx.AsyncClient(base_url=app.url, timeout=5) as http:
+                started = time.monotonic()
+                while time.monotonic() - started < 1.0:  # the app keeps answering the whole time
+                    assert (await http.get('/favicon.ico')).status_code == 200
+            assert not save.done()  # it is still waiting for the lock
+            other.rollback()
+            assert result(await save)['saved'] is True
+    finally:
+        other.close()
