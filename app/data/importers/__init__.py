@@ -241,13 +241,14 @@ def _run_items(inp: inputs.ImportInput, report: ImportReport, dry_run: bool, tic
             projects.ensure_collection(writer, conv, label)
         return conv
 
-    for doc in inp.docs:
-        if doc.kind == 'empty':
-            continue
-        items = ((name, partial(with_project, build)) for name, build in module.items(doc, report))
-        save_each(writer, items, tick)
-        if tick.stop_requested():
-            return
+    # one run of batched commits over every document (a sessions folder holds thousands of small files)
+    items = (
+        (name, partial(with_project, build))
+        for doc in inp.docs
+        if doc.kind != 'empty'
+        for name, build in module.items(doc, report)
+    )
+    save_each(writer, items, tick)
 
 
 def _start_run(report: ImportReport, path: Path) -> int:
