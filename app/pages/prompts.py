@@ -98,13 +98,16 @@ class CopyEvents:
     def __init__(self) -> None:
         ui.on(self.EVENT, self.copy)
         SaveEvents()  # the list's other row button (Save to library, on rows from captures and chats)
-        ui.add_body_html(
-            '<script>document.addEventListener("click", function (event) {'
+        # Run, not added to the body: a page switched to inside the shell never runs a <script> added to
+        # the body, and a tab that comes back to the list must not listen twice (one copy per click).
+        ui.run_javascript(
+            'if (!window.ohPromptCopy) { window.ohPromptCopy = true;'
+            ' document.addEventListener("click", function (event) {'
             ' const button = event.target.closest && event.target.closest("[data-prompt-copy]");'
             ' if (!button) return;'
             ' event.preventDefault();'
             ' emitEvent("oh-copy-prompt", Number(button.dataset.promptCopy));'
-            '});</script>'
+            '}); }'
         )
 
     async def copy(self, e: GenericEventArguments) -> None:
@@ -131,8 +134,9 @@ class SaveEvents:
 
     def __init__(self) -> None:
         ui.on(self.EVENT, self.save)
-        ui.add_body_html(
-            '<script>document.addEventListener("click", function (event) {'
+        ui.run_javascript(  # run once per tab, as the copy button's (CopyEvents)
+            'if (!window.ohPromptSave) { window.ohPromptSave = true;'
+            ' document.addEventListener("click", function (event) {'
             ' const button = event.target.closest && event.target.closest("[data-prompt-save]");'
             ' if (!button || button.disabled) return;'
             ' event.preventDefault();'
@@ -140,7 +144,7 @@ class SaveEvents:
             ' const label = button.querySelector(".oh-save-label");'
             ' if (label) label.textContent = "Saved";'
             ' emitEvent("oh-save-prompt", Number(button.dataset.promptSave));'
-            '});</script>'
+            '}); }'
         )
 
     async def save(self, e: GenericEventArguments) -> None:
