@@ -32,9 +32,10 @@ def _user_storage() -> dict | None:
 
 
 def default_model_id() -> int | None:
-    """The model the service would pick with nothing chosen (a provider's default), to show it up front."""
+    """The model the service would pick with nothing chosen (a configured provider's default), to show it
+    up front."""
     try:
-        return chat.resolve_target(check_cap=False).model.id
+        return chat.default_model_id()
     except UserError:
         return None
 
@@ -72,10 +73,16 @@ def initial_choices(
         last_agent = settings_store.get(LAST_AGENT)
         if last_agent:
             agent_id, version = last_agent, CURRENT
-    if not isinstance(model_id, int):
+    # Only the models of providers that are set up (a key or an address of their own) are offered; the
+    # conversation's or last model is kept only when its provider is one of them.
+    configured = chat.configured_provider_ids()
+    models = chat_choices.model_choices(
+        include=model_id if isinstance(model_id, int) else None, providers=configured
+    )
+    offered = {m.id for m in models}
+    if model_id not in offered:
         model_id = default_model_id()
-    models = chat_choices.model_choices(include=model_id if isinstance(model_id, int) else None)
-    if model_id not in {m.id for m in models}:
+    if model_id not in offered:
         model_id = None
     agents = chat_choices.agent_choices(exclude_restricted=not sees_restricted)
     if agent_id not in {a.id for a in agents}:
@@ -108,9 +115,11 @@ class ChatComposer:
         self.on_send = on_send
         self.on_stop = on_stop
         self.agents: list[chat_choices.AgentChoice] = []
+        self.models: dict[int, chat_choices.ModelChoice] = {}
 
     def build(self, choices: dict[str, Any]) -> None:
         self.agents = choices['agents']
+        self.models = {m.id: m for m in choices['models']}
         self.storage = _user_storage()
         if not self.initial_text and not self.state.prompt_version_id and self.storage is not None:
             self.initial_text = (self.storage.get(DRAFTS_KEY) or {}).get(self.draft_key(), '')
@@ -169,6 +178,10 @@ class ChatComposer:
                     .classes('w-56')
                     .mark('model-select')
                 )
+                if not self.models:
+                    self.model_select.props['hint'] = 'No provider is set up'
+                self.price_label = ui.label('').classes('text-xs oh-muted').mark('model-price')
+                self._show_price(choices['model_id'])
                 ui.space()
                 self.stop_button = (
                     ui.button('Stop', icon='stop', on_click=self.on_stop)
@@ -225,7 +238,14 @@ class ChatComposer:
         if model_id and model_id in self.model_select.options:
             self.model_select.set_value(model_id)  # the agent's own model, unless the user picks another
 
+    def _show_price(self, model_id: int | None) -> None:
+        """What the chosen model costs ("cost unknown" for a model without prices, never "$0")."""
+        model = self.models.get(model_id) if model_id else None
+        self.price_label.set_text(model.price_text if model is not None else '')
+        self.price_label.set_visibility(model is not None)
+
     async def _model_changed(self, e: Any) -> None:
+        self._show_price(e.value)
         if e.value:
             await run.io_bound(settings_store.put, LAST_MODEL, e.value)
 

@@ -86,7 +86,7 @@ class ChatThread:
                     ui.icon('chat', size='2.5rem')
                     ui.label('Ask anything. The conversation is saved like everything else here.')
                     if not self.composer.model_select.options:
-                        ui.label('No model is available yet: add a key or a local server first.')
+                        ui.label('No provider is set up yet: add an API key or a server address first.')
                         ui.link('Settings → Providers', '/settings?tab=providers')
                 return
             hidden: list[conversations.ThreadMessage] = []

@@ -23,6 +23,16 @@ STREAM_MIN_INTERVAL = 0.15  # seconds between re-renders of a streaming reply
 STREAM_RENDER_SHARE = 4
 
 
+def cost_text(cost: float | None, used_tokens: bool) -> str:
+    """A reply's cost: "$0.0021"; "cost unknown" when tokens were used but the model has no prices;
+    "free" for a model whose prices are set to 0 — never a misleading "$0"."""
+    if cost is None:
+        return 'cost unknown' if used_tokens else ''
+    if cost == 0:
+        return 'free' if used_tokens else ''
+    return fmt.money(cost)
+
+
 def usage_text(m: Message) -> str:
     """ "120 in · 340 out · $0.0021" — whatever of it is known."""
     parts = []
@@ -30,8 +40,9 @@ def usage_text(m: Message) -> str:
         parts.append(f'{fmt.tokens(m.input_tokens)} in')
     if m.output_tokens:
         parts.append(f'{fmt.tokens(m.output_tokens)} out')
-    if m.cost is not None and (m.input_tokens or m.output_tokens or m.cost):
-        parts.append(fmt.money(m.cost))
+    cost = cost_text(m.cost, bool(m.input_tokens or m.output_tokens))
+    if cost:
+        parts.append(cost)
     return ' · '.join(parts)
 
 

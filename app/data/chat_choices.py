@@ -3,9 +3,10 @@ totals it shows (tokens and cost of a conversation)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from . import sensitivity
 from .models import Agent, AgentVersion, LlmModel, Message, Output, Provider, ProviderSetting
@@ -18,15 +19,33 @@ class ModelChoice:
     label: str  # "OpenAI · GPT-4o mini"
     provider_id: int
     provider_name: str
+    input_price: float | None = None  # USD per million tokens; None: not known
+    output_price: float | None = None
+
+    @property
+    def price_text(self) -> str:
+        """ "$0.15 in · $0.60 out per million tokens", or "cost unknown" when the model has no prices."""
+        if self.input_price is None and self.output_price is None:
+            return 'cost unknown'
+        if not self.input_price and not self.output_price:
+            return 'free (prices set to 0)'
+
+        def usd(value: float | None) -> str:
+            return '?' if value is None else f'${value:,.2f}'
+
+        return f'{usd(self.input_price)} in · {usd(self.output_price)} out per million tokens'
 
 
-def model_choices(include: int | None = None) -> list[ModelChoice]:
+def model_choices(include: int | None = None, providers: Collection[int] | None = None) -> list[ModelChoice]:
     """Active models of providers that are not turned off, by provider then name; ``include`` is always listed
-    (the model a conversation or agent already uses, even when it is inactive)."""
+    (the model a conversation or agent already uses, even when it is inactive). ``providers``: only the
+    models of these providers (the ones set up to be used), ``include`` too."""
     enabled = ProviderSetting.enabled.is_null() | (ProviderSetting.enabled == True)  # noqa: E712
     wanted = (LlmModel.is_active == True) & enabled  # noqa: E712
     if include is not None:
         wanted = wanted | (LlmModel.id == include)
+    if providers is not None:
+        wanted = wanted & LlmModel.provider.in_(list(providers))
     rows = (
         LlmModel.select(LlmModel, Provider)
         .join(Provider, on=(LlmModel.provider == Provider.id))
@@ -35,7 +54,15 @@ def model_choices(include: int | None = None) -> list[ModelChoice]:
         .order_by(Provider.id, fn.LOWER(fn.COALESCE(LlmModel.display_name, LlmModel.name)))
     )
     return [
-        ModelChoice(m.id, m.name, f'{m.provider.name} · {m.label}', m.provider_id, m.provider.name)
+        ModelChoice(
+            m.id,
+            m.name,
+            f'{m.provider.name} · {m.label}',
+            m.provider_id,
+            m.provider.name,
+            m.input_price,
+            m.output_price,
+        )
         for m in rows
     ]
 
@@ -93,6 +120,7 @@ class ConversationUsage:
     output_tokens: int
     cost: float | None  # None when no message has a known cost
     replies: int
+    unknown_cost: int = 0  # replies that used tokens but whose cost is not known (a model without prices)
 
 
 def conversation_usage(conversation_id: int) -> ConversationUsage:
@@ -103,6 +131,19 @@ def conversation_usage(conversation_id: int) -> ConversationUsage:
             fn.COALESCE(fn.SUM(Message.output_tokens), 0),
             fn.SUM(Message.cost),
             fn.COUNT(Message.id),
+            fn.SUM(
+                Case(
+                    None,
+                    [
+                        (
+                            Message.cost.is_null()
+                            & ((Message.input_tokens > 0) | (Message.output_tokens > 0)),
+                            1,
+                        )
+                    ],
+                    0,
+                )
+            ),
         )
         .where((Message.conversation == conversation_id) & (Message.role == 'assistant'))
         .tuples()
@@ -110,7 +151,7 @@ def conversation_usage(conversation_id: int) -> ConversationUsage:
     )
     if row is None:
         return ConversationUsage(0, 0, None, 0)
-    return ConversationUsage(int(row[0] or 0), int(row[1] or 0), row[2], int(row[3] or 0))
+    return ConversationUsage(int(row[0] or 0), int(row[1] or 0), row[2], int(row[3] or 0), int(row[4] or 0))
 
 
 def outputs_of_messages(message_ids: list[int]) -> dict[int, int]:

@@ -147,8 +147,10 @@ class ChatPage:
         parts = [fmt.plural(conv.message_count, 'message')]
         if u.input_tokens or u.output_tokens:
             parts.append(f'{fmt.tokens(u.input_tokens)} in · {fmt.tokens(u.output_tokens)} out')
-        if u.cost is not None:
-            parts.append(fmt.money(u.cost))
+        if u.cost:
+            parts.append(fmt.money(u.cost) + (' + cost unknown for some replies' if u.unknown_cost else ''))
+        elif u.unknown_cost:
+            parts.append('cost unknown')  # a model without prices: never "$0"
         self.usage_label.set_text(' · '.join(parts))
 
     # ------------------------------------------------------------------ actions

@@ -231,12 +231,21 @@ async def test_an_unsent_draft_survives_a_reload(user: User, env) -> None:
 
 
 async def test_no_key_is_explained_with_a_link_to_the_settings(user: User, env) -> None:
-    keys.clear_provider_key(env['openai'])
-    with write_tx():
-        ProviderSetting.update(base_url=None).where(ProviderSetting.provider == env['openai'].id).execute()
-    await open_chat(user, env)
+    """A provider with no key and no address of its own is off: its models are not offered, and with no
+    provider set up at all, sending says what to do and links to the settings."""
+    for kind in ('openai', 'anthropic'):
+        keys.clear_provider_key(env[kind])
+        with write_tx():
+            ProviderSetting.update(base_url=None).where(ProviderSetting.provider == env[kind].id).execute()
+    await user.open('/chat')
+    await user.should_see(marker='composer-text', retries=RETRIES)
+    assert the(user, 'model-select').options == {}
     await type_and_send(user, 'Hi')
-    await user.should_see('There is no API key for OpenAI', retries=RETRIES)
+    await user.should_see(
+        'No model provider is set up yet: add an API key or a server address in Settings → Providers.',
+        retries=RETRIES,
+    )
+    await user.should_see('Open settings')
     assert Message.select().count() == 0
 
 
@@ -528,6 +537,9 @@ async def test_an_agent_page_link_preselects_the_agent_and_its_version(user: Use
 
     dbmod.connect(db_path)
     model = lookups.find_model('gpt-4o')
+    keys.save_provider_key(
+        model.provider, 'sk-test-fake-key-000000'
+    )  # OpenAI is set up: its models are offered
     agent = agents.create_agent('Reviewer', 'Review code.', model=model)
     v2 = agents.new_version(agent.id, system_prompt='Review code carefully.')
     await user.open(f'/chat?agent={agent.id}&agent_version={v2.id}')

@@ -93,11 +93,52 @@ def _default_model(provider: Provider) -> LlmModel | None:
     )
 
 
-def _provider_with_key() -> Provider | None:
+def _seeded_base_urls() -> dict[str, str | None]:
+    from ...data.defaults import PROVIDERS
+
+    return {name.lower(): url for name, _kind, url, _colour in PROVIDERS}
+
+
+def configured_provider_ids() -> set[int]:
+    """The providers chat can use: not turned off, and with an API key or an address of their own (a
+    base URL set in Settings → Providers, or given when the provider was added). The addresses that come
+    with the app (the local server's default port) do not count: a provider with neither is off, and
+    its models are not offered."""
+    settings = {s.provider_id: s for s in ProviderSetting.select()}
+    seeded = _seeded_base_urls()
+    found: set[int] = set()
     for prov in Provider.select().order_by(Provider.id):
-        if prov.kind in ('openai', 'anthropic') and keys.provider_key(prov)[0]:
-            return prov
-    return None
+        setting = settings.get(prov.id)
+        if setting is not None and setting.enabled is False:
+            continue
+        own_url = (setting.base_url if setting is not None else None) or (
+            prov.base_url if prov.base_url and prov.base_url != seeded.get(prov.name.lower(), '') else None
+        )
+        if own_url or keys.resolve_key(prov.kind, setting.key_ref if setting is not None else None)[0]:
+            found.add(prov.id)
+    return found
+
+
+def _configured_provider() -> Provider | None:
+    """The provider whose default answers when nothing is chosen: a configured one with a default model
+    set first, then the first configured one."""
+    ids = configured_provider_ids()
+    if not ids:
+        return None
+    with_default = {
+        s.provider_id
+        for s in ProviderSetting.select().where(ProviderSetting.provider.in_(list(ids)))
+        if s.default_model
+    }
+    first = min(with_default or ids)
+    return Provider.get_by_id(first)
+
+
+def default_model_id() -> int | None:
+    """The model a new chat starts with: the default of a configured provider (None when none is set up)."""
+    prov = _configured_provider()
+    row = _default_model(prov) if prov is not None else None
+    return row.id if row is not None else None
 
 
 def provider_config(provider: Provider | int | str, *, base_url: str | None = None) -> ProviderConfig:
@@ -200,10 +241,16 @@ def resolve_target(
         # The same model name under the provider asked for (e.g. a local server serving "gpt-4o").
         row = _find_model(row.name, prov)
     if row is None:
-        prov = prov or _provider_with_key()
-        row = _default_model(prov) if prov is not None else None
+        prov = prov or _configured_provider()
+        if prov is None:
+            raise ValidationError(
+                'No model provider is set up yet: add an API key or a server address in Settings → Providers.'
+            )
+        row = _default_model(prov)
     if row is None:
-        raise ValidationError('Pick a model to chat with (there is no default model for this provider).')
+        raise ValidationError(
+            f'Choose a model: {prov.name} has no default model (set one in Settings → Providers).'
+        )
     prov = Provider.get_by_id(row.provider_id)
     config = provider_config(prov, base_url=base_url)
     if check_cap:
