@@ -199,6 +199,7 @@ class Palette:
 
     def _changed(self, event) -> None:
         self.text = (event.value or '')[:MAX_QUERY]
+        self.filters = search.SearchFilters(exclude_restricted=not viewer_sees_restricted())  # who asks now
         self._typed += 1
         if self._worker is None or self._worker.done():
             self._worker = background_tasks.create(self._answer(), name='palette search')

@@ -91,3 +91,24 @@ def test_the_meaning_floor_drops_a_made_up_code_but_keeps_real_matches(db, bundl
         if key in targets:  # the weakest real match of the set still counts (0.313 against a 0.305 floor)
             assert search.semantic_search(query, limit=3)[0].id == targets[key], query
     assert [r.id for r in search.meaning_matches('herb dying, pale foliage')][:1] == [targets['plants']]
+
+
+def test_quick_search_for_a_device_leaves_secret_items_out(db):
+    from app.data import conversations, entities
+    from app.data.models import SensitivityLevel
+
+    secret = SensitivityLevel.get(SensitivityLevel.name == 'Secret').id
+    hidden = capture('salary bands for 2026', title='Salary bands', sensitivity_id=secret)
+    shown = capture('salary survey summary', title='Salary survey')
+    conv, _ = chat('Salary talk', 'my salary is private')
+    entities.update_item('conversation', conv, sensitivity=secret)
+    agent = agents.create_agent('Salary coach', 'You coach salary talks.')
+    entities.update_item('agent', agent.id, sensitivity=secret)
+    everyone = search.quick_search('salary')
+    assert (
+        {r.id for r in everyone['output']} == {hidden, shown}
+        and everyone['conversation']
+        and everyone['agent']
+    )
+    phone = search.quick_search('salary', filters=search.SearchFilters(exclude_restricted=True))
+    assert list(phone) == ['output'] and [r.id for r in phone['output']] == [shown]
