@@ -94,7 +94,7 @@ def test_the_meaning_floor_drops_a_made_up_code_but_keeps_real_matches(db, bundl
 
 
 def test_quick_search_for_a_device_leaves_secret_items_out(db):
-    from app.data import conversations, entities
+    from app.data import entities
     from app.data.models import SensitivityLevel
 
     secret = SensitivityLevel.get(SensitivityLevel.name == 'Secret').id
