@@ -396,3 +396,22 @@ def test_arbitrary_session_lines_never_raise_more_than_one_sentence(db, tmp_path
             import_path(path)
         except UserError as exc:
             assert str(exc) and '\n' not in str(exc)
+
+
+def test_2_0_layout_and_a_dry_run_write_nothing_and_keep_sub_agents_with_their_session(db, tmp_path):
+    project = tmp_path / '-home-USER-projects-spotter'
+    project.mkdir()
+    shutil.copy(PREFIX, project / f'{SESSION_2X}.jsonl')
+    # around 2.0.x the sub-agent files sat beside the session
+    shutil.copy(
+        CC / f'marot__spotter__{SESSION_2X}__subagents__agent-a7be2f0.jsonl', project / 'agent-a7be2f0.jsonl'
+    )
+    before = total_changes()
+    dry = import_path(project, dry_run=True)
+    assert (dry.conversations_added, dry.collections_added) == (1, 1)
+    assert Conversation.select().count() == 0 and Collection.select().count() == 0
+    assert total_changes() - before == 2  # the run's own record only
+    report = import_path(project)
+    assert (report.conversations_added, report.messages_added) == (1, dry.messages_added)
+    conv = conv_by_ext(SESSION_2X)
+    assert any(m.external_id.startswith('agent-a7be2f0:') for m in active_path(conv))
