@@ -408,6 +408,10 @@ class SentenceTransformerEmbedder(Embedder):
         started = time.monotonic()
         folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         config.make_private(folder.parent)
+        for stale in folder.parent.glob('.export-*'):  # an export cut short (the app quit during it)
+            with contextlib.suppress(OSError):
+                if time.time() - stale.stat().st_mtime > 600:
+                    shutil.rmtree(stale)
         work = Path(tempfile.mkdtemp(prefix='.export-', dir=folder.parent))  # 0700, beside its final place
         try:
             # The tracer's notes and "save the export" advice (it is saved right below): noise in our log.

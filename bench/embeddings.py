@@ -1,0 +1,220 @@
+"""Benchmark the embedding model: ONNX Runtime against torch, and the first search by meaning after start-up.
+
+    .venv/bin/python -m bench.embeddings                    # both figures
+    .venv/bin/python -m bench.embeddings --only throughput --texts 96 --rounds 5
+    .venv/bin/python -m bench.embeddings --only first-search --n 20000 --wait 20
+
+Throughput: the bundled all-MiniLM-L6-v2 on both backends in the same process, on the same texts (~1,200
+characters of demo-like prose each, chunked as the indexer chunks them), batch 16, the app's thread
+setting (``OUTPUTHUB_EMBED_THREADS``, default 1). Rounds alternate torch and ONNX so machine load hits both
+alike; chunks/s is the median over rounds; the ratio is ONNX / torch. Cosine: per chunk between the two
+backends' vectors, the minimum reported (budget: ratio >= 2, min cosine >= 0.999).
+
+First search: a fresh process (a new data folder, so the first start exports the ONNX model) opens a
+library of ``--n`` outputs (random vectors in the index, labelled with the real model: the query is
+embedded by the real model and scored against n vectors), starts the indexer service as the app does,
+waits ``--wait`` seconds, then times one hybrid search with a query it has never seen. A second fresh
+process on the same data folder times the start with the cached export. Budget: <= 1.5 s after 20 s up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.search import TEMPLATES, TOPICS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def long_texts(n: int, chars: int = 1200, seed: int = 5) -> list[str]:
+    """Demo-like prose of about ``chars`` characters each (the size FINDINGS.md measured)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        words = TOPICS[rng.choice(list(TOPICS))]
+        parts: list[str] = [f'Note {i}.']
+        while sum(len(p) + 1 for p in parts) < chars:
+            a, b, c, d = rng.sample(words, 4)
+            parts.append(rng.choice(TEMPLATES).format(a=a, b=b, c=c, d=d))
+        out.append(' '.join(parts)[:chars])
+    return out
+
+
+def throughput(n_texts: int, rounds: int) -> dict:
+    from app.data import embeddings
+
+    embeddings.MODEL_CACHE = Path(
+        tempfile.mkdtemp(prefix='oh-bench-models-')
+    )  # a fresh export, like a new install
+    started = time.monotonic()
+    onnx = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, backend='onnx')
+    onnx.load()
+    first_load_s = time.monotonic() - started
+    torch = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, backend='torch')
+    torch.load()
+    assert onnx.backend == 'onnx', onnx.fallback_reason
+    texts = long_texts(n_texts)
+    chunks = [c.text for t in texts for c in torch.chunks(t)]
+    for model in (torch, onnx):  # warm-up: first-call allocations are not throughput
+        model.encode(chunks[:16])
+    rates: dict[str, list[float]] = {'torch': [], 'onnx': []}
+    vectors: dict[str, np.ndarray] = {}
+    for r in range(rounds):
+        order = (torch, onnx) if r % 2 == 0 else (onnx, torch)
+        for model in order:
+            t0 = time.perf_counter()
+            vecs = model.encode(chunks)
+            rates[model.backend].append(len(chunks) / (time.perf_counter() - t0))
+            vectors[model.backend] = vecs
+    cos = (vectors['onnx'] * vectors['torch']).sum(axis=1)
+    torch_rate, onnx_rate = statistics.median(rates['torch']), statistics.median(rates['onnx'])
+    return {
+        'texts': len(texts),
+        'chunks': len(chunks),
+        'chars_per_text': round(sum(map(len, texts)) / len(texts)),
+        'threads': embeddings.EMBED_THREADS,
+        'rounds': rounds,
+        'torch_chunks_per_s': round(torch_rate, 1),
+        'onnx_chunks_per_s': round(onnx_rate, 1),
+        'ratio': round(onnx_rate / torch_rate, 2),
+        'min_cosine': round(float(cos.min()), 6),
+        'mean_cosine': round(float(cos.mean()), 6),
+        'torch_rounds': [round(x, 1) for x in rates['torch']],
+        'onnx_rounds': [round(x, 1) for x in rates['onnx']],
+        'first_load_with_export_s': round(first_load_s, 1),
+    }
+
+
+def make_library(db_path: Path, n: int) -> None:
+    """n outputs with random unit vectors in an index labelled with the real model (no hour of embedding)."""
+    from app.data import db as dbmod
+    from app.data import embeddings, settings_store, vectors
+    from bench.search import seed
+
+    dbmod.connect(db_path)
+    seed(n)
+    settings_store.put(embeddings.MODEL_SETTING, 'builtin:random-384')
+    embeddings.index_pending(batch=512)
+    database = dbmod.current()
+    state = vectors.read_index_state(database)
+    state['model'] = embeddings.DEFAULT_MODEL  # same dimension: the real model embeds the queries
+    with dbmod.write_tx():
+        database.execute_sql(
+            'UPDATE app_setting SET value = ? WHERE key = ?', (json.dumps(state), vectors.INDEX_KEY)
+        )
+    settings_store.put(embeddings.MODEL_SETTING, embeddings.DEFAULT_MODEL)
+    dbmod.close()
+
+
+def child_first_search(db_path: str, wait: float) -> dict:
+    """In a fresh process: start the indexer service as the app does, wait, time one search."""
+    t_start = time.monotonic()
+    from app import config
+    from app.context import AppContext
+    from app.data import db as dbmod
+    from app.data import embeddings, search
+    from app.services import indexing
+
+    os.environ['OUTPUTHUB_INDEXER'] = '1'
+    dbmod.connect(Path(db_path))
+    ctx = AppContext(settings=config.Settings(db_path=Path(db_path)))
+    indexing.start(ctx)
+    ready_at = None
+    while time.monotonic() - t_start < wait:
+        if ready_at is None and embeddings.is_ready():
+            ready_at = time.monotonic() - t_start
+        time.sleep(0.1)
+    query = 'budget invoice'  # a fresh process: never embedded before (and words that match, too)
+    ready = embeddings.is_ready()
+    t0 = time.perf_counter()
+    hits = search.search(query, mode='hybrid', limit=20)
+    took = time.perf_counter() - t0
+    emb = embeddings.get_embedder(embeddings.DEFAULT_MODEL)
+    indexing.stop(ctx)
+    return {
+        'up_s': round(time.monotonic() - t_start, 1),
+        'model_ready_after_s': round(ready_at, 1) if ready_at is not None else None,
+        'backend': getattr(emb, 'backend', ''),
+        'first_search_s': round(took, 3),
+        'query_embedded_by_the_model': ready,  # else answered by words only (the model still loading)
+        'hits': len(hits),
+    }
+
+
+def first_search(n: int, wait: float) -> dict:
+    work = Path(tempfile.mkdtemp(prefix='oh-bench-first-'))
+    data = work / 'data'
+    data.mkdir(mode=0o700)
+    db_path = work / 'library.db'
+    env = {**os.environ, 'OUTPUTHUB_DATA_DIR': str(data), 'OUTPUTHUB_DB': str(db_path)}
+    t0 = time.monotonic()
+    subprocess.run(
+        [sys.executable, '-m', 'bench.embeddings', '--make-library', str(db_path), '--n', str(n)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    seed_s = time.monotonic() - t0
+    runs = {}
+    for label in ('fresh_install', 'cached_export'):  # the first start exports, the second loads the export
+        out = subprocess.run(
+            [
+                sys.executable,
+                '-m',
+                'bench.embeddings',
+                '--child-first-search',
+                str(db_path),
+                '--wait',
+                str(wait),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        runs[label] = json.loads(out.stdout.strip().splitlines()[-1])
+    return {'n_outputs': n, 'wait_s': wait, 'seed_s': round(seed_s, 1), **runs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--only', choices=('throughput', 'first-search'))
+    parser.add_argument('--texts', type=int, default=96)
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--n', type=int, default=20000, help='outputs in the first-search library')
+    parser.add_argument('--wait', type=float, default=20.0, help='seconds the app is up before the search')
+    parser.add_argument('--make-library', help=argparse.SUPPRESS)
+    parser.add_argument('--child-first-search', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if args.make_library:
+        make_library(Path(args.make_library), args.n)
+        return 0
+    if args.child_first_search:
+        print(json.dumps(child_first_search(args.child_first_search, args.wait)))
+        return 0
+    result = {}
+    if args.only in (None, 'throughput'):
+        result['throughput'] = throughput(args.texts, args.rounds)
+    if args.only in (None, 'first-search'):
+        result['first_search'] = first_search(args.n, args.wait)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
