@@ -22,6 +22,7 @@ from .. import auth, roles
 from ..data import conversations, entities, lookups, outputs, prompts, relations, sensitivity, versioning
 from ..data import search as search_mod
 from ..data.db import MAX_ROW_ID
+from ..data.db import current as current_db
 from ..data.listing import ListParams
 from ..data.text import body_hash
 from ..errors import NotFound, ValidationError
@@ -422,8 +423,18 @@ def source_name(client: str) -> str:
     return f'MCP · {client}' if client else 'MCP'
 
 
+_sources: dict[tuple[str, str], int] = {}  # (database file, source name) → its row id
+
+
 def _source_id(caller: Caller) -> int:
-    return lookups.get_or_create('source', source_name(caller.client), kind=SOURCE_KIND).id
+    """The client's Source row, made on its first save; remembered (a save must stay quick), and a row
+    merged away since only sends the next save to the MCP source by kind (``capture_output``)."""
+    name = source_name(caller.client)
+    key = (str(current_db().database), name)
+    found = _sources.get(key)
+    if found is None:
+        found = _sources[key] = lookups.get_or_create('source', name, kind=SOURCE_KIND).id
+    return found
 
 
 def _visible_prompt_version(caller: Caller, version_id: int) -> int:
