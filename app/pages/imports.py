@@ -18,7 +18,7 @@ from ..components import fmt, jobs, toast
 from ..components.secret import visible
 from ..context import AppContext
 from ..data import import_history
-from ..data.importers import ImportReport, import_path, recent_runs
+from ..data.importers import FORMAT_NAMES, ImportReport, import_path, recent_runs
 from ..errors import UserError
 from . import nav, shell
 from .frame import frame
@@ -155,11 +155,15 @@ def _count_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
     if d.get('models_added'):
         rows.append(('New models', ', '.join(d['models_added'][:10])))
     rows.append(('Skipped (could not be read)', f'{d.get("skipped", 0):,}'))
+    if d.get('lines_skipped'):
+        rows.append(('Unreadable lines skipped (a session still being written)', f'{d["lines_skipped"]:,}'))
+    for note in d.get('notes') or []:
+        rows.append(('Note', note))
     return rows
 
 
 def _headline(d: dict[str, Any], label: str) -> str:
-    fmt_name = {'chatgpt': 'ChatGPT', 'claude': 'Claude', 'llm': 'llm', 'outputhub': 'Output Hub'}.get(
+    fmt_name = FORMAT_NAMES.get(
         d.get('format') or '', 'the'
     )
     if d.get('dry_run'):
@@ -230,7 +234,8 @@ class ImportPage:
             ui.space()
             ui.link('Export & backup', '/settings?tab=backup').classes('text-sm')
         ui.label(
-            'Bring in your ChatGPT and Claude history (or an llm logs.db, or an Output Hub JSON export). '
+            'Bring in your ChatGPT, Claude, Gemini, Grok, DeepSeek, Le Chat and Perplexity history, your '
+            'Claude Code, Codex and Gemini CLI sessions (or an llm logs.db, or an Output Hub JSON export). '
             'Importing again adds only what is new; your renames, tags and ratings stay.'
         ).classes('text-sm oh-muted')
         self._instructions()
@@ -256,7 +261,11 @@ class ImportPage:
                 'by e-mail; upload the zip as it is.\n'
                 '- **Claude.ai**: *Settings → Privacy → Export data*. The download is a zip, sometimes '
                 'without the `.zip` ending; upload it as it is.\n'
-                '- **llm** (the command-line tool): `llm logs path` prints where its `logs.db` is.'
+                '- **llm** (the command-line tool): `llm logs path` prints where its `logs.db` is.\n'
+                '- **Coding agents**: type the path of `~/.claude/projects`, `~/.codex/sessions` or a Gemini '
+                'CLI session file below (or upload a zip of the folder).\n'
+                '- **Gemini** (Takeout *My Activity*, AI Studio), **Grok**, **DeepSeek**, **Le Chat**, '
+                '**Perplexity**: upload the file or zip as downloaded.'
             ).classes('text-sm')
 
     def _upload_card(self) -> None:

@@ -371,3 +371,15 @@ def test_arbitrary_values_in_every_format_never_raise_more_than_one_sentence(db,
             assert str(exc) and '\n' not in str(exc)
         else:
             assert report.format is not None
+
+
+def test_the_import_report_on_the_page_says_how_takeout_was_grouped(db):
+    from app.pages.imports import _count_rows, _headline
+
+    d = import_path(TAKEOUT).to_dict()
+    assert (
+        'Note',
+        'Gemini Takeout entries carry no conversation id: prompts less than 30 minutes apart were '
+        'grouped into one conversation.',
+    ) in _count_rows(d)
+    assert _headline(d, 'MyActivity.json') == 'Imported MyActivity.json (Gemini Takeout export).'

@@ -72,7 +72,7 @@ FORMAT_NAMES = {
     'grok': 'Grok',
     'deepseek': 'DeepSeek',
     'aistudio': 'Google AI Studio',
-    'gemini_takeout': 'Gemini (Google Takeout)',
+    'gemini_takeout': 'Gemini Takeout',
     'lechat': 'Le Chat',
     'perplexity': 'Perplexity',
 }

@@ -292,8 +292,8 @@ def _detect(inp: ImportInput) -> ImportInput:
         raise UserError(f'{inp.path.name} holds no conversations (an empty list).')
     else:
         raise UserError(
-            f'{inp.path.name} is not an export or session file this app reads '
-            '(ChatGPT, Claude, Claude Code, Codex, Gemini, Grok, DeepSeek, Le Chat, Perplexity, llm or Output Hub).'
+            f'{inp.path.name} is not a ChatGPT, Claude, Gemini, Grok, DeepSeek, Le Chat, Perplexity, llm or '
+            'Output Hub export, nor a Claude Code, Codex or Gemini CLI session.'
         )
     inp.docs = [d for d in inp.docs if d.kind in (inp.format, CLAUDE_PROJECTS) or d.kind == 'empty']
     if inp.format == OUTPUTHUB and len(inp.docs) != 1:
