@@ -59,6 +59,15 @@
     const tag = (target.tagName || '').toLowerCase();
     return tag === 'input' || tag === 'textarea' || tag === 'select' || target.isContentEditable;
   }
+  // Inside the shell a page switches without reloading the tab (what a click on an in-app link does).
+  function ohGo(path) {
+    if (typeof emitEvent === 'function' && document.querySelector('.nicegui-sub-pages')) {
+      emitEvent('sub_pages_navigate', path);
+    } else {
+      window.location.href = path;
+    }
+  }
+  window.ohGo = ohGo;
   const GO = { o: '/outputs', c: '/conversations', p: '/prompts', a: '/agents', h: '/', t: '/tags', s: '/search' };
   document.addEventListener('keydown', function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
@@ -66,7 +75,7 @@
     const key = event.key;
     if (pendingG && Date.now() - pendingG < 1200) {
       pendingG = 0;
-      if (GO[key]) { event.preventDefault(); window.location.href = GO[key]; }
+      if (GO[key]) { event.preventDefault(); ohGo(GO[key]); }
       return;
     }
     if (key === 'g') { pendingG = Date.now(); return; }

@@ -158,17 +158,21 @@ def _drawer() -> ui.left_drawer:
     drawer = (
         ui.left_drawer(value=False, bordered=True)
         .props('width=220 breakpoint=900 show-if-above')  # 900: DRAWER_BREAKPOINT
-        .classes('oh-drawer bg-slate-50 dark:bg-slate-900 px-2 py-2')
+        # gap-0: NiceGUI spaces a drawer's children by 1rem, which pushed Settings off a phone's screen
+        .classes('oh-drawer bg-slate-50 dark:bg-slate-900 px-2 py-1 gap-0')
     )
     with drawer:
         for group, entries in nav.grouped():
             if group:
-                ui.label(group).classes('oh-nav-group text-[11px] uppercase tracking-wide oh-muted px-3 pt-2')
+                ui.label(group).classes(
+                    'oh-nav-group text-[11px] uppercase tracking-wide oh-muted px-3 pt-2 pb-0.5'
+                )
             for item in entries:
                 with (
                     ui.link(target=item.path).classes('oh-link no-underline w-full').mark(f'nav {item.path}'),
                     ui.row().classes(
-                        'items-center no-wrap gap-3 px-3 py-[6px] rounded hover:bg-slate-200 '
+                        # 40 px high: a finger-sized target that still fits 17 entries on a phone
+                        'items-center no-wrap gap-3 px-3 min-h-[40px] rounded hover:bg-slate-200 '
                         'dark:hover:bg-slate-800 w-full'
                     ),
                 ):

@@ -117,3 +117,12 @@ async def test_leaving_a_page_removes_its_page_wide_listeners(user: User) -> Non
         lambda: _copy_listeners(client) == 1,
         what='one copy listener',
     )
+
+
+async def test_the_drawer_does_not_ask_the_browser_whether_it_is_open(user: User) -> None:
+    """A drawer with ``value=None`` makes NiceGUI ask the browser at every (re)connect and wait 1 s for
+    the answer: "JavaScript did not respond within 1.0 s" in the log of a busy machine (issue 16)."""
+    client = await user.open('/')
+    drawer = next(e for e in client.elements.values() if isinstance(e, ui.left_drawer))
+    assert drawer.value is not None
+    assert drawer.props.get('show-if-above')  # Quasar still opens it on a wide screen by itself
