@@ -383,3 +383,19 @@ def test_the_import_report_on_the_page_says_how_takeout_was_grouped(db):
         'grouped into one conversation.',
     ) in _count_rows(d)
     assert _headline(d, 'MyActivity.json') == 'Imported MyActivity.json (Gemini Takeout export).'
+
+
+def test_a_newer_takeout_adds_its_new_prompts_to_the_same_conversation(db, tmp_path):
+    entries = json.loads(TAKEOUT.read_text())
+    import_path(write(tmp_path / 'MyActivity.json', entries))
+    later = {
+        'header': 'Gemini Apps',
+        'title': 'Prompted and in Tokyo?',
+        'time': '2026-01-10T12:20:00.000Z',
+        'products': ['Gemini Apps'],
+        'safeHtmlItem': [{'html': '<p>Tokyo is 9 hours ahead of London.</p>'}],
+    }
+    report = import_path(write(tmp_path / 'MyActivity.json', [later, *entries]))  # newest first
+    assert (report.conversations_added, report.conversations_updated, report.messages_added) == (0, 1, 2)
+    conv = conv_by_ext('takeout-2026-01-10T12:00:00')
+    assert visible_texts(conv)[-1] == ('assistant', 'Tokyo is 9 hours ahead of London.')
