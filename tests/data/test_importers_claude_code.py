@@ -415,3 +415,18 @@ def test_2_0_layout_and_a_dry_run_write_nothing_and_keep_sub_agents_with_their_s
     assert (report.conversations_added, report.messages_added) == (1, dry.messages_added)
     conv = conv_by_ext(SESSION_2X)
     assert any(m.external_id.startswith('agent-a7be2f0:') for m in active_path(conv))
+
+
+def test_a_summary_written_at_the_top_of_a_later_session_names_the_session_it_points_at(db, tmp_path):
+    folder = tmp_path / '-home-me-code-demo'
+    folder.mkdir()
+    first = [line for line in session_lines() if line.get('type') != 'summary']
+    write_jsonl(folder / 'sess-1.jsonl', first)
+    later = [
+        {'type': 'summary', 'summary': 'Why test_x flakes', 'leafUuid': 'a3'},  # a leaf of sess-1
+        {**user('v1', None, '30:00', 'next task'), 'sessionId': 'sess-2'},
+    ]
+    write_jsonl(folder / 'sess-2.jsonl', later)
+    import_path(folder)
+    assert conv_by_ext('sess-1').title == 'Why test_x flakes'
+    assert conv_by_ext('sess-2').title == 'next task'

@@ -40,7 +40,15 @@ from . import (
 )
 from .base import ConversationWriter, ImportReport, ProgressFn, save_each
 
-__all__ = ['FORMATS', 'FORMAT_NAMES', 'ImportReport', 'ProgressFn', 'detect_format', 'import_path', 'recent_runs']
+__all__ = [
+    'FORMATS',
+    'FORMAT_NAMES',
+    'ImportReport',
+    'ProgressFn',
+    'detect_format',
+    'import_path',
+    'recent_runs',
+]
 
 log = logging.getLogger(__name__)
 
@@ -241,12 +249,13 @@ def _run_items(inp: inputs.ImportInput, report: ImportReport, dry_run: bool, tic
             projects.ensure_collection(writer, conv, label)
         return conv
 
+    docs = [d for d in inp.docs if d.kind != 'empty']
+    shared = (module.prepare(docs),) if hasattr(module, 'prepare') else ()
     # one run of batched commits over every document (a sessions folder holds thousands of small files)
     items = (
         (name, partial(with_project, build))
-        for doc in inp.docs
-        if doc.kind != 'empty'
-        for name, build in module.items(doc, report)
+        for doc in docs
+        for name, build in module.items(doc, report, *shared)
     )
     save_each(writer, items, tick)
 

@@ -105,7 +105,9 @@ class _Reader:
                 inner = data.get('message')
                 if isinstance(inner, dict) and inner.get('type') in ('user', 'assistant'):
                     # the sub-agent's own messages, relayed while it ran (its file may be gone)
-                    self.relayed.setdefault(agent, []).append({**inner, 'isSidechain': True, 'agentId': agent})
+                    self.relayed.setdefault(agent, []).append(
+                        {**inner, 'isSidechain': True, 'agentId': agent}
+                    )
         kind = None
         key = None
         if rtype == 'assistant' and isinstance(message, dict):
@@ -385,8 +387,10 @@ def _first_text(nodes: list[_Node]) -> str:
     return ''
 
 
-def convert(doc: JsonDoc, report: ImportReport) -> ParsedConversation:
-    """A session file (and its sub-agent files, ``doc.related``) → one parsed conversation."""
+def convert(doc: JsonDoc, report: ImportReport, titles: dict[str, str] | None = None) -> ParsedConversation:
+    """A session file (and its sub-agent files, ``doc.related``) → one parsed conversation. ``titles``:
+    the summaries other session files of the same import hold, by leaf uuid (a resumed session writes
+    its predecessor's summary at its own top)."""
     main = _Reader(report).read(doc)
     subs = []
     for sub_doc in doc.related:
@@ -497,6 +501,10 @@ def convert(doc: JsonDoc, report: ImportReport) -> ParsedConversation:
     for s in main.summaries:
         if s.get('leafUuid') in main.line_node:
             title = _text(s.get('summary'))
+    if not title and titles:
+        for uuid in main.line_node:
+            if uuid in titles:
+                title = titles[uuid]
     model = None
     for n in reversed(main_list):
         if n.kind == 'assistant':
@@ -534,6 +542,26 @@ def label(doc: JsonDoc) -> str:
     return f'session {doc.name}'
 
 
-def items(doc: JsonDoc, report: ImportReport):
+def leading_summaries(doc: JsonDoc) -> dict[str, str]:
+    """The ``summary`` records at the top of a session file (where Claude Code writes them), by leaf."""
+    out: dict[str, str] = {}
+    for rec in iter_lines(doc, lambda: None):
+        if rec.get('type') != 'summary':
+            break
+        if isinstance(rec.get('leafUuid'), str) and isinstance(rec.get('summary'), str):
+            out[rec['leafUuid']] = rec['summary']
+    return out
+
+
+def prepare(docs: list[JsonDoc]) -> dict[str, str]:
+    """What every session of an import needs from the others: the summaries that name them."""
+    titles: dict[str, str] = {}
+    if len(docs) > 1:
+        for d in docs:
+            titles.update(leading_summaries(d))
+    return titles
+
+
+def items(doc: JsonDoc, report: ImportReport, titles: dict[str, str] | None = None):
     """What ``save_each`` saves: one conversation per session file."""
-    yield label(doc), lambda: convert(doc, report)
+    yield label(doc), lambda: convert(doc, report, titles)
