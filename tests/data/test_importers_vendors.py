@@ -399,3 +399,25 @@ def test_a_newer_takeout_adds_its_new_prompts_to_the_same_conversation(db, tmp_p
     assert (report.conversations_added, report.conversations_updated, report.messages_added) == (0, 1, 2)
     conv = conv_by_ext('takeout-2026-01-10T12:00:00')
     assert visible_texts(conv)[-1] == ('assistant', 'Tokyo is 9 hours ahead of London.')
+
+
+def test_the_json_lines_form_of_a_gemini_cli_session(db, tmp_path):
+    lines = [
+        {'sessionId': 's-jl', 'projectHash': 'cd' * 32, 'startTime': '2026-07-01T09:00:00Z', 'kind': 'main'},
+        {'id': 'u1', 'timestamp': '2026-07-01T09:00:01Z', 'type': 'user', 'content': [{'text': 'hello'}]},
+        {
+            'id': 'g1',
+            'timestamp': '2026-07-01T09:00:03Z',
+            'type': 'gemini',
+            'content': 'Hi!',
+            'model': 'gemini-3-pro',
+        },
+        {'$set': {'lastUpdated': '2026-07-01T09:00:03Z'}},
+    ]
+    path = tmp_path / 'session-2026-07-01T09-00-s-jl.jsonl'
+    path.write_text(''.join(json.dumps(x) + '\n' for x in lines) + '{"id": "u2", "ty')  # still being written
+    report = import_path(path)
+    assert (report.format, report.messages_added, report.lines_skipped) == ('gemini_cli', 2, 1)
+    conv = conv_by_ext('s-jl')
+    assert visible_texts(conv) == [('user', 'hello'), ('assistant', 'Hi!')]
+    assert conv.updated_at == datetime(2026, 7, 1, 9, 0, 3) and conv.model.name == 'gemini-3-pro'

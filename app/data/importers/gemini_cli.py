@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_iso, split_blocks
-from .inputs import JsonDoc, iter_items
+from .inputs import JsonDoc, iter_items, iter_lines
 from .projects import PREFIX
 
 CACHED_INPUT_PRICE = 0.25  # Google bills cached input tokens at about a quarter of the input price
@@ -121,6 +121,31 @@ def label(session: Any) -> str:
     return f'session {session.get("sessionId") if isinstance(session, dict) else "(not an object)"}'
 
 
+def read_lines(doc: JsonDoc, report: ImportReport) -> dict[str, Any]:
+    """The JSON Lines form as the one-document form: the header line, then messages, with
+    ``{"$set": {...}}`` lines updating the header (``lastUpdated``)."""
+
+    def bad() -> None:
+        report.lines_skipped += 1
+
+    session: dict[str, Any] = {}
+    messages: list[dict[str, Any]] = []
+    for rec in iter_lines(doc, bad):
+        if not session:
+            session = {k: v for k, v in rec.items() if k != 'messages'}
+            messages.extend(m for m in rec.get('messages') or [] if isinstance(m, dict))
+        elif isinstance(rec.get('$set'), dict):
+            session.update(rec['$set'])
+        elif 'type' in rec:
+            messages.append(rec)
+        else:
+            report.unknown('gemini_cli line')
+    return {**session, 'messages': messages}
+
+
 def items(doc: JsonDoc, report: ImportReport):
+    if doc.jsonl:
+        yield f'session {doc.name}', lambda: convert(read_lines(doc, report), report)
+        return
     for session in iter_items(doc):
         yield label(session), partial(convert, session, report)

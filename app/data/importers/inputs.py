@@ -356,6 +356,10 @@ def sniff_jsonl(doc: JsonDoc) -> str | None:
 
 
 def _jsonl_kind(doc: JsonDoc, objs: list[dict]) -> str | None:
+    head = objs[0] if objs else {}
+    if 'sessionId' in head and 'projectHash' in head and 'uuid' not in head:
+        doc.session = str(head['sessionId'])
+        return GEMINI_CLI  # the JSON Lines form of a Gemini CLI session: a header, then one message a line
     claude = codex = 0
     for o in objs:
         t = o.get('type')
