@@ -421,3 +421,24 @@ def test_the_json_lines_form_of_a_gemini_cli_session(db, tmp_path):
     conv = conv_by_ext('s-jl')
     assert visible_texts(conv) == [('user', 'hello'), ('assistant', 'Hi!')]
     assert conv.updated_at == datetime(2026, 7, 1, 9, 0, 3) and conv.model.name == 'gemini-3-pro'
+
+
+@pytest.mark.parametrize(
+    'content',
+    [
+        '{"conversations": [{"conversation": {"id": "x"}, "responses": ' + '[' * 400 + ']' * 400 + '}]}',
+        '{"chunkedPrompt": {"chunks": [{"role": "user", "text": "cut',  # truncated
+        '[{"header": "YouTube", "title": "Watched a video", "time": "2026-01-01T00:00:00Z"}]',  # not Gemini
+        '{"entries": "not a list", "thread_metadata": {}}',
+    ],
+)
+def test_hostile_or_other_documents_are_refused_or_skipped_and_write_no_conversation(db, tmp_path, content):
+    path = tmp_path / 'doc.json'
+    path.write_text(content)
+    try:
+        report = import_path(path)
+    except UserError as exc:
+        assert '\n' not in str(exc) and str(exc).endswith('.')
+    else:
+        assert report.skipped == 1 and report.errors  # read, but the one conversation is reported unreadable
+    assert Conversation.select().count() == 0 and Message.select().count() == 0
