@@ -4,6 +4,7 @@ range. A click on a bar or slice opens the matching filtered list."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -30,6 +31,19 @@ PRESETS = [('4 weeks', 28), ('3 months', 91), ('12 months', 365), ('All time', 0
 MESSAGE_COLOR = KIND_COLORS['message']
 COST_COLOR = '#dc2626'
 PALETTE = ['#2563eb', '#7c3aed', '#db2777', '#d97706', '#059669', '#0891b2', '#64748b', '#4f46e5', '#ca8a04']
+# Horizontal bar charts: names wrap (never cut) in a column this wide (px, fits beside bars on a phone);
+# each row is tall enough for the lines its longest name needs, so rows never overlap.
+LABEL_WIDTH = 140
+CHAR_PX, LINE_PX, ROW_PAD_PX, CHROME_PX = 6.6, 14, 10, 96
+# The first and last week labels start and end at the chart's edges, not centred on them (the phone's
+# first label was cut to "!024-11-04").
+WEEK_LABELS = {
+    'color': TEXT_COLOR,
+    'alignMinLabel': 'left',
+    'alignMaxLabel': 'right',
+    'showMinLabel': True,  # ECharts 6 may drop the first label next to the other axis' names
+}
+ROW_SERIES = 'row'  # the transparent bar across each row that makes the whole row clickable
 
 
 def list_url(path: str, params: ListParams) -> str:
@@ -49,12 +63,16 @@ class Chart:
     options: dict
     urls: list[list[str | None]] = field(default_factory=list)
     note: str = ''
+    rows: list[str] = field(default_factory=list)  # a horizontal bar chart's row names, top to bottom
+    height: int | None = None  # px, for charts whose height follows their rows
 
     empty_text: str = 'Nothing in this period.'
 
     @property
     def has_values(self) -> bool:
         for series in self.options.get('series', []):
+            if series.get('name') == ROW_SERIES:
+                continue
             for item in series.get('data') or []:
                 value = item.get('value') if isinstance(item, dict) else item
                 if value:
@@ -67,14 +85,22 @@ class Chart:
         except (IndexError, TypeError):
             return None
 
+    def row_url(self, name: str) -> str | None:
+        """What a click on a row's name opens (the same as a click anywhere else on the row)."""
+        categories = self.options['yAxis'][0]['data'] if self.rows else []
+        if name not in categories:
+            return None
+        return self.url(len(self.urls) - 1, categories.index(name))
+
 
 def _base(**extra: object) -> dict:
     options: dict = {
         'backgroundColor': 'transparent',
         'textStyle': {'color': TEXT_COLOR},
         'tooltip': {'trigger': 'axis', 'renderMode': 'richText', 'confine': True},
-        # the legend stays one line (scrolling on a phone) and the axis names sit below it
-        'grid': {'left': 8, 'right': 8, 'top': 48, 'bottom': 8, 'containLabel': True},
+        # the legend stays one line (scrolling on a phone) and the axis names sit below it; room on the
+        # right for the last value label ("120" was cut to "12")
+        'grid': {'left': 8, 'right': 20, 'top': 48, 'bottom': 8, 'containLabel': True},
         'legend': {'type': 'scroll', 'top': 0, 'textStyle': {'color': TEXT_COLOR}},
     }
     options.update(extra)
@@ -93,31 +119,105 @@ def _range(period: dashboard.Period, **filters: object) -> ListParams:
     return ListParams(date_from=period.date_from, date_to=period.date_to, **filters)
 
 
+def _nice_ceiling(value: float) -> float:
+    """The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten) at or above ``value``."""
+    if value <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    return next(
+        m * power for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * power >= value * (1 - 1e-9)
+    )
+
+
+def _row_extent(series: list[dict], row: int) -> float:
+    """How far a row's bars reach: stacked series add up, side-by-side ones do not."""
+    stacks: dict[object, float] = {}
+    for i, s in enumerate(series):
+        key = s.get('stack') or i
+        stacks[key] = stacks.get(key, 0) + (s['data'][row] or 0)
+    return max(stacks.values(), default=0)
+
+
+def _row_height(labels: list[str]) -> int:
+    longest = max((len(label) for label in labels), default=0)
+    lines = max(1, math.ceil(longest * CHAR_PX / LABEL_WIDTH))
+    return max(26, lines * LINE_PX + ROW_PAD_PX)
+
+
 def _hbar(
-    title: str, labels: list[str], series: list[dict], urls: list[list[str | None]], note: str = ''
+    title: str,
+    labels: list[str],
+    series: list[dict],
+    urls: list[list[str | None]],
+    note: str = '',
+    axis_max: float | None = None,
 ) -> Chart:
     # largest at the top: ECharts draws category axes bottom-up
     labels = labels[::-1]
     for s in series:
         s['data'] = s['data'][::-1]
     urls = [u[::-1] for u in urls]
+    names = [s['name'] for s in series]
+    for s in series:
+        s.setdefault('barMaxWidth', 22)  # thin bars in tall rows (the whole row is the click target)
+    top = axis_max or _nice_ceiling(max((_row_extent(series, r) for r in range(len(labels))), default=0))
+    label = {
+        'width': LABEL_WIDTH,
+        'overflow': 'break',  # wrap at spaces: the whole name stays readable
+        'lineHeight': LINE_PX,
+        'color': TEXT_COLOR,
+    }
     options = _base(
-        xAxis={'type': 'value', 'splitLine': {'lineStyle': {'opacity': 0.3}}},
-        yAxis={
-            'type': 'category',
-            'data': labels,
-            'axisLabel': {'width': 140, 'overflow': 'truncate', 'color': TEXT_COLOR},
+        xAxis={
+            'type': 'value',
+            'max': top,
+            'splitLine': {'lineStyle': {'opacity': 0.3}},
+            'axisLabel': {'hideOverlap': True, 'alignMaxLabel': 'right'},
         },
+        yAxis=[
+            # triggerEvent: a click on a row's name opens that row too
+            {'type': 'category', 'data': labels, 'axisLabel': label, 'triggerEvent': True},
+            # the row targets' twin axis: hidden, and taking no room (its names would count as labels)
+            {
+                'type': 'category',
+                'data': labels,
+                'show': False,
+                'position': 'left',
+                'axisLabel': {'show': False},
+            },
+        ],
         series=series,
     )
+    # A transparent bar across each whole row, under the real bars: the row is the click target, not
+    # only its thin bar. It opens what the row's first non-empty bar opens.
+    row_urls = []
+    for r in range(len(labels)):
+        first = next((i for i, s in enumerate(series) if s['data'][r]), 0)
+        row_urls.append(urls[first][r] if first < len(urls) else None)
+    options['series'].append(
+        {
+            'name': ROW_SERIES,
+            'type': 'bar',
+            'yAxisIndex': 1,
+            'data': [top] * len(labels),
+            'barWidth': '100%',
+            'itemStyle': {'color': 'rgba(0,0,0,0)'},
+            'emphasis': {'disabled': True},
+            'tooltip': {'show': False},
+            'legendHoverLink': False,
+            'z': 0,
+        }
+    )
+    options['legend']['data'] = names  # not the row targets
     options['tooltip']['axisPointer'] = {'type': 'shadow'}
-    return Chart(title, options, urls, note)
+    height = max(288, CHROME_PX + _row_height(labels) * len(labels))
+    return Chart(title, options, [*urls, row_urls], note, rows=labels, height=height)
 
 
 def activity_chart(d: dashboard.Dashboard) -> Chart:
     weeks = [w.start.isoformat() for w in d.weeks]
     options = _base(
-        xAxis={'type': 'category', 'data': weeks, 'axisLabel': {'color': TEXT_COLOR}},
+        xAxis={'type': 'category', 'data': weeks, 'axisLabel': WEEK_LABELS},
         yAxis=[
             {'type': 'value', 'name': 'Captures', 'splitLine': {'lineStyle': {'opacity': 0.3}}},
             {'type': 'value', 'name': 'Messages', 'splitLine': {'show': False}},
@@ -147,7 +247,7 @@ def activity_chart(d: dashboard.Dashboard) -> Chart:
 def tokens_chart(d: dashboard.Dashboard) -> Chart:
     weeks = [w.start.isoformat() for w in d.weeks]
     options = _base(
-        xAxis={'type': 'category', 'data': weeks, 'axisLabel': {'color': TEXT_COLOR}},
+        xAxis={'type': 'category', 'data': weeks, 'axisLabel': WEEK_LABELS},
         yAxis=[
             {'type': 'value', 'name': 'Tokens', 'splitLine': {'lineStyle': {'opacity': 0.3}}},
             {'type': 'value', 'name': 'USD', 'splitLine': {'show': False}},
@@ -253,8 +353,9 @@ def ratings_chart(d: dashboard.Dashboard) -> Chart:
         [_bar('Average rating', [r.average for r in rows], KIND_COLORS['prompt'])],
         [[f'/prompts/{r.prompt_id}?v={r.number}' for r in rows]],
         'Average rating of the outputs each version produced; a click opens the prompt at that version.',
+        axis_max=5,
     )
-    chart.options['xAxis'].update(min=0, max=5)
+    chart.options['xAxis'].update(min=0)
     return chart
 
 
@@ -336,17 +437,33 @@ def _chart_card(key: str, chart: Chart, span: str) -> None:
             return
         height = 'h-80' if span else 'h-72'
         echart = ui.echart(chart.options).classes(f'w-full {height} oh-chart-{key}').mark(f'chart-{key}')
+        if chart.height:
+            echart.style(f'height: {int(chart.height)}px')
 
         def open_list(e, chart=chart) -> None:
             url = chart.url(e.series_index, e.data_index)
             if url:
                 ui.navigate.to(url)
 
+        def open_row(e, chart=chart) -> None:
+            args = e.args if isinstance(e.args, dict) else {}
+            if args.get('componentType') != 'yAxis':
+                return
+            url = chart.row_url(str(args.get('value', '')))
+            if url:
+                ui.navigate.to(url)
+
         if clickable:
             echart.on_point_click(open_list)
+            if chart.rows:
+                echart.on('componentClick', open_row, ['componentType', 'value'])
         notes = [chart.note] if chart.note else []
         if clickable:
-            notes.append('Click a bar or slice to open the matching list.')
+            notes.append(
+                'Click a row to open the matching list.'
+                if chart.rows
+                else 'Click a bar or slice to open the matching list.'
+            )
         if notes:
             ui.label(' '.join(notes)).classes('text-xs oh-muted')
 

@@ -15,7 +15,10 @@ from ..errors import UserError
 from . import nav, shell
 from .frame import frame
 
-LIMITS = [200, 500, 1000, 2000]
+LIMITS = [100, 200, 500, 1000, 2000]
+# The page opens on a readable neighbourhood: the best-connected 200 (the demo's 692 items drawn at
+# once were a hairball); "Show more" and the limit menu widen it.
+DEFAULT_LIMIT = 200
 DEPTHS = [1, 2, 3]
 
 
@@ -46,9 +49,10 @@ class GraphPage:
         raw_kinds = [k for k in (q.get('kinds') or '').split(',') if k in graph.KINDS]
         self.kinds: list[str] = raw_kinds or list(graph.KINDS)
         self.depth = _int(q.get('depth'), 1, DEPTHS) or 1
-        self.limit = _int(q.get('limit'), graph.DEFAULT_LIMIT, LIMITS) or graph.DEFAULT_LIMIT
+        self.limit = _int(q.get('limit'), DEFAULT_LIMIT, LIMITS) or DEFAULT_LIMIT
         self.chart: GraphChart | None = None
         self.summary: ui.label | None = None
+        self.more: ui.button | None = None
         self.hide = not viewer_sees_restricted()  # a LAN device without permission: no Secret items
 
     def url(self, **changes: object) -> str:
@@ -57,7 +61,7 @@ class GraphPage:
             'item_id': self.item_id,
             'kinds': ','.join(self.kinds) if set(self.kinds) != set(graph.KINDS) else None,
             'depth': self.depth if self.kind and self.depth != 1 else None,
-            'limit': self.limit if self.limit != graph.DEFAULT_LIMIT else None,
+            'limit': self.limit if self.limit != DEFAULT_LIMIT else None,
         }
         values.update(changes)
         kind, item_id = values.pop('kind'), values.pop('item_id')
@@ -82,7 +86,20 @@ class GraphPage:
             ui.space()
             self._search_box()
         self._toolbar()
-        self.summary = ui.label('Loading the graph…').classes('text-sm oh-muted').mark('graph-summary')
+        with ui.row().classes('w-full items-center gap-2'):
+            self.summary = ui.label('Loading the graph…').classes('text-sm oh-muted').mark('graph-summary')
+            wider = next((n for n in LIMITS if n > self.limit), None)
+            if wider is not None:
+                self.more = (
+                    ui.button(
+                        f'Show up to {wider:,}',
+                        icon='unfold_more',
+                        on_click=lambda: ui.navigate.to(self.url(limit=wider)),
+                    )
+                    .props('flat dense no-caps')
+                    .mark('graph-more')
+                )
+                self.more.visible = False  # until the graph turns out to be cut
         holder = ui.column().classes('w-full gap-1')
         if await run.io_bound(graph.needs_full_refresh):
             self.summary.set_text(
@@ -110,7 +127,7 @@ class GraphPage:
             self.chart.chart.mark('graph-chart')
             ui.label(
                 'Click an item to open it · double-click to show its connections · scroll to zoom, drag to move · '
-                'click a legend entry to hide that kind'
+                'click a legend entry to hide that kind · names show on hover and when zoomed in'
             ).classes('text-xs oh-muted')
         self._summarise(g)
 
@@ -245,10 +262,12 @@ class GraphPage:
             text = 'The most connected items: ' + text
         if g.truncated:
             text += (
-                f' — limited to the {self.limit:,} best-connected; there is more. '
-                'Narrow it with the kinds above or start from one item.'
+                f' — the {self.limit:,} best-connected; there is more. '
+                'Narrow it with the kinds above, start from one item, or show more.'
             )
         self.summary.set_text(text)
+        if self.more is not None:
+            self.more.visible = g.truncated
 
     def _empty(self) -> None:
         if self.summary is not None:

@@ -150,8 +150,37 @@ ALL_NODES_JS = """(selector) => {
 }"""
 
 
-def test_a_big_placed_graph_fits_a_phone_screen(start_app, phone_page, tmp_path) -> None:
-    """Graphs from 300 nodes arrive placed by the server; on a tall, narrow screen they must still fit."""
+# Each drawn dot's size on screen: its shape's box through every transform above it (the graph's view
+# scales x and y separately when it is stretched to a box of another shape).
+DOT_SIZES_JS = """(selector) => {
+    const chart = getElement(document.querySelector(selector)).chart;
+    const data = chart.getModel().getSeriesByIndex(0).getData();
+    const sizes = [];
+    for (let i = 0; i < data.count(); i++) {
+        const symbol = data.getItemGraphicEl(i);
+        const shape = symbol && symbol.childAt ? symbol.childAt(0) : symbol;
+        if (!shape) continue;
+        const box = shape.getBoundingRect();
+        const m = shape.getComputedTransform() || [1, 0, 0, 1, 0, 0];
+        sizes.push([box.width * Math.hypot(m[0], m[1]), box.height * Math.hypot(m[2], m[3])]);
+    }
+    return sizes;
+}"""
+
+
+@pytest.fixture
+def phone(browser):
+    """The phone size of the issue (390 x 844, touch)."""
+    context = browser.new_context(
+        viewport={'width': 390, 'height': 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    yield context.new_page()
+    context.close()
+
+
+def test_a_big_graph_opens_capped_with_round_dots_that_fit_a_phone(start_app, phone, tmp_path) -> None:
+    """A big library opens on its best-connected 200, placed by the server; on a tall, narrow screen the
+    graph fits and its dots stay round (a box stretched to the chart's four sides drew ovals)."""
     path = tmp_path / 'big-graph.db'
     dbmod.connect(path)
     for i in range(320):
@@ -160,12 +189,107 @@ def test_a_big_placed_graph_fits_a_phone_screen(start_app, phone_page, tmp_path)
         )
     dbmod.close()
     app = start_app(db_path=path)
-    phone_page.goto(f'{app.url}/graph')
-    wait_for_app(phone_page)
-    wait_for_drawn_canvas(phone_page, '.oh-graph')
-    phone_page.wait_for_timeout(500)
-    left, right, width, count = phone_page.evaluate(ALL_NODES_JS, '.oh-graph')
-    assert count >= 300
+    phone.goto(f'{app.url}/graph')
+    wait_for_app(phone)
+    wait_for_drawn_canvas(phone, '.oh-graph')
+    left, right, width, count = phone.evaluate(ALL_NODES_JS, '.oh-graph')
+    assert count == 200  # the cap, not all 337 items
     assert left >= 0 and right <= width, (
         f'nodes from x={left:.0f} to {right:.0f} on a {width:.0f}px wide chart'
     )
+    sizes = phone.evaluate(DOT_SIZES_JS, '.oh-graph')
+    assert len(sizes) == count
+    stretched = [(round(w, 1), round(h, 1)) for w, h in sizes if abs(w - h) > 0.5]
+    assert stretched == [], f'{len(stretched)} oval dots, e.g. {stretched[:3]}'
+    screenshot(phone, 'graph-phone')
+
+
+# Every text ECharts drew (one entry per line), with its box in the chart's own pixels.
+TEXTS_JS = """(selector) => {
+    const el = document.querySelector(selector);
+    const chart = getElement(el).chart;
+    const texts = [];
+    for (const d of chart.getZr().storage.getDisplayList(true)) {
+        if (d.type !== 'tspan' || !d.style.text) continue;
+        const r = d.getBoundingRect().clone();
+        const m = d.getComputedTransform();
+        if (m) r.applyTransform(m);
+        texts.push({text: String(d.style.text), x: r.x, y: r.y, w: r.width, h: r.height});
+    }
+    return {width: el.clientWidth, height: el.clientHeight, texts};
+}"""
+
+# The page x of the plot area's right edge (where the value axis ends).
+RIGHT_EDGE_JS = """(selector) => {
+    const el = document.querySelector(selector);
+    const rect = getElement(el).chart.getModel().getComponent('grid', 0).coordinateSystem.getRect();
+    return el.getBoundingClientRect().left + rect.x + rect.width;
+}"""
+
+LONG_PROMPT = 'Write pytest tests for the importer of chat exports'
+
+
+@pytest.fixture
+def weeks_library(tmp_path):
+    """Captures over 80 weeks (a long x-axis), tags of different sizes and a rated prompt with a long name."""
+    path = tmp_path / 'weeks.db'
+    dbmod.connect(path)
+    start = datetime(2024, 11, 4, 10, 0)  # a Monday: the first week label is 2024-11-04
+    for week in range(80):
+        outputs.capture_output(
+            outputs.CaptureData(
+                body=f'Week {week} notes', created_at=start + timedelta(weeks=week), tags=['weekly']
+            )
+        )
+    for i in range(3):
+        outputs.capture_output(
+            outputs.CaptureData(
+                body=f'Test run {i}', created_at=start, tags=['testing'], prompt=LONG_PROMPT, rating=4
+            )
+        )
+    outputs.capture_output(outputs.CaptureData(body='A lone one', created_at=start, tags=['rare']))
+    rare = lookups.find_by_name('tag', 'rare')
+    dbmod.close()
+    return path, rare
+
+
+def inside(chart: dict, t: dict) -> bool:
+    return t['x'] >= -0.5 and t['x'] + t['w'] <= chart['width'] + 0.5
+
+
+def test_dashboard_on_a_phone_shows_whole_labels_and_whole_rows_open(start_app, phone, weeks_library) -> None:
+    path, rare = weeks_library
+    app = start_app(db_path=path)
+    phone.goto(f'{app.url}/dashboard')
+    wait_for_app(phone)
+    for key in ('activity', 'ratings', 'tags'):
+        wait_for_drawn_canvas(phone, f'.oh-chart-{key}')
+    screenshot(phone, 'dashboard-phone')
+
+    # the week axis: every date drawn is complete and inside the chart (the first one was "!024-11-04")
+    activity = phone.evaluate(TEXTS_JS, '.oh-chart-activity')
+    dates = [t for t in activity['texts'] if re.fullmatch(r'\d{4}-\d\d-\d\d', t['text'])]
+    assert dates and dates[0]['text'] == '2024-11-04'
+    assert [t['text'] for t in dates if not inside(activity, t)] == []
+
+    # row names wrap instead of being cut ("Write pytest tests · v…"), and every text is inside the chart
+    for key in ('ratings', 'tags'):
+        drawn = phone.evaluate(TEXTS_JS, f'.oh-chart-{key}')
+        assert [
+            t['text'] for t in drawn['texts'] if t['text'].endswith(('…', '...')) or not inside(drawn, t)
+        ] == [], key
+    ratings = ' '.join(t['text'] for t in phone.evaluate(TEXTS_JS, '.oh-chart-ratings')['texts'])
+    for word in LONG_PROMPT.split():
+        assert word in ratings
+
+    # a click far to the right of a short bar, still on its row, opens the row's list
+    categories = phone.evaluate(
+        "getElement(document.querySelector('.oh-chart-tags')).chart.getOption().yAxis[0].data"
+    )
+    index = categories.index('rare')
+    phone.locator('.oh-chart-tags').scroll_into_view_if_needed()
+    _, y = phone.evaluate(POINT_JS, ['.oh-chart-tags', 0, [0, index]])
+    x = phone.evaluate(RIGHT_EDGE_JS, '.oh-chart-tags') - 6  # just inside the plot's right edge
+    phone.mouse.click(x, y)
+    phone.wait_for_url(re.compile(rf'.*/outputs\?tags={rare.id}(&|$)'), timeout=15_000)
+    phone.get_by_text('A lone one').wait_for()

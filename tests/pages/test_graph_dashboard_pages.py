@@ -179,9 +179,58 @@ async def test_limit_says_when_the_graph_is_truncated(user: User, library) -> No
     graph_page.LIMITS.insert(0, 2)
     try:
         await user.open('/graph?limit=2')
-        await see(user, 'limited to the 2 best-connected')
+        await see(user, 'the 2 best-connected; there is more')
+        await see(user, marker='graph-more')
+        user.find(marker='graph-more').click()  # "Show up to 100": the next limit
+        await until(lambda: user.back_history[-1] == '/graph?limit=100')
+        await see(user, 'The most connected items: 6 items')
     finally:
         graph_page.LIMITS.remove(2)
+
+
+@pytest.fixture
+def crowded_library(db_path):
+    """More connected items than the graph opens with: 260 outputs on 8 tags."""
+    dbmod.connect(db_path)
+    for i in range(260):
+        outputs.capture_output(outputs.CaptureData(body=f'Note {i}', tags=[f'topic-{i % 8}']))
+
+
+async def test_the_graph_opens_on_the_best_connected_few_hundred(user: User, crowded_library) -> None:
+    from app.pages import graph as graph_page
+
+    await user.open('/graph')
+    await see(user, 'The most connected items: 200 items')
+    await see(user, 'there is more')
+    echart = chart(user, 'graph-chart')
+    nodes = echart.options['series'][0]['data']
+    assert len(nodes) == graph_page.DEFAULT_LIMIT == 200
+    assert {n['id'].split(':')[0] for n in nodes} >= {'tag'}  # the hubs are in
+    # placed on the server and drawn still: nothing for the browser to settle
+    assert echart.options['series'][0]['layout'] == 'none' and echart.options['animation'] is False
+    await see(user, 'Show up to 500')
+
+
+async def test_the_tooltip_names_the_kind_and_names_show_when_zoomed_in(user: User, library) -> None:
+    await user.open('/graph')
+    await see(user, 'The most connected items')
+    echart = chart(user, 'graph-chart')
+    series = echart.options['series'][0]
+    tips = {n['id']: n['tooltip']['formatter'] for n in series['data']}
+    assert tips[f'tag:{library.python.id}'].startswith('Tag\n{b}')
+    assert tips[f'output:{library.hub.id}'].startswith('Output\n{b}')
+    # at first no names (they would cover each other), only on hover
+    assert series['label']['show'] is False
+    assert all('label' not in n for n in series['data'])
+    assert series['emphasis']['label']['show'] is True
+    marker = user.find(marker='graph-chart')
+    marker.trigger('chart:graphroam', {'zoom': 1.5})
+    assert series['label']['show'] is False
+    marker.trigger('chart:graphroam', {'zoom': 1.5})  # 2.25 times: every name that fits
+    await until(lambda: chart(user, 'graph-chart').options['series'][0]['label']['show'] is True)
+    marker.trigger('chart:graphroam', {'dx': 5, 'dy': 5})  # a pan changes nothing
+    marker.trigger('chart:graphroam', {'zoom': 0.5})
+    await until(lambda: chart(user, 'graph-chart').options['series'][0]['label']['show'] is False)
 
 
 async def test_graph_of_a_missing_item_says_so(user: User, library) -> None:
@@ -223,7 +272,7 @@ async def test_dashboard_shows_totals_and_charts(user: User, library) -> None:
     await see(user, 'No token counts or costs recorded in this period')  # none in this library
     await see(user, 'Nothing in this period.')  # no agents
     models = chart(user, 'chart-models')
-    assert models.options['yAxis']['data'] == ['Claude Sonnet 4.5', 'GPT-4o']  # most used at the top
+    assert models.options['yAxis'][0]['data'] == ['Claude Sonnet 4.5', 'GPT-4o']  # most used at the top
     assert keys_starting_with_colon(models.options) == []
 
 
@@ -231,7 +280,7 @@ async def test_clicking_a_bar_opens_the_filtered_list(user: User, library) -> No
     await user.open('/dashboard?date_from=2025-03-01&date_to=2025-03-31')
     await see(user, 'Most used tags')
     tags = chart(user, 'chart-tags')
-    index = tags.options['yAxis']['data'].index('python')
+    index = tags.options['yAxis'][0]['data'].index('python')
     click_bar(user, 'chart-tags', 0, 'Captures', 'python', index, 3)
     await until(
         lambda: (
@@ -244,6 +293,35 @@ async def test_clicking_a_bar_opens_the_filtered_list(user: User, library) -> No
     await user.should_not_see('Later output')
 
 
+async def test_a_click_anywhere_on_a_row_or_on_its_name_opens_the_row(user: User, library) -> None:
+    from app.pages import dashboard as dashboard_page
+
+    await user.open('/dashboard?date_from=2025-03-01&date_to=2025-03-31')
+    await see(user, 'Most used tags')
+    await see(user, 'Click a row to open the matching list.')
+    tags = chart(user, 'chart-tags')
+    rows = tags.options['yAxis'][0]['data']
+    target = tags.options['series'][-1]
+    # a transparent bar spans each whole row (to the axis end) on a hidden twin axis, under the real bars
+    assert target['name'] == dashboard_page.ROW_SERIES and target['yAxisIndex'] == 1
+    assert target['data'] == [tags.options['xAxis']['max']] * len(rows)
+    assert target['barWidth'] == '100%' and target['tooltip'] == {'show': False}
+    assert dashboard_page.ROW_SERIES not in tags.options['legend']['data']
+    index = rows.index('sql')
+    click_bar(user, 'chart-tags', len(tags.options['series']) - 1, 'row', 'sql', index, 1)
+    expected = f'/outputs?tags={library.sql.id}&date_from=2025-03-01&date_to=2025-03-31'
+    await until(lambda: user.back_history[-1] == expected)
+    await see(user, 'Tag: sql')
+
+    await user.open('/dashboard?date_from=2025-03-01&date_to=2025-03-31')
+    await see(user, 'Most used tags')
+    user.find(marker='chart-tags').trigger(
+        'componentClick', {'componentType': 'yAxis', 'targetType': 'axisLabel', 'value': 'python'}
+    )
+    expected = f'/outputs?tags={library.python.id}&date_from=2025-03-01&date_to=2025-03-31'
+    await until(lambda: user.back_history[-1] == expected)
+
+
 async def test_clicking_a_source_bar_opens_what_came_from_there(user: User, library) -> None:
     chatgpt = lookups.get_or_create('source', 'ChatGPT export', kind='chatgpt')
     conversations.create_conversation(
@@ -253,7 +331,7 @@ async def test_clicking_a_source_bar_opens_what_came_from_there(user: User, libr
     await user.open('/dashboard?date_from=2025-03-01&date_to=2025-03-31')
     await see(user, 'Where things came from')
     sources = chart(user, 'chart-sources')
-    index = sources.options['yAxis']['data'].index('ChatGPT export')
+    index = sources.options['yAxis'][0]['data'].index('ChatGPT export')
     assert sources.options['series'][1]['data'][index] == 1  # one conversation, no captures
     click_bar(user, 'chart-sources', 1, 'Conversations', 'ChatGPT export', index, 1)
     await until(
@@ -271,8 +349,8 @@ async def test_the_date_range_filters_every_chart(user: User, library) -> None:
     await user.open('/dashboard?date_from=2025-04-01&date_to=2025-04-30')
     await see(user, 'By model')
     assert next(iter(user.find(marker='total-captures').elements)).text == '1'
-    assert chart(user, 'chart-models').options['yAxis']['data'] == ['Claude Sonnet 4.5']
-    assert chart(user, 'chart-tags').options['yAxis']['data'] == ['sql']
+    assert chart(user, 'chart-models').options['yAxis'][0]['data'] == ['Claude Sonnet 4.5']
+    assert chart(user, 'chart-tags').options['yAxis'][0]['data'] == ['sql']
     next(iter(user.find(marker='date-from').elements)).set_value('2025-03-01')
     user.find(marker='apply-range').click()
     await until(lambda: user.back_history[-1] == '/dashboard?date_from=2025-03-01&date_to=2025-04-30')
