@@ -108,7 +108,11 @@ def _queries(count: int) -> list[str]:
     from app.data import db as dbmod
 
     rng = random.Random(5)
-    rows = dbmod.current().execute_sql('SELECT title FROM output ORDER BY random() LIMIT 2000').fetchall()
+    database = dbmod.current()
+    top = database.execute_sql('SELECT max(id) FROM output').fetchone()[0] or 0
+    ids = rng.sample(range(1, top + 1), min(top, 2000))
+    marks = ','.join('?' * len(ids))
+    rows = database.execute_sql(f'SELECT title FROM output WHERE id IN ({marks})', ids).fetchall()
     words = sorted({w.lower() for (t,) in rows for w in re.findall(r'[A-Za-z]{5,}', t or '')})
     rng.shuffle(words)
     return words[:count]

@@ -112,3 +112,37 @@ def test_quick_search_for_a_device_leaves_secret_items_out(db):
     )
     phone = search.quick_search('salary', filters=search.SearchFilters(exclude_restricted=True))
     assert list(phone) == ['output'] and [r.id for r in phone['output']] == [shown]
+
+
+def test_the_prefix_index_migration_rebuilds_what_the_triggers_index(db):
+    """Run 0010 again over a library with a trashed output, a hidden message and NULL notes: searching,
+    restoring, editing and deleting afterwards keep the index right (a wrong 'delete' corrupts FTS5)."""
+    import importlib
+
+    from app.data import entities
+
+    live = capture('zebracorn lives here', title='Zebracorn')
+    gone = capture('zebracorn in the trash', title='Trashed zebracorn')
+    entities.trash('output', [gone])
+    conv, (msg,) = chat('Zebracorn chat', 'zebracorn question')
+    db.execute_sql('UPDATE message SET hidden = 1 WHERE id = ?', (msg,))
+    importlib.import_module('app.data.migrations.0010_fts_prefix_index').up(None, db)
+    words = search.SearchFilters(kinds=['output', 'message'])
+    assert {(h.kind, h.id) for h in search.keyword_search('zebrac*', filters=words)} == {
+        ('output', live),
+        ('message', msg),
+    }
+    entities.restore('output', [gone])
+    entities.update_item('output', live, body='zebracorn moved')
+    assert {
+        h.id for h in search.keyword_search('zebracorn', filters=search.SearchFilters(kinds=['output']))
+    } == {
+        live,
+        gone,
+    }
+    entities.trash('output', [live, gone])
+    entities.delete_forever('output', [live, gone])
+    assert list(search.quick_search('ze')) == ['conversation']  # "ze" is a prefix: the message is left
+    for table in ('output_fts', 'message_fts'):  # every output is gone: its index must be empty too
+        db.execute_sql(f"INSERT INTO {table}({table}, rank) VALUES('integrity-check', 1)")  # vs. the rows
+    assert db.execute_sql('PRAGMA quick_check').fetchone() == ('ok',)
