@@ -232,7 +232,10 @@ def _scan_names(names: list[str]) -> list[str]:
     """Every .json / .jsonl name (not too deep, not too many): the content decides what each one is."""
     out = []
     for n in sorted(names):
-        if PurePosixPath(n).suffix.lower() in SESSION_SUFFIXES and len(PurePosixPath(n).parts) <= SCAN_MAX_DEPTH:
+        if (
+            PurePosixPath(n).suffix.lower() in SESSION_SUFFIXES
+            and len(PurePosixPath(n).parts) <= SCAN_MAX_DEPTH
+        ):
             out.append(n)
             if len(out) >= SCAN_MAX_FILES:
                 break
@@ -367,7 +370,9 @@ def _jsonl_kind(doc: JsonDoc, objs: list[dict]) -> str | None:
             codex += 1
             if t == 'session_meta' and doc.session is None:
                 doc.session = str(o['payload'].get('id') or '') or None
-        elif o.get('record_type') == 'state' or (t in _CODEX_ITEMS and 'sessionId' not in o and 'uuid' not in o):
+        elif o.get('record_type') == 'state' or (
+            t in _CODEX_ITEMS and 'sessionId' not in o and 'uuid' not in o
+        ):
             codex += 1  # the legacy rollout: a header line, state markers, bare response items
         elif 'instructions' in o and 'id' in o and 'timestamp' in o and 'sessionId' not in o and not codex:
             codex += 1
@@ -385,8 +390,10 @@ def _jsonl_kind(doc: JsonDoc, objs: list[dict]) -> str | None:
         return CLAUDE_CODE
     if codex and not claude:
         return CODEX
-    if objs and all(o.get('type') in _CLAUDE_CODE_AUX for o in objs) and any(
-        o.get('type') == 'summary' and 'leafUuid' in o for o in objs
+    if (
+        objs
+        and all(o.get('type') in _CLAUDE_CODE_AUX for o in objs)
+        and any(o.get('type') == 'summary' and 'leafUuid' in o for o in objs)
     ):
         return CLAUDE_CODE  # only summaries so far (a session that was resumed elsewhere)
     return None
@@ -425,7 +432,9 @@ def iter_lines(doc: JsonDoc, on_bad: Callable[[], None]) -> Iterator[dict]:
                 return
             read += len(line)
             if doc.max_bytes is not None and read > doc.max_bytes:
-                raise UserError(f'{doc.name} unpacks to more than its zip directory says; nothing was imported.')
+                raise UserError(
+                    f'{doc.name} unpacks to more than its zip directory says; nothing was imported.'
+                )
             if len(line) >= MAX_LINE and not line.endswith(b'\n'):
                 while line and not line.endswith(b'\n'):  # skip the rest of an absurdly long line
                     line = fh.readline(READ_MAX_CHUNK)
