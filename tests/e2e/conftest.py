@@ -3,6 +3,10 @@
 Use ``start_app(...)`` to serve a database, then ``page`` (desktop) or ``phone_page`` (360 x 740) to
 drive it. Requests to any host other than the app are recorded in ``page.remote_requests`` and
 blocked, so a test can prove nothing was fetched from outside. Screenshots go to ``test-artifacts/``.
+
+Every app a test started must end with a log free of Python tracebacks: the test fails otherwise (an
+exception in a page handler or a background task is a bug even when the page looked fine). A test
+that provokes one on purpose says so with ``@pytest.mark.app_traceback_expected``.
 """
 
 from __future__ import annotations
@@ -32,6 +36,29 @@ CHROMIUM_ARGS = [
     '--disable-sync',
 ]
 ARTIFACTS = ROOT / 'test-artifacts'
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        'markers', 'app_traceback_expected: the app started by this test may log a traceback on purpose'
+    )
+
+
+def tracebacks(log: str) -> list[str]:
+    """The tracebacks in an app log, each from its "Traceback" line to its exception line."""
+    found: list[str] = []
+    current: list[str] | None = None
+    for line in log.splitlines():
+        if line.startswith('Traceback (most recent call last)'):
+            current = [line]
+        elif current is not None:
+            current.append(line)
+            if line.strip() and not line[0].isspace():  # the unindented line naming the exception
+                found.append('\n'.join(current))
+                current = None
+    if current:
+        found.append('\n'.join(current))
+    return found
 
 
 def browser_available() -> bool:
@@ -94,9 +121,10 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 120) -> 
 
 
 @pytest.fixture
-def start_app(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
+def start_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., AppServer]]:
     """Start ``python main.py`` on a free port: ``start_app(db_path=None, args=(), env=None)`` (with
-    ``--no-browser`` unless ``open_browser``)."""
+    ``--no-browser`` unless ``open_browser``). At the end the apps are stopped and their logs must hold
+    no traceback (see the module docstring)."""
     started: list[AppServer] = []
 
     def start(
@@ -143,6 +171,14 @@ def start_app(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
             server.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.process.kill()
+    if request.node.get_closest_marker('app_traceback_expected'):
+        return
+    found = [(server.log_path, tb) for server in started for tb in tracebacks(server.log())]
+    if found:
+        pytest.fail(
+            'the app logged a traceback:\n' + '\n\n'.join(f'--- {path}\n{tb}' for path, tb in found),
+            pytrace=False,
+        )
 
 
 # Module scope, not session: Playwright's sync API keeps an event loop running in the main thread while
