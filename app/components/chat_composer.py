@@ -125,7 +125,10 @@ class ChatComposer:
             self.initial_text = (self.storage.get(DRAFTS_KEY) or {}).get(self.draft_key(), '')
         with (
             ui.card()
-            .classes('w-full gap-2 sticky bottom-2 z-10 shadow-md')
+            # Pinned to the bottom of the screen: sticky at bottom 0, and the negative margin takes the page's
+            # bottom padding (the frame's p-3 / sm:p-5 and the content's 1rem), so that at the end of a long
+            # conversation it does not float above the edge either (tests/e2e/test_phone_detail_pages.py).
+            .classes('w-full gap-2 sticky bottom-0 z-10 shadow-md -mb-7 sm:-mb-9')
             .props('flat bordered')
             .mark('composer')
         ):

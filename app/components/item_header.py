@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nicegui import background_tasks, run, ui
 from peewee import Model
 
@@ -11,28 +13,42 @@ from . import toast
 
 
 def inline_title(
-    kind: str, item: Model, *, field: str = 'title', saved: str = 'Title saved', marker: str = ''
-) -> ui.input:
-    """An input styled as the page heading. Empty titles are refused for kinds that need one (agents'
-    names, prompts' titles); outputs and conversations fall back to their previous title."""
+    kind: str,
+    item: Model,
+    *,
+    field: str = 'title',
+    saved: str = 'Title saved',
+    marker: str = '',
+    trailing: Callable[[], None] | None = None,
+) -> ui.textarea:
+    """The page heading, edited in place. A textarea that grows, so a long title wraps at word boundaries
+    instead of being cut (Enter saves, no line breaks). ``trailing`` builds buttons at the end of the title
+    row (the delete icon), so they do not sit alone on a row of their own on a phone. Empty titles are
+    refused for kinds that need one (agents' names, prompts' titles); outputs and conversations fall back
+    to their previous title."""
     label = 'Name' if field == 'name' else 'Title'
-    box = (
-        ui.input(value=getattr(item, field))
-        .props('borderless dense input-class="text-2xl font-semibold"')
-        .classes('w-full')
-    )
+    with ui.row().classes('w-full items-start gap-1 no-wrap min-w-0').mark('title-row'):
+        box = (
+            ui.textarea(value=getattr(item, field))
+            .props('borderless dense autogrow rows=1 input-class="text-2xl font-semibold leading-tight"')
+            .classes('grow min-w-0 oh-title-input')
+        )
+        if trailing is not None:
+            trailing()
     box.props['aria-label'] = label
     if marker:
         box.mark(marker)
     required = kind in ('prompt', 'agent')
 
     async def save() -> None:
-        value = (box.value or '').strip()
+        value = ' '.join((box.value or '').split())  # one line: a pasted line break becomes a space
         if not value:
             box.set_value(getattr(item, field))
             if required:
                 toast.error(f'{"An agent needs a name" if kind == "agent" else "A prompt needs a title"}.')
             return
+        if value != (box.value or ''):
+            box.set_value(value)
         previous = getattr(item, field)
         if value == previous:
             return
@@ -46,7 +62,7 @@ def inline_title(
         toast.saved(saved)
 
     box.on('blur', save)
-    box.on('keydown.enter', save)
+    box.on('keydown.enter.prevent', save)  # Enter saves; a title has no line breaks
     return box
 
 
@@ -85,3 +101,14 @@ def favourite_and_rating(kind: str, item: Model) -> None:
 def mark_viewed_later(kind: str, item_id: int) -> None:
     """Record that the item was opened, in the background: the page never waits for the write lock."""
     background_tasks.create(run.io_bound(entities.mark_viewed, kind, item_id), name=f'mark {kind} viewed')
+
+
+def delete_button(on_click: Callable[[], object], marker: str) -> ui.button:
+    """The round "Move to trash" icon that ends a detail page's title row."""
+    return (
+        ui.button(icon='delete', on_click=on_click)
+        .props('flat round color=negative aria-label=Delete')
+        .classes('flex-none')
+        .tooltip('Move to trash')
+        .mark(marker)
+    )

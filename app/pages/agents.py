@@ -12,7 +12,7 @@ from nicegui import run, ui
 
 from ..components import fmt, pickers, toast
 from ..components.design import DETAIL_GRID, SECTION_LABEL, kind_icon
-from ..components.item_header import favourite_and_rating, inline_title
+from ..components.item_header import delete_button, favourite_and_rating, inline_title
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge
@@ -263,6 +263,7 @@ class AgentPage(VersionedPage):
             field='name',
             saved='Name saved (renaming does not make a new version)',
             marker='agent-name',
+            trailing=(lambda: delete_button(self.trash, 'delete-agent')) if a.deleted_at is None else None,
         )
 
     def _actions(self, a: Agent, v: AgentVersion, view: AgentView) -> None:
@@ -284,10 +285,6 @@ class AgentPage(VersionedPage):
                 ).props('flat no-caps').tooltip(f'Chat with v{v.number} of this agent').mark(
                     'chat-with-agent'
                 )
-            if a.deleted_at is None:
-                ui.button(icon='delete', on_click=self.trash).props(
-                    'flat round color=negative aria-label=Delete'
-                ).tooltip('Move to trash').mark('delete-agent')
 
     async def _history(self, what: str, number: int) -> None:
         try:

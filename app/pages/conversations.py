@@ -11,7 +11,7 @@ from nicegui import run, ui
 from ..components import fmt, pickers, toast
 from ..components.design import DETAIL_GRID
 from ..components.graph_view import neighbourhood_card
-from ..components.item_header import favourite_and_rating, inline_title, mark_viewed_later
+from ..components.item_header import delete_button, favourite_and_rating, inline_title, mark_viewed_later
 from ..components.items import item_row
 from ..components.message_view import MessageView
 from ..components.retention_controls import retention_controls
@@ -139,7 +139,9 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
     view = ThreadView(conversation_id, focus, conv.message_count)
     with ui.grid().classes(DETAIL_GRID):
         with ui.column().classes('gap-3 min-w-0'):
-            inline_title('conversation', conv)
+            inline_title(
+                'conversation', conv, trailing=lambda: delete_button(trashed.trash, 'delete-conversation')
+            )
             secret_badge(conv.sensitivity_id)
             source = conv.source.name if conv.source_id else ''
             ui.label(
@@ -160,11 +162,6 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
                         icon='chat',
                         on_click=lambda: ui.navigate.to(f'/chat/{conversation_id}'),
                     ).props('flat no-caps')
-
-                # Stay on the page: it shows the "in the trash" banner at once, with Undo in a toast.
-                ui.button(icon='delete', on_click=trashed.trash).props(
-                    'flat round color=negative aria-label=Delete'
-                ).mark('delete-conversation')
             view_container = ui.column().classes('w-full')
         with ui.column().classes('gap-4 w-full'):
             with ui.card().classes('w-full gap-4').props('flat bordered'):

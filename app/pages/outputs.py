@@ -10,7 +10,7 @@ from nicegui import run, ui
 from ..components import fmt, pickers, toast
 from ..components.capture_form import CaptureForm
 from ..components.design import DETAIL_GRID
-from ..components.item_header import favourite_and_rating, inline_title, mark_viewed_later
+from ..components.item_header import delete_button, favourite_and_rating, inline_title, mark_viewed_later
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
@@ -58,7 +58,7 @@ def output_page(ctx: AppContext, output_id: int) -> None:
 
     with ui.grid().classes(DETAIL_GRID):
         with ui.column().classes('gap-3 min-w-0'):
-            inline_title('output', o)
+            inline_title('output', o, trailing=lambda: delete_button(trashed.trash, 'delete-output'))
             secret_badge(o.sensitivity_id)
             meta = [
                 fmt.date_time(o.created_at),
@@ -104,11 +104,6 @@ def _actions(ctx: AppContext, detail: outputs.OutputDetail, trashed: TrashState)
             ui.button(
                 icon='manage_search', on_click=lambda: ui.navigate.to(f'/search?similar=output:{o.id}')
             ).props('flat round aria-label="Find similar"').tooltip('Find similar')
-
-        # Stay on the page: it shows the "in the trash" banner at once, with Undo in a toast.
-        ui.button(icon='delete', on_click=trashed.trash).props(
-            'flat round color=negative aria-label=Delete'
-        ).tooltip('Move to trash').mark('delete-output')
 
 
 async def _edit_body(output_id: int) -> None:

@@ -13,7 +13,7 @@ from nicegui.events import GenericEventArguments
 
 from ..components import fmt, list_view, pickers, toast
 from ..components.design import DETAIL_GRID, SECTION_LABEL, kind_icon
-from ..components.item_header import favourite_and_rating, inline_title
+from ..components.item_header import delete_button, favourite_and_rating, inline_title
 from ..components.list_view import Column
 from ..components.markdown_view import markdown_view
 from ..components.retention_controls import retention_controls
@@ -440,7 +440,11 @@ class PromptPage(VersionedPage):
 
     def _title(self, p: Prompt) -> None:
         inline_title(
-            'prompt', p, saved='Title saved (renaming does not make a new version)', marker='prompt-title'
+            'prompt',
+            p,
+            saved='Title saved (renaming does not make a new version)',
+            marker='prompt-title',
+            trailing=(lambda: delete_button(self.trash, 'delete-prompt')) if p.deleted_at is None else None,
         )
 
     def _actions(self, p: Prompt, v: PromptVersion) -> None:
@@ -457,10 +461,6 @@ class PromptPage(VersionedPage):
             ui.button('Edit', icon='edit', on_click=lambda: self.edit(v)).props('flat no-caps').tooltip(
                 'Edit the text: saves a new version'
             ).mark('edit-prompt')
-            if p.deleted_at is None:
-                ui.button(icon='delete', on_click=self.trash).props(
-                    'flat round color=negative aria-label=Delete'
-                ).tooltip('Move to trash').mark('delete-prompt')
 
     async def edit(self, v: PromptVersion) -> None:
         with (

@@ -219,7 +219,7 @@ async def test_title_is_edited_in_place(user: User, library) -> None:
     await user.open(f'/outputs/{a.id}')
     box = next(e for e in user.find(ui.input).elements if e.props.get('aria-label') == 'Title')
     box.set_value('Renamed notes')
-    user.find(kind=ui.input, content='Renamed notes').trigger('keydown.enter')
+    user.find(kind=ui.input, content='Renamed notes').trigger('keydown.enter.prevent')  # Enter saves
     await user.should_see('Title saved')
     assert entities.get_item('output', a.id).title == 'Renamed notes'
     box.set_value('   ')
