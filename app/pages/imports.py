@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 
 from .. import auth, config
 from ..components import fmt, jobs, toast
+from ..components.indexing_status import indexing_status
 from ..components.secret import visible
 from ..context import AppContext
 from ..data import import_history
@@ -453,6 +454,7 @@ class ImportPage:
             ui.label('New messages are being indexed for search by meaning in the background.').classes(
                 'text-xs oh-muted'
             )
+            indexing_status(self.ctx)  # how many are left and the time left, while it runs
 
     # ---- history
 
