@@ -70,8 +70,7 @@ def tag_chips_html(tags: list[Model], limit: int = TAG_CHIPS_MAX) -> str:
     )
     names = _escape(', '.join(t.name for t in tags))
     return (
-        f'<span class="flex flex-wrap gap-1 items-center overflow-hidden oh-tag-line" title="{names}" '
-        f'style="max-height: 1.6rem">{chips}</span>'
+        f'<span class="flex flex-wrap gap-1 items-center overflow-hidden oh-tag-line" title="{names}">{chips}</span>'
     )
 
 

@@ -93,3 +93,36 @@ def test_phone_detail_pages(start_app, phone, library) -> None:
         bottom = composer.evaluate('el => el.getBoundingClientRect().bottom')
         assert abs(bottom - 844) <= 1, (y, bottom)
     screenshot(page, 'phone-chat-composer-pinned')
+
+
+def test_desktop_list_shows_the_tags_that_fit_and_the_composer_is_pinned(start_app, page, library) -> None:
+    dbmod.connect(library['db'])
+    outputs.capture_output(
+        outputs.CaptureData(title='Tagged', body='Three short tags fit.', tags=['ai', 'sql', 'work'])
+    )
+    dbmod.close()
+    app = start_app(db_path=library['db'])
+    page.goto(f'{app.url}/outputs')
+    wait_for_app(page)
+    row = page.locator('.oh-tag-line:visible', has=page.locator('a', has_text='work')).first
+    row.wait_for()
+    cell = row.bounding_box()
+    for name in ('ai', 'sql', 'work'):
+        chip = row.locator('a', has_text=name).bounding_box()
+        assert chip['y'] >= cell['y'] - 1 and chip['y'] + chip['height'] <= cell['y'] + cell['height'] + 1, (
+            name
+        )
+    assert '+1' not in row.inner_text()
+
+    page.goto(f'{app.url}/chat/{library["long"]}')
+    wait_for_app(page)
+    page.get_by_text('Message 29').first.wait_for()
+    composer = page.locator('.q-card', has=page.locator('textarea[aria-label="Message"]'))
+    height = page.viewport_size['height']
+    for y in (0, 10**6):
+        page.evaluate('y => window.scrollTo(0, y)', y)
+        page.wait_for_function(
+            'y => Math.abs(window.scrollY - Math.min(y, document.documentElement.scrollHeight - window.innerHeight)) < 2',
+            arg=y,
+        )
+        assert abs(composer.evaluate('el => el.getBoundingClientRect().bottom') - height) <= 1, y
