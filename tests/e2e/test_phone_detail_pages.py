@@ -126,3 +126,25 @@ def test_desktop_list_shows_the_tags_that_fit_and_the_composer_is_pinned(start_a
             arg=y,
         )
         assert abs(composer.evaluate('el => el.getBoundingClientRect().bottom') - height) <= 1, y
+
+
+def test_save_to_library_from_a_row_in_the_browser(start_app, page, tmp_path) -> None:
+    from app.data.models import Prompt
+
+    db = tmp_path / 'prompts.db'
+    dbmod.connect(db)
+    outputs.capture_output(outputs.CaptureData(body='Three lines.', prompt='Summarise the memo for me'))
+    dbmod.close()
+    app = start_app(db_path=db)
+    page.goto(f'{app.url}/prompts?unsaved=1')
+    wait_for_app(page)
+    page.get_by_role('button', name='Save Summarise the memo for me to the library').click()
+    page.get_by_text('is in your library now').first.wait_for()
+    page.get_by_role('button', name='Save Summarise the memo for me to the library').get_by_text(
+        'Saved'
+    ).wait_for()
+    dbmod.connect(db)
+    try:
+        assert Prompt.get(Prompt.title == 'Summarise the memo for me').saved
+    finally:
+        dbmod.close()
