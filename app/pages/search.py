@@ -15,7 +15,7 @@ from ..components.design import KIND_LABELS, kind_color, kind_icon
 from ..components.filters import active_chips, filter_panel
 from ..components.secret import check_visible, secret_badge_html, viewer_sees_restricted
 from ..context import AppContext
-from ..data import entities, search, sensitivity
+from ..data import embeddings, entities, search, sensitivity
 from ..data.listing import ListParams
 from ..errors import UserError
 from . import nav, shell
@@ -52,8 +52,12 @@ def search_url(
     return '/search' + (f'?{urlencode(query)}' if query else '')
 
 
-def _hit_html(hit: search.SearchHit, restricted: dict[tuple[str, int], int]) -> str:
-    """One result as escaped HTML (snippet_html escapes the text and marks matches)."""
+ROW_ORDER = [k for k in search.QUICK_KINDS if k in KIND_ORDER]  # one row per item: messages fold into conversations
+
+
+def _hit_html(row: search.ItemHit, restricted: dict[tuple[str, int], int]) -> str:
+    """One result row as escaped HTML (snippet_html escapes the text and marks matches)."""
+    hit = row.hit
     title = html.escape(hit.title or f'{hit.kind} {hit.id}')
     role = (
         f'<span class="oh-muted">{html.escape(hit.role or "")}:</span> '
@@ -65,24 +69,26 @@ def _hit_html(hit: search.SearchHit, restricted: dict[tuple[str, int], int]) -> 
         'semantic': 'similar in meaning',
         'both': 'matches your words, similar in meaning',
         'keyword': 'matches your words',
-    }.get(hit.matched, '')
+    }.get(row.matched, '')
+    if row.kind == 'conversation' and row.matches > 1:
+        how += f' · {row.matches} matches in this conversation'
     return (
         f'<a class="oh-result oh-link block rounded px-2 py-2 hover:bg-slate-50 dark:hover:bg-slate-800 '
         f'focus:outline focus:outline-2" href="{html.escape(hit.url)}">'
         f'<div class="font-medium flex items-center gap-2">{title}'
-        f'{secret_badge_html(restricted.get((hit.kind, hit.id)))}</div>'
+        f'{secret_badge_html(restricted.get((row.kind, row.id)))}</div>'
         f'<div class="text-sm oh-clamp-3">{role}{hit.snippet_html}</div>'
         f'<div class="text-xs oh-muted">{when}{" · " if when and how else ""}{how}</div></a>'
     )
 
 
-def _grouped(hits: list[search.SearchHit]) -> None:
-    by_kind: dict[str, list[search.SearchHit]] = {}
-    restricted = sensitivity.restricted_keys((h.kind, h.id) for h in hits)  # their Secret badges
-    for hit in hits:
-        by_kind.setdefault(hit.kind, []).append(hit)
+def _grouped(rows: list[search.ItemHit]) -> None:
+    by_kind: dict[str, list[search.ItemHit]] = {}
+    restricted = sensitivity.restricted_keys((r.kind, r.id) for r in rows)  # their Secret badges
+    for row in rows:
+        by_kind.setdefault(row.kind, []).append(row)
     with ui.column().classes('w-full gap-4').props('id=oh-results'):
-        for kind in KIND_ORDER:
+        for kind in ROW_ORDER:
             group = by_kind.get(kind)
             if not group:
                 continue
@@ -96,6 +102,11 @@ def _grouped(hits: list[search.SearchHit]) -> None:
 
 def _index_banner(ctx: AppContext, mode: str) -> None:
     if mode == 'keyword':
+        return
+    if ctx.indexer is not None and not embeddings.is_ready():  # loading since start-up: results by words
+        with ui.row().classes('w-full items-center gap-3 p-2 rounded bg-sky-50 dark:bg-slate-800 text-sm'):
+            ui.icon('hourglass_top').classes('text-sky-600')
+            ui.label(str(embeddings.ModelNotReady(''))).mark('model-loading')
         return
     status = search.index_status()
     if status['complete']:
@@ -171,25 +182,31 @@ def register(ctx: AppContext) -> None:
                     _index_banner(ctx, mode)
                     spinner = ui.spinner(size='lg')
                     try:
-                        hits = await run.io_bound(search.search, q, mode=mode, filters=filters, limit=LIMIT)
+                        hits = await run.io_bound(
+                            search.search, q, mode=mode, filters=filters, limit=LIMIT * 2
+                        )
                     except UserError as exc:
                         spinner.delete()
                         toast.error(str(exc))
                         return
                     spinner.delete()
-                    if not hits:
+                    rows = search.one_per_item(hits)[:LIMIT]  # an item hit several times is one row
+                    if not rows:
                         ui.label(f'Nothing found for “{q}”.').classes('oh-muted')
                         if mode == 'keyword':
                             ui.link('Try searching by meaning', search_url(q, 'hybrid', kinds, params))
-                    elif mode == 'hybrid' and all(h.matched == 'semantic' for h in hits):
+                    elif mode == 'hybrid' and all(r.matched == 'semantic' for r in rows):
                         # gibberish or a typo still has nearest neighbours: say these are not word matches
                         ui.label(
                             f'No result contains “{q}”; these are the closest in meaning, best first.'
                         ).classes('text-sm oh-muted').mark('meaning-only')
-                        _grouped(hits)
+                        _grouped(rows)
                     else:
-                        ui.label(f'{fmt.plural(len(hits), "result")}, best first').classes('text-sm oh-muted')
-                        _grouped(hits)
+                        ui.label(f'{fmt.plural(len(rows), "result")}, best first').classes('text-sm oh-muted')
+                        _grouped(rows)
+                    if mode != 'keyword' and not any(r.matched != 'keyword' for r in rows):
+                        # neighbours below the model's floor are not offered as matches (a made-up code)
+                        ui.label('No close matches by meaning.').classes('text-sm oh-muted').mark('no-meaning')
                 else:
                     ui.label(
                         'Keyword finds the words you type (quotes for a phrase, -word to exclude, word* for a prefix). '
@@ -223,7 +240,7 @@ def register(ctx: AppContext) -> None:
         if not hits:
             ui.label('Nothing similar yet.').classes('oh-muted')
         else:
-            _grouped(hits)
+            _grouped(search.one_per_item(hits))
 
     from . import outputs as output_pages
 
