@@ -368,10 +368,15 @@ class ConversationWriter:
     commits), one bulk insert for its messages, and no UPDATE at all for what did not change (FTS
     triggers make needless updates expensive)."""
 
-    def __init__(self, kind: str, report: ImportReport, *, dry_run: bool = False) -> None:
+    def __init__(
+        self, kind: str, report: ImportReport, *, dry_run: bool = False, refresh: bool = False
+    ) -> None:
         self.kind = kind
         self.report = report
         self.dry_run = dry_run
+        # ``refresh``: messages already here are brought up to date too (a session still being written:
+        # its last reply grows, a split API message gains parts). Off for exports: only new messages.
+        self.refresh = refresh
         self.db = current()
         self.source_id = self._source_id(kind)
         self._models: dict[str, int | None] = {}
@@ -429,7 +434,9 @@ class ConversationWriter:
         self._models[key] = found.id if found else None
         return self._models[key]
 
-    def cost(self, model_id: int | None, input_tokens: float | None, output_tokens: int | None) -> float | None:
+    def cost(
+        self, model_id: int | None, input_tokens: float | None, output_tokens: int | None
+    ) -> float | None:
         """USD for exact token counts, from the model's prices (None while they are unknown)."""
         if model_id is None:
             return None
@@ -577,12 +584,15 @@ class ConversationWriter:
             known = {r[0]: r[1] for r in rows}
         new = [m for m in messages if m.external_id not in known]
         changes: dict[str, Any] = {}
+        stale: list[ParsedMessage] = []
+        if self.refresh and conv_id is not None and len(new) < len(messages):
+            stale = self._stale(conv_id, [m for m in messages if m.external_id in known], known, model_ids)
         if title and title != old_source_title:
             changes['source_title'] = title
             # the user's own title wins: only follow the source while they never renamed it
             if old_title == old_source_title or not old_title:
                 changes['title'] = title
-        if not new and not changes:
+        if not new and not changes and not stale:
             report.conversations_unchanged += 1
             return
         report.conversations_updated += 1
@@ -596,6 +606,9 @@ class ConversationWriter:
                     self._msg_sql, self._message_rows(new, conv_id, self._next_message_id(), known, model_ids)
                 )
                 changes['message_count'] = (old_count or 0) + len(new)
+            if stale:
+                cur.executemany(_REFRESH_SQL, [self._refresh_row(m, known, model_ids) for m in stale])
+            if new or stale:
                 if leaf in known:
                     changes['active_leaf_id'] = known[leaf]
                 changes['raw'] = Conversation.raw.db_value(conv.raw)
@@ -610,6 +623,70 @@ class ConversationWriter:
             changes.get('message_count', old_count),
         )
         report.touched(conv_id)
+
+    def _stale(self, conv_id: int, present: list[ParsedMessage], known: dict[str, int], model_ids) -> list:
+        """The messages already stored whose text, place or figures the source has since changed."""
+        rows = self.db.execute_sql(
+            f'SELECT external_id, {", ".join(_REFRESH_COLUMNS)} FROM message '
+            'WHERE conversation_id = ? AND external_id IS NOT NULL',
+            (conv_id,),
+        )
+        stored = {r[0]: tuple(r[1:]) for r in rows}
+        out = []
+        for m in present:
+            # the parent may be new in this pass: compare by external id where the id is not known yet
+            if stored.get(m.external_id) != self._refresh_values(m, known, model_ids, compare=True):
+                out.append(m)
+        return out
+
+    def _refresh_values(
+        self, m: ParsedMessage, known: dict[str, int], model_ids, compare: bool = False
+    ) -> tuple:
+        parent = known.get(m.parent_id) if m.parent_id else None
+        return (
+            parent if parent is not None or not m.parent_id or not compare else -1,
+            m.role,
+            m.content or '',
+            (m.content_type or 'text')[:100],
+            (m.author_name or None) and str(m.author_name)[:200],
+            int(bool(m.hidden)),
+            m.status,
+            model_ids.get(m.model) if m.model else None,
+            m.input_tokens,
+            m.output_tokens,
+            (m.finish_reason or None) and str(m.finish_reason)[:100],
+        )
+
+    def _refresh_row(self, m: ParsedMessage, known: dict[str, int], model_ids) -> tuple:
+        cost = None
+        if m.billed_input_tokens is not None and m.model:
+            cost = self.cost(model_ids.get(m.model), m.billed_input_tokens, m.output_tokens)
+        updated = Message.updated_at.db_value(m.updated_at or m.created_at or utcnow())
+        return (
+            *self._refresh_values(m, known, model_ids),
+            cost,
+            updated,
+            self._dump_raw(m.raw),
+            known[m.external_id],
+        )
+
+
+_REFRESH_COLUMNS = (
+    'parent_id',
+    'role',
+    'content',
+    'content_type',
+    'author_name',
+    'hidden',
+    'status',
+    'model_id',
+    'input_tokens',
+    'output_tokens',
+    'finish_reason',
+)
+_REFRESH_SQL = 'UPDATE message SET {} WHERE id = ?'.format(
+    ', '.join(f'"{c}" = ?' for c in (*_REFRESH_COLUMNS, 'cost', 'updated_at', 'raw'))
+)
 
 
 class Batch:

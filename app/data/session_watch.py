@@ -1,0 +1,395 @@
+"""Coding-agent sessions kept as they happen: find Claude Code, Codex and Gemini CLI session files in the
+folders named, and import the new and grown ones (size and modification time tell; an unchanged file is
+never read again). No NiceGUI here: the app's background service and ``outputhub watch`` both drive it.
+
+- Only the folders named are read: the walk follows no symbolic link (file or folder), and a file is
+  opened without following one, so nothing outside them is ever opened.
+- A file that grew adds only its new messages, and a reply still being written is brought up to date in
+  place (``ConversationWriter(refresh=True)``); a Claude Code session is read with its sub-agent files.
+- What was seen is kept per file (size, mtime, what it is, the conversation it became) in the AppSetting
+  ``session_watch_files``: a restart re-reads nothing. A file that disappears is forgotten; its
+  conversation stays in the library.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError, ValidationError
+from . import settings_store
+from .db import current
+from .importers import ITEM_MODULES, PROJECT_LABELS, inputs, projects
+from .importers.base import Batch, ConversationWriter, ImportReport
+from .models import Conversation, utcnow
+
+log = logging.getLogger(__name__)
+
+SETTING_KEY = 'session_watch'  # {"enabled": bool, "folders": [...]}
+STATE_KEY = 'session_watch_files'  # path -> what was seen of it
+DEFAULT_FOLDERS = ('~/.claude/projects', '~/.codex/sessions', '~/.gemini/tmp')
+FORMATS = (inputs.CLAUDE_CODE, inputs.CODEX, inputs.GEMINI_CLI)
+SUFFIXES = ('.jsonl', '.json')
+MAX_DEPTH = 6  # ~/.codex/sessions/YYYY/MM/DD/rollout-….jsonl; <project>/<session>/subagents/agent-….jsonl
+MAX_FILES = 50_000
+MAX_FOLDERS = 20
+SAVE_EVERY = 2.0  # seconds: a long first pass keeps what it learned if the app stops half-way
+_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
+_BINARY = getattr(os, 'O_BINARY', 0)
+
+
+# --------------------------------------------------------------------------- options
+
+
+def options() -> dict[str, Any]:
+    """``enabled`` (off until the person turns it on) and the ``folders`` watched."""
+    stored = settings_store.get(SETTING_KEY, {}) or {}
+    stored = stored if isinstance(stored, dict) else {}
+    folders = stored.get('folders')
+    if not isinstance(folders, list) or not all(isinstance(f, str) for f in folders):
+        folders = list(DEFAULT_FOLDERS)
+    return {'enabled': bool(stored.get('enabled', False)), 'folders': folders}
+
+
+def check_folders(folders: list[str]) -> list[str]:
+    """Folder names as stored: stripped, full paths (``~`` allowed), no duplicates. ValidationError else."""
+    out: list[str] = []
+    for raw in folders:
+        text = (raw or '').strip().strip('"\'').strip()
+        if not text:
+            continue
+        if not Path(text).expanduser().is_absolute():
+            raise ValidationError(f'{text} is not a full path; start it with / (or ~ for your home folder).')
+        if text not in out:
+            out.append(text)
+    if len(out) > MAX_FOLDERS:
+        raise ValidationError(f'Watch at most {MAX_FOLDERS} folders.')
+    return out
+
+
+def save_options(*, enabled: bool | None = None, folders: list[str] | None = None) -> dict[str, Any]:
+    """Store the switch and/or the folders (checked); returns the options now in force. Callers check who
+    asks (``app.services.session_watch.configure``)."""
+    opts = options()
+    if enabled is not None:
+        opts['enabled'] = bool(enabled)
+    if folders is not None:
+        opts['folders'] = check_folders(folders) or list(DEFAULT_FOLDERS)
+    settings_store.put(SETTING_KEY, opts)
+    return opts
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def scan(folders: list[str]) -> dict[str, tuple[int, int, str]]:
+    """Every ``.jsonl`` / ``.json`` file under the folders: path -> (size, mtime in ns, its folder). Symbolic
+    links are not followed (neither to files nor to folders); missing folders are skipped."""
+    out: dict[str, tuple[int, int, str]] = {}
+    for folder in folders:
+        try:
+            root = str(
+                Path(folder).expanduser().resolve(strict=True)
+            )  # the folder named may be a link itself
+        except (OSError, RuntimeError):
+            continue
+        if not os.path.isdir(root):
+            continue
+        stack = [(root, 0)]
+        while stack and len(out) < MAX_FILES:
+            where, depth = stack.pop()
+            try:
+                entries = os.scandir(where)
+            except OSError:
+                continue
+            with entries:
+                for e in entries:
+                    try:
+                        if e.is_symlink():
+                            continue
+                        if e.is_dir(follow_symlinks=False):
+                            if depth < MAX_DEPTH:
+                                stack.append((e.path, depth + 1))
+                        elif e.name.endswith(SUFFIXES) and e.is_file(follow_symlinks=False):
+                            st = e.stat(follow_symlinks=False)
+                            out.setdefault(e.path, (st.st_size, st.st_mtime_ns, root))
+                    except OSError:
+                        continue
+    return out
+
+
+def _opener(path: str, root: str) -> Callable[[], Any]:
+    def open_file():
+        # the path was a regular file under ``root`` when scanned; refuse it if it has since become a link
+        # (O_NOFOLLOW) or moved out through a linked folder
+        real = os.path.realpath(path)
+        if os.path.commonpath([real, root]) != root:
+            raise OSError(f'{path} is no longer inside {root}')
+        return os.fdopen(os.open(path, os.O_RDONLY | _NOFOLLOW | _BINARY), 'rb')
+
+    return open_file
+
+
+def _doc(path: str, root: str) -> inputs.JsonDoc:
+    name = os.path.relpath(path, root).replace(os.sep, '/')
+    try:
+        mtime = os.stat(path, follow_symlinks=False).st_mtime
+    except OSError:
+        mtime = None
+    return inputs.JsonDoc(name, _opener(path, root), mtime=mtime)
+
+
+def _sniff(doc: inputs.JsonDoc) -> str | None:
+    """The session format of one file from its content, or None (not a session, unreadable)."""
+    try:
+        kind = inputs.sniff_jsonl(doc)
+        if kind is None:
+            kind, _ = inputs.sniff(doc)
+    except (UserError, OSError, ValueError):
+        return None
+    return kind if kind in FORMATS else None
+
+
+# --------------------------------------------------------------------------- a pass
+
+
+@dataclass
+class Imported:
+    path: str
+    format: str
+    conversation_id: int | None
+    title: str
+    messages_added: int
+    updated: bool  # the conversation was there already (a file that grew)
+
+
+@dataclass
+class PassResult:
+    """What one pass did: files seen, changed (read), imported, forgotten (gone from disk)."""
+
+    files: int = 0
+    changed: int = 0
+    imported: list[Imported] = field(default_factory=list)
+    forgotten: int = 0
+    errors: list[str] = field(default_factory=list)
+    parses: int = 0  # files read (0 when nothing changed)
+    seconds: float = 0.0
+
+    @property
+    def messages_added(self) -> int:
+        return sum(i.messages_added for i in self.imported)
+
+
+def _now() -> str:
+    return utcnow().isoformat(timespec='seconds')
+
+
+class SessionWatcher:
+    """One watcher per process (the app's service, or ``outputhub watch``). ``run_once()`` is one pass;
+    ``parses`` counts every file read since it was made."""
+
+    def __init__(self, folders: list[str] | None = None) -> None:
+        self.folders = folders
+        self.parses = 0
+        self._state: dict[str, dict[str, Any]] | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        if self._state is None:
+            stored = settings_store.get(STATE_KEY, {}) or {}
+            self._state = (
+                {k: v for k, v in stored.items() if isinstance(v, dict)} if isinstance(stored, dict) else {}
+            )
+        return self._state
+
+    def _save(self) -> None:
+        settings_store.put(STATE_KEY, self._state or {})
+
+    def run_once(self, stop: threading.Event | None = None) -> PassResult:
+        with self._lock:
+            return self._pass(stop)
+
+    def _pass(self, stop: threading.Event | None) -> PassResult:
+        started = time.monotonic()
+        folders = self.folders if self.folders is not None else options()['folders']
+        found = scan(folders)
+        state = self._load()
+        result = PassResult(files=len(found))
+        gone = [p for p in state if p not in found]
+        for p in gone:
+            del state[p]  # the file went (Claude Code deletes old sessions): its conversation stays
+        result.forgotten = len(gone)
+        changed = [p for p, (size, mtime, _) in found.items() if not _unchanged(state.get(p), size, mtime)]
+        result.changed = len(changed)
+        if not changed:
+            if gone:
+                self._save()
+            result.seconds = time.monotonic() - started
+            return result
+
+        now = _now()
+        for p in changed:
+            size, mtime, root = found[p]
+            doc = _doc(p, root)
+            kind = _sniff(doc)
+            entry = state.setdefault(p, {'found': now})
+            entry.update(s=size, m=mtime, f=kind or '', sid=doc.session, agent=doc.agent)
+        # a Claude Code session is read with its sub-agent files: a grown sub-agent file re-reads its session
+        mains_by_sid = {
+            e.get('sid'): p
+            for p, e in state.items()
+            if e.get('f') == inputs.CLAUDE_CODE and not e.get('agent') and e.get('sid')
+        }
+        groups: dict[str, list[str]] = {}
+        for p in changed:
+            e = state[p]
+            if not e['f']:
+                continue
+            main = p
+            if e['f'] == inputs.CLAUDE_CODE and e.get('agent'):
+                main = mains_by_sid.get(e.get('sid'), p)
+            groups.setdefault(main, [])
+        for main in groups:
+            e = state[main]
+            if e['f'] == inputs.CLAUDE_CODE and not e.get('agent') and e.get('sid'):
+                groups[main] = [
+                    p
+                    for p, x in state.items()
+                    if p != main
+                    and x.get('f') == inputs.CLAUDE_CODE
+                    and x.get('agent')
+                    and x.get('sid') == e['sid']
+                ]
+
+        writers: dict[str, ConversationWriter] = {}
+        saved = time.monotonic()
+        db = current()
+        with Batch(db) as batch:
+            for main, related in groups.items():
+                if stop is not None and stop.is_set():
+                    break
+                members = [main, *related]
+                try:
+                    batch.ensure()
+                    item = self._import(main, members, found, state, writers)
+                    if item is not None:
+                        result.imported.append(item)
+                except Exception as exc:  # one broken file must not stop the others
+                    message = f'{main}: {exc}'[:500]
+                    result.errors.append(message)
+                    state[main]['e'] = str(exc)[:300]
+                    log.info('session watch: %s', message)
+                result.parses += len(members)
+                batch.maybe_commit()
+                if time.monotonic() - saved > SAVE_EVERY:
+                    batch.commit()
+                    self._save()
+                    saved = time.monotonic()
+        self._save()
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _import(self, main: str, members: list[str], found, state, writers) -> Imported | None:
+        fmt = state[main]['f']
+        self.parses += len(members)
+        docs = [_doc(p, found[p][2]) for p in members if p in found]
+        inp = inputs.ImportInput(Path(found[main][2]), 'folder', docs=docs)
+        inputs._detect(inp)  # the content decides again, and groups sub-agent files with their session
+        inputs.validate(inp)  # a JSON document is read whole once: one still being written is refused
+        writer = writers.get(fmt)
+        if writer is None:
+            writer = writers[fmt] = ConversationWriter(fmt, ImportReport(format=fmt), refresh=True)
+        report = writer.report
+        module = ITEM_MODULES[fmt]
+        label = PROJECT_LABELS.get(fmt)
+        before = report.messages_added
+        conv_id = None
+        title = ''
+        updated = False
+        for doc in [d for d in inp.docs if d.kind != 'empty']:
+            for _, build in module.items(doc, report):
+                conv = build()
+                updated = updated or conv.external_id in writer.existing
+                if label:
+                    projects.ensure_collection(writer, conv, label)
+                writer.save(conv)
+                conv_id = (writer.existing.get(conv.external_id) or (None,))[0]
+                title = (writer.existing.get(conv.external_id) or (None, ''))[1] or ''
+        added = report.messages_added - before
+        now = _now()
+        for p in members:
+            e = state[p]
+            e.pop('e', None)
+            e['c'] = conv_id
+            e['at'] = now
+        state[main]['n'] = int(state[main].get('n') or 0) + added
+        return Imported(main, fmt, conv_id, title, added, updated)
+
+    def forget_all(self) -> None:
+        """Start over: the next pass reads every file again (adding only what is missing)."""
+        with self._lock:
+            self._state = {}
+            self._save()
+
+
+def _unchanged(entry: dict[str, Any] | None, size: int, mtime: int) -> bool:
+    return entry is not None and entry.get('s') == size and entry.get('m') == mtime
+
+
+# --------------------------------------------------------------------------- what the Import page lists
+
+
+@dataclass
+class FoundSession:
+    path: str
+    format: str
+    found_at: str
+    imported_at: str | None
+    conversation_id: int | None
+    title: str
+    messages: int
+    error: str | None
+
+
+def found_sessions(limit: int = 50) -> tuple[list[FoundSession], int]:
+    """The session files seen (latest import first, at most ``limit``) and how many there are in all;
+    sub-agent files are counted with their session."""
+    stored = settings_store.get(STATE_KEY, {}) or {}
+    entries = [
+        (p, e)
+        for p, e in (stored.items() if isinstance(stored, dict) else [])
+        if isinstance(e, dict) and e.get('f') and not e.get('agent')
+    ]
+    entries.sort(key=lambda pe: pe[1].get('at') or pe[1].get('found') or '', reverse=True)
+    shown = entries[:limit]
+    ids = {e.get('c') for _, e in shown if isinstance(e.get('c'), int)}
+    titles = {}
+    if ids:
+        titles = {
+            c.id: c.title
+            for c in Conversation.select(Conversation.id, Conversation.title).where(
+                Conversation.id.in_(list(ids)) & Conversation.deleted_at.is_null()
+            )
+        }
+    out = []
+    for p, e in shown:
+        cid = e.get('c') if e.get('c') in titles else None
+        out.append(
+            FoundSession(
+                path=p,
+                format=str(e.get('f')),
+                found_at=str(e.get('found') or ''),
+                imported_at=e.get('at'),
+                conversation_id=cid,
+                title=titles.get(cid, '') if cid else '',
+                messages=int(e.get('n') or 0),
+                error=e.get('e'),
+            )
+        )
+    return out, len(entries)

@@ -1,0 +1,197 @@
+"""The session watcher on a temporary folder: files that grow, rotate and disappear, restarts, links out of
+the folder, and no re-reading of what did not change."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.data import session_watch
+from app.data.importers import claude_code, inputs
+from app.data.importers.base import ImportReport, normalise_tree
+from app.data.models import Conversation, Message
+
+from .export_builders import FIXTURES
+
+SHORT = FIXTURES / 'claude-code' / 'marot__spotter__short.jsonl'
+SHORT_ID = '55604662-cf2a-4331-851a-ec234028f8ca'
+CODEX = next((FIXTURES / 'codex-cli').glob('rollout-*.jsonl'), None) or next(
+    (FIXTURES / 'codex-cli').glob('*.jsonl')
+)
+GEMINI = FIXTURES / 'gemini-cli' / 'kvsankar__agent-history__real_sessions-gemini-session-01.json'
+
+
+def lines(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True)
+
+
+def stored(conv: Conversation) -> dict[str, tuple]:
+    """external id -> (parent's external id, content, hidden) of what the library holds."""
+    rows = list(Message.select().where(Message.conversation == conv))
+    ext = {m.id: m.external_id for m in rows}
+    return {m.external_id: (ext.get(m.parent_id), m.content, m.hidden) for m in rows}
+
+
+def expected(path: Path) -> dict[str, tuple]:
+    """The same for a fresh read of the whole file."""
+    doc = inputs.JsonDoc(path.name, lambda: open(path, 'rb'))  # noqa: SIM115 - the reader closes it
+    conv = claude_code.convert(doc, ImportReport())
+    return {m.external_id: (m.parent_id, m.content, m.hidden) for m in normalise_tree(conv.messages)}
+
+
+def bump(path: Path) -> None:
+    """A later modification time, as a write a moment later would leave (file systems with coarse clocks)."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    (tmp_path / 'projects' / '-home-me-spotter').mkdir(parents=True)
+    (tmp_path / 'sessions' / '2025' / '11' / '17').mkdir(parents=True)
+    return tmp_path
+
+
+def watcher(home: Path) -> session_watch.SessionWatcher:
+    return session_watch.SessionWatcher([str(home / 'projects'), str(home / 'sessions')])
+
+
+def test_a_growing_session_adds_only_its_new_messages_and_updates_the_reply_being_written(db, home):
+    session = home / 'projects' / '-home-me-spotter' / f'{SHORT_ID}.jsonl'
+    all_lines = lines(SHORT)
+    # cut in the middle of one API message (its text and thinking lines written, its tool calls not yet)
+    session.write_bytes(b''.join(all_lines[:6]))
+    w = watcher(home)
+    first = w.run_once()
+    conv = Conversation.get(Conversation.external_id == SHORT_ID)
+    assert stored(conv) == expected(session)  # what is written so far
+    assert [(i.format, i.messages_added, i.updated) for i in first.imported] == [
+        ('claude_code', len(stored(conv)), False)
+    ]
+    early = {m.external_id: m.id for m in Message.select().where(Message.conversation == conv)}
+    reply = Message.get(
+        (Message.conversation == conv) & (Message.external_id == 'msg_01MKH1ccEGrZGNPvu8pYiiQa')
+    )
+    assert reply.content.strip()  # the text written so far
+
+    with session.open('ab') as fh:
+        fh.write(b''.join(all_lines[6:]))
+    bump(session)
+    second = w.run_once()
+    assert second.parses == 1
+    assert [(i.conversation_id, i.updated) for i in second.imported] == [(conv.id, True)]
+    # the library now holds exactly what reading the whole file gives: no duplicates, no false branch
+    assert stored(conv) == expected(SHORT)
+    assert second.imported[0].messages_added == len(expected(SHORT)) - len(early)
+    later = {m.external_id: m.id for m in Message.select().where(Message.conversation == conv)}
+    assert all(later[k] == v for k, v in early.items())  # the messages already here stayed (updated in place)
+    assert Conversation.get_by_id(conv.id).message_count == len(later)
+
+
+def test_unchanged_files_are_not_read_again_and_a_restart_imports_nothing(db, home):
+    shutil.copy(SHORT, home / 'projects' / '-home-me-spotter' / f'{SHORT_ID}.jsonl')
+    shutil.copy(CODEX, home / 'sessions' / '2025' / '11' / '17' / CODEX.name)
+    w = watcher(home)
+    first = w.run_once()
+    assert (first.files, first.changed, first.parses, len(first.imported)) == (2, 2, 2, 2)
+    again = w.run_once()
+    assert (again.changed, again.parses, again.imported) == (0, 0, [])
+    assert w.parses == 2
+
+    restarted = watcher(home)  # a new process on the same library: the state was kept
+    after = restarted.run_once()
+    assert (after.changed, after.parses, after.imported, restarted.parses) == (0, 0, [], 0)
+    assert Conversation.select().count() == 2
+
+
+def test_a_new_file_is_picked_up_and_a_vanished_one_is_forgotten_but_kept_in_the_library(db, home):
+    day = home / 'sessions' / '2025' / '11' / '17'
+    shutil.copy(CODEX, day / CODEX.name)
+    w = watcher(home)
+    w.run_once()
+    # rotation: the next session is a new file (Claude Code here), the old one unchanged
+    shutil.copy(SHORT, home / 'projects' / '-home-me-spotter' / f'{SHORT_ID}.jsonl')
+    rotated = w.run_once()
+    assert (rotated.changed, rotated.parses, [i.format for i in rotated.imported]) == (1, 1, ['claude_code'])
+
+    (day / CODEX.name).unlink()
+    gone = w.run_once()
+    assert (gone.forgotten, gone.parses) == (1, 0)
+    assert Conversation.select().where(Conversation.deleted_at.is_null()).count() == 2  # nothing deleted
+    files, total = session_watch.found_sessions()
+    assert total == 1 and [Path(f.path).name for f in files] == [f'{SHORT_ID}.jsonl']
+
+
+def test_links_out_of_the_folder_are_not_followed(db, home, tmp_path_factory):
+    outside = tmp_path_factory.mktemp('elsewhere')
+    shutil.copy(SHORT, outside / f'{SHORT_ID}.jsonl')
+    (outside / 'deeper').mkdir()
+    shutil.copy(CODEX, outside / 'deeper' / CODEX.name)
+    project = home / 'projects' / '-home-me-spotter'
+    (project / 'linked.jsonl').symlink_to(outside / f'{SHORT_ID}.jsonl')
+    (home / 'sessions' / 'linked-folder').symlink_to(outside / 'deeper', target_is_directory=True)
+    w = watcher(home)
+    result = w.run_once()
+    assert (result.files, result.parses, result.imported) == (0, 0, [])
+    assert Conversation.select().count() == 0
+
+
+def test_a_file_swapped_for_a_link_after_the_scan_is_not_opened(db, home, tmp_path_factory):
+    outside = tmp_path_factory.mktemp('elsewhere')
+    shutil.copy(SHORT, outside / 'secret.jsonl')
+    target = home / 'projects' / '-home-me-spotter' / f'{SHORT_ID}.jsonl'
+    shutil.copy(SHORT, target)
+    root = str((home / 'projects').resolve())
+    opener = session_watch._opener(str(target), root)
+    target.unlink()
+    target.symlink_to(outside / 'secret.jsonl')
+    with pytest.raises(OSError):
+        opener()
+
+
+def test_a_gemini_cli_session_rewritten_with_a_longer_reply_is_updated_in_place(db, tmp_path):
+    chats = tmp_path / 'tmp' / 'abc123' / 'chats'
+    chats.mkdir(parents=True)
+    data = json.loads(GEMINI.read_text())
+    full = data['messages'][-1]['content']
+    data['messages'][-1]['content'] = full[: max(1, len(full) // 3)]  # the reply still streaming
+    session = chats / 'session-1.json'
+    session.write_text(json.dumps(data))
+    (tmp_path / 'tmp' / 'abc123' / 'logs.json').write_text('[{"sessionId": "x", "type": "user"}]')
+    w = session_watch.SessionWatcher([str(tmp_path / 'tmp')])
+    first = w.run_once()
+    assert [i.format for i in first.imported] == ['gemini_cli']
+    count = Message.select().count()
+    data['messages'][-1]['content'] = full
+    session.write_text(json.dumps(data))
+    bump(session)
+    second = w.run_once()
+    assert second.parses == 1 and second.imported[0].messages_added == 0
+    assert Message.select().count() == count
+    assert Message.select().where(Message.content == full).count() == 1
+
+
+def test_a_sub_agent_file_that_grows_re_reads_its_session_as_one_conversation(db, home):
+    cc = FIXTURES / 'claude-code'
+    sid = '8463c716-a2ea-4c14-9efa-87158ebd9f20'
+    project = home / 'projects' / '-home-me-spotter'
+    shutil.copy(cc / f'marot__spotter__{sid}.prefix716.jsonl', project / f'{sid}.jsonl')
+    agent_lines = lines(cc / f'marot__spotter__{sid}__subagents__agent-a7be2f0.jsonl')
+    sub = project / sid / 'subagents'
+    sub.mkdir(parents=True)
+    agent = sub / 'agent-a7be2f0.jsonl'
+    agent.write_bytes(b''.join(agent_lines[:2]))
+    w = watcher(home)
+    w.run_once()
+    before = Message.select().count()
+    with agent.open('ab') as fh:
+        fh.write(b''.join(agent_lines[2:]))
+    bump(agent)
+    grown = w.run_once()
+    assert grown.parses == 2  # the session and its sub-agent file, read together
+    assert Conversation.select().count() == 1  # the sub-agent run stays inside its session
+    assert grown.imported[0].messages_added == Message.select().count() - before > 0
