@@ -136,7 +136,9 @@ class ChatPage:
                 self.usage_label.set_text('')
                 return
             conv = self.state.loaded.conv
-            ui.label(conv.title or f'Conversation {conv.id}').classes('text-2xl font-semibold truncate')
+            ui.label(conv.title or f'Conversation {conv.id}').classes(
+                'text-2xl font-semibold leading-tight min-w-0 line-clamp-2 break-words'
+            )  # a long title wraps (two lines at most), never cut mid-word
             secret_badge(conv.sensitivity_id)
             ui.button(
                 icon='open_in_new', on_click=lambda: ui.navigate.to(kind_url('conversation', conv.id))
