@@ -1,7 +1,7 @@
 """Benchmark: keystroke -> keyword results visible in the search palette (issue 15 budget: <= 200 ms p50 at
 100,000 outputs), next to a bare NiceGUI input -> label round trip measured in the same run.
 
-    .venv/bin/python -m bench.palette [--outputs 3000] [--db PATH] [--queries 12] [--json]
+    .venv/bin/python -m bench.palette [--outputs 3000] [--conversations N] [--db PATH] [--queries 12] [--json]
 
 Seeds demo data into a temporary database (or tops up --db to --outputs), starts the app and a bare
 NiceGUI page (one ui.input whose change sets a ui.label) as subprocesses, and drives both in Chromium
@@ -87,7 +87,7 @@ def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
             time.sleep(0.3)
 
 
-def _seed(path: Path, outputs: int) -> tuple[int, int, float]:
+def _seed(path: Path, outputs: int, conversations: int | None = None) -> tuple[int, int, float]:
     from app.data import db as dbmod
     from app.data import demo
     from app.data.models import Message, Output
@@ -97,7 +97,7 @@ def _seed(path: Path, outputs: int) -> tuple[int, int, float]:
     seconds = 0.0
     if have < outputs:
         start = time.perf_counter()
-        demo.seed(outputs=outputs - have, seed=11)
+        demo.seed(outputs=outputs - have, conversations=conversations, seed=11)
         seconds = time.perf_counter() - start
     n, messages = Output.select().count(), Message.select().count()
     return n, messages, seconds
@@ -180,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument('--outputs', type=int, default=3000)
     parser.add_argument('--db', type=Path, default=None, help='use this database (topped up to --outputs)')
+    parser.add_argument(
+        '--conversations', type=int, default=None, help='default: outputs / 5 (~10 messages each)'
+    )
     parser.add_argument('--queries', type=int, default=12)
     parser.add_argument('--json', action='store_true')
     args = parser.parse_args(argv)
@@ -188,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix='oh-bench-palette-'))
     path = args.db or tmp / 'bench.db'
-    n, messages, seed_s = _seed(path, args.outputs)
+    n, messages, seed_s = _seed(path, args.outputs, args.conversations)
     queries = _queries(max(10, args.queries))
     data_ms = _data_ms(queries)
     dbmod.close()
