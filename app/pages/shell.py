@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 import typing
 import weakref
 from collections.abc import Callable
@@ -216,9 +217,11 @@ async def _show(route: _Route, args: PageArguments, client: Client, tab: _Tab) -
         except _BadArgument:
             _not_found()
             return
+        started = time.perf_counter()
         result = route.func(**kwargs)
         if inspect.isawaitable(result):
             await result
+        log.debug('Built %s in %.0f ms', args.path, (time.perf_counter() - started) * 1000)
     finally:
         tab.first_page.set()
 
