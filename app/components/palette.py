@@ -162,6 +162,8 @@ class Palette:
         self._shown = 0  # the change whose keyword results are on screen
         self._last_start = 0.0
         self._worker: asyncio.Task | None = None
+        self._meaning_worker: asyncio.Task | None = None
+        self._meaning_next: tuple[int, str, dict[str, list[search.ItemHit]]] | None = None
         self.filters = search.SearchFilters(exclude_restricted=not viewer_sees_restricted())
         ui.add_css(_CSS)
         ui.add_head_html('<script src="/assets/palette.js" defer></script>')
@@ -230,7 +232,18 @@ class Palette:
             self.meaning.set_content('')
             self._shown = typed
             if text.strip() and typed == self._typed:  # nothing newer typed: add what is close in meaning
-                background_tasks.create(self._meaning(typed, text, groups), name='palette meaning')
+                self._meaning_next = (typed, text, groups)
+                if self._meaning_worker is None or self._meaning_worker.done():
+                    self._meaning_worker = background_tasks.create(self._meanings(), name='palette meaning')
+
+    async def _meanings(self) -> None:
+        """One search by meaning at a time per tab, for the latest text only: the first one after start-up
+        may wait seconds for the vectors, and must not fill the thread pool the words' searches use."""
+        while self._meaning_next is not None:
+            typed, text, groups = self._meaning_next
+            self._meaning_next = None
+            if typed == self._typed:
+                await self._meaning(typed, text, groups)
 
     async def _meaning(self, typed: int, text: str, groups: dict[str, list[search.ItemHit]]) -> None:
         shown = {(r.kind, r.id) for rows in groups.values() for r in rows}
