@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -660,7 +660,6 @@ class ToolSpec:
     run: Callable[[Caller, Any], dict[str, Any]]
     writes: bool = False
     idempotent: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _LINK = ' Each result has its id and url (the item in Output Hub).'
