@@ -76,8 +76,11 @@ async def test_send_streams_the_reply_and_stores_it(user: User, env) -> None:
     assert 'THE-END' not in (replies()[-1].content or '')
     await user.should_see('THE-END', retries=RETRIES)
     await until(lambda: not chat.running_replies())
-    await user.should_see('$', retries=RETRIES)  # the cost of the reply and of the conversation
+    # the cost of the conversation in the header (the model's price under the picker has a '$' from the start)
+    await until(lambda: '$' in the(user, 'conversation-usage').text, what='the cost in the header')
     reply = replies()[-1]
+    await user.should_see(marker=f'usage-{reply.id}', retries=RETRIES)  # and under the reply
+    assert '$' in the(user, f'usage-{reply.id}').text
     assert reply.status == 'complete' and reply.content == LONG_REPLY
     assert reply.output_tokens == 61 and reply.cost is not None and reply.cost > 0
     conv = Conversation.get_by_id(reply.conversation_id)
