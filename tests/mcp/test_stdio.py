@@ -29,6 +29,10 @@ TOOLS = {
 
 async def test_a_client_lists_the_tools_and_the_saved_prompts(db, db_path: Path) -> None:
     lib = build_library()
+    # A prompt text that only came with a capture is its provenance, not a saved prompt.
+    outputs.capture_output(
+        outputs.CaptureData(body='Backups rotate daily.', prompt='Summarise the backup policy')
+    )
     async with stdio_session(db_path) as session:
         listed = (await session.list_tools()).tools
         assert {t.name for t in listed} == TOOLS
@@ -45,6 +49,9 @@ async def test_a_client_lists_the_tools_and_the_saved_prompts(db, db_path: Path)
         assert by_name['save_output'].input_schema['required'] == ['body']
 
         listed_prompts = {p.title: p for p in (await session.list_prompts()).prompts}
+        captured = prompts.get_prompt(prompts.find_version_by_body('Summarise the backup policy').prompt_id)
+        assert captured.title == 'Summarise the backup policy' and not captured.saved
+        assert captured.title not in listed_prompts and 'Zanzibar plan' in listed_prompts
         review = listed_prompts['Code review']
         assert review.name == f'code-review-{lib.review}'
         args = {a.name: a for a in review.arguments}
