@@ -68,6 +68,19 @@
     }
   }
   window.ohGo = ohGo;
+  // A page that changes the address in place (another version of a prompt, a filter box) tells the shell,
+  // so that Back, or a link to the address it left, shows that page again instead of doing nothing.
+  // The shell's own switches carry {page: ...} and are not reported.
+  ['pushState', 'replaceState'].forEach(function (name) {
+    const original = history[name];
+    history[name] = function (state) {
+      const result = original.apply(this, arguments);
+      if (!(state && state.page) && typeof emitEvent === 'function' && document.querySelector('.nicegui-sub-pages')) {
+        emitEvent('oh-address', window.location.pathname + window.location.search);
+      }
+      return result;
+    };
+  });
   const GO = { o: '/outputs', c: '/conversations', p: '/prompts', a: '/agents', h: '/', t: '/tags', s: '/search' };
   document.addEventListener('keydown', function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;

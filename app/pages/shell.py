@@ -40,6 +40,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from nicegui import Client, ui
+from nicegui.events import GenericEventArguments
 from nicegui.page_arguments import PageArguments
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
@@ -183,10 +184,25 @@ async def _build_tab(ctx: AppContext, request: Request) -> None:
     tab = _Tab(ctx)
     _tabs[client] = tab
     frame.build_chrome(ctx, shell=True)
+    ui.on('oh-address', _address_changed)  # app.js: a page changed the address in place
     pages = _SubPages({path: _builder(route) for path, route in _routes.items()}, show_404=True)
     pages.classes('w-full')
     if not pages.has_404:
         await tab.first_page.wait()
+
+
+def _address_changed(e: GenericEventArguments) -> None:
+    """A page changed the address without switching (``ui.navigate.history.push`` / ``replace``: another
+    version of a prompt, the prompts' search box). The router learns the new address and forgets the
+    shown page's, so Back or a link to the old address builds the page again (otherwise it would see
+    "the same page" and leave the other version on screen)."""
+    path = e.args if isinstance(e.args, str) else ''
+    if not path.startswith('/') or path.startswith('//'):
+        return
+    e.client.sub_pages_router.current_path = path
+    for element in e.client.layout.descendants():
+        if isinstance(element, ui.sub_pages):
+            element._reset_match()  # noqa: SLF001 - what SubPagesRouter.refresh does too
 
 
 def _builder(route: _Route) -> Callable[..., Any]:

@@ -57,7 +57,16 @@ def test_clicks_switch_pages_in_the_tab_and_history_works(start_app, page, tmp_p
     page.get_by_text('Feed it flour and water daily.').wait_for()
     assert page.evaluate(NOT_RELOADED), 'back/forward reloaded the tab'
 
-    # g o (app.js) switches inside the shell too; a query string reaches the page shown
+    # A page that changes the address in place (a prompt's version: ui.navigate.history.push), then
+    # Back: the page at the previous address is built again, not left as it was.
+    page.evaluate("document.querySelector('.nicegui-sub-pages > *').setAttribute('data-before', '1')")
+    page.evaluate("history.pushState({}, '', location.pathname + '?v=2')")
+    page.go_back()
+    page.wait_for_function("!document.querySelector('[data-before]')")
+    page.get_by_text('Feed it flour and water daily.').wait_for()
+    assert page.url == f'{app.url}/outputs/{output_id}'
+
+    # g h (app.js) switches inside the shell too
     page.locator('body').press('g')
     page.locator('body').press('h')
     page.wait_for_function("document.title.startsWith('Home')")
