@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # types only: this module stays light, and the services name 
     from .services.housekeeping import Housekeeper
     from .services.indexing import Indexer
     from .services.jobs import JobSlot
+    from .services.session_watch import SessionWatchService
     from .services.touches import TouchWorker
 
 
@@ -29,6 +30,7 @@ class AppContext:
     housekeeping: Housekeeper | None = None  # daily retention purge and trash emptying
     jobs: JobSlot | None = None  # the one slot for long work started from a page (import, export, restore)
     touches: TouchWorker | None = None  # the writer of "last used" stamps of devices and tokens
+    session_watch: SessionWatchService | None = None  # keeps coding-agent sessions as they are written
     mcp: McpEndpoint | None = None  # the MCP server at /mcp (streamable HTTP)
 
     @property

@@ -14,7 +14,7 @@ from nicegui import app, events, run, ui
 from starlette.middleware import Middleware
 
 from .. import auth, config
-from ..components import fmt, jobs, toast
+from ..components import fmt, jobs, session_watch_panel, toast
 from ..components.indexing_status import indexing_status
 from ..components.secret import visible
 from ..context import AppContext
@@ -253,6 +253,7 @@ class ImportPage:
         if job is not None and job.kind == 'import':
             await self._show_job(job)
         await self.history()
+        await session_watch_panel.found_card()  # coding-agent sessions kept as they happen
 
     def _instructions(self) -> None:
         with ui.card().classes('w-full gap-1').props('flat bordered'):
@@ -510,6 +511,11 @@ class ImportPage:
 
 
 def register(ctx: AppContext) -> None:
+    from . import settings  # here, not at the top: see CONTRIBUTING (page modules are reloaded in tests)
+
+    settings.add_section(
+        settings.Section('import', 'Import', 'upload', session_watch_panel.settings_tab, order=65)
+    )
     _guarded_uploads.clear()
     # Innermost, behind the login gate: a stranger gets the gate's refusal, never this one's.
     app.user_middleware.append(Middleware(UploadLimit))
