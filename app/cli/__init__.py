@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     'app.cli.io_cmds',
     'app.cli.safety_cmds',
     'app.cli.mcp_cmd',
+    'app.cli.watch_cmd',
 ]
 
 
