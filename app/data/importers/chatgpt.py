@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -78,6 +79,13 @@ def clean_citations(text: str, metadata: dict[str, Any]) -> str:
     text = _OLD_CITATION.sub('', text)
     text = _PUA_SPAN.sub('', text)
     return _PUA_MARKS.sub('', text)
+
+
+def _epoch(value: Any) -> datetime | None:
+    """A ChatGPT time: epoch seconds, where 0 (the sharded 2026 export writes it on some nodes) means
+    unknown like null, not 1970."""
+    when = from_epoch(value)
+    return None if when is None or when.year < 1980 else when
 
 
 def _string(value: Any) -> str:
@@ -227,8 +235,8 @@ def convert_message(
         hidden=hidden,
         status=status,
         model=model if isinstance(model, str) else None,
-        created_at=from_epoch(message.get('create_time')),
-        updated_at=from_epoch(message.get('update_time')),
+        created_at=_epoch(message.get('create_time')),
+        updated_at=_epoch(message.get('update_time')),
         finish_reason=finish_reason,
         raw=message,
     )
@@ -284,7 +292,10 @@ def convert(conv: dict[str, Any], report: ImportReport) -> ParsedConversation:
     for node_id, node in mapping.items():
         if not isinstance(node, dict) or not isinstance(node.get('message'), dict):
             continue
-        parent = nearest(node.get('parent'))
+        # The tree is read from ``parent`` alone (the sharded 2026 export has no ``children``); a node that
+        # lacks it may still name its parent in the message's metadata.
+        up = node.get('parent') if 'parent' in node else _parent_from_metadata(node['message'])
+        parent = nearest(up)
         messages.append(convert_message(str(node_id), parent, node['message'], default_model, report))
 
     leaf = nearest(conv.get('current_node')) if isinstance(conv.get('current_node'), str) else None
@@ -293,13 +304,19 @@ def convert(conv: dict[str, Any], report: ImportReport) -> ParsedConversation:
         external_id=str(conv_id),
         title=conv.get('title') or '',
         messages=messages,
-        created_at=from_epoch(conv.get('create_time')),
-        updated_at=from_epoch(conv.get('update_time')),
+        created_at=_epoch(conv.get('create_time')),
+        updated_at=_epoch(conv.get('update_time')),
         active_leaf=leaf,
         model=default_model,
         favourite=bool(conv.get('is_starred')),
         raw=raw,
     )
+
+
+def _parent_from_metadata(message: dict[str, Any]) -> str | None:
+    meta = message.get('metadata')
+    parent = meta.get('parent_id') if isinstance(meta, dict) else None
+    return parent if isinstance(parent, str) else None
 
 
 def label(conv: Any) -> str:
