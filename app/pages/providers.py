@@ -45,6 +45,7 @@ class ProviderCard:
         self.principal = principal
         self.status_text = ''
         self.status_ok = True
+        self.opened = False  # a provider that is off shows one line until "Set up" is clicked
         with ui.card().classes('w-full gap-3').props('flat bordered').mark(f'provider-{overview.id}') as card:
             self.card = card
             self.render()
@@ -60,14 +61,30 @@ class ProviderCard:
         with self.card:
             self.render()
 
+    def _open(self) -> None:
+        self.opened = True
+        self.card.clear()
+        with self.card:
+            self.render()
+
     def render(self) -> None:
         ov = self.ov
         pid = ov.id
+        folded = not ov.enabled and not self.opened
         with ui.row().classes('w-full items-center gap-2'):
             ui.label(ov.name).classes('text-lg font-semibold')
             ui.label(ov.kind_label).classes('text-xs oh-muted')
+            if folded:
+                ui.label('off').classes('text-xs oh-muted')
             ui.space()
+            if folded:
+                ui.button('Set up', on_click=self._open).props('flat dense no-caps').mark(f'setup-{pid}')
             ui.switch('On', value=ov.enabled, on_change=self._enabled).props('dense').mark(f'enabled-{pid}')
+        if folded:
+            # One line for a provider that is off: eleven full forms made this the slowest settings tab
+            # to appear; the form is built when it is wanted.
+            return
+        self.opened = True  # once shown, turning the provider off keeps its form open
         with ui.grid().classes('w-full gap-x-6 gap-y-3 grid-cols-1 md:grid-cols-2'):
             with ui.column().classes('gap-1 min-w-0'):
                 base = (
@@ -344,13 +361,22 @@ async def providers_section(ctx: AppContext) -> None:
             ui.expansion('Models and prices', icon='memory')
             .classes('w-full')
             .props('dense')
-            .mark('models-table')
+            .mark('models-table') as models
         ):
             ui.label(
                 'Prices are USD per million tokens; they turn token counts into the cost shown per message '
                 'and counted against the caps above.'
             ).classes('text-sm oh-muted')
-            await LookupAdmin('model').show()
+            table = ui.column().classes('w-full gap-0')
+
+        # Built when first opened: its rows (a menu each) were most of this tab's 860 elements and made
+        # it the slowest settings tab to appear, though it starts folded.
+        async def open_models(e: Any) -> None:
+            if e.value and not table.default_slot.children:
+                with table:
+                    await LookupAdmin('model').show()
+
+        models.on_value_change(open_models)
 
 
 def register(ctx: AppContext) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from nicegui import ui
+from nicegui import run, ui
 
 from .. import auth, config, roles
 from ..context import AppContext
@@ -42,18 +42,25 @@ def sections(principal: Any = None) -> list[Section]:
     return sorted(shown, key=lambda s: (s.order, s.label))
 
 
-def _general(ctx: AppContext) -> None:
+def _facts() -> tuple[dict[str, int], str, str]:
+    """The database's counts and versions (counting a big library's messages takes a while)."""
+    return stats.counts(), dbmod.vec_version(dbmod.current()), ', '.join(migrations.all_names()[-1:]) or '-'
+
+
+async def _general(ctx: AppContext) -> None:
     s = ctx.settings
-    db = dbmod.current()
-    counts = stats.counts()
+    facts = await run.io_bound(_facts)  # off the event loop: every other page waits on it otherwise
+    if facts is None:  # shutting down
+        return
+    counts, vec, schema = facts
     with ui.card().classes('w-full gap-2').props('flat bordered'):
         ui.label('This database').classes('font-semibold')
         rows = [
             ('File', str(s.db_path)),
             ('Profile', 'Demo (example data)' if s.demo else 'Your data'),
             ('Data directory', str(config.data_dir())),
-            ('Schema', ', '.join(migrations.all_names()[-1:]) or '-'),
-            ('SQLite / sqlite-vec', f'{dbmod.sqlite3.sqlite_version} / {dbmod.vec_version(db)}'),
+            ('Schema', schema),
+            ('SQLite / sqlite-vec', f'{dbmod.sqlite3.sqlite_version} / {vec}'),
             (
                 'Items',
                 f'{counts["outputs"]:,} outputs, {counts["conversations"]:,} conversations, '
