@@ -23,11 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from . import auth, roles
-from .data import conversations, entities, lookups, outputs, relations
+from .data import conversations, entities, idempotency, lookups, outputs, relations
 from .data import search as search_mod
 from .data import sensitivity as restriction
 from .data.listing import ListParams
-from .data.models import Conversation, Output
+from .data.models import Conversation, Output, utcnow
 from .errors import DiskFull, NotFound, PermissionDenied, UserError, ValidationError
 from .ids import ItemId
 
@@ -279,11 +279,7 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return b''.join(chunks)
 
 
-@_errors_as_json
-def _create_capture(request: Request, raw: bytes) -> Any:
-    principal = _principal(request)
-    _require_write(principal)
-    data = _capture_from_request(request, raw)
+def _store_capture(data: CaptureIn) -> tuple[int, dict[str, Any]]:
     sensitivity_id = None
     if data.sensitivity:
         row = lookups.find_by_name('sensitivity', data.sensitivity)
@@ -307,11 +303,40 @@ def _create_capture(request: Request, raw: bytes) -> Any:
             source_kind='api',
         )
     )
-    return JSONResponse(
-        {'id': out.id, 'title': out.title, 'url': f'/outputs/{out.id}', 'created_at': _iso(out.created_at)},
-        status_code=201,
-        headers={'Location': f'{PREFIX}/outputs/{out.id}'},
-    )
+    return out.id, {
+        'id': out.id,
+        'title': out.title,
+        'url': f'/outputs/{out.id}',
+        'created_at': _iso(out.created_at),
+    }
+
+
+@_errors_as_json
+def _create_capture(request: Request, raw: bytes) -> Any:
+    principal = _principal(request)
+    _require_write(principal)
+    data = _capture_from_request(request, raw)
+    key = request.headers.get('idempotency-key')
+    if key is None:
+        _, body = _store_capture(data)
+        replayed = False
+    else:
+        # The same key (per principal) stores once: a phone resending its queue, a shortcut's retry.
+        who = idempotency.principal_key(principal.kind, principal.device_id, principal.token_id)
+        fingerprint = idempotency.request_hash(
+            request.headers.get('content-type', '').split(';')[0].strip().lower(),
+            request.url.query,
+            raw,
+        )
+        try:
+            outcome = idempotency.run_once(who, key, fingerprint, lambda: _store_capture(data))
+        except idempotency.KeyReused as exc:
+            raise ApiError(422, str(exc)) from None
+        body, replayed = outcome.response, outcome.replayed
+    headers = {'Location': f'{PREFIX}/outputs/{body["id"]}'}
+    if replayed:
+        headers['Idempotent-Replayed'] = 'true'
+    return JSONResponse(body, status_code=200 if replayed else 201, headers=headers)
 
 
 @router.get('/outputs', summary='List outputs (paginated; the same filters as the Outputs page)')
@@ -345,6 +370,47 @@ def list_outputs(
         'per_page': result.per_page,
         'pages': result.pages,
     }
+
+
+POCKET_DEFAULT = 200
+POCKET_MAX = 1000
+POCKET_BODY_CHARS = 20_000  # a phone keeps this much of each body; the whole text opens online
+
+
+def _pocket_rows(params: ListParams, limit: int) -> list[Output]:
+    rows: list[Output] = []
+    page = 1
+    while len(rows) < limit:
+        result = entities.list_items('output', params.with_(page=page, per_page=200))
+        rows.extend(result.items)
+        if page >= result.pages:
+            break
+        page += 1
+    return rows[:limit]
+
+
+@router.get('/pocket', summary="The phone's offline copy: favourites and the most recent outputs")
+@_errors_as_json
+def pocket(
+    request: Request, limit: int = Query(POCKET_DEFAULT, ge=1, le=POCKET_MAX, description='How many outputs')
+) -> Any:
+    principal = _principal(request)
+    # The list rules of GET /outputs: a principal without restricted permission never receives a Secret item.
+    params = ListParams(exclude_restricted=not principal.allow_restricted, sort='created_at', desc=True)
+    chosen: dict[int, Output] = {}
+    for o in _pocket_rows(params.with_(favourite=True), limit) + _pocket_rows(params, limit):
+        chosen.setdefault(o.id, o)
+    items = []
+    for o in list(chosen.values())[:limit]:
+        body = o.body or ''
+        items.append(
+            {
+                **_output_summary(o),
+                'body': body[:POCKET_BODY_CHARS],
+                'truncated': len(body) > POCKET_BODY_CHARS,
+            }
+        )
+    return {'updated_at': _iso(utcnow()), 'limit': limit, 'items': items}
 
 
 def _visible_output(principal: auth.Principal, output_id: int) -> outputs.OutputDetail:

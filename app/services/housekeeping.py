@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import config
-from ..data import retention, trash
+from ..data import idempotency, retention, trash
 from ..data.models import utcnow
 from .periodic import PeriodicThread
 
@@ -60,6 +60,7 @@ class Housekeeper:
             if retention.settings().get('auto_purge', True):
                 purged = retention.purge(trigger='schedule', now=now).moved
             emptied = sum(trash.empty_expired(now).values())
+            idempotency.purge_expired(now)  # capture keys older than 7 days: a resend is long over
             self.last_run_at, self.last_purged, self.last_emptied = utcnow(), purged, emptied
             self.last_error = None
             if purged or emptied:
