@@ -147,11 +147,12 @@ document.addEventListener('keydown', function (event) {
     document.querySelectorAll('.q-header, .q-drawer-container, .q-page-container, .q-footer').forEach(
       function (el) { if (on) el.setAttribute('inert', ''); else el.removeAttribute('inert'); });
   }
-  function whenBuilt(root, then) {
-    // the form is built on the server when the browser is idle after load; at worst it is on its way
+  function installed() { return !!(overlay() || document.querySelector('.oh-qc-stub')); }
+  function whenBuilt(then) {
+    // the dialog is built on the server when the browser is idle after load; at worst it is on its way
     const started = Date.now();
     (function wait() {
-      const area = outputField(root);
+      const area = outputField(overlay());
       if (area) { then(area); return; }
       if (Date.now() - started < 10000 && isOpen()) requestAnimationFrame(wait);
     })();
@@ -159,8 +160,8 @@ document.addEventListener('keydown', function (event) {
   function open() {
     const here = document.querySelector('.oh-capture-here .oh-capture-body textarea');
     if (here && !isOpen()) { focusEnd(here); return true; } // /capture: its own form, no dialog over it
+    if (!installed()) return false;
     const root = overlay();
-    if (!root) return false;
     if (!isOpen()) {
       returnFocus = document.activeElement;
       document.documentElement.classList.add(OPEN);
@@ -168,7 +169,7 @@ document.addEventListener('keydown', function (event) {
     }
     const area = outputField(root);
     if (area) focusEnd(area);
-    else { build(); whenBuilt(root, focusEnd); }
+    else { build(); whenBuilt(focusEnd); }
     return true;
   }
   function close() {
@@ -179,7 +180,7 @@ document.addEventListener('keydown', function (event) {
     returnFocus = null;
   }
   function build() {
-    if (overlay() && !outputField(overlay()) && typeof emitEvent === 'function' && window.did_handshake) {
+    if (installed() && !overlay() && typeof emitEvent === 'function' && window.did_handshake) {
       emitEvent('oh-qc-build');
     }
   }
@@ -208,16 +209,15 @@ document.addEventListener('keydown', function (event) {
     }
     // Ctrl/⌘+Shift+V anywhere, typing in a field or not: open the dialog and paste into Output.
     if (key === 'v' && mod && event.shiftKey && !event.altKey) {
-      const root = overlay();
-      if (!root) return; // no dialog on this page: leave the browser's paste alone
+      if (!installed()) return; // no dialog on this page: leave the browser's paste alone
       const inOutput = event.target.closest && event.target.closest('.oh-capture-body');
       if (inOutput) return; // already there: the browser pastes
       open();
-      const area = outputField(root);
+      const area = outputField(overlay());
       if (clipboardReadable && navigator.clipboard && navigator.clipboard.readText) {
         event.preventDefault();
         navigator.clipboard.readText().then(function (text) {
-          whenBuilt(root, function (field) { focusEnd(field); insertText(field, text); });
+          whenBuilt(function (field) { focusEnd(field); insertText(field, text); });
         }).catch(function () {});
       } else if (!area) {
         event.preventDefault(); // nothing to paste into yet: the cursor waits in Output for Ctrl+V
@@ -236,7 +236,7 @@ document.addEventListener('keydown', function (event) {
 
   // Build the dialog's form once the page is idle, so the first `c` finds it ready.
   function prebuild() {
-    if (!overlay()) return;
+    if (!installed()) return;
     if (!window.did_handshake) { setTimeout(prebuild, 200); return; }
     (window.requestIdleCallback || function (fn) { return setTimeout(fn, 300); })(build, { timeout: 2000 });
   }

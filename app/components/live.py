@@ -24,7 +24,11 @@ class _Listener(ui.element):
         self._unsubscribe = library_events.subscribe(self._on_change)
 
     def _on_change(self, change: Change) -> None:
-        if self.is_deleted or self.client.id not in self.client.instances:
+        try:
+            gone = self.is_deleted or self.client.id not in self.client.instances
+        except RuntimeError:  # its client is already gone
+            gone = True
+        if gone:
             self._unsubscribe()
             return
         if self._kinds is not None and change.kind not in self._kinds:

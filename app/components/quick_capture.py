@@ -4,8 +4,8 @@
 The dialog is a plain overlay element, not a q-dialog: Quasar mounts a q-dialog's content only while it
 is shown, so the Output field would not exist at the moment Ctrl+Shift+V is pressed and the browser's
 own paste would land nowhere. The overlay stays in the page (hidden), app.js shows it and puts the
-cursor in Output in the same keystroke. Its form is built when the browser is idle after the page
-loads (or at the first open), so it never slows a page's first paint.
+cursor in Output in the same keystroke. It is built when the browser is idle after the page loads (or
+at the first open), so it never slows a page's first paint, and it comes after the page in the document.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from nicegui import Client, ui
 
 from ..context import AppContext
+from . import toast
 from .capture_form import CaptureForm
 
 DRAFT_KEY = 'quick_capture_draft'
@@ -28,7 +29,6 @@ html.oh-qc-is-open { overflow: hidden; }
 .oh-qc-backdrop { position: absolute; inset: 0; background: rgba(15, 23, 42, 0.45); }
 .oh-qc-card { position: relative; width: min(96vw, 46rem); max-height: 90vh; overflow-y: auto; }
 .oh-qc .oh-capture-form { border: none; box-shadow: none; padding: 0; }
-.oh-qc-loading { min-height: 12rem; }
 @media (max-width: 599px) {
   .oh-qc { padding: 0; }
   .oh-qc-card { width: 100vw; max-height: none; height: 100dvh; border-radius: 0; }
@@ -45,29 +45,31 @@ class QuickCapture:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.form: CaptureForm | None = None
+        self.root: ui.element | None = None
         ui.add_css(_CSS)
-        with ui.context.client.layout:
+        # app.js: this tab has the dialog (before its overlay is built, `c` opens it as soon as it is)
+        self.stub = ui.element('span').classes('oh-qc-stub hidden')
+        ui.on('oh-qc-build', self.build)
+        toast.host()  # made now, so the first "Captured" does not redraw the whole page
+
+    def build(self) -> None:
+        """Build the overlay and its form (once): when the browser is idle after load, or at the first open.
+        It goes at the end of the page, after the page's own fields (a page's capture form comes first)."""
+        if self.form is not None or self.stub.is_deleted:
+            return
+        with self.stub.client.layout:
             with ui.element('div').classes('oh-qc').mark('quick-capture') as self.root:
                 self.root.props['role'] = 'dialog'
                 self.root.props['aria-modal'] = 'true'
                 self.root.props['aria-label'] = 'Quick capture'
                 ui.element('div').classes('oh-qc-backdrop')
-                with ui.card().classes('oh-qc-card gap-2') as self.card:
-                    with ui.column().classes(
-                        'oh-qc-loading w-full items-center justify-center'
-                    ) as self.loading:
-                        ui.spinner(size='lg')
-        ui.on('oh-qc-build', self.build)
-
-    def build(self) -> None:
-        """Build the form (once): when the browser is idle after load, or at the first open."""
-        if self.form is not None or self.root.is_deleted:
-            return
-        self.loading.delete()
-        with self.card:
-            self.form = CaptureForm(
-                compact=True, on_saved=lambda _out: self.close(), draft_key=DRAFT_KEY, header=self._header
-            )
+                with ui.card().classes('oh-qc-card gap-2'):
+                    self.form = CaptureForm(
+                        compact=True,
+                        on_saved=lambda _out: self.close(),
+                        draft_key=DRAFT_KEY,
+                        header=self._header,
+                    )
 
     def _header(self) -> None:
         ui.label('Esc').classes('text-xs oh-muted font-mono oh-kbd-hint')
@@ -88,7 +90,7 @@ def install(ctx: AppContext) -> Callable[[], None]:
     function that opens it."""
     client = ui.context.client
     existing = _installed.get(client)
-    if existing is not None and not existing.root.is_deleted:
+    if existing is not None and not existing.stub.is_deleted:
         return existing.open
     quick = _installed[client] = QuickCapture(ctx)
     return quick.open

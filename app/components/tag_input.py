@@ -125,7 +125,10 @@ class TagInput:
 
     # ------------------------------------------------------------------ events
     def _on_enter(self, e) -> None:
-        self.add(e.args if isinstance(e.args, str) else (self.box.value or ''))
+        if isinstance(e.args, str):  # the browser sent what was typed and has already emptied the box
+            self.add(e.args)
+        else:
+            self.commit()
 
     def _on_backspace(self) -> None:
         if self.value and not (self.box.value or ''):

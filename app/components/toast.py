@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Callable
 
-from nicegui import ui
+from nicegui import Client, ui
 
 Action = tuple[str, Callable[[], object] | str]  # label, callback or URL
+
+_hosts: weakref.WeakKeyDictionary[Client, ui.element] = weakref.WeakKeyDictionary()
+
+
+def host() -> ui.element:
+    """The tab's one container for toasts. A toast added straight to the layout changes the layout
+    element, which the browser then re-renders with everything in it (the whole page, a dialog's form);
+    added here, only this container changes."""
+    client = ui.context.client
+    box = _hosts.get(client)
+    if box is None or box.is_deleted:
+        with client.layout:
+            box = _hosts[client] = ui.element('div').classes('oh-toasts')
+    return box
 
 
 def toast(
@@ -20,7 +35,7 @@ def toast(
     color = {'positive': 'text-green-600', 'negative': 'text-red-600', 'warning': 'text-amber-600'}.get(
         kind, ''
     )
-    with ui.context.client.layout:
+    with host():
         with (
             # w-max: a fixed box at left 50% would otherwise shrink to half the screen (a phone: a
             # narrow column of words); on a phone the buttons wrap under the message.

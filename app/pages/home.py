@@ -9,6 +9,7 @@ from nicegui import run, ui
 from ..components import fmt
 from ..components.capture_form import CaptureForm
 from ..components.items import item_row
+from ..components.live import on_library_change
 from ..components.secret import visible
 from ..context import AppContext
 from ..data import entities, relations, stats
@@ -64,25 +65,74 @@ def _empty_state(ctx: AppContext, focus_capture: Callable[[], None]) -> None:
 
 
 def _indexer_progress(ctx: AppContext) -> None:
-    """While the search indexer has a backlog (after an import), show how far it is."""
-    if ctx.indexer is None:
-        return
-    with ui.row().classes('w-full items-center gap-3 text-sm') as row:
-        label = ui.label().classes('oh-muted')
-        bar = ui.linear_progress(value=0, show_value=False).classes('grow max-w-md')
+    """While the search indexer has a backlog (after an import), show how far it is and the time left."""
+    from ..components.indexing_status import indexing_status
 
-    def update() -> None:
-        p = ctx.indexer.progress() if ctx.indexer is not None else None
-        row.set_visibility(bool(p and p.busy))
-        if p and p.busy:
-            if p.state == 'loading-model':
-                label.set_text('Loading the search model…')
-            else:
-                label.set_text(f'Indexing for search by meaning: {p.backlog:,} to go')
-            bar.set_value(p.fraction)
+    indexing_status(ctx)
 
-    update()
-    ui.timer(2.0, update)
+
+async def _load_visible() -> dict:
+    data = await run.io_bound(_load)
+    for key in ('recent', 'favourites', 'viewed'):  # a LAN device without permission: no Secret items
+        data[key] = visible(data[key])
+    return data
+
+
+def _is_empty(counts: dict) -> bool:
+    return not counts['outputs'] and not counts['conversations'] and not counts['prompts']
+
+
+def _library(data: dict) -> None:
+    counts = data['counts']
+    with ui.row().classes('items-center gap-4 text-sm oh-muted flex-wrap').mark('home-counts'):
+        ui.label('Your library:')
+        for key, label in (
+            ('outputs', 'output'),
+            ('conversations', 'conversation'),
+            ('messages', 'message'),
+            ('prompts', 'prompt'),
+            ('agents', 'agent'),
+            ('tags', 'tag'),
+        ):
+            ui.label(fmt.plural(counts[key], label))
+    with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-3'):
+        _section('Favourites', 'star', data['favourites'], 'Star an output to keep it here.')
+        _section(
+            'Recently viewed',
+            'history',
+            data['viewed'],
+            'Outputs you open appear here.',
+            field='last_viewed_at',
+        )
+        _section('Recent captures', 'bolt', data['recent'], 'Nothing captured yet.')
+
+
+async def _home(ctx: AppContext) -> None:
+    """Home's body. Counts, lists and the welcome card redraw when the library changes (a capture in
+    the quick-capture dialog or the form here, an undo), without a reload."""
+    data = await _load_visible()
+    form: list[CaptureForm] = []
+    welcome = ui.column().classes('w-full gap-0')
+    if _is_empty(data['counts']):
+        with welcome:
+            _empty_state(ctx, lambda: form[0].body.run_method('focus'))
+    form.append(CaptureForm(compact=True))
+    _indexer_progress(ctx)
+    library = ui.column().classes('w-full gap-4')
+    with library:
+        _library(data)
+
+    async def redraw(_change: object = None) -> None:
+        fresh = await _load_visible()
+        if library.is_deleted:  # the page was left while the counts were loading
+            return
+        if not _is_empty(fresh['counts']):
+            welcome.clear()
+        library.clear()
+        with library:
+            _library(fresh)
+
+    on_library_change(redraw, kinds=('output', 'conversation', 'prompt', 'agent'))
 
 
 def register(ctx: AppContext) -> None:
@@ -91,33 +141,4 @@ def register(ctx: AppContext) -> None:
     @shell.page(ctx, '/')
     async def home_page() -> None:
         with frame(ctx, 'Home'):
-            data = await run.io_bound(_load)
-            for key in ('recent', 'favourites', 'viewed'):  # a LAN device without permission: no Secret items
-                data[key] = visible(data[key])
-            counts = data['counts']
-            form: list[CaptureForm] = []
-            if not counts['outputs'] and not counts['conversations'] and not counts['prompts']:
-                _empty_state(ctx, lambda: form[0].body.run_method('focus'))
-            form.append(CaptureForm(compact=True))
-            _indexer_progress(ctx)
-            with ui.row().classes('items-center gap-4 text-sm oh-muted flex-wrap'):
-                ui.label('Your library:')
-                for key, label in (
-                    ('outputs', 'output'),
-                    ('conversations', 'conversation'),
-                    ('messages', 'message'),
-                    ('prompts', 'prompt'),
-                    ('agents', 'agent'),
-                    ('tags', 'tag'),
-                ):
-                    ui.label(fmt.plural(counts[key], label))
-            with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-3'):
-                _section('Favourites', 'star', data['favourites'], 'Star an output to keep it here.')
-                _section(
-                    'Recently viewed',
-                    'history',
-                    data['viewed'],
-                    'Outputs you open appear here.',
-                    field='last_viewed_at',
-                )
-                _section('Recent captures', 'bolt', data['recent'], 'Nothing captured yet.')
+            await _home(ctx)

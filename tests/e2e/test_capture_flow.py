@@ -40,8 +40,9 @@ def test_capture_list_detail_tag_flow(start_app, page, tmp_path) -> None:
     app = start_app()
     page.goto(app.url + '/capture')
     wait_for_app(page)
-    page.get_by_label('Prompt (optional)').fill('How do I make SQLite faster for many writers?')
-    body = page.get_by_label('Output (Markdown)')
+    form = page.locator('.q-page-container')  # the page's form, not the quick-capture dialog's
+    form.get_by_label('Prompt (optional)').fill('How do I make SQLite faster for many writers?')
+    body = form.get_by_label('Output (Markdown)')
     body.fill('# Use WAL mode\n\nTurn on `journal_mode=wal` and a busy timeout.')
     body.press('Control+Enter')
     page.get_by_text('Captured “Use WAL mode”').wait_for()
@@ -154,7 +155,7 @@ def test_key_pages_at_phone_size(start_app, phone_page, tmp_path) -> None:
     # the "Captured …" toast with Open / Undo is readable: as wide as the screen allows, not a thin column
     phone_page.goto(app.url + '/capture')
     wait_for_app(phone_page)
-    phone_page.get_by_label('Output (Markdown)').fill(
+    phone_page.locator('.q-page-container').get_by_label('Output (Markdown)').fill(
         'A fairly long first line that becomes the title here\n\nx'
     )
     phone_page.keyboard.press('Control+Enter')

@@ -35,8 +35,9 @@ def test_phone_logs_in_captures_and_finds_it(start_app, phone_page) -> None:
     assert page.url.endswith('/capture')  # back where the phone wanted to go
     _no_sideways_scroll(page)
 
-    page.get_by_label('Output (Markdown)').fill('Pack the tent pegs before the kayak trip to Lofoten')
-    page.get_by_label('Title', exact=True).fill('Lofoten packing list')
+    form = page.locator('.q-page-container')  # the page's form, not the quick-capture dialog's
+    form.get_by_label('Output (Markdown)').fill('Pack the tent pegs before the kayak trip to Lofoten')
+    form.get_by_label('Title', exact=True).fill('Lofoten packing list')
     save = page.get_by_role('button', name='Save')
     box = save.bounding_box()
     assert box is not None and box['height'] >= 40, f'the Save button is too small to tap: {box}'
@@ -144,8 +145,9 @@ def test_home_screen_manifest_and_share_target(start_app, phone_page) -> None:
 
     page = phone_page
     log_in(page, server.url, next_path='/capture?title=Shared&text=An%20answer%20shared%20from%20Claude')
-    assert page.get_by_label('Output (Markdown)').input_value() == 'An answer shared from Claude'
-    assert page.get_by_label('Title', exact=True).input_value() == 'Shared'
+    form = page.locator('.q-page-container')  # the page's form, not the quick-capture dialog's
+    assert form.get_by_label('Output (Markdown)').input_value() == 'An answer shared from Claude'
+    assert form.get_by_label('Title', exact=True).input_value() == 'Shared'
     assert page.locator('link[rel=manifest]').count() == 1
 
 
