@@ -5,6 +5,7 @@ still loading and shows the results by words; once loaded, meaning joins in."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from nicegui import ui
@@ -69,3 +70,39 @@ async def test_pages_and_search_answer_while_the_model_is_still_loading(db, monk
     finally:
         slow.release.set()
 
+
+class SlowHashing(embeddings.HashingEmbedder):
+    """Takes a while per batch, as the real model does (~0.5 s for 16 long texts on one thread)."""
+
+    def encode(self, texts):
+        time.sleep(0.2)  # the model's own work, not a test waiting for something
+        return super().encode(texts)
+
+
+async def test_the_import_report_shows_the_backlog_and_the_time_left_while_it_indexes(
+    db, monkeypatch, tmp_path
+) -> None:
+    from tests.data.export_builders import linear_conversation, write_json
+
+    slow = SlowHashing(48)
+    slow.name = 'test:slow-hashing-page'
+    embeddings.use_embedder(slow)
+    embeddings.set_model(slow.name, load=False)
+    embeddings.reset_index(slow)
+    export = write_json(
+        tmp_path / 'conversations.json',
+        [linear_conversation(f'c{i}', turns=10, title=f'Chat {i}') for i in range(12)],  # 240 messages
+    )
+    monkeypatch.setenv('OUTPUTHUB_INDEXER', '1')
+    async with user_simulation(main_file=MAIN) as user:
+        await user.open('/import')
+        user.find(marker='import-path').clear().type(str(export))
+        user.find(marker='import-path-go').click()
+        await until(
+            lambda: any(', less than a minute' in t and ' items left' in t for t in _labels(user)),
+            timeout=20,
+            what='the backlog with the time left',
+        )
+        shown = next(t for t in _labels(user) if ' items left' in t)
+        left = int(shown.split(': ')[1].split(' items')[0].replace(',', ''))
+        assert shown.startswith('Indexing for search by meaning: ') and 0 < left <= 240
