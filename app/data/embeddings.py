@@ -5,7 +5,7 @@ store in step with outputs and messages (the background thread that runs them is
 Nothing here imports sentence_transformers at import time (it costs ~10 s): the app loads the model in
 the background at start-up (``load_in_background``; a query meanwhile gets ``ModelNotReady`` instead of
 waiting, ``is_ready()`` tells), the CLI on first use. The model runs through ONNX Runtime (exported once
-from the bundled weights into the data directory, about twice torch's speed, the same vectors) and falls
+from the bundled weights into the data directory, torch's vectors) and falls
 back to torch when that fails. The triggers of migration 0002 put every new, edited or deleted
 output / message on ``embed_queue``; ``index_batch`` drains it in small batches (embedding outside
 any transaction, then one short write transaction per batch), newest first: what was just captured or
