@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_graph_dashboard.py --db /tmp/big.db
     .venv/bin/python bench/bench_graph_dashboard.py --db /tmp/big.db --recount --http
+    .venv/bin/python bench/bench_graph_dashboard.py --demo --http --browser   # the demo library
 
 An empty or missing ``--db`` is first filled with ``app.data.demo.seed`` (default 100,000 outputs and
 100,000 conversations of ~10 messages: ~1M messages; about 12 minutes on 2 cores). Every figure is
@@ -10,7 +11,9 @@ grow when other programs load the machine). Writes made to measure incremental r
 back; only migrations change the file. ``--recount`` also times the one-off full recount (first start
 after the upgrade, or after a large import). ``--http`` starts the app on the database and times
 complete page responses (the server has built every element, data included); ``--browser`` then
-times Debian's Chromium until every chart has drawn, and the frame rate while zooming the graph.
+times Debian's Chromium until every chart has drawn, until the graph's nodes stop moving, the frame
+rate while zooming the graph, and the settings tabs until the page stops changing. ``--demo`` uses the
+demo library (``outputhub --demo``: 500 outputs, a 692-item graph) instead of a big seeded one.
 """
 
 from __future__ import annotations
@@ -193,7 +196,8 @@ def bench_http(path: Path, repeat: int, browser: bool = False) -> None:
         for label, page in (
             ('/dashboard', '/dashboard'),
             ('/dashboard, last 12 months', f'/dashboard?date_from={date.today() - timedelta(days=365)}'),
-            ('/graph (most connected, 2,000 nodes)', '/graph'),
+            ('/graph (opens on the best-connected 200)', '/graph'),
+            ('/graph?limit=2000', '/graph?limit=2000'),
             ('/graph?limit=500', '/graph?limit=500'),
             (f'/outputs/{output_id} (with its connections panel)', f'/outputs/{output_id}'),
         ):
@@ -267,17 +271,25 @@ def bench_browser(url: str, repeat: int) -> None:
         )
         for label, path, selector in (
             ('/dashboard, all charts', '/dashboard', '.nicegui-echart'),
-            ('/graph, 2,000 nodes', '/graph', '.oh-graph'),
+            ('/graph (opens on the best-connected 200)', '/graph', '.oh-graph'),
             ('/graph?limit=500', '/graph?limit=500', '.oh-graph'),
+            ('/graph?limit=2000', '/graph?limit=2000', '.oh-graph'),
         ):
-            times = []
+            times, settles, counts = [], [], []
             for _ in range(max(1, repeat // 2)):
                 started = time.perf_counter()
                 page.goto(url + path)
                 page.wait_for_function(DRAWN_JS, arg=selector, timeout=60_000, polling=50)
                 times.append(time.perf_counter() - started)
-            print(f'  {label:<48} {statistics.median(times) * 1000:8.0f} ms')
+                if path.startswith('/graph'):
+                    counts.append(page.evaluate(NODES_JS, selector)[0])
+                    settles.append(settled_after(page, selector, started))
+            print(f'  {label + " (first draw)":<48} {statistics.median(times) * 1000:8.0f} ms')
             if path.startswith('/graph'):
+                print(
+                    f'  {"  until the nodes stop moving":<48} {statistics.median(settles) * 1000:8.0f} ms'
+                    f'  ({statistics.median(counts):,.0f} nodes)'
+                )
                 box = page.locator(selector).bounding_box()
                 page.mouse.move(box['x'] + box['width'] / 2, box['y'] + box['height'] / 2)
                 handle = page.evaluate_handle(f'({FRAMES_JS})(3000)')
@@ -288,21 +300,86 @@ def bench_browser(url: str, repeat: int) -> None:
                     page.wait_for_timeout(120)
                 fps, worst = handle.json_value()
                 print(f'  {"  zooming in and out":<48} {fps:8.0f} frames/s, slowest frame {worst:.0f} ms')
+        for label, path in (
+            ('/settings (General)', '/settings'),
+            ('/settings?tab=providers', '/settings?tab=providers'),
+            ('/settings?tab=backup', '/settings?tab=backup'),
+        ):
+            times = []
+            for _ in range(max(1, repeat // 2)):
+                page.goto(url + path)
+                page.wait_for_selector('.nicegui-content', state='visible')
+                times.append(page.evaluate(SETTLE_JS) / 1000)  # ms since navigation start
+            print(f'  {label + " until it stops changing":<48} {statistics.median(times) * 1000:8.0f} ms')
         browser.close()
+
+
+# The nodes' positions on screen (their count first), to see when a force layout has come to rest.
+NODES_JS = """(selector) => {
+    const chart = getElement(document.querySelector(selector)).chart;
+    const data = chart.getModel().getSeriesByIndex(0).getData();
+    const xy = [];
+    for (let i = 0; i < data.count(); i++) xy.push(...chart.convertToPixel({seriesIndex: 0}, data.getItemLayout(i)));
+    return [data.count(), xy];
+}"""
+
+# Resolves with the time (ms since navigation start) of the page's last DOM change, once nothing
+# changed for a second.
+SETTLE_JS = """() => new Promise((resolve) => {
+    let last = performance.now();
+    const watch = new MutationObserver(() => { last = performance.now(); });
+    watch.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+    const check = () => {
+        if (performance.now() - last > 1000) { watch.disconnect(); resolve(last); } else setTimeout(check, 100);
+    };
+    setTimeout(check, 100);
+})"""
+
+
+def settled_after(page, selector: str, started: float, timeout: float = 60) -> float:
+    """Seconds from ``started`` until no node moved more than half a pixel for 0.5 s."""
+    last, still_since = None, None
+    while time.perf_counter() - started < timeout:
+        _, xy = page.evaluate(NODES_JS, selector)
+        now = time.perf_counter()
+        if (
+            last is not None
+            and len(xy) == len(last)
+            and max(map(lambda a, b: abs(a - b), xy, last), default=0) < 0.5
+        ):
+            still_since = still_since or now
+            if now - still_since >= 0.5:
+                return still_since - started
+        else:
+            still_since = None
+        last = xy
+        page.wait_for_timeout(100)
+    return timeout
+
+
+DEFAULT_DB = Path('/tmp/outputhub-bench-graph.db')
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--db', type=Path, default=Path('/tmp/outputhub-bench-graph.db'))
+    parser.add_argument('--db', type=Path, default=DEFAULT_DB)
     parser.add_argument('--outputs', type=int, default=100_000)
     parser.add_argument('--conversations', type=int, default=100_000)
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--recount', action='store_true', help='also time the one-off full recount')
     parser.add_argument('--http', action='store_true', help='also time page responses from a running app')
     parser.add_argument('--browser', action='store_true', help='with --http: also time drawing in Chromium')
+    parser.add_argument('--demo', action='store_true', help='the demo library (outputhub --demo) at --db')
     args = parser.parse_args()
     started = time.perf_counter()
-    seed_if_empty(args.db, args.outputs, args.conversations)
+    if args.demo:
+        from app.data import demo
+
+        if args.db == DEFAULT_DB:
+            args.db = Path('/tmp/outputhub-bench-demo.db')
+        demo.ensure_demo_database(args.db)
+    else:
+        seed_if_empty(args.db, args.outputs, args.conversations)
     print(
         f'opened (and migrated) in {time.perf_counter() - started:.1f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores'
     )
