@@ -58,6 +58,7 @@ def _head() -> None:
         '<link rel="stylesheet" href="/assets/app.css">'
         '<link rel="stylesheet" href="/assets/codehilite.css">'
         '<script src="/assets/app.js" defer></script>'
+        '<script src="/assets/offline.js" defer></script>'  # captures waiting on the phone, the pocket copy
         # Home-screen app on a phone: manifest, icons, and a service worker (HTTPS only) for the share target.
         '<link rel="manifest" href="/manifest.webmanifest">'
         '<meta name="theme-color" content="#4f46e5">'
