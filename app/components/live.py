@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Callable, Iterable
 
-from nicegui import background_tasks, ui
+from nicegui import background_tasks, core, ui
 
 from ..services import library_events
 from ..services.library_events import Change
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 class _Listener(ui.element):
@@ -24,6 +32,10 @@ class _Listener(ui.element):
         self._unsubscribe = library_events.subscribe(self._on_change)
 
     def _on_change(self, change: Change) -> None:
+        loop = core.loop
+        if loop is not None and not _on_loop(loop):  # said from a worker thread (an API route): hop over
+            loop.call_soon_threadsafe(self._on_change, change)
+            return
         try:
             gone = self.is_deleted or self.client.id not in self.client.instances
         except RuntimeError:  # its client is already gone

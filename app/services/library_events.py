@@ -37,7 +37,8 @@ def listener_count() -> int:
 
 
 def emit(kind: str, ids: tuple[int, ...] | list[int] = (), action: str = 'created') -> None:
-    """Tell every listener; one failing listener does not stop the others."""
+    """Tell every listener (from the event loop or a worker thread); one failing listener does not stop
+    the others."""
     change = Change(kind, tuple(ids), action)
     for listener in list(_listeners):
         try:

@@ -3,6 +3,8 @@ outputs list following without a reload, sticky fields per browser, the tag box'
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from nicegui import ui
 from nicegui.testing import User
@@ -131,16 +133,33 @@ async def test_the_tag_box_adds_what_was_typed_and_never_drops_a_chip(user: User
     assert names == ['at-save', 'postgres', 'typed-only']
 
 
-async def test_the_outputs_list_shows_a_capture_made_elsewhere_and_stops_listening_when_left(
+async def test_the_outputs_list_shows_a_capture_made_in_another_thread_and_stops_listening_when_left(
     user: User, seeded
 ) -> None:
     before = library_events.listener_count()
     await user.open('/outputs')
     await user.should_see('An older output')
     assert library_events.listener_count() > before
-    with user.client:
-        out = outputs.capture_output(outputs.CaptureData(body='Captured in the dialog meanwhile'))
+
+    def capture_elsewhere() -> None:  # e.g. an API route, in a worker thread
+        out = outputs.capture_output(outputs.CaptureData(body='Captured elsewhere meanwhile'))
         library_events.emit('output', [out.id])
-    await user.should_see('Captured in the dialog meanwhile')
+
+    await asyncio.to_thread(capture_elsewhere)
+    await user.should_see('Captured elsewhere meanwhile')
     user.client.delete()  # the tab closes: its listeners go with it
     assert library_events.listener_count() == before
+
+
+async def test_a_change_said_from_a_worker_thread_reaches_the_page_on_the_event_loop(user: User) -> None:
+    import threading
+
+    from app.components.live import on_library_change
+
+    await user.open('/')
+    seen: list[int] = []
+    with user.client.layout:
+        on_library_change(lambda _change: seen.append(threading.get_ident()))
+    await asyncio.to_thread(library_events.emit, 'output', [1])
+    await until(lambda: seen, what='the page to hear of the change')
+    assert seen == [threading.get_ident()], 'the handler ran in the worker thread, not on the event loop'
