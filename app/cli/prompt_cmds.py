@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ..errors import NotFound, ValidationError
+from . import prompt_git_cmd
 from .common import emit, open_db
 
 SORTS = ('updated_at', 'created_at', 'title', 'use_count', 'last_used_at', 'rating')
@@ -15,7 +16,8 @@ SORTS = ('updated_at', 'created_at', 'title', 'use_count', 'last_used_at', 'rati
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     group = sub.add_parser(
         'prompt',
-        help='prompts and their versions: list, show, add, edit, diff, restore, fill',
+        aliases=['prompts'],
+        help='prompts and their versions: list, show, add, edit, diff, restore, fill, git',
         description='Prompts keep every version. Editing makes a new version; nothing is overwritten.',
     )
     cmds = group.add_subparsers(dest='prompt_command', metavar='ACTION', required=True)
@@ -72,6 +74,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument('--version', type=int, metavar='N', help='fill version N (default: the current one)')
     p.add_argument('--var', action='append', default=[], metavar='NAME=VALUE', help='a value (repeatable)')
     p.set_defaults(func=cmd_fill)
+    prompt_git_cmd.register_into(cmds, common)
 
 
 def _text(value: str) -> str:
