@@ -287,6 +287,17 @@
         const el = note();
         el.textContent = 'Offline capture needs HTTPS: start with --https';
         el.href = '/settings?tab=devices';
+        const close = document.createElement('button');
+        close.type = 'button';
+        close.textContent = '×';
+        close.setAttribute('aria-label', 'Hide this note on this phone');
+        close.style.cssText = 'margin-left:8px;border:0;background:none;color:inherit;font-size:14px';
+        close.addEventListener('click', function (event) {
+          event.preventDefault();
+          localStorage.setItem('oh-https-note', 'hidden');
+          el.remove();
+        });
+        el.appendChild(close);
       }
       return;
     }

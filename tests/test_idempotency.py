@@ -132,3 +132,46 @@ async def test_pocket_copy_holds_favourites_and_recent_and_never_a_secret_for_a_
         assert any('PIN' in i['body'] for i in allowed)
     async with _client() as stranger:
         assert (await stranger.get('/pocket')).status_code == 401
+
+
+def test_the_key_and_the_output_are_one_transaction(db) -> None:
+    """A failure after the output was written (a crash before the key) leaves neither, so a resend stores it."""
+
+    def make_then_fail() -> tuple[int, dict]:
+        outputs.capture_output(outputs.CaptureData(body='written, then the request dies'))
+        raise OSError('the process died here')
+
+    with pytest.raises(OSError):
+        idempotency.run_once('device:1', 'k', 'hash', make_then_fail)
+    assert _live_outputs() == 0 and idempotency.count() == 0
+
+    def make() -> tuple[int, dict]:
+        out = outputs.capture_output(outputs.CaptureData(body='sent again after the crash'))
+        return out.id, {'id': out.id}
+
+    first = idempotency.run_once('device:1', 'k', 'hash', make)
+    assert not first.replayed and _live_outputs() == 1 and idempotency.count('device:1') == 1
+
+
+def test_two_resends_at_once_store_one_output(db) -> None:
+    import threading
+
+    start = threading.Barrier(4)
+    results: list[idempotency.Outcome] = []
+
+    def make() -> tuple[int, dict]:
+        out = outputs.capture_output(outputs.CaptureData(body='the same queued capture'))
+        return out.id, {'id': out.id}
+
+    def resend() -> None:
+        start.wait()
+        results.append(idempotency.run_once('device:7', 'same-key', 'hash', make))
+
+    threads = [threading.Thread(target=resend) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(results) == 4 and _live_outputs() == 1
+    assert sorted(r.replayed for r in results) == [False, True, True, True]
+    assert len({r.response['id'] for r in results}) == 1

@@ -228,6 +228,15 @@ def test_capture_offline_sync_once_and_read_the_pocket_copy(app_server: App) -> 
         expect(page.locator('#oh-offline-note')).to_contain_text(
             '1 capture waiting on this phone · last sync '
         )
+
+        # Signed out (the session cookie is gone): a capture stays on the phone and says how to send it.
+        context.clear_cookies()
+        page.goto(app.url + '/assets/offline.html')
+        page.fill('#oh-body', 'Written after the session ended')
+        page.click('#oh-keep')
+        expect(page.locator('#oh-queue')).to_contain_text('Sign in to send', timeout=15_000)
+        expect(page.locator('#oh-status')).to_contain_text('2 captures waiting on this phone')
+        assert app.count('Written after the session ended') == 0
         context.close()
         browser.close()
 
@@ -258,7 +267,11 @@ def test_over_plain_http_a_phone_is_told_offline_capture_needs_https(start_app, 
         page = browser.new_page(viewport={'width': 390, 'height': 844}, is_mobile=True, has_touch=True)
         log_in(page, f'http://hub.test:{port}')
         assert page.evaluate('window.isSecureContext') is False
-        expect(page.locator('#oh-offline-note')).to_have_text(
-            'Offline capture needs HTTPS: start with --https'
-        )
+        note = page.locator('#oh-offline-note')
+        expect(note).to_contain_text('Offline capture needs HTTPS: start with --https')
+        note.get_by_role('button', name='Hide this note on this phone').click()
+        expect(note).to_have_count(0)
+        page.reload()
+        page.wait_for_selector('.nicegui-content', state='attached', timeout=30_000)
+        expect(page.locator('#oh-offline-note')).to_have_count(0)
         browser.close()
