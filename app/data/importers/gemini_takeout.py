@@ -12,6 +12,7 @@ removed first. No model is recorded.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 from datetime import datetime, timedelta
@@ -38,12 +39,15 @@ def html_to_markdown(html: str) -> str:
     if not html or '<' not in html:
         return html.strip()
     from bs4 import BeautifulSoup
-    from markdownify import markdownify
 
     soup = BeautifulSoup(html, 'html.parser')
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
+    # one walk over the tags (a Takeout import converts tens of thousands of replies)
     for tag in soup.find_all(True):
+        if tag.decomposed:  # inside a tag removed before it
+            continue
+        if tag.name in _DROP_TAGS:
+            tag.decompose()
+            continue
         for attr in list(tag.attrs):
             value = tag.attrs[attr]
             if (
@@ -53,11 +57,20 @@ def html_to_markdown(html: str) -> str:
                 and not _SAFE_URL.match(str(value).strip())
             ):
                 del tag.attrs[attr]
-    for img in soup.find_all('img'):
-        if not img.get('src'):
-            img.decompose()
-    text = markdownify(str(soup), heading_style='ATX', bullets='-')
+        if tag.name == 'img' and not tag.get('src'):
+            tag.decompose()
+    # the cleaned tree itself, not its text parsed a second time (the parse is most of a Takeout import);
+    # the texts either side of a removed tag are joined, as parsing the cleaned HTML again would
+    soup.smooth()
+    text = _converter().convert_soup(soup)
     return re.sub(r'\n{3,}', '\n\n', text).strip()
+
+
+@functools.cache
+def _converter() -> Any:
+    from markdownify import MarkdownConverter
+
+    return MarkdownConverter(heading_style='ATX', bullets='-')
 
 
 def _prompt(entry: dict[str, Any]) -> tuple[str, bool]:
