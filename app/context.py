@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # types only: this module stays light, and the services name 
     from .services.housekeeping import Housekeeper
     from .services.indexing import Indexer
     from .services.jobs import JobSlot
+    from .services.prompt_git_sync import PromptGitSync
     from .services.session_watch import SessionWatchService
     from .services.touches import TouchWorker
 
@@ -32,6 +33,7 @@ class AppContext:
     touches: TouchWorker | None = None  # the writer of "last used" stamps of devices and tokens
     session_watch: SessionWatchService | None = None  # keeps coding-agent sessions as they are written
     mcp: McpEndpoint | None = None  # the MCP server at /mcp (streamable HTTP)
+    prompt_git: PromptGitSync | None = None  # keeps the prompt history repository in step
 
     @property
     def db_label(self) -> str:

@@ -26,6 +26,7 @@ SERVICE_MODULES: list[str] = [
     'app.services.housekeeping',  # daily: retention purge into the trash, trash older than 30 days emptied
     'app.services.jobs',  # the one slot for imports, exports and restores started from a page
     'app.services.session_watch',  # Settings → Import: coding-agent sessions kept as they are written
+    'app.services.prompt_git_sync',  # commits new prompt and agent versions to a kept git repository
     'app.services.touches',  # one writer for the "last used" stamps of devices and API tokens
     'app.mcp.http',  # the MCP server at /mcp (streamable HTTP), for assistants that connect to a URL
     'app.services.chat_replies',  # last, so it stops first: replies streaming at exit keep what arrived

@@ -14,6 +14,8 @@ from app.cli import main
 from app.data import agents, prompt_git, prompts
 from app.data.models import Prompt, PromptVersion, SensitivityLevel
 from app.errors import UserError
+from app.services.prompt_git_sync import PromptGitSync
+from tests.waits import wait_until
 
 
 def git(repo: Path, *args: str) -> str:
@@ -179,3 +181,25 @@ def test_clear_errors_when_git_is_missing_or_the_author_is_odd(db, tmp_path, mon
     monkeypatch.setenv('PATH', str(tmp_path / 'empty'))
     code = main(['prompt', 'git', str(tmp_path / 'h'), '--db', str(db.database)])
     assert code == 2 and 'git is not installed' in capsys.readouterr().err
+
+
+def test_keep_in_step_commits_new_versions_while_the_app_runs(db, tmp_path, capsys):
+    p = prompts.create_prompt('Kept', 'one')
+    repo = tmp_path / 'kept'
+    code = main(['prompts', 'git', str(repo), '--keep-in-step', '--db', str(db.database)])
+    out = capsys.readouterr().out
+    assert code == 0 and 'every few minutes' in out and commits(repo) == 1
+    prompts.new_version(p.id, 'two', note='Second')
+
+    sync = PromptGitSync(first_run=0.05, every=3600)
+    sync.start()
+    try:
+        wait_until(lambda: sync.last_run_at is not None, what='the kept repository to be written')
+    finally:
+        sync.stop()
+    assert sync.status()['last_error'] is None and sync.last_commits == 1
+    assert git(repo, 'log', '-1', '--format=%s').strip() == 'Second' and commits(repo) == 2
+
+    code = main(['prompts', 'git', '--stop-keeping', '--db', str(db.database)])
+    assert code == 0 and f'no longer keeps {repo}' in capsys.readouterr().out
+    assert prompt_git.kept() is None and PromptGitSync().run_now() is None

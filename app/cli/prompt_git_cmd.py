@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from ..errors import ValidationError
 from .common import emit, open_db
 
 
@@ -19,7 +21,7 @@ def register_into(cmds: argparse._SubParsersAction, common: argparse.ArgumentPar
         'not a repository) and one commit per version, oldest first, with the version note as the message '
         'and the version date as the commit date. Run it again to commit only what is new; push with git.',
     )
-    p.add_argument('dir', metavar='DIR', help='the git repository (made when it is not one)')
+    p.add_argument('dir', metavar='DIR', nargs='?', help='the git repository (made when it is not one)')
     p.add_argument(
         '--include-secret',
         action='store_true',
@@ -31,6 +33,15 @@ def register_into(cmds: argparse._SubParsersAction, common: argparse.ArgumentPar
         metavar='"NAME <EMAIL>"',
         help=f'author and committer of the commits (default: {DEFAULT_AUTHOR})',
     )
+    keep = p.add_mutually_exclusive_group()
+    keep.add_argument(
+        '--keep-in-step',
+        action='store_true',
+        help='also remember DIR: while the app runs it commits new versions there every few minutes',
+    )
+    keep.add_argument(
+        '--stop-keeping', action='store_true', help='forget the remembered repository (no DIR needed)'
+    )
     p.set_defaults(func=cmd_git)
 
 
@@ -38,8 +49,18 @@ def cmd_git(args: argparse.Namespace) -> int:
     from ..data import prompt_git
 
     open_db(args)
+    if args.stop_keeping:
+        was = prompt_git.kept()
+        prompt_git.stop_keeping()
+        text = f'The app no longer keeps {was["dir"]} in step.' if was else 'No repository was kept in step.'
+        emit(args, {'kept': None}, text)
+        return 0
+    if not args.dir:
+        raise ValidationError('Name the folder to write to: outputhub prompts git DIR.')
     report = prompt_git.write_history(args.dir, include_secret=args.include_secret, author=args.author)
     lines = []
+    if args.keep_in_step:
+        prompt_git.keep_in_step(report.path, include_secret=args.include_secret, author=args.author)
     if report.created_repo:
         lines.append(f'Made a new git repository in {report.path}.')
     if report.commits:
@@ -57,5 +78,14 @@ def cmd_git(args: argparse.Namespace) -> int:
             f'Left out {n} Secret prompt{"s" if n != 1 else ""} or agent{"s" if n != 1 else ""} '
             '(--include-secret writes them).'
         )
-    emit(args, report.to_dict(), '\n'.join(lines))
+    kept = prompt_git.kept()
+    if kept and Path(kept['dir']) == report.path:
+        lines.append(
+            'While the app runs it commits new versions here every few minutes (--stop-keeping ends it).'
+        )
+    emit(
+        args,
+        report.to_dict() | {'kept_in_step': bool(kept and Path(kept['dir']) == report.path)},
+        '\n'.join(lines),
+    )
     return 0

@@ -318,12 +318,15 @@ def write_history(
         },
     }
     touched: dict[str, None] = {}
+    tracked = set(paths.values())
     for entry in todo:
         rel = paths.setdefault((entry.kind, entry.item.id), file_name(entry.kind, entry.item.id, entry.title))
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_document(entry, lookups), encoding='utf-8', newline='\n')
-        git.run('add', '--', rel)
+        if rel not in tracked:  # `git commit -- PATH` takes a tracked file as it is; a new one is added once
+            git.run('add', '--', rel)
+            tracked.add(rel)
         when = _git_date(entry.version.created_at)
         git.run(
             'commit',
@@ -342,3 +345,51 @@ def write_history(
         touched[rel] = None
     report.files = list(touched)
     return report
+
+
+# --------------------------------------------------------------------------- keeping it in step
+
+SETTING_KEY = 'prompt_git'  # {'dir', 'include_secret', 'author'}: the running app repeats the export
+
+
+def keep_in_step(
+    directory: str | Path, *, include_secret: bool = False, author: str = DEFAULT_AUTHOR
+) -> None:
+    """Remember the repository, so the running app commits new versions there now and then."""
+    from . import settings_store  # a sibling; imported here so the export itself stays light
+
+    parse_author(author)
+    settings_store.put(
+        SETTING_KEY,
+        {
+            'dir': str(Path(directory).expanduser().absolute()),
+            'include_secret': bool(include_secret),
+            'author': author,
+        },
+    )
+
+
+def stop_keeping() -> None:
+    from . import settings_store
+
+    settings_store.delete(SETTING_KEY)
+
+
+def kept() -> dict[str, Any] | None:
+    """The repository the app keeps in step, or None."""
+    from . import settings_store
+
+    value = settings_store.get(SETTING_KEY)
+    return value if isinstance(value, dict) and value.get('dir') else None
+
+
+def write_kept() -> GitExportReport | None:
+    """One run of ``write_history`` into the kept repository (None when none is set)."""
+    setting = kept()
+    if setting is None:
+        return None
+    return write_history(
+        setting['dir'],
+        include_secret=bool(setting.get('include_secret')),
+        author=setting.get('author') or DEFAULT_AUTHOR,
+    )
