@@ -114,6 +114,8 @@ class _Git:
             'core.autocrlf=false',
             '-c',
             'core.quotepath=off',
+            '-c',
+            'core.fsmonitor=false',  # a repository's own config must not start a program either
             '-C',
             str(self.root),
             *args,
