@@ -59,6 +59,12 @@ def _status_card(ctx: AppContext, devices: _Box, urls: list[str]) -> None:
                 'HTTPS uses a certificate made on this computer. Install it on the phone once so the browser '
                 'trusts it: open `/outputhub-ca.crt` on the phone (see the README, *Phone on the home network*).'
             ).classes('text-sm oh-muted')
+        if not s.https:
+            # Service workers need a secure context: without --https the phone has no offline capture or copy.
+            ui.label(
+                'Offline capture needs HTTPS: start with --https (and trust the certificate on the phone) '
+                'to capture on the phone away from home and keep an offline copy there.'
+            ).classes('text-sm oh-muted').mark('needs-https')
         if urls:
             ui.button(
                 'Pair a phone', icon='qr_code_2', on_click=lambda: _pair_dialog(devices, urls[0])
