@@ -68,6 +68,19 @@ def build(settings: config.Settings) -> AppContext:
     return ctx
 
 
+class ClientGoneLogFilter(logging.Filter):
+    """A browser that goes away (a closed tab, a phone locking) while a request is in flight makes
+    Starlette's BaseHTTPMiddleware (NiceGUI's request tracking) raise "No response returned." for a
+    response nobody is waiting for: one debug line, not a traceback that reads like a bug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, RuntimeError) and str(exc) == 'No response returned.':
+            log.debug('A client went away before its response was sent')
+            return False
+        return True
+
+
 def _errors_in_one_sentence() -> None:
     """A user error nobody caught (a full disk above all) reaches the person as one sentence, and the log
     as one line a minute instead of a traceback per failed write."""
@@ -75,6 +88,9 @@ def _errors_in_one_sentence() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, DiskFullLogFilter) for f in logger.filters):
             logger.addFilter(DiskFullLogFilter())
+    uvicorn_log = logging.getLogger('uvicorn.error')
+    if not any(isinstance(f, ClientGoneLogFilter) for f in uvicorn_log.filters):
+        uvicorn_log.addFilter(ClientGoneLogFilter())
 
     def show(exc: Exception) -> None:
         if isinstance(exc, UserError) or is_disk_full(exc):
