@@ -30,6 +30,7 @@ from .data.listing import ListParams
 from .data.models import Conversation, Output, utcnow
 from .errors import DiskFull, NotFound, PermissionDenied, UserError, ValidationError
 from .ids import ItemId
+from .services import library_events
 
 PREFIX = '/api/v1'
 MAX_CAPTURE_BYTES = 2 * 1024 * 1024
@@ -336,6 +337,8 @@ def _create_capture(request: Request, raw: bytes) -> Any:
     headers = {'Location': f'{PREFIX}/outputs/{body["id"]}'}
     if replayed:
         headers['Idempotent-Replayed'] = 'true'
+    else:  # open pages (Home, the lists) show it without a reload, as for a capture made in the app
+        library_events.emit('output', [body['id']])
     return JSONResponse(body, status_code=200 if replayed else 201, headers=headers)
 
 

@@ -26,6 +26,7 @@ from ..data.db import current as current_db
 from ..data.listing import ListParams
 from ..data.text import body_hash
 from ..errors import NotFound, ValidationError
+from ..services import library_events
 
 DEFAULT_APP_URL = 'http://127.0.0.1:8080'
 SEARCH_LIMIT, SEARCH_MAX = 10, 50
@@ -486,6 +487,7 @@ def save_output(caller: Caller, args: SaveOutputArgs) -> dict[str, Any]:
             source_id=_source_id(caller),
         )
     )
+    library_events.emit('output', [out.id])  # the app's open pages show it (when served at /mcp)
     return {
         'saved': True,
         'id': out.id,

@@ -163,3 +163,16 @@ async def test_a_change_said_from_a_worker_thread_reaches_the_page_on_the_event_
     await asyncio.to_thread(library_events.emit, 'output', [1])
     await until(lambda: seen, what='the page to hear of the change')
     assert seen == [threading.get_ident()], 'the handler ran in the worker thread, not on the event loop'
+
+
+async def test_home_shows_a_capture_sent_through_the_api_without_a_reload(user: User) -> None:
+    import httpx
+    from nicegui import core
+
+    await user.open('/')
+    await user.should_see('Welcome to Output Hub')
+    transport = httpx.ASGITransport(app=core.app, client=('127.0.0.1', 50125))  # this computer
+    async with httpx.AsyncClient(transport=transport, base_url='http://test') as client:
+        response = await client.post('/api/v1/captures', json={'title': 'Sent by a shortcut', 'body': 'Hi'})
+    assert response.status_code == 201, response.text
+    await user.should_see('Sent by a shortcut')
