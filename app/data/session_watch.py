@@ -39,6 +39,11 @@ SUFFIXES = ('.jsonl', '.json')
 MAX_DEPTH = 6  # ~/.codex/sessions/YYYY/MM/DD/rollout-….jsonl; <project>/<session>/subagents/agent-….jsonl
 MAX_FILES = 50_000
 MAX_FOLDERS = 20
+SLOW_READ = (
+    1.0  # seconds: a file that takes longer to read is read again at most every DEFER_FACTOR times that
+)
+DEFER_FACTOR = 10
+MAX_DEFER = 60.0
 SAVE_EVERY = 2.0  # seconds: a long first pass keeps what it learned if the app stops half-way
 _NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
 _BINARY = getattr(os, 'O_BINARY', 0)
@@ -199,6 +204,7 @@ class SessionWatcher:
         self.parses = 0
         self._state: dict[str, dict[str, Any]] | None = None
         self._lock = threading.Lock()
+        self._not_before: dict[str, float] = {}  # a big session being written is re-read less often
 
     def _load(self) -> dict[str, dict[str, Any]]:
         if self._state is None:
@@ -224,8 +230,14 @@ class SessionWatcher:
         gone = [p for p in state if p not in found]
         for p in gone:
             del state[p]  # the file went (Claude Code deletes old sessions): its conversation stays
+            self._not_before.pop(p, None)
         result.forgotten = len(gone)
-        changed = [p for p, (size, mtime, _) in found.items() if not _unchanged(state.get(p), size, mtime)]
+        clock = time.monotonic()
+        changed = [
+            p
+            for p, (size, mtime, _) in found.items()
+            if not _unchanged(state.get(p), size, mtime) and self._not_before.get(p, 0.0) <= clock
+        ]
         result.changed = len(changed)
         if not changed:
             if gone:
@@ -277,7 +289,13 @@ class SessionWatcher:
                 members = [main, *related]
                 try:
                     batch.ensure()
+                    took = time.monotonic()
                     item = self._import(main, members, found, state, writers)
+                    took = time.monotonic() - took
+                    if took > SLOW_READ:
+                        # a session of tens of MB still being written: not read again on every pass
+                        for p in members:
+                            self._not_before[p] = time.monotonic() + min(MAX_DEFER, DEFER_FACTOR * took)
                     if item is not None:
                         result.imported.append(item)
                 except Exception as exc:  # one broken file must not stop the others
