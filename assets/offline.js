@@ -319,8 +319,19 @@
     showNote();
   }
 
+  async function forgetPocket() {
+    await replacePocket([]);
+    await setMeta('pocketUpdated', null);
+    notify();
+  }
+
   function start() {
     if (!inApp()) return;
+    if (location.pathname === '/login') {
+      // Signed out on this phone: it keeps no copy of the library (captures stay, to send after signing in).
+      if (root.isSecureContext) forgetPocket().then(showNote);
+      return;
+    }
     showNote();
     onChange(showNote);
     if (root.isSecureContext && navigator.serviceWorker && navigator.onLine) whenOnline();

@@ -53,6 +53,7 @@ def _page(title: str, body: str, status: int = 200, headers: dict[str, str] | No
 <meta name="theme-color" content="#4f46e5">
 <link rel="manifest" href="/manifest.webmanifest">
 <link rel="icon" href="/assets/icon.svg">
+<script src="/assets/offline.js" defer></script>
 <title>{html.escape(title)} · {config.APP_TITLE}</title><style>{_CSS}</style></head>
 <body><main><h1><img src="/assets/icon.svg" alt="">{html.escape(config.APP_TITLE)}</h1>{body}</main></body></html>"""
     response = HTMLResponse(doc, status_code=status, headers=headers)

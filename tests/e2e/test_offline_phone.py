@@ -237,6 +237,9 @@ def test_capture_offline_sync_once_and_read_the_pocket_copy(app_server: App) -> 
         expect(page.locator('#oh-queue')).to_contain_text('Sign in to send', timeout=15_000)
         expect(page.locator('#oh-status')).to_contain_text('2 captures waiting on this phone')
         assert app.count('Written after the session ended') == 0
+        page.goto(app.url + '/login')  # signed out: the phone drops its offline copy, the captures stay
+        expect(page.locator('#oh-offline-note')).to_contain_text('2 captures waiting on this phone')
+        assert page.evaluate('OHOffline.searchPocket("")') == []
         context.close()
         browser.close()
 
