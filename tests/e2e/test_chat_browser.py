@@ -23,7 +23,7 @@ def test_send_a_message_and_watch_the_reply_stream(start_app, page, tmp_path) ->
         app = start_app(db_path=db, env={'OPENAI_API_KEY': 'sk-e2e-fake-key-0000000000'})
         page.goto(app.url + '/chat')
         wait_for_app(page)
-        box = page.locator('.q-textarea textarea')
+        box = page.locator('.q-page-container .q-textarea textarea')  # not the quick-capture dialog's
         box.fill('Does streaming work in a real browser?')
         page.get_by_role('button', name='Send').click()
 
