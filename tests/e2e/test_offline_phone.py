@@ -18,6 +18,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -41,6 +42,7 @@ from .conftest import (
 
 SEED = """
 import sys
+import time
 from app.data import db, lookups, outputs
 db.connect(sys.argv[1])
 secret = lookups.find_by_name('sensitivity', 'Secret')
@@ -277,4 +279,38 @@ def test_over_plain_http_a_phone_is_told_offline_capture_needs_https(start_app, 
         page.reload()
         page.wait_for_selector('.nicegui-content', state='attached', timeout=30_000)
         expect(page.locator('#oh-offline-note')).to_have_count(0)
+        browser.close()
+
+
+def test_background_sync_sends_the_queue_with_no_page_of_the_app_open(app_server: App) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    app = app_server
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[*CHROMIUM_ARGS, f'--ignore-certificate-errors-spki-list={app.spki()}'],
+            headless=True,
+        )
+        context = browser.new_context(viewport={'width': 390, 'height': 844}, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        log_in(page, app.url)
+        page.wait_for_function(
+            'navigator.serviceWorker && navigator.serviceWorker.controller !== null', timeout=30_000
+        )
+        app.stop()
+        context.set_offline(True)
+        page.goto(app.url + '/capture?text=Sent%20by%20Background%20Sync')
+        page.click('#oh-keep')
+        expect(page.locator('#oh-status')).to_contain_text('1 capture waiting on this phone')
+        page.wait_for_function(
+            "navigator.serviceWorker.ready.then(r => r.sync.getTags()).then(t => t.includes('outputhub-captures'))"
+        )
+        page.goto('about:blank')  # the phone's browser is closed: only the service worker is left
+        app.start()
+        context.set_offline(False)
+        deadline = time.monotonic() + 30
+        while app.count('Sent by Background Sync') == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert app.count('Sent by Background Sync') == 1
         browser.close()
