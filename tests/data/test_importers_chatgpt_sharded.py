@@ -79,8 +79,14 @@ def test_an_untitled_conversation_and_tool_traffic(db):
     ]
     hidden = [(m.content_type, m.content) for m in active_path(python) if m.hidden]
     assert hidden == [('code', '```python\nprint(sum(range(1, 101)))\n```'), ('execution_output', '5050')]
-    screenshot = visible_texts(conv_by_ext(SCREENSHOT))
-    assert screenshot[0][1].startswith('[Image: ') and 'What is on this screenshot?' in screenshot[0][1]
+
+
+@pytest.mark.parametrize('as_zip', [True, False])
+def test_an_image_sent_is_named_as_the_person_named_it(db, export_zip, as_zip):
+    import_path(export_zip if as_zip else SHARDED)
+    (_, first), *_ = visible_texts(conv_by_ext(SCREENSHOT))
+    # conversation_asset_file_names.json says what the .dat file was called
+    assert first == '[Image: Screenshot 2026-01-02 at 10.00.00.png (1024×768)]\nWhat is on this screenshot?'
 
 
 def test_importing_the_sharded_export_again_adds_nothing(db, export_zip):

@@ -213,6 +213,8 @@ def _run(inp: inputs.ImportInput, conn, report: ImportReport, dry_run: bool, tic
         _run_items(inp, report, dry_run, tick)
         return
     module = chatgpt if inp.format == inputs.CHATGPT else claude
+    assets = chatgpt.asset_names(inp) if inp.format == inputs.CHATGPT else {}  # names of uploaded files
+    extra = (assets,) if assets else ()
     writer = ConversationWriter(inp.format, report, dry_run=dry_run)
     # projects first: their collections are what conversations of a project join
     for doc in sorted(inp.docs, key=lambda d: d.kind != inputs.CLAUDE_PROJECTS):
@@ -231,7 +233,8 @@ def _run(inp: inputs.ImportInput, conn, report: ImportReport, dry_run: bool, tic
                 tick()
             continue
         items = (
-            (module.label(item), partial(module.convert, item, report)) for item in inputs.iter_items(doc)
+            (module.label(item), partial(module.convert, item, report, *extra))
+            for item in inputs.iter_items(doc)
         )
         save_each(writer, items, tick)
         if tick.stop_requested():

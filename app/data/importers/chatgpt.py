@@ -92,7 +92,9 @@ def _string(value: Any) -> str:
     return value if isinstance(value, str) else ''
 
 
-def _part_text(part: Any, attachments: dict[str, str], report: ImportReport) -> str:
+def _part_text(
+    part: Any, attachments: dict[str, str], report: ImportReport, assets: dict[str, str] | None = None
+) -> str:
     if isinstance(part, str):
         return part
     if not isinstance(part, dict):
@@ -103,7 +105,7 @@ def _part_text(part: Any, attachments: dict[str, str], report: ImportReport) -> 
         dalle = meta.get('dalle') if isinstance(meta, dict) else None
         pointer = _string(part.get('asset_pointer'))
         asset = pointer.split('://', 1)[-1]
-        name = attachments.get(asset) or asset or 'image'
+        name = attachments.get(asset) or (assets or {}).get(asset) or asset or 'image'
         size = ''
         if part.get('width') and part.get('height'):
             size = f' ({part["width"]}×{part["height"]})'
@@ -121,7 +123,10 @@ def _part_text(part: Any, attachments: dict[str, str], report: ImportReport) -> 
 
 
 def render_content(
-    content: dict[str, Any], metadata: dict[str, Any], report: ImportReport
+    content: dict[str, Any],
+    metadata: dict[str, Any],
+    report: ImportReport,
+    assets: dict[str, str] | None = None,
 ) -> tuple[str, str]:
     """(readable text, content type) for every content type the export uses; unknown ones keep any text."""
     ctype = content.get('content_type') or 'text'
@@ -131,7 +136,7 @@ def render_content(
             attachments[str(att['id'])] = str(att.get('name') or att['id'])
     if ctype in ('text', 'multimodal_text'):
         parts = content.get('parts') or []
-        texts = [_part_text(p, attachments, report) for p in parts] if isinstance(parts, list) else []
+        texts = [_part_text(p, attachments, report, assets) for p in parts] if isinstance(parts, list) else []
         text = '\n'.join(t for t in texts if t)
     elif ctype == 'code':
         text = _string(content.get('text'))
@@ -193,7 +198,12 @@ def _status(message: dict[str, Any], metadata: dict[str, Any]) -> tuple[str, str
 
 
 def convert_message(
-    node_id: str, parent: str | None, message: dict, default_model: str | None, report
+    node_id: str,
+    parent: str | None,
+    message: dict,
+    default_model: str | None,
+    report,
+    assets: dict[str, str] | None = None,
 ) -> ParsedMessage:
     author = message.get('author') or {}
     if not isinstance(author, dict):
@@ -208,7 +218,7 @@ def convert_message(
     metadata = message.get('metadata') or {}
     if not isinstance(metadata, dict):
         metadata = {}
-    text, ctype = render_content(content, metadata, report)
+    text, ctype = render_content(content, metadata, report, assets)
     recipient = message.get('recipient') or 'all'
     weight = message.get('weight')
     hidden = bool(
@@ -242,8 +252,11 @@ def convert_message(
     )
 
 
-def convert(conv: dict[str, Any], report: ImportReport) -> ParsedConversation:
-    """One conversation object of ``conversations.json`` → a parsed tree (every branch kept)."""
+def convert(
+    conv: dict[str, Any], report: ImportReport, assets: dict[str, str] | None = None
+) -> ParsedConversation:
+    """One conversation object of ``conversations.json`` → a parsed tree (every branch kept). ``assets``: the
+    original names of uploaded files by id (``asset_names``)."""
     if not isinstance(conv, dict):
         raise ValueError('a conversation is not a JSON object')
     conv_id = conv.get('conversation_id') or conv.get('id')
@@ -296,7 +309,7 @@ def convert(conv: dict[str, Any], report: ImportReport) -> ParsedConversation:
         # lacks it may still name its parent in the message's metadata.
         up = node.get('parent') if 'parent' in node else _parent_from_metadata(node['message'])
         parent = nearest(up)
-        messages.append(convert_message(str(node_id), parent, node['message'], default_model, report))
+        messages.append(convert_message(str(node_id), parent, node['message'], default_model, report, assets))
 
     leaf = nearest(conv.get('current_node')) if isinstance(conv.get('current_node'), str) else None
     raw = {k: v for k, v in conv.items() if k != 'mapping'}
@@ -323,3 +336,38 @@ def label(conv: Any) -> str:
     if isinstance(conv, dict):
         return f'conversation {conv.get("title") or ""!s:.60} ({conv.get("id") or conv.get("conversation_id") or "no id"})'
     return 'conversation (not an object)'
+
+
+ASSET_NAMES = 'conversation_asset_file_names.json'
+ASSET_NAMES_MAX = 32 * 1024**2
+_ASSET_ID = re.compile(r'^(file[-_][0-9A-Za-z]+)')
+
+
+def asset_names(inp: Any) -> dict[str, str]:
+    """The original names of the files people sent, by file id (``file_<hex>``, ``file-<id>``), from the
+    2026 export's ``conversation_asset_file_names.json`` (``{"file_….dat": "Screenshot ….png"}``) beside
+    the conversations; {} when the export has none or it cannot be read (names are a nicety)."""
+    import json
+    import zipfile
+    from pathlib import PurePosixPath
+
+    data = None
+    try:
+        if inp.container == 'zip' and inp._zip is not None:
+            infos = [i for i in inp._zip.infolist() if PurePosixPath(i.filename).name == ASSET_NAMES]
+            info = min(infos, key=lambda i: i.filename.count('/'), default=None)
+            if info is not None and info.file_size <= ASSET_NAMES_MAX:
+                data = inp._zip.read(info)
+        elif inp.container == 'folder':
+            f = inp.path / ASSET_NAMES
+            if f.is_file() and not f.is_symlink() and f.stat().st_size <= ASSET_NAMES_MAX:
+                data = f.read_bytes()
+        names = json.loads(data) if data else {}
+    except (OSError, ValueError, RecursionError, zipfile.BadZipFile):
+        return {}
+    out: dict[str, str] = {}
+    for key, name in names.items() if isinstance(names, dict) else []:
+        m = _ASSET_ID.match(PurePosixPath(str(key)).name)
+        if m and isinstance(name, str) and name.strip():
+            out.setdefault(m.group(1), PurePosixPath(name.strip()).name[:200])
+    return out
