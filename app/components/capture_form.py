@@ -15,7 +15,7 @@ from ..data.listing import ListParams
 from ..data.text import first_line_title
 from ..errors import UserError
 from ..services import library_events
-from . import toast
+from . import dialogs, toast
 from .design import FILTER_SELECT, kind_url
 from .secret import viewer_sees_restricted
 from .tag_input import TagInput
@@ -401,9 +401,7 @@ class CaptureForm:
                     'Save a second copy anyway', icon='content_copy', on_click=lambda: dialog.submit('copy')
                 ).props('flat no-caps')
                 ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat no-caps')
-        result = await dialog
-        if not dialog.is_deleted:  # a closed tab deletes the dialog with its page (and resolves it to None)
-            dialog.delete()
+        result = await dialogs.answer(dialog)
         return result
 
     async def _add_to_existing(self, existing, data: outputs.CaptureData) -> None:

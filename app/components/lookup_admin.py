@@ -10,7 +10,7 @@ from ..data import lookups
 from ..data.listing import Page
 from ..errors import UserError
 from ..services import library_admin
-from . import toast
+from . import dialogs, toast
 from .design import row_color
 from .pagination import pager
 from .pick import pick_option
@@ -224,8 +224,7 @@ class LookupAdmin:
             with ui.row().classes('w-full justify-end'):
                 ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
                 ui.button('Save', on_click=submit).mark('dialog-save')
-        result = await dialog
-        dialog.delete()
+        result = await dialogs.answer(dialog)
         return result
 
     async def _create(self) -> None:
@@ -246,8 +245,7 @@ class LookupAdmin:
             picker = ui.color_picker(on_pick=lambda e: dialog.submit(e.color))
             picker.open()
             ui.button('No colour', on_click=lambda: dialog.submit('')).props('flat')
-        color = await dialog
-        dialog.delete()
+        color = await dialogs.answer(dialog)
         if color is not None:
             self._run(
                 library_admin.recolor, self.principal, self.key, row.id, color or None, success='Colour saved'
@@ -275,8 +273,7 @@ class LookupAdmin:
             with ui.row().classes('w-full justify-end'):
                 ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat')
                 ui.button('Save', on_click=lambda: dialog.submit(True)).mark('dialog-save')
-        ok = await dialog
-        dialog.delete()
+        ok = await dialogs.answer(dialog)
         if not ok:
             return
         try:
@@ -314,8 +311,7 @@ class LookupAdmin:
                     ui.button('Delete', on_click=lambda: dialog.submit(True)).props('color=negative').mark(
                         'dialog-delete'
                     )
-            ok = await dialog
-            dialog.delete()
+            ok = await dialogs.answer(dialog)
             if ok:
                 self._run(library_admin.delete, self.principal, self.key, row.id, success='Deleted')
             return
@@ -333,8 +329,7 @@ class LookupAdmin:
                     on_click=lambda: dialog.submit('unlink'),
                 ).props('flat no-caps color=negative').mark('delete-unlink')
                 ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat no-caps')
-        choice = await dialog
-        dialog.delete()
+        choice = await dialogs.answer(dialog)
         if choice == 'unlink':
             self._run(library_admin.delete, self.principal, self.key, row.id, success='Deleted')
         elif choice == 'move':

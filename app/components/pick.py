@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from ..errors import UserError
-from . import toast
+from . import dialogs, toast
 from .relation_picker import Option
 
 
@@ -83,6 +83,5 @@ async def pick_option(
     box.on_value_change(lambda e: show(e.value))
     box.on('keydown.enter', enter)
     show('')
-    result = await dialog
-    dialog.delete()
+    result = await dialogs.answer(dialog)
     return result

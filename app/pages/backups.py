@@ -14,7 +14,7 @@ from typing import Any
 from nicegui import app, run, ui
 
 from .. import auth, config, roles
-from ..components import fmt, jobs, toast
+from ..components import dialogs, fmt, jobs, toast
 from ..components.secret import viewer_sees_restricted
 from ..context import AppContext
 from ..data import backup, exporters
@@ -308,8 +308,7 @@ class BackupTab:
                 ui.button('Restore', on_click=lambda: dialog.submit(True)).props(
                     'color=negative no-caps'
                 ).mark('confirm-restore')
-        result = bool(await dialog)
-        dialog.delete()
+        result = bool(await dialogs.answer(dialog))
         return result
 
     async def restore(self, file: str, created_at: Any) -> None:

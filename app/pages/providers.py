@@ -14,7 +14,7 @@ from typing import Any
 from nicegui import run, ui
 
 from .. import auth, roles
-from ..components import fmt, toast
+from ..components import dialogs, fmt, toast
 from ..components.lookup_admin import LookupAdmin
 from ..context import AppContext
 from ..errors import UserError
@@ -290,8 +290,7 @@ class ProviderCard:
                     'Add ticked',
                     on_click=lambda: dialog.submit([name for name, b in boxes.items() if b.value]),
                 ).props('unelevated no-caps').mark('add-models')
-        chosen = await dialog
-        dialog.delete()
+        chosen = await dialogs.answer(dialog)
         if not chosen:
             return
         added = await _guard(
@@ -318,8 +317,7 @@ async def _add_provider_dialog(principal: auth.Principal) -> None:
             ui.button('Add', on_click=lambda: dialog.submit((name.value, url.value))).props(
                 'unelevated no-caps'
             ).mark('new-provider-add')
-    values = await dialog
-    dialog.delete()
+    values = await dialogs.answer(dialog)
     if not values:
         return
     created = await _guard(

@@ -12,7 +12,7 @@ from fastapi import Request
 from nicegui import run, ui
 
 from .. import auth, roles
-from ..components import fmt, toast
+from ..components import dialogs, fmt, toast
 from ..components.design import kind_color, kind_icon, kind_url
 from ..components.pagination import pager
 from ..components.secret import viewer_sees_restricted
@@ -193,8 +193,7 @@ class TrashPage:
                 ui.button(button, on_click=lambda: dialog.submit(True)).props('color=negative').mark(
                     'confirm'
                 )
-        result = bool(await dialog)
-        dialog.delete()
+        result = bool(await dialogs.answer(dialog))
         return result
 
     async def delete(self, keys: list[tuple[str, int]]) -> None:
