@@ -23,8 +23,8 @@ from ..data import settings_store
 from . import nav
 
 SHORTCUTS = [
-    ('/', 'Search'),
-    ('c', 'Capture'),
+    ('Ctrl+K or /', 'Search as you type'),
+    ('c  or  Ctrl+Shift+V', 'Capture (Ctrl+Shift+V pastes too)'),
     ('g then o / c / p / a', 'Go to outputs / conversations / prompts / agents'),
     ('g then t / s / h', 'Go to tags / search / home'),
     ('Ctrl+Enter', 'Save (capture, edit forms)'),

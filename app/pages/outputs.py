@@ -7,7 +7,7 @@ import json
 from fastapi import Request
 from nicegui import run, ui
 
-from ..components import fmt, pickers, toast
+from ..components import fmt, pickers, quick_capture, toast
 from ..components.capture_form import CaptureForm
 from ..components.design import DETAIL_GRID
 from ..components.item_header import delete_button, favourite_and_rating, inline_title, mark_viewed_later
@@ -200,7 +200,7 @@ def register(ctx: AppContext) -> None:
     @shell.page(ctx, '/outputs')
     async def outputs_list(request: Request) -> None:
         def actions() -> None:
-            ui.button('Capture', icon='add', on_click=lambda: ui.navigate.to('/capture'))
+            ui.button('Capture', icon='add', on_click=quick_capture.install(ctx))  # the dialog, over the list
 
         await list_page(ctx, request, 'output', actions=actions)
 

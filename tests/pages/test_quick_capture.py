@@ -176,3 +176,16 @@ async def test_home_shows_a_capture_sent_through_the_api_without_a_reload(user: 
         response = await client.post('/api/v1/captures', json={'title': 'Sent by a shortcut', 'body': 'Hi'})
     assert response.status_code == 201, response.text
     await user.should_see('Sent by a shortcut')
+
+
+async def test_the_outputs_lists_capture_button_opens_the_dialog_over_the_list(user: User) -> None:
+    await user.open('/outputs')
+    buttons = [b for b in user.find(ui.button).elements if b.text == 'Capture']
+    assert len(buttons) == 1
+    UserInteraction(user, set(buttons), None).click()
+    await until(lambda: quick_capture.get(user.client).form is not None, what='the dialog form')
+    _in_dialog(user, ui.textarea, 'Output (Markdown)').set_value('# Over the list\n\nStill on the list.')
+    _dialog_save(user).click()
+    await user.should_see('Captured “Over the list”')
+    await user.should_see('Over the list')
+    assert user.client.sub_pages_router.current_path.startswith('/outputs')
