@@ -8,13 +8,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import config
 from ..data import backup, sensitivity, settings_store
 from ..data.models import utcnow
 from ..roles import require_admin
-from .periodic import PeriodicThread
+from .periodic import PeriodicService, PeriodicThread
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -41,8 +41,10 @@ def settings() -> dict[str, Any]:
 
 
 @dataclass
-class BackupScheduler:
+class BackupScheduler(PeriodicService):
     """Owns the thread. ``status()`` and ``run_now()`` are what a Settings or Backup page needs."""
+
+    thread_name: ClassVar[str] = 'outputhub-backups'
 
     db_path: Path
     folder: Path
@@ -54,16 +56,8 @@ class BackupScheduler:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _runner: PeriodicThread | None = None
 
-    def start(self) -> None:
-        if self._runner is None:
-            self._runner = PeriodicThread(
-                'outputhub-backups', self.check, first=self.first_check, every=self.check_every
-            )
-        self._runner.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._runner is not None:
-            self._runner.stop(timeout)
+    def timing(self) -> tuple[float, float]:
+        return self.first_check, self.check_every
 
     def due(self, now: datetime | None = None) -> bool:
         opts = settings()
@@ -111,7 +105,7 @@ class BackupScheduler:
             'latest': newest.to_dict() if newest else None,
             'next_due_at': next_due.isoformat() if next_due else None,
             'last_error': self.last_error,
-            'running': self._runner is not None and self._runner.running,
+            'running': self.running,
         }
 
 

@@ -12,12 +12,12 @@ import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import config
 from ..data import idempotency, retention, trash
 from ..data.models import utcnow
-from .periodic import PeriodicThread
+from .periodic import PeriodicService, PeriodicThread
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -30,8 +30,10 @@ EVERY_SECONDS = 24 * 3600.0
 
 
 @dataclass
-class Housekeeper:
+class Housekeeper(PeriodicService):
     """Owns the thread; ``run_now()`` is the same work on demand, ``status()`` what a page shows."""
+
+    thread_name: ClassVar[str] = 'outputhub-housekeeping'
 
     first_run: float = FIRST_RUN_SECONDS
     every: float = EVERY_SECONDS
@@ -41,17 +43,6 @@ class Housekeeper:
     last_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _runner: PeriodicThread | None = None
-
-    def start(self) -> None:
-        if self._runner is None:
-            self._runner = PeriodicThread(
-                'outputhub-housekeeping', self.check, first=self.first_run, every=self.every
-            )
-        self._runner.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._runner is not None:
-            self._runner.stop(timeout)
 
     def run_now(self, now: datetime | None = None) -> dict[str, Any]:
         """Purge (when automatic purging is on), then empty what has been in the trash too long."""
@@ -78,7 +69,7 @@ class Housekeeper:
 
     def status(self) -> dict[str, Any]:
         return {
-            'running': self._runner is not None and self._runner.running,
+            'running': self.running,
             'last_run_at': self.last_run_at,
             'last_purged': self.last_purged,
             'last_emptied': self.last_emptied,

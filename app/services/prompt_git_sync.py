@@ -11,12 +11,12 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import config
 from ..data import prompt_git
 from ..data.models import utcnow
-from .periodic import PeriodicThread
+from .periodic import PeriodicService, PeriodicThread
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -29,8 +29,10 @@ EVERY_SECONDS = 300.0  # a new version reaches the repository within five minute
 
 
 @dataclass
-class PromptGitSync:
+class PromptGitSync(PeriodicService):
     """Owns the thread; ``run_now()`` is one run on demand, ``status()`` what a page shows."""
+
+    thread_name: ClassVar[str] = 'outputhub-prompt-git'
 
     first_run: float = FIRST_RUN_SECONDS
     every: float = EVERY_SECONDS
@@ -39,17 +41,6 @@ class PromptGitSync:
     last_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _runner: PeriodicThread | None = None
-
-    def start(self) -> None:
-        if self._runner is None:
-            self._runner = PeriodicThread(
-                'outputhub-prompt-git', self.check, first=self.first_run, every=self.every
-            )
-        self._runner.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._runner is not None:
-            self._runner.stop(timeout)
 
     def run_now(self) -> prompt_git.GitExportReport | None:
         with self._lock:
@@ -69,7 +60,7 @@ class PromptGitSync:
 
     def status(self) -> dict[str, Any]:
         return {
-            'running': self._runner is not None and self._runner.running,
+            'running': self.running,
             'last_run_at': self.last_run_at,
             'last_commits': self.last_commits,
             'last_error': self.last_error,
