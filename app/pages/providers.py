@@ -40,9 +40,10 @@ async def _guard(coro: Any, doing: str) -> Any:
 class ProviderCard:
     """One provider's settings; re-reads and re-draws itself after each change."""
 
-    def __init__(self, overview: ProviderOverview, principal: auth.Principal) -> None:
+    def __init__(self, overview: ProviderOverview, principal: auth.Principal, *, set_up: bool = True) -> None:
         self.ov = overview
         self.principal = principal
+        self.set_up = set_up  # has a key or an address of its own (what chat can use)
         self.status_text = ''
         self.status_ok = True
         self.opened = False  # a provider that is off shows one line until "Set up" is clicked
@@ -57,6 +58,7 @@ class ProviderCard:
         found = next((r for r in rows if r.id == self.ov.id), None)
         if found is not None:
             self.ov = found
+        self.set_up = self.ov.id in await run.io_bound(chat.configured_provider_ids)
         self.card.clear()
         with self.card:
             self.render()
@@ -70,12 +72,14 @@ class ProviderCard:
     def render(self) -> None:
         ov = self.ov
         pid = ov.id
-        folded = not ov.enabled and not self.opened
+        # Off, or on but with neither key nor address: one line until "Set up" (the full forms of every
+        # provider that comes with the app made this the slowest settings tab).
+        folded = not self.opened and not (ov.enabled and self.set_up)
         with ui.row().classes('w-full items-center gap-2'):
             ui.label(ov.name).classes('text-lg font-semibold')
             ui.label(ov.kind_label).classes('text-xs oh-muted')
             if folded:
-                ui.label('off').classes('text-xs oh-muted')
+                ui.label('off' if not ov.enabled else 'not set up').classes('text-xs oh-muted')
             ui.space()
             if folded:
                 ui.button('Set up', on_click=self._open).props('flat dense no-caps').mark(f'setup-{pid}')
@@ -350,8 +354,9 @@ async def providers_section(ctx: AppContext) -> None:
             ui.switch('Save every chat reply as an output', value=auto, on_change=auto_changed).mark(
                 'settings-auto-save'
             )
+        set_up = await run.io_bound(chat.configured_provider_ids)
         for overview in rows or []:
-            ProviderCard(overview, principal)
+            ProviderCard(overview, principal, set_up=overview.id in set_up)
         ui.button(
             'Add an OpenAI-compatible server', icon='add', on_click=lambda: _add_provider_dialog(principal)
         ).props('flat no-caps').mark('add-provider')

@@ -501,6 +501,9 @@ async def test_a_phone_without_permission_cannot_open_a_secret_chat(lan_mode, us
 async def test_base_url_default_model_and_turning_a_provider_off(user: User, env) -> None:
     local = next(p for p in Provider.select() if p.name == 'Local')
     await user.open('/settings?tab=providers')
+    await user.should_see(marker=f'setup-{local.id}', retries=RETRIES)  # not set up yet: one line
+    await user.should_not_see(marker=f'base-url-{local.id}')
+    user.find(marker=f'setup-{local.id}').click()
     await user.should_see(marker=f'base-url-{local.id}', retries=RETRIES)
     the(user, f'base-url-{local.id}').set_value('localhost:1234')
     user.find(marker=f'base-url-{local.id}').trigger('blur')

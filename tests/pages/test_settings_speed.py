@@ -62,3 +62,20 @@ async def test_turning_a_provider_off_keeps_its_form_open(user: User, demo_libra
 async def test_the_general_tab_shows_the_counts(user: User, demo_library) -> None:
     await user.open('/settings')
     await user.should_see('20 outputs', retries=RETRIES)
+
+
+async def test_on_a_fresh_install_providers_without_key_or_address_are_one_line_each(
+    user: User, db_path, monkeypatch
+) -> None:
+    for var in ('OPENAI_API_KEY', 'ANTHROPIC_API_KEY'):
+        monkeypatch.delenv(var, raising=False)
+    await user.open('/settings?tab=providers')
+    providers = list(Provider.select())
+    assert providers
+    for prov in providers:  # on, but nothing to talk to yet: no form until "Set up"
+        await user.should_see(marker=f'setup-{prov.id}', retries=RETRIES)
+        await user.should_not_see(marker=f'key-input-{prov.id}')
+    await user.should_see('not set up')
+    assert elements(user) < 200
+    user.find(marker=f'setup-{providers[0].id}').click()
+    await user.should_see(marker=f'key-input-{providers[0].id}')
