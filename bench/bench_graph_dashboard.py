@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from app.data import dashboard, graph, outputs  # noqa: E402
 from app.data import db as dbmod  # noqa: E402
 from app.data.models import Conversation, Output, Tag  # noqa: E402
+from bench.browser import CHROMIUM, free_port, launch_chromium, start_app, wait_up  # noqa: E402
 
 
 def measure(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
@@ -153,14 +154,6 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def bench_http(path: Path, repeat: int, browser: bool = False) -> None:
     import httpx
 
@@ -168,24 +161,10 @@ def bench_http(path: Path, repeat: int, browser: bool = False) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ('PYTEST_CURRENT_TEST', 'NICEGUI_USER_SIMULATION')}
     env.setdefault('OUTPUTHUB_INDEXER', '0')
     dbmod.close()
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / 'main.py'), '--db', str(path), '--port', str(port), '--no-browser'],
-        cwd=str(ROOT),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_app(path, port, env, cwd=str(ROOT), stderr=subprocess.STDOUT)
     url = f'http://127.0.0.1:{port}'
     try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                httpx.get(url + '/', timeout=10)
-                break
-            except httpx.HTTPError:
-                if time.time() > deadline or process.poll() is not None:
-                    raise RuntimeError('the app did not start') from None
-                time.sleep(0.5)
+        wait_up(url + '/', process, timeout=180)
         dbmod.connect(path)
         output_id = (
             dbmod.current()
@@ -244,8 +223,7 @@ def bench_browser(url: str, repeat: int) -> None:
     while zooming a graph in and out."""
     from playwright.sync_api import sync_playwright
 
-    chromium = '/usr/bin/chromium'
-    if not Path(chromium).exists():
+    if not Path(CHROMIUM).exists():
         print('  (no /usr/bin/chromium: browser figures skipped)')
         return
     args = [
@@ -258,7 +236,7 @@ def bench_browser(url: str, repeat: int) -> None:
     ]
     print('in Chromium (navigation start until every chart has drawn pixels):')
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, args=args, headless=True)
+        browser = launch_chromium(pw, args, headless=True)
         page = browser.new_page(viewport={'width': 1440, 'height': 900})
         times = []
         for _ in range(max(1, repeat // 2)):

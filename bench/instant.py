@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -32,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = '/usr/bin/chromium'
+from bench import browser  # noqa: E402
+
 BUDGET_CLICK_P50, BUDGET_CLICK_P95, BUDGET_DEEP_P50 = 300.0, 600.0, 1200.0
 
 # Click `click` (a selector), then resolve with the milliseconds until `done` (a selector) is in the
@@ -81,27 +79,6 @@ BARE_APP = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
-    import httpx
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f'{url}: the server exited ({proc.returncode})')
-        try:
-            httpx.get(url, timeout=5)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    raise RuntimeError(f'{url} did not answer within {timeout} s')
-
-
 def _seed(path: Path, outputs: int) -> None:
     from app.data import db as dbmod
     from app.data import demo
@@ -118,15 +95,8 @@ def _seed(path: Path, outputs: int) -> None:
 
 
 def _env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ('PYTEST_CURRENT_TEST', 'NICEGUI_USER_SIMULATION')}
-    env.update(
-        OUTPUTHUB_DATA_DIR=str(data_dir),
-        OUTPUTHUB_INDEXER='0',  # measure pages, not the embedding backlog
-        OUTPUTHUB_AUTO_BACKUP='0',
-        OUTPUTHUB_HOUSEKEEPING='0',
-        OUTPUTHUB_KEYSTORE='file',
-    )
-    return env
+    # the indexer is off: measure pages, not the embedding backlog
+    return browser.server_env(data_dir, OUTPUTHUB_HOUSEKEEPING='0', OUTPUTHUB_KEYSTORE='file')
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -223,47 +193,23 @@ def run(outputs: int, runs: int, db: Path | None) -> dict:
         db_path = db or tmp_path / 'instant.db'
         if db is None or not db.exists():
             _seed(db_path, outputs)
-        app_port, bare_port = _free_port(), _free_port()
-        app = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / 'main.py'),
-                '--db',
-                str(db_path),
-                '--port',
-                str(app_port),
-                '--no-browser',
-            ],
-            env=_env(tmp_path),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        bare_script = tmp_path / 'bare_shell.py'
-        bare_script.write_text(BARE_APP)
-        bare = subprocess.Popen(
-            [sys.executable, str(bare_script), str(bare_port)],
-            env=_env(tmp_path),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            app_url, bare_url = f'http://127.0.0.1:{app_port}', f'http://127.0.0.1:{bare_port}'
-            _wait_up(app_url + '/', app)
-            _wait_up(bare_url + '/', bare)
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(
-                    executable_path=CHROMIUM, args=['--no-sandbox', '--disable-gpu'], headless=True
-                )
-                figures = measure_app(browser, app_url, runs)
-                figures.update(measure_bare(browser, bare_url, runs))
-                browser.close()
-        finally:
-            for proc in (app, bare):
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        with (
+            browser.app_and_bare(
+                db_path,
+                tmp_path,
+                BARE_APP,
+                bare_name='bare_shell.py',
+                env=_env(tmp_path),
+                stop_timeout=20,
+                up_timeout=180,
+                request_timeout=5,
+            ) as (app_url, bare_url),
+            sync_playwright() as pw,
+        ):
+            chromium = browser.launch_chromium(pw, headless=True)
+            figures = measure_app(chromium, app_url, runs)
+            figures.update(measure_bare(chromium, bare_url, runs))
+            chromium.close()
     return {
         'outputs': outputs,
         'runs': runs,

@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import browser  # noqa: E402
+
 SEARCH_BUDGET_MS = 100.0
 SAVE_BUDGET_MS = 50.0
 WORDS = [
@@ -69,8 +71,7 @@ def p50(values: list[float]) -> float:
 
 
 def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2)
+    return round(browser.p95(values), 2)
 
 
 def prepare(path: Path, outputs: int, conversations: int | None, vectors: str) -> dict:

@@ -19,13 +19,9 @@ Also printed: ``quick_search`` alone in the data layer (median of 5 per query, m
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CHROMIUM = '/usr/bin/chromium'
+
+from bench import browser  # noqa: E402
+
 BUDGET_MS = 200.0
 KEY_DELAY_MS = 80
 
@@ -67,38 +65,10 @@ ARM = """(expected) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    import httpx
-
-    deadline = time.time() + timeout
-    while True:
-        try:
-            httpx.get(url, timeout=10)
-            return
-        except httpx.HTTPError:
-            if time.time() > deadline or proc.poll() is not None:
-                raise RuntimeError(f'{url} did not start') from None
-            time.sleep(0.3)
-
-
 def _seed(path: Path, outputs: int, conversations: int | None = None) -> tuple[int, int, float]:
-    from app.data import db as dbmod
-    from app.data import demo
     from app.data.models import Message, Output
 
-    dbmod.connect(path)
-    have = Output.select().count()
-    seconds = 0.0
-    if have < outputs:
-        start = time.perf_counter()
-        demo.seed(outputs=outputs - have, conversations=conversations, seed=11)
-        seconds = time.perf_counter() - start
+    seconds = browser.top_up(path, outputs, seed=11, conversations=conversations)
     n, messages = Output.select().count(), Message.select().count()
     return n, messages, seconds
 
@@ -196,57 +166,21 @@ def main(argv: list[str] | None = None) -> int:
     data_ms = _data_ms(queries)
     dbmod.close()
 
-    env = {k: v for k, v in os.environ.items() if k not in ('PYTEST_CURRENT_TEST', 'NICEGUI_USER_SIMULATION')}
-    env.update(OUTPUTHUB_DATA_DIR=str(tmp), OUTPUTHUB_INDEXER='0', OUTPUTHUB_AUTO_BACKUP='0')
-    app_port, bare_port = _free_port(), _free_port()
-    bare_file = tmp / 'bare_app.py'
-    bare_file.write_text(BARE_APP)
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / 'main.py'),
-                '--db',
-                str(path),
-                '--port',
-                str(app_port),
-                '--no-browser',
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
-        subprocess.Popen(
-            [sys.executable, str(bare_file), str(bare_port)],
-            env=env,
-            cwd=str(tmp),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
-    ]
-    try:
-        app_url, bare_url = f'http://127.0.0.1:{app_port}', f'http://127.0.0.1:{bare_port}'
-        _wait_up(app_url + '/', procs[0])
-        _wait_up(bare_url + '/', procs[1])
-        from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright
 
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--disable-gpu'])
-            results = {}
-            for name, url, is_app in (('bare', bare_url, False), ('palette', app_url, True)):
-                page = browser.new_page(viewport={'width': 1280, 'height': 860})
-                page.goto(url + '/')
-                page.wait_for_load_state('networkidle')
-                page.wait_for_selector('.oh-palette-input input', state='attached', timeout=30_000)
-                _open_palette(page, is_app)
-                _measure(page, queries[:2], is_app)  # warm up (first queries fill SQLite's page cache)
-                results[name] = _measure(page, queries, is_app)
-                page.close()
-            browser.close()
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with browser.app_and_bare(path, tmp, BARE_APP) as (app_url, bare_url), sync_playwright() as pw:
+        chromium = browser.launch_chromium(pw)
+        results = {}
+        for name, url, is_app in (('bare', bare_url, False), ('palette', app_url, True)):
+            page = chromium.new_page(viewport=browser.VIEWPORT)
+            page.goto(url + '/')
+            page.wait_for_load_state('networkidle')
+            page.wait_for_selector('.oh-palette-input input', state='attached', timeout=30_000)
+            _open_palette(page, is_app)
+            _measure(page, queries[:2], is_app)  # warm up (first queries fill SQLite's page cache)
+            results[name] = _measure(page, queries, is_app)
+            page.close()
+        chromium.close()
 
     result = {
         'outputs': n,
@@ -263,11 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         'budget_ms': BUDGET_MS,
         'budget_ok': results['palette']['typed_p50_ms'] <= BUDGET_MS,
     }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f'{key:28} {value}')
+    browser.print_result(result, args.json)
     return 0
 
 

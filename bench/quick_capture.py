@@ -20,11 +20,7 @@ Medians and p95 of ``--repeat`` runs (>= 10) after two warm-up rounds.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CHROMIUM = '/usr/bin/chromium'
+
+from bench import browser  # noqa: E402
+
 BUDGET_OPEN_MS = 150.0
 BUDGET_SAVE_MS = 300.0
 
@@ -76,38 +74,11 @@ ARM = """(what) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-def _wait_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> None:
-    import httpx
-
-    deadline = time.time() + timeout
-    while True:
-        try:
-            httpx.get(url, timeout=10)
-            return
-        except httpx.HTTPError:
-            if time.time() > deadline or proc.poll() is not None:
-                raise RuntimeError(f'{url} did not start') from None
-            time.sleep(0.3)
-
-
 def _seed(path: Path, outputs: int) -> tuple[int, float]:
     from app.data import db as dbmod
-    from app.data import demo
     from app.data.models import Output
 
-    dbmod.connect(path)
-    have = Output.select().count()
-    seconds = 0.0
-    if have < outputs:
-        start = time.perf_counter()
-        demo.seed(outputs=outputs - have, seed=13)
-        seconds = time.perf_counter() - start
+    seconds = browser.top_up(path, outputs, seed=13)
     n = Output.select().count()
     dbmod.close()
     return n, seconds
@@ -142,7 +113,7 @@ def _stats(values: list[float]) -> dict:
     ordered = sorted(values)
     return {
         'p50_ms': round(statistics.median(ordered), 1),
-        'p95_ms': round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 1),
+        'p95_ms': round(browser.p95(ordered), 1),
         'n': len(ordered),
     }
 
@@ -162,64 +133,22 @@ def main(argv: list[str] | None = None) -> int:
     path = args.db or tmp / 'bench.db'
     n, seed_s = _seed(path, args.outputs)
 
-    env = {k: v for k, v in os.environ.items() if k not in ('PYTEST_CURRENT_TEST', 'NICEGUI_USER_SIMULATION')}
-    env.update(OUTPUTHUB_DATA_DIR=str(tmp), OUTPUTHUB_INDEXER='0', OUTPUTHUB_AUTO_BACKUP='0')
-    app_port, bare_port = _free_port(), _free_port()
-    bare_file = tmp / 'bare_app.py'
-    bare_file.write_text(BARE_APP)
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / 'main.py'),
-                '--db',
-                str(path),
-                '--port',
-                str(app_port),
-                '--no-browser',
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
-        subprocess.Popen(
-            [sys.executable, str(bare_file), str(bare_port)],
-            env=env,
-            cwd=str(tmp),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
-    ]
-    try:
-        app_url, bare_url = f'http://127.0.0.1:{app_port}', f'http://127.0.0.1:{bare_port}'
-        _wait_up(app_url + '/', procs[0])
-        _wait_up(bare_url + '/', procs[1])
-        from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright
 
-        results: dict[str, dict] = {}
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--disable-gpu'])
-            for name, url, is_app in (('bare', bare_url, False), ('app', app_url, True)):
-                page = browser.new_page(viewport={'width': 1280, 'height': 860})
-                page.goto(url + '/')
-                page.wait_for_load_state('networkidle')
-                if is_app:  # the dialog's form is built once the page is idle after load
-                    page.wait_for_selector(
-                        '.oh-qc .oh-capture-body textarea', state='attached', timeout=30_000
-                    )
-                _rounds(page, is_app, 2, 'warm-up')
-                opens, saves = _rounds(page, is_app, repeat, name)
-                results[name] = {'open': _stats(opens), 'save': _stats(saves)}
-                page.close()
-            browser.close()
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    results: dict[str, dict] = {}
+    with browser.app_and_bare(path, tmp, BARE_APP) as (app_url, bare_url), sync_playwright() as pw:
+        chromium = browser.launch_chromium(pw)
+        for name, url, is_app in (('bare', bare_url, False), ('app', app_url, True)):
+            page = chromium.new_page(viewport=browser.VIEWPORT)
+            page.goto(url + '/')
+            page.wait_for_load_state('networkidle')
+            if is_app:  # the dialog's form is built once the page is idle after load
+                page.wait_for_selector('.oh-qc .oh-capture-body textarea', state='attached', timeout=30_000)
+            _rounds(page, is_app, 2, 'warm-up')
+            opens, saves = _rounds(page, is_app, repeat, name)
+            results[name] = {'open': _stats(opens), 'save': _stats(saves)}
+            page.close()
+        chromium.close()
 
     app, bare = results['app'], results['bare']
     result = {
@@ -239,11 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         'budget_open_ok': app['open']['p50_ms'] <= BUDGET_OPEN_MS,
         'budget_save_ok': app['save']['p50_ms'] <= BUDGET_SAVE_MS,
     }
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f'{key:28} {value}')
+    browser.print_result(result, args.json)
     return 0
 
 
