@@ -69,9 +69,7 @@ def tag_chips_html(tags: list[Model], limit: int = TAG_CHIPS_MAX) -> str:
         for t in tags[:limit]
     )
     names = _escape(', '.join(t.name for t in tags))
-    return (
-        f'<span class="flex flex-wrap gap-1 items-center overflow-hidden oh-tag-line" title="{names}">{chips}</span>'
-    )
+    return f'<span class="flex flex-wrap gap-1 items-center overflow-hidden oh-tag-line" title="{names}">{chips}</span>'
 
 
 def _tags(item: Model) -> str:

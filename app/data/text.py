@@ -57,7 +57,9 @@ _MD_LINE_START = re.compile(
 )
 _MD_HEADING_TAIL = re.compile(r'[ \t]+#+[ \t]*$', re.M)
 _MD_LINK = re.compile(r'!?\[([^\]\n]*)\]\((?:[^()\n]|\([^)\n]*\))*\)')
-_MD_EMPHASIS = re.compile(r'\*{2,}|_{2,}|~~|`+|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)')
+_MD_EMPHASIS = re.compile(
+    r'\*{2,}|_{2,}|~~|`+|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)'
+)
 _MD_HTML_BREAK = re.compile(r'<br\s*/?>', re.I)
 
 

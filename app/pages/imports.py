@@ -164,9 +164,7 @@ def _count_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _headline(d: dict[str, Any], label: str) -> str:
-    fmt_name = FORMAT_NAMES.get(
-        d.get('format') or '', 'the'
-    )
+    fmt_name = FORMAT_NAMES.get(d.get('format') or '', 'the')
     if d.get('dry_run'):
         return f'Dry run of {label} ({fmt_name} export): nothing was written.'
     if d.get('cancelled') and not d.get('total'):

@@ -52,7 +52,9 @@ def search_url(
     return '/search' + (f'?{urlencode(query)}' if query else '')
 
 
-ROW_ORDER = [k for k in search.QUICK_KINDS if k in KIND_ORDER]  # one row per item: messages fold into conversations
+ROW_ORDER = [
+    k for k in search.QUICK_KINDS if k in KIND_ORDER
+]  # one row per item: messages fold into conversations
 
 
 def _hit_html(row: search.ItemHit, restricted: dict[tuple[str, int], int]) -> str:
@@ -206,7 +208,9 @@ def register(ctx: AppContext) -> None:
                         _grouped(rows)
                     if mode != 'keyword' and not any(r.matched != 'keyword' for r in rows):
                         # neighbours below the model's floor are not offered as matches (a made-up code)
-                        ui.label('No close matches by meaning.').classes('text-sm oh-muted').mark('no-meaning')
+                        ui.label('No close matches by meaning.').classes('text-sm oh-muted').mark(
+                            'no-meaning'
+                        )
                 else:
                     ui.label(
                         'Keyword finds the words you type (quotes for a phrase, -word to exclude, word* for a prefix). '

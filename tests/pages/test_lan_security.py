@@ -267,7 +267,9 @@ def _navigate_listener(client_id: str) -> tuple[int, str]:
 
     layout = Client.instances[client_id].layout
     listener = next(
-        lid for lid, li in layout._event_listeners.items() if li.type in ('sub_pages_navigate', 'subPagesNavigate')
+        lid
+        for lid, li in layout._event_listeners.items()
+        if li.type in ('sub_pages_navigate', 'subPagesNavigate')
     )
     return layout.id, listener
 
@@ -294,13 +296,22 @@ async def test_a_revoked_device_cannot_switch_pages_inside_its_open_tab(phone: h
     client_id = client_id_of(page.text)
     layout_id, listener = _navigate_listener(client_id)
     async with PageSocket(
-        client=PHONE, host='192.168.1.10:8080', query=page_query(client_id), cookies=dict(phone.cookies.items())
+        client=PHONE,
+        host='192.168.1.10:8080',
+        query=page_query(client_id),
+        cookies=dict(phone.cookies.items()),
     ) as sock:
         assert await sock.join()
 
         async def navigate(path: str) -> None:
             await sock.emit(
-                'event', {'client_id': client_id, 'id': layout_id, 'listener_id': listener, 'args': [json.dumps(path)]}
+                'event',
+                {
+                    'client_id': client_id,
+                    'id': layout_id,
+                    'listener_id': listener,
+                    'args': [json.dumps(path)],
+                },
             )
 
         from nicegui import Client

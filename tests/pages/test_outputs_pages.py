@@ -65,7 +65,9 @@ async def test_duplicate_capture_offers_to_open_the_existing_one(user: User, lib
     assert Output.select().count() == 2
 
 
-async def test_closing_the_tab_during_the_duplicate_question_logs_no_error(user: User, library, caplog) -> None:
+async def test_closing_the_tab_during_the_duplicate_question_logs_no_error(
+    user: User, library, caplog
+) -> None:
     """The tab closes while "Already in your library" is open: the dialog goes with the page, and the
     capture handler must not try to delete it a second time (``list.remove(x): x not in list``)."""
     from nicegui import background_tasks
