@@ -14,9 +14,11 @@ if TYPE_CHECKING:  # types only: this module stays light, and the services name 
     from .services.housekeeping import Housekeeper
     from .services.indexing import Indexer
     from .services.jobs import JobSlot
+    from .services.notes_sync import NotesSync
     from .services.prompt_git_sync import PromptGitSync
     from .services.session_watch import SessionWatchService
     from .services.touches import TouchWorker
+    from .services.webhooks import WebhookDelivery
 
 
 @dataclass
@@ -34,6 +36,8 @@ class AppContext:
     session_watch: SessionWatchService | None = None  # keeps coding-agent sessions as they are written
     mcp: McpEndpoint | None = None  # the MCP server at /mcp (streamable HTTP)
     prompt_git: PromptGitSync | None = None  # keeps the prompt history repository in step
+    notes_sync: NotesSync | None = None  # keeps the synced notes folder in step
+    webhooks: WebhookDelivery | None = None  # sends queued webhook deliveries
 
     @property
     def db_label(self) -> str:

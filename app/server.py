@@ -27,6 +27,8 @@ SERVICE_MODULES: list[str] = [
     'app.services.jobs',  # the one slot for imports, exports and restores started from a page
     'app.services.session_watch',  # Settings → Import: coding-agent sessions kept as they are written
     'app.services.prompt_git_sync',  # commits new prompt and agent versions to a kept git repository
+    'app.services.notes_sync',  # keeps the synced notes folder (Markdown) in step
+    'app.services.webhooks',  # delivers outgoing webhooks from their persisted queue
     'app.services.touches',  # one writer for the "last used" stamps of devices and API tokens
     'app.mcp.http',  # the MCP server at /mcp (streamable HTTP), for assistants that connect to a URL
     'app.services.chat_replies',  # last, so it stops first: replies streaming at exit keep what arrived

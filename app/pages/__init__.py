@@ -27,6 +27,9 @@ PAGE_MODULES = [
     'app.pages.access',
     'app.pages.chat',
     'app.pages.providers',  # the Providers settings tab
+    'app.pages.integrations',  # the Integrations settings tab (webhooks, notes folder); panels add themselves
+    'app.pages.webhooks',  # its panel on the Integrations tab
+    'app.pages.notes_folder',  # the notes-folder and prompts-git panels on the Integrations tab
 ]
 
 

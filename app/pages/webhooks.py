@@ -1,0 +1,9 @@
+"""Settings → Integrations panel: webhooks (being built)."""
+
+from __future__ import annotations
+
+from ..context import AppContext
+
+
+def register(ctx: AppContext) -> None:
+    return None
