@@ -42,15 +42,37 @@
     });
   });
 
+  // The drawer marks the page on screen: the entry whose path is the longest start of the address
+  // (/outputs/12 marks Outputs, /tags/3 Tags; Home only on / itself). Set on load, on every switch inside
+  // the shell (pushState/replaceState below), on Back/Forward, and when the drawer is (re)built.
+  function markCurrentNav() {
+    const path = window.location.pathname;
+    const links = document.querySelectorAll('.oh-drawer a.oh-nav-item');
+    let best = null;
+    links.forEach(function (link) {
+      const href = link.getAttribute('href') || '';
+      const hit = href === '/' ? path === '/' : (path === href || path.startsWith(href + '/'));
+      if (hit && (!best || href.length > best.getAttribute('href').length)) best = link;
+    });
+    links.forEach(function (link) {
+      const current = link === best;
+      link.classList.toggle('oh-nav-current', current);
+      if (current) link.setAttribute('aria-current', 'page'); else link.removeAttribute('aria-current');
+    });
+  }
+  window.addEventListener('popstate', function () { setTimeout(markCurrentNav, 0); });
+
   new MutationObserver(function (mutations) {
+    let copy = false, nav = false;
     for (const m of mutations) {
       for (const node of m.addedNodes) {
-        if (node.nodeType === 1 && (node.matches('.oh-md, .oh-md *') || node.querySelector('.oh-md'))) {
-          addCopyButtons(document);
-          return;
-        }
+        if (node.nodeType !== 1) continue;
+        if (!copy && (node.matches('.oh-md, .oh-md *') || node.querySelector('.oh-md'))) copy = true;
+        if (!nav && (node.matches('.oh-nav-item, .oh-drawer, .oh-drawer *') || node.querySelector('.oh-nav-item'))) nav = true;
       }
     }
+    if (copy) addCopyButtons(document);
+    if (nav) markCurrentNav();
   }).observe(document.documentElement, { childList: true, subtree: true });
 
   // Keyboard: "/" search, "c" capture, "g o|c|p|a|h|t" go to, "?" help. Ignored while typing.
@@ -75,6 +97,7 @@
     const original = history[name];
     history[name] = function (state) {
       const result = original.apply(this, arguments);
+      markCurrentNav();
       if (!(state && state.page) && typeof emitEvent === 'function' && document.querySelector('.nicegui-sub-pages')) {
         emitEvent('oh-address', window.location.pathname + window.location.search);
       }

@@ -5,12 +5,20 @@ grouped with Settings in reach on a phone, and the drawer no longer makes NiceGU
 
 from __future__ import annotations
 
+import json
+
 from app.data import db as dbmod
 from app.data import lookups, outputs
 
 from .conftest import screenshot, wait_for_app
 
 NOT_RELOADED = 'window.ohShellMark === 42'  # a page load would forget it
+CURRENT_NAV = "Array.from(document.querySelectorAll('.q-drawer a[aria-current=\"page\"]')).map(a => a.getAttribute('href'))"
+
+
+def _wait_current(page, href: str) -> None:
+    """The drawer marks exactly the entry of the page on screen."""
+    page.wait_for_function(f'JSON.stringify({CURRENT_NAV}) === {json.dumps(json.dumps([href]))}')
 
 
 def _seed(db_path) -> tuple[int, int]:
@@ -30,6 +38,7 @@ def test_clicks_switch_pages_in_the_tab_and_history_works(start_app, page, tmp_p
     app = start_app(db_path=db_path)
     page.goto(app.url + '/')
     wait_for_app(page)
+    _wait_current(page, '/')
     page.evaluate('window.ohShellMark = 42')
 
     page.locator('.q-drawer a[href="/outputs"]').click()  # the drawer is open beside the page on a desktop
@@ -37,6 +46,7 @@ def test_clicks_switch_pages_in_the_tab_and_history_works(start_app, page, tmp_p
     page.wait_for_function("document.title.startsWith('Outputs')")
     page.locator('.nicegui-sub-pages').get_by_text('Regex cheat sheet').wait_for()
     assert page.evaluate(NOT_RELOADED)
+    _wait_current(page, '/outputs')
 
     page.locator(f'a[href="/outputs/{output_id}"]').first.click()
     page.get_by_text('Feed it flour and water daily.').wait_for()
@@ -46,6 +56,7 @@ def test_clicks_switch_pages_in_the_tab_and_history_works(start_app, page, tmp_p
     page.locator('[aria-label="tag baking"]').first.click()  # the output's tag chip
     page.wait_for_function("document.title.startsWith('Tag')")
     assert page.url == f'{app.url}/tags/{tag_id}'
+    _wait_current(page, '/tags')  # a tag's page marks Tags
 
     page.go_back()
     page.get_by_text('Feed it flour and water daily.').wait_for()
@@ -53,6 +64,7 @@ def test_clicks_switch_pages_in_the_tab_and_history_works(start_app, page, tmp_p
     page.go_back()
     page.wait_for_function("document.title.startsWith('Outputs')")
     assert page.url == app.url + '/outputs'
+    _wait_current(page, '/outputs')  # Back moves the mark too
     page.go_forward()
     page.get_by_text('Feed it flour and water daily.').wait_for()
     assert page.evaluate(NOT_RELOADED), 'back/forward reloaded the tab'
