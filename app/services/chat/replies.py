@@ -21,6 +21,7 @@ from ...errors import UserError
 from ...llm import pricing
 from ...llm.errors import LlmError, redact
 from ...llm.providers import ChatMessage, StreamEnd, TextDelta, make_provider
+from .. import library_events
 from .saving import auto_save_enabled, save_reply_as_output
 from .targets import Target
 
@@ -331,6 +332,8 @@ class ChatReply:
             error=error,
             output_id=output_id,
         )
+        if status == 'complete' and self.error is None:  # outgoing webhooks: "conversation finished in chat"
+            library_events.emit('conversation', [self.conversation_id], 'finished')
 
 
 def _store_final(

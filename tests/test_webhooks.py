@@ -1,0 +1,304 @@
+"""Outgoing webhooks: signed deliveries to a local HTTP listener, retries with backoff, a queue that
+survives a restart, Secret items kept back, administration refused to non-admins."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from app import auth
+from app.data import db as dbmod
+from app.data import outputs, prompts
+from app.data import webhooks as hooks
+from app.data.models import SensitivityLevel
+from app.errors import PermissionDenied, ValidationError
+from app.services import library_events
+from app.services import webhooks as service
+
+FAST = {'backoff': (0.05, 0.05, 0.05), 'poll': 0.05, 'first_run': 0.0}
+
+
+class Listener:
+    """An HTTP endpoint in a thread: records each request, answers with the next of ``codes`` (then 200)."""
+
+    def __init__(self, codes: list[int] | None = None) -> None:
+        self.codes = list(codes or [])
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        listener = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
+                listener.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(listener.codes.pop(0) if listener.codes else 200)
+                self.send_header('Content-Length', '0')
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = f'http://127.0.0.1:{self.server.server_address[1]}/hook'
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+@pytest.fixture
+def workers() -> Iterator[Callable[..., service.WebhookDelivery]]:
+    started: list[service.WebhookDelivery] = []
+
+    def make(**options: object) -> service.WebhookDelivery:
+        worker = service.WebhookDelivery(**{**FAST, **options})  # type: ignore[arg-type]
+        worker.start()
+        started.append(worker)
+        return worker
+
+    yield make
+    for worker in started:
+        worker.stop()
+
+
+def wait_for(check: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out')
+        time.sleep(0.02)
+
+
+def last_status(hook_id: int) -> str | None:
+    rows = service.delivery_log(auth.LOCAL, hook_id)
+    return rows[0].status if rows else None
+
+
+def capture(title: str = 'A result', **extra: object) -> int:
+    """A capture as the capture form, the REST API and MCP make it: stored, then the library is told."""
+    out = outputs.capture_output(outputs.CaptureData(body=f'{title} body', title=title, **extra))  # type: ignore[arg-type]
+    library_events.emit('output', [out.id])
+    return out.id
+
+
+def test_a_capture_is_posted_signed_with_its_delivery_id(
+    db, db_path: Path, listener: Listener, workers
+) -> None:
+    hook_id, secret = service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
+    workers()
+    output_id = capture('Signed result', tags=['alpha'])
+    wait_for(lambda: listener.received)
+    headers, body = listener.received[0]
+    expected = 'sha256=' + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers['x-outputhub-signature'], expected)
+    assert headers['x-outputhub-event'] == 'output.captured'
+    payload = json.loads(body)
+    row = hooks.WebhookDelivery.get(hooks.WebhookDelivery.webhook == hook_id)
+    assert headers['x-outputhub-delivery'] == payload['delivery_id'] == row.delivery_id
+    assert payload['event'] == 'output.captured'
+    assert payload['item']['id'] == output_id
+    assert payload['item']['title'] == 'Signed result'
+    assert payload['item']['url'].endswith(f'/outputs/{output_id}')
+    assert payload['item']['tags'] == ['alpha']
+    wait_for(lambda: hooks.get_delivery(row.delivery_id).status == hooks.DELIVERED)
+    log = service.delivery_log(auth.LOCAL, hook_id)
+    assert [(r.status, r.status_code, r.attempts) for r in log] == [('delivered', 200, 1)]
+    # The secret is in the key store, never in the database file.
+    dbmod.current().execute_sql('PRAGMA wal_checkpoint(TRUNCATE)')
+    for path in db_path.parent.glob(db_path.name + '*'):
+        assert secret.encode() not in path.read_bytes()
+
+
+def test_a_500_is_retried_after_the_backoff_and_then_delivered(db, workers) -> None:
+    lst = Listener([500])
+    try:
+        hook_id, _ = service.add_webhook(auth.LOCAL, lst.url, ['output.captured'])
+        workers(backoff=(0.2,))
+        capture()
+        wait_for(lambda: len(lst.received) == 2)
+        ids = {h['x-outputhub-delivery'] for h, _ in lst.received}
+        assert len(ids) == 1  # the same delivery, tried twice
+        attempts = list(hooks.WebhookAttempt.select().order_by(hooks.WebhookAttempt.attempt))
+        assert [a.status_code for a in attempts] == [500, 200]
+        assert attempts[0].error == '127.0.0.1 answered 500 Internal Server Error.'
+        gap = (attempts[1].attempted_at - attempts[0].attempted_at).total_seconds()
+        assert gap >= 0.2
+        wait_for(lambda: last_status(hook_id) == hooks.DELIVERED)
+    finally:
+        lst.close()
+
+
+def test_it_gives_up_after_the_last_backoff_and_retry_sends_again(db, workers) -> None:
+    lst = Listener([500, 500, 503])
+    try:
+        hook_id, _ = service.add_webhook(auth.LOCAL, lst.url, ['output.captured'])
+        worker = workers(backoff=(0.01, 0.01))
+        capture()
+        wait_for(lambda: last_status(hook_id) == hooks.FAILED)
+        row = service.delivery_log(auth.LOCAL, hook_id)[0]
+        assert (row.attempts, row.status_code, len(lst.received)) == (3, 503, 3)
+        service.retry_delivery(auth.LOCAL, row.delivery_row_id, SimpleNamespace(webhooks=worker))  # type: ignore[arg-type]
+        wait_for(lambda: last_status(hook_id) == hooks.DELIVERED)
+        assert len(lst.received) == 4
+    finally:
+        lst.close()
+
+
+def test_nothing_is_lost_across_a_restart(db_path: Path, listener: Listener, workers) -> None:
+    dbmod.connect(db_path)
+    service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
+    first = workers(first_run=60.0)  # running, but it has not sent anything yet
+    capture('Before the restart')
+    first.stop()  # the app stops: what it was told is in the queue, not lost
+    assert listener.received == []
+    assert hooks.pending_count() == 1
+    dbmod.close()
+
+    dbmod.connect(db_path)  # the app starts again on the same file
+    workers()
+    wait_for(lambda: listener.received)
+    time.sleep(0.3)
+    assert len(listener.received) == 1  # delivered once
+    payload = json.loads(listener.received[0][1])
+    assert payload['item']['title'] == 'Before the restart'
+    assert hooks.get_delivery(payload['delivery_id']).status == hooks.DELIVERED
+
+
+def test_a_secret_item_goes_only_to_a_webhook_allowed_it(db, workers) -> None:
+    allowed, refused = Listener(), Listener()
+    try:
+        service.add_webhook(auth.LOCAL, allowed.url, ['output.captured'], allow_secret=True)
+        service.add_webhook(auth.LOCAL, refused.url, ['output.captured'])
+        workers()
+        secret_level = SensitivityLevel.get(SensitivityLevel.restricted == True)  # noqa: E712
+        capture('Secret plan', sensitivity_id=secret_level.id)
+        capture('Open note')
+        wait_for(lambda: len(allowed.received) == 2 and len(refused.received) == 1)
+        time.sleep(0.2)
+        titles = lambda lst: sorted(json.loads(b)['item']['title'] for _, b in lst.received)  # noqa: E731
+        assert titles(allowed) == ['Open note', 'Secret plan']
+        assert titles(refused) == ['Open note']
+    finally:
+        allowed.close()
+        refused.close()
+
+
+def test_only_wanted_events_are_queued_and_prompt_versions_are_found_by_the_scan(
+    db, listener, workers
+) -> None:
+    service.add_webhook(auth.LOCAL, listener.url, ['prompt.version_saved'])
+    worker = workers()
+    wait_for(lambda: worker.sent == 0 and hooks.WebhookDelivery.select().count() == 0 and worker.running)
+    time.sleep(0.1)  # the first scan marks where the history starts
+    prompt = prompts.create_prompt('Summarise', 'Summarise this text.')
+    prompts.new_version(prompt.id, 'Summarise this text in three bullets.', note='shorter')
+    capture()  # an output: not asked for
+    wait_for(lambda: len(listener.received) == 2)
+    time.sleep(0.2)
+    items = [json.loads(b)['item'] for _, b in listener.received]
+    assert [(i['title'], i['version']) for i in items] == [('Summarise', 1), ('Summarise', 2)]
+    assert items[1]['note'] == 'shorter'
+    assert {h['x-outputhub-event'] for h, _ in listener.received} == {'prompt.version_saved'}
+
+
+def test_a_finished_chat_reply_is_the_conversation_finished_event(db, listener, workers) -> None:
+    from app.data import conversations
+
+    service.add_webhook(auth.LOCAL, listener.url, ['conversation.finished'])
+    workers()
+    conv = conversations.create_from_turns('Chat about tea', [('user', 'Tea?'), ('assistant', 'Yes.')])
+    library_events.emit('conversation', [conv.id], 'created')  # pasted: not asked for
+    library_events.emit('conversation', [conv.id], 'finished')  # as ChatReply says when a reply is stored
+    wait_for(lambda: listener.received)
+    time.sleep(0.2)
+    assert len(listener.received) == 1
+    assert json.loads(listener.received[0][1])['item']['title'] == 'Chat about tea'
+
+
+def test_telling_the_worker_never_touches_the_database(db, db_path: Path, listener) -> None:
+    """A capture on the event loop only hands the change over: even with the write lock held elsewhere
+    (a long import), it returns at once."""
+    service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
+    worker = service.WebhookDelivery(**FAST)  # type: ignore[arg-type]
+    blocker = sqlite3.connect(db_path, timeout=0)
+    blocker.execute('BEGIN IMMEDIATE')
+    try:
+        started = time.monotonic()
+        worker.on_change(library_events.Change('output', (1,), 'created'))
+        assert time.monotonic() - started < 0.05
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+
+def test_administration_is_refused_to_a_non_admin(db, listener) -> None:
+    hook_id, _ = service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
+    token = auth.Principal('token', scope='write', allow_restricted=True)
+    for call in (
+        lambda: service.list_webhooks(token),
+        lambda: service.add_webhook(token, listener.url, ['output.captured']),
+        lambda: service.update_webhook(token, hook_id, enabled=False),
+        lambda: service.send_test(token, hook_id),
+        lambda: service.delete_webhook(token, hook_id),
+        lambda: service.delivery_log(token),
+        lambda: service.renew_secret(token, hook_id),
+    ):
+        with pytest.raises(
+            PermissionDenied, match='Only the computer running Output Hub can manage webhooks'
+        ):
+            call()
+    assert hooks.get(hook_id).enabled
+
+
+@pytest.mark.parametrize(
+    ('url', 'sentence'),
+    [
+        ('', 'Enter the address'),
+        ('ftp://example.com/x', 'must start with http:// or https://'),
+        ('file:///etc/passwd', 'must start with http:// or https://'),
+        ('https://', 'needs a host name'),
+        ('https://user:pw@example.com/', 'no user name or password'),
+        ('https://exa mple.com/', 'cannot contain spaces'),
+        ('http://example.com:99999/', 'not a valid URL'),
+    ],
+)
+def test_a_bad_address_is_one_clear_sentence(db, url: str, sentence: str) -> None:
+    with pytest.raises(ValidationError, match=sentence):
+        service.add_webhook(auth.LOCAL, url, ['output.captured'])
+    assert hooks.all_webhooks() == []
+
+
+def test_deleting_a_webhook_forgets_its_secret_and_the_log_is_pruned(db, listener) -> None:
+    from datetime import timedelta
+
+    from app.data.models import utcnow
+    from app.llm import keys
+
+    hook_id, secret = service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
+    ref = hooks.get(hook_id).secret_ref
+    assert keys.get_secret(ref) == secret
+    did = service.send_test(auth.LOCAL, hook_id)
+    row = hooks.get_delivery(did)
+    hooks.record_attempt(row, status_code=200, error=None, duration_ms=5, retry_in=None)
+    assert hooks.prune(now=utcnow() + timedelta(days=hooks.LOG_KEEP_DAYS + 1)) == 1
+    assert hooks.WebhookAttempt.select().count() == 0
+    service.delete_webhook(auth.LOCAL, hook_id)
+    assert keys.get_secret(ref) is None
