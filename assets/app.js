@@ -75,6 +75,20 @@
     if (nav) markCurrentNav();
   }).observe(document.documentElement, { childList: true, subtree: true });
 
+  // List rows are plain HTML: a row's button names its page-wide event and its item (components/row_actions.py).
+  document.addEventListener('click', function (event) {
+    const button = event.target.closest && event.target.closest('[data-oh-row-event]');
+    if (!button || button.disabled || typeof emitEvent !== 'function') return;
+    event.preventDefault();
+    const done = button.dataset.ohRowDone;
+    if (done) {
+      button.disabled = true;
+      const label = button.querySelector('.oh-row-label');
+      if (label) label.textContent = done;
+    }
+    emitEvent(button.dataset.ohRowEvent, Number(button.dataset.ohRowId));
+  });
+
   // Keyboard: "/" search, "c" capture, "g o|c|p|a|h|t" go to, "?" help. Ignored while typing.
   let pendingG = 0;
   function typing(target) {

@@ -9,9 +9,8 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from nicegui import run, ui
-from nicegui.events import GenericEventArguments
 
-from ..components import fmt, list_view, pickers, toast
+from ..components import fmt, list_view, pickers, row_actions, toast
 from ..components.design import DETAIL_GRID, SECTION_LABEL, kind_icon
 from ..components.item_header import delete_button, favourite_and_rating, inline_title
 from ..components.list_view import Column
@@ -54,12 +53,13 @@ def chat_url(text: str, **ids: int) -> str:
 
 def _copy_cell(item: Prompt) -> str:
     """A copy button in a list row. Rows are plain HTML (see list_view), so the click reaches the
-    server through ``CopyEvents``."""
+    server through ``row_actions``."""
     if getattr(item, 'current', None) is None:
         return ''
     label = html.escape(f'Copy {item.title}', quote=True)
     return (
-        f'<button type="button" data-prompt-copy="{item.id}" aria-label="{label}" title="Copy the prompt text" '
+        f'<button type="button" {row_actions.button_attributes(COPY_EVENT, item.id)} aria-label="{label}" '
+        'title="Copy the prompt text" '
         'class="q-btn q-btn--flat q-btn--round q-btn--dense text-primary" style="min-width: 2em">'
         '<i class="q-icon material-icons" aria-hidden="true">content_copy</i></button>'
     )
@@ -67,15 +67,16 @@ def _copy_cell(item: Prompt) -> str:
 
 def _save_cell(item: Prompt) -> str:
     """A *Save to library* button on the rows of "From captures and chats" (empty in the library itself,
-    so that column takes no room there). The click reaches the server through ``SaveEvents``."""
+    so that column takes no room there). The click reaches the server through ``row_actions``."""
     if getattr(item, 'saved', True):
         return ''
     label = html.escape(f'Save {item.title} to the library', quote=True)
     return (
-        f'<button type="button" data-prompt-save="{item.id}" aria-label="{label}" '
+        f'<button type="button" {row_actions.button_attributes(SAVE_EVENT, item.id, done_label="Saved")} '
+        f'aria-label="{label}" '
         'class="q-btn q-btn--flat q-btn--dense q-btn--no-uppercase text-primary px-2 no-wrap">'
         '<i class="q-icon material-icons" aria-hidden="true">library_add</i>'
-        '<span class="oh-save-label ml-1 text-sm">Save to library</span></button>'
+        '<span class="oh-row-label ml-1 text-sm">Save to library</span></button>'
     )
 
 
@@ -89,69 +90,28 @@ def _add_copy_column() -> None:
         columns[:] = [c for c in columns if c.label != ''] + [Column('', None, _save_cell, '')]
 
 
-class CopyEvents:
-    """Receives the clicks on the rows' copy buttons (a page-wide ``oh-copy-prompt`` event): copies the
-    prompt's current text and counts a use."""
+COPY_EVENT = 'oh-copy-prompt'  # a row's copy button (see row_actions)
+SAVE_EVENT = 'oh-save-prompt'  # a row's Save to library button, on "From captures and chats"
 
-    EVENT = 'oh-copy-prompt'  # also spelled out in the script below (no data in JavaScript)
 
-    def __init__(self) -> None:
-        ui.on(self.EVENT, self.copy)
-        SaveEvents()  # the list's other row button (Save to library, on rows from captures and chats)
-        # Run, not added to the body: a page switched to inside the shell never runs a <script> added to
-        # the body, and a tab that comes back to the list must not listen twice (one copy per click).
-        ui.run_javascript(
-            'if (!window.ohPromptCopy) { window.ohPromptCopy = true;'
-            ' document.addEventListener("click", function (event) {'
-            ' const button = event.target.closest && event.target.closest("[data-prompt-copy]");'
-            ' if (!button) return;'
-            ' event.preventDefault();'
-            ' emitEvent("oh-copy-prompt", Number(button.dataset.promptCopy));'
-            '}); }'
-        )
+def listen_to_row_buttons() -> None:
+    """The list's row buttons: copy copies the prompt's current text and counts a use; *Save to library*
+    makes a prompt from captures and chats part of the library, keeping its versions and so the outputs and
+    messages they produced."""
+    row_actions.listen(COPY_EVENT, copy_current)
+    row_actions.listen(SAVE_EVENT, save_to_library)
 
-    async def copy(self, e: GenericEventArguments) -> None:
-        args = e.args[0] if isinstance(e.args, list) and e.args else e.args
-        if not isinstance(args, int):
+
+async def copy_current(prompt_id: int) -> None:
+    try:
+        version = await run.io_bound(prompts.current_version, prompt_id)
+        if version is None:
             return
-        try:
-            version = await run.io_bound(prompts.current_version, args)
-            if version is None:
-                return
-            await run.io_bound(prompts.mark_used, args)
-        except UserError as exc:
-            toast.error(str(exc))
-            return
-        copy_text(version.body, 'Prompt copied')
-
-
-class SaveEvents:
-    """Receives the clicks on the *Save to library* buttons of "From captures and chats" (a page-wide
-    ``oh-save-prompt`` event): the prompt joins the library, keeping its versions and so the outputs and
-    messages they produced. The button turns into "Saved" at once (no data in the script)."""
-
-    EVENT = 'oh-save-prompt'  # also spelled out in the script below
-
-    def __init__(self) -> None:
-        ui.on(self.EVENT, self.save)
-        ui.run_javascript(  # run once per tab, as the copy button's (CopyEvents)
-            'if (!window.ohPromptSave) { window.ohPromptSave = true;'
-            ' document.addEventListener("click", function (event) {'
-            ' const button = event.target.closest && event.target.closest("[data-prompt-save]");'
-            ' if (!button || button.disabled) return;'
-            ' event.preventDefault();'
-            ' button.disabled = true;'
-            ' const label = button.querySelector(".oh-save-label");'
-            ' if (label) label.textContent = "Saved";'
-            ' emitEvent("oh-save-prompt", Number(button.dataset.promptSave));'
-            '}); }'
-        )
-
-    async def save(self, e: GenericEventArguments) -> None:
-        args = e.args[0] if isinstance(e.args, list) and e.args else e.args
-        if not isinstance(args, int):
-            return
-        await save_to_library(args)
+        await run.io_bound(prompts.mark_used, prompt_id)
+    except UserError as exc:
+        toast.error(str(exc))
+        return
+    copy_text(version.body, 'Prompt copied')
 
 
 async def save_to_library(prompt_id: int) -> bool:
@@ -567,7 +527,7 @@ def register(ctx: AppContext) -> None:
                 _quick_filters(params, categories)
                 text_search = TextSearch(request.query_params.get('q', '')[:200])
                 await text_search.show()
-            CopyEvents()
+            listen_to_row_buttons()
 
         await list_page(ctx, request, 'prompt', actions=actions, before_list=before_list)
 

@@ -81,7 +81,7 @@ def test_fill_in_copies_and_library_copy_counts(start_app, page, tmp_path) -> No
 
     page.goto(app.url + '/prompts')
     wait_for_app(page)
-    page.locator(f'[data-prompt-copy="{email_id}"]').click()
+    page.locator(f'[data-oh-row-event="oh-copy-prompt"][data-oh-row-id="{email_id}"]').click()
     page.get_by_text('Prompt copied').wait_for()
     assert page.evaluate('navigator.clipboard.readText()').startswith('Write a friendly email')
     dbmod.connect(db_path)

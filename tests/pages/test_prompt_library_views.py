@@ -11,7 +11,7 @@ from nicegui.testing.user_interaction import UserInteraction
 from app.data import db as dbmod
 from app.data import outputs, prompts
 from app.data.models import Output, Prompt
-from app.pages.prompts import SaveEvents
+from app.pages.prompts import SAVE_EVENT
 
 
 @pytest.fixture
@@ -48,9 +48,10 @@ async def test_save_to_library_from_captures_and_chats_keeps_the_outputs(user: U
     await see(user, marker='from-captures')
     await see(user, 'Summarise the memo for me')
     html = rows(user)
-    assert f'data-prompt-save="{captured.id}"' in html and 'Email writer' not in html
-    # a click on the row's button reaches the server as a page-wide event (see SaveEvents)
-    assert SaveEvents.EVENT == 'oh-save-prompt'
+    assert f'data-oh-row-event="oh-save-prompt" data-oh-row-id="{captured.id}"' in html
+    assert 'Email writer' not in html
+    # a click on the row's button reaches the server as a page-wide event (see components/row_actions)
+    assert SAVE_EVENT == 'oh-save-prompt'
     UserInteraction(user, {user.client.layout}, None).trigger('ohSavePrompt', captured.id)
     await see(user, '“Summarise the memo for me” is in your library now')
     assert Prompt.get_by_id(captured.id).saved

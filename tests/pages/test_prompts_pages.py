@@ -16,7 +16,7 @@ from app.data import db as dbmod
 from app.data import entities, lookups, outputs, prompts
 from app.data.models import Prompt
 from app.pages import nav
-from app.pages.prompts import CopyEvents
+from app.pages.prompts import COPY_EVENT
 from tests.waits import until
 
 
@@ -65,10 +65,11 @@ async def test_library_copy_button_counts_a_use(user: User, library) -> None:
     await user.open('/prompts')
     await see(user, 'Email writer')
     rows = ''.join(e.content for e in user.find(kind=ui.html).elements)
-    assert f'data-prompt-copy="{email.id}"' in rows and 'aria-label="Copy Email writer"' in rows
+    assert f'data-oh-row-event="oh-copy-prompt" data-oh-row-id="{email.id}"' in rows
+    assert 'aria-label="Copy Email writer"' in rows
     before = Prompt.get_by_id(email.id).use_count
-    # a click on the row's button reaches the server as a page-wide event (see CopyEvents)
-    assert CopyEvents.EVENT == 'oh-copy-prompt'  # NiceGUI keeps the listener under its camel-case name
+    # a click on the row's button reaches the server as a page-wide event (see components/row_actions)
+    assert COPY_EVENT == 'oh-copy-prompt'  # NiceGUI keeps the listener under its camel-case name
     UserInteraction(user, {user.client.layout}, None).trigger('ohCopyPrompt', email.id)
     await see(user, 'Prompt copied')
     assert Prompt.get_by_id(email.id).use_count == before + 1
