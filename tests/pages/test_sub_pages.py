@@ -4,6 +4,8 @@ page-wide listeners go when it is left."""
 
 from __future__ import annotations
 
+import asyncio
+
 from nicegui import Client, ui
 from nicegui.testing import User
 
@@ -90,7 +92,12 @@ async def test_leaving_a_page_stops_its_timer(user: User) -> None:
     before = set(_timers(client))
     await _go(user, '/chat')
     await user.should_see(marker='new-chat')
-    chat_timers = [t for t in _timers(client) if t not in before]
+    chat_timers: list = []
+    for _ in range(200):  # the timer starts once the page has loaded its lists, after the sidebar shows
+        chat_timers = [t for t in _timers(client) if t not in before]
+        if chat_timers:
+            break
+        await asyncio.sleep(0.025)
     assert chat_timers and all(t.active for t in chat_timers)  # the chat page polls running replies
     await _go(user, '/outputs')
     await user.should_see('Capture')
