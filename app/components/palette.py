@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import html
 import time
-import weakref
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -29,6 +28,7 @@ from ..context import AppContext
 from ..data import search
 from ..errors import UserError
 from .design import KIND_LABELS
+from .per_tab import PerTab
 from .secret import viewer_sees_restricted
 
 DEBOUNCE_S = 0.15  # at most one search per this interval while typing
@@ -80,7 +80,7 @@ html.oh-palette-open { overflow: hidden; }
 """
 
 # weak: a closed tab's palette goes with its client
-_installed: weakref.WeakKeyDictionary[Client, Palette] = weakref.WeakKeyDictionary()
+_installed: PerTab[Palette] = PerTab(lambda palette: not palette.root.is_deleted)
 
 
 def search_page_url(query: str) -> str:
@@ -283,14 +283,9 @@ class Palette:
 def install(ctx: AppContext) -> Callable[..., None]:
     """Add the search palette to this tab (once; a second call returns the same) and return the function
     that opens it. The header's search box (``.oh-search``), Ctrl/⌘+K and "/" open it in the browser."""
-    client = ui.context.client
-    existing = _installed.get(client)
-    if existing is not None and not existing.root.is_deleted:
-        return existing.open
-    palette = _installed[client] = Palette(ctx)
-    return palette.open
+    return _installed.install(lambda: Palette(ctx)).open
 
 
 def get(client: Client | None = None) -> Palette | None:
     """This tab's palette, if installed."""
-    return _installed.get(client or ui.context.client)
+    return _installed.get(client)

@@ -10,7 +10,6 @@ at the first open), so it never slows a page's first paint, and it comes after t
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 
 from nicegui import Client, ui
@@ -18,6 +17,7 @@ from nicegui import Client, ui
 from ..context import AppContext
 from . import toast
 from .capture_form import CaptureForm
+from .per_tab import PerTab
 
 DRAFT_KEY = 'quick_capture_draft'
 
@@ -36,7 +36,7 @@ html.oh-qc-is-open { overflow: hidden; }
 """
 
 # weak: a closed tab's dialog goes with its client
-_installed: weakref.WeakKeyDictionary[Client, QuickCapture] = weakref.WeakKeyDictionary()
+_installed: PerTab[QuickCapture] = PerTab(lambda quick: not quick.stub.is_deleted)
 
 
 class QuickCapture:
@@ -88,14 +88,9 @@ class QuickCapture:
 def install(ctx: AppContext) -> Callable[[], None]:
     """Add the quick-capture dialog to this tab (once; a second call returns the same) and return the
     function that opens it."""
-    client = ui.context.client
-    existing = _installed.get(client)
-    if existing is not None and not existing.stub.is_deleted:
-        return existing.open
-    quick = _installed[client] = QuickCapture(ctx)
-    return quick.open
+    return _installed.install(lambda: QuickCapture(ctx)).open
 
 
 def get(client: Client | None = None) -> QuickCapture | None:
     """This tab's quick-capture dialog, if installed."""
-    return _installed.get(client or ui.context.client)
+    return _installed.get(client)
