@@ -54,6 +54,7 @@ FORMAT = 'outputhub'
 FORMAT_VERSION = 1
 
 ProgressFn = Callable[[int, 'int | None'], None]
+NoteWriter = Callable[[Path, str], None]  # (path relative to the vault, the note's text)
 
 
 def _app_version() -> str:
@@ -410,13 +411,28 @@ def export_markdown(
     )
 
 
+def render_vault(
+    write_note: NoteWriter, *, include_secret: bool = False, progress: ProgressFn | None = None
+) -> tuple[dict[str, int], int]:
+    """The notes of ``export_markdown``, each handed to ``write_note(relative path, text)`` instead of
+    written into a new folder (the synced notes folder decides what to write). Returns the counts of
+    notes per kind and how many Secret items were left out."""
+    with current().atomic(lock_type='DEFERRED'):
+        vault = _Vault(Path('.'), _Scope(include_secret), progress, write_note)
+        vault.write()
+        return vault.counts, vault.scope.left_out()
+
+
 class _Vault:
     """One Markdown export: lookups and relations are read once up front, every kind's rows a chunk
     at a time with their versions or messages in one more query (never a query per note), and one
     renderer per kind turns a row into front matter and a body."""
 
-    def __init__(self, root: Path, scope: _Scope, progress: ProgressFn | None) -> None:
+    def __init__(
+        self, root: Path, scope: _Scope, progress: ProgressFn | None, write_note: NoteWriter | None = None
+    ) -> None:
         self.root, self.scope, self.progress = root, scope, progress
+        self.write_note = write_note or self._write_file
         self.counts: dict[str, int] = {}
         self.files = 0
         self.done = 0
@@ -507,14 +523,9 @@ class _Vault:
 
     def _note(self, kind: str, row: Model, meta: dict[str, Any], body: str) -> None:
         coll_ids = [c for c in self.item_colls[kind].get(row.id, []) if c in self.collections]
-        folder = (
-            self.root
-            / (self.folder_of_collection[coll_ids[0]] if coll_ids else 'Unfiled')
-            / f'{kind.title()}s'
-        )
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = Path(self.folder_of_collection[coll_ids[0]] if coll_ids else 'Unfiled') / f'{kind.title()}s'
         name = self.names.titles[(kind, row.id)]
-        (folder / f'{name}.md').write_text(front_matter(meta) + '\n' + body.rstrip() + '\n', encoding='utf-8')
+        self.write_note(folder / f'{name}.md', front_matter(meta) + '\n' + body.rstrip() + '\n')
         for c in coll_ids:
             self.members.setdefault(c, []).append(f'[[{name}]]')
         self.files += 1
@@ -598,11 +609,10 @@ class _Vault:
 
     def _collection_notes(self) -> None:
         for cid, coll in self.collections.items():
-            folder = self.root / self.folder_of_collection[cid]
+            folder = Path(self.folder_of_collection[cid])
             members = self.members.get(cid)
             if not members and not coll.notes and not coll.description:
                 continue
-            folder.mkdir(parents=True, exist_ok=True)
             meta = {
                 'title': coll.name,
                 'type': 'collection',
@@ -616,10 +626,16 @@ class _Vault:
                 body.append(coll.notes)
             if members:
                 body.append('## Items\n\n' + '\n'.join(f'- {m}' for m in sorted(members)))
-            (folder / f'{safe_name(coll.name)}.md').write_text(
-                front_matter(meta) + '\n' + '\n\n'.join(body) + '\n', encoding='utf-8'
+            self.write_note(
+                folder / f'{safe_name(coll.name)}.md', front_matter(meta) + '\n' + '\n\n'.join(body) + '\n'
             )
             self.files += 1
+
+    def _write_file(self, relative: Path, text: str) -> None:
+        """The plain export's writer: every note written into the new export folder."""
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding='utf-8')
 
 
 def _prompt_versions(prompt_ids: list[int]) -> dict[int, list[PromptVersion]]:
