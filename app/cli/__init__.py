@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     'app.cli.safety_cmds',
     'app.cli.mcp_cmd',
     'app.cli.watch_cmd',
+    'app.cli.notes_folder_cmd',
 ]
 
 
