@@ -8,7 +8,7 @@ from nicegui import run, ui
 from ..components import fmt, toast
 from ..components.design import kind_color, kind_icon, row_color
 from ..components.graph_view import neighbourhood_card
-from ..components.items import item_row
+from ..components.items import item_rows
 from ..components.lookup_admin import LookupAdmin
 from ..components.secret import viewer_sees_restricted
 from ..context import AppContext
@@ -93,8 +93,8 @@ def _holder_page(key: str, row_id: int) -> None:
                         ui.link('See all', f'/{kind}s?{param}={row_id}').classes('text-sm')
                 if not total:
                     ui.label('None').classes('text-sm oh-muted')
-                for item in members.items[kind]:
-                    item_row(kind, item, meta=fmt.ago(item.updated_at), show_tags=False)
+                else:  # the rows as one element each card (~7 elements a row before)
+                    item_rows(kind, members.items[kind], meta=lambda item: fmt.ago(item.updated_at))
     neighbourhood_card(key, row_id)
     if key == 'collection':
         notes = (

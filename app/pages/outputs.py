@@ -12,6 +12,7 @@ from ..components.capture_form import CaptureForm
 from ..components.design import DETAIL_GRID
 from ..components.item_header import delete_button, favourite_and_rating, inline_title, mark_viewed_later
 from ..components.markdown_view import markdown_view
+from ..components.relation_picker import compact_pickers
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
 from ..components.trashed import TrashState
@@ -155,6 +156,14 @@ def _notes(output_id: int, notes: str | None) -> None:
 
 
 def _relations(ctx: AppContext, detail: outputs.OutputDetail) -> None:
+    """Ten relations, each one read-only line until its button opens the picker (compact_pickers)."""
+    with compact_pickers():
+        _relation_cards(detail)
+    for panel in DETAIL_PANELS:
+        panel(ctx, detail.output.id)
+
+
+def _relation_cards(detail: outputs.OutputDetail) -> None:
     o = detail.output
     with ui.card().classes('w-full gap-4').props('flat bordered'):
         pickers.tags_picker('output', o.id)
@@ -177,8 +186,6 @@ def _relations(ctx: AppContext, detail: outputs.OutputDetail) -> None:
         pickers.field_picker('output', o.id, 'accuracy', 'accuracy', 'Accuracy')
         pickers.field_picker('output', o.id, 'sensitivity', 'sensitivity', 'Sensitivity')
         retention_controls('output', o.id)
-    for panel in DETAIL_PANELS:
-        panel(ctx, o.id)
 
 
 def share_prefill(query) -> dict | None:
