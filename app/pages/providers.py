@@ -1,6 +1,8 @@
-"""Settings → Providers: per provider the base URL, the API key (masked; set or clear), default model,
-on/off, monthly spending cap with this month's spend, "Test connection", the provider's own model list,
-and the editable models table with prices.
+"""Settings → Providers: one line per provider (on/off, the key masked and where it is kept, its own base
+URL, default model, the last test's outcome) with *Edit* (*Set up* when it has neither key nor address),
+which builds its form: base URL, the API key (set or clear), default model, monthly spending cap with
+this month's spend, "Test connection" and the provider's own model list. Below, the editable models
+table with prices (also built when opened).
 
 A key typed here goes from the password field straight to the key store (OS keyring or 0600 file) and
 the field is emptied: it never reaches the database, a log or the page again.
@@ -38,15 +40,26 @@ async def _guard(coro: Any, doing: str) -> Any:
 
 
 class ProviderCard:
-    """One provider's settings; re-reads and re-draws itself after each change."""
+    """One provider: a one-line summary with *Edit* (or *Set up*); its form is built when opened. The card
+    re-reads and re-draws itself after each change (an opened form stays open)."""
 
-    def __init__(self, overview: ProviderOverview, principal: auth.Principal, *, set_up: bool = True) -> None:
+    def __init__(
+        self,
+        overview: ProviderOverview,
+        principal: auth.Principal,
+        *,
+        set_up: bool = True,
+        key_store: str = '',
+    ) -> None:
         self.ov = overview
         self.principal = principal
         self.set_up = set_up  # has a key or an address of its own (what chat can use)
+        self.key_store = key_store  # "OS keyring" or "key file": where a stored key is kept
         self.status_text = ''
         self.status_ok = True
-        self.opened = False  # a provider that is off shows one line until "Set up" is clicked
+        # Folded until Edit / Set up: six full forms on the demo library made this tab take almost three
+        # times as long as a light page to appear.
+        self.opened = False
         with ui.card().classes('w-full gap-3').props('flat bordered').mark(f'provider-{overview.id}') as card:
             self.card = card
             self.render()
@@ -59,36 +72,72 @@ class ProviderCard:
         if found is not None:
             self.ov = found
         self.set_up = self.ov.id in await run.io_bound(chat.configured_provider_ids)
+        self._redraw()
+
+    def _redraw(self) -> None:
         self.card.clear()
         with self.card:
             self.render()
 
     def _open(self) -> None:
         self.opened = True
-        self.card.clear()
-        with self.card:
-            self.render()
+        self._redraw()
+
+    def _fold(self) -> None:
+        self.opened = False
+        self._redraw()
+
+    def summary(self) -> str:
+        """The folded line: the kind of API, on/off or set up, the key and where it is kept, a base URL of its own, the
+        default model."""
+        ov = self.ov
+        parts = [ov.kind_label]
+        if not ov.enabled:
+            parts.append('off')
+        elif not self.set_up:
+            parts.append('not set up')
+        if ov.has_stored_key:
+            masked = ov.key_display.removesuffix(' (stored)')
+            parts.append(f'key {masked} in the {self.key_store or "key store"}')
+        elif ov.key_display != 'not set':
+            parts.append(f'key from {ov.env_var}' if ov.env_var else 'key set')
+        elif ov.needs_key:
+            parts.append('no key')
+        if ov.base_url:
+            parts.append(ov.base_url)
+        if ov.default_model:
+            parts.append(f'default {ov.default_model}')
+        return ' · '.join(parts)
+
+    def _status(self) -> None:
+        """The last test's outcome (or a failed model listing), when there is one."""
+        if self.status_text:
+            ui.icon('check_circle' if self.status_ok else 'error').classes(
+                'text-lg ' + ('text-green-600' if self.status_ok else 'text-red-600')
+            )
+            ui.label(self.status_text).classes('text-sm min-w-0').mark(f'status-{self.ov.id}')
 
     def render(self) -> None:
         ov = self.ov
         pid = ov.id
-        # Off, or on but with neither key nor address: one line until "Set up" (the full forms of every
-        # provider that comes with the app made this the slowest settings tab).
-        folded = not self.opened and not (ov.enabled and self.set_up)
-        with ui.row().classes('w-full items-center gap-2'):
+        # As few elements as will do: eleven of these rows are the whole tab until one is opened.
+        with ui.row().classes('w-full items-center gap-x-2 gap-y-1'):
             ui.label(ov.name).classes('text-lg font-semibold')
-            ui.label(ov.kind_label).classes('text-xs oh-muted')
-            if folded:
-                ui.label('off' if not ov.enabled else 'not set up').classes('text-xs oh-muted')
-            ui.space()
-            if folded:
-                ui.button('Set up', on_click=self._open).props('flat dense no-caps').mark(f'setup-{pid}')
+            if self.opened:
+                ui.label(ov.kind_label).classes('text-xs oh-muted')
+            else:
+                ui.label(self.summary()).classes('text-sm oh-muted min-w-0 break-all').mark(f'summary-{pid}')
+                self._status()
+            if self.opened:
+                button = ui.button('Done', icon='expand_less', on_click=self._fold).mark(f'fold-{pid}')
+            elif self.set_up:
+                button = ui.button('Edit', icon='edit', on_click=self._open).mark(f'edit-{pid}')
+            else:
+                button = ui.button('Set up', on_click=self._open).mark(f'setup-{pid} edit-{pid}')
+            button.props('flat dense no-caps').classes('ml-auto')
             ui.switch('On', value=ov.enabled, on_change=self._enabled).props('dense').mark(f'enabled-{pid}')
-        if folded:
-            # One line for a provider that is off: eleven full forms made this the slowest settings tab
-            # to appear; the form is built when it is wanted.
+        if not self.opened:
             return
-        self.opened = True  # once shown, turning the provider off keeps its form open
         with ui.grid().classes('w-full gap-x-6 gap-y-3 grid-cols-1 md:grid-cols-2'):
             with ui.column().classes('gap-1 min-w-0'):
                 base = (
@@ -180,11 +229,7 @@ class ProviderCard:
             ui.button('Fetch models', icon='download', on_click=self._fetch_models).props(
                 'flat dense no-caps'
             ).mark(f'fetch-{pid}')
-            if self.status_text:
-                ui.icon('check_circle' if self.status_ok else 'error').classes(
-                    'text-lg ' + ('text-green-600' if self.status_ok else 'text-red-600')
-                )
-                ui.label(self.status_text).classes('text-sm grow min-w-0').mark(f'status-{pid}')
+            self._status()
 
     # ------------------------------------------------------------------ saving
 
@@ -355,8 +400,9 @@ async def providers_section(ctx: AppContext) -> None:
                 'settings-auto-save'
             )
         set_up = await run.io_bound(chat.configured_provider_ids)
+        store = 'OS keyring' if where.startswith('OS keyring') else 'key file'
         for overview in rows or []:
-            ProviderCard(overview, principal, set_up=overview.id in set_up)
+            ProviderCard(overview, principal, set_up=overview.id in set_up, key_store=store)
         ui.button(
             'Add an OpenAI-compatible server', icon='add', on_click=lambda: _add_provider_dialog(principal)
         ).props('flat no-caps').mark('add-provider')

@@ -79,6 +79,7 @@ async def test_a_phone_sees_no_administrative_tab_or_control(as_phone: User) -> 
             'Pair a phone',
             'Purge now',
             'Save key',
+            'Add an OpenAI-compatible server',  # providers are one line each until opened: the tab itself
         ):
             await user.should_not_see(text)
     await user.open('/settings?tab=backup')

@@ -375,6 +375,14 @@ async def test_a_second_tab_sees_the_reply_stream_and_cannot_send(
 # --------------------------------------------------------------------------- Settings → Providers
 
 
+async def open_provider(user: User, provider_id: int) -> None:
+    """Settings → Providers, then the provider's Edit (or Set up): its form is built when opened."""
+    await user.open('/settings?tab=providers')
+    await user.should_see(marker=f'edit-{provider_id}', retries=RETRIES)
+    user.find(marker=f'edit-{provider_id}').click()
+    await user.should_see(marker=f'key-input-{provider_id}', retries=RETRIES)
+
+
 def _db_bytes(db_path: Path) -> bytes:
     data = b''
     for suffix in ('', '-wal', '-shm'):
@@ -388,8 +396,7 @@ async def test_key_set_and_clear_never_reach_the_database(user: User, env, db_pa
     prov = env['openai']
     keys.clear_provider_key(prov)
     secret = 'sk-page-test-9f8e7d6c5b4a39281706'
-    await user.open('/settings?tab=providers')
-    await user.should_see(marker=f'key-input-{prov.id}', retries=RETRIES)
+    await open_provider(user, prov.id)
     the(user, f'key-input-{prov.id}').set_value(secret)
     user.find(marker=f'key-save-{prov.id}').click()
     await user.should_see('sk-…1706 (stored)', retries=RETRIES)
@@ -410,7 +417,7 @@ async def test_provider_settings_cap_and_spend(user: User, env) -> None:
     prov = env['openai']
     conv = conversations.create_conversation('Spend')
     conversations.add_message(conv, 'assistant', 'a', model=env['openai_model'].id, cost=1.5)
-    await user.open('/settings?tab=providers')
+    await open_provider(user, prov.id)
     await user.should_see(marker=f'cap-{prov.id}', retries=RETRIES)
     cap = the(user, f'cap-{prov.id}')
     cap.set_value('2')
@@ -426,7 +433,7 @@ async def test_provider_settings_cap_and_spend(user: User, env) -> None:
 
 async def test_test_connection_and_fetch_models(user: User, env) -> None:
     prov = env['openai']
-    await user.open('/settings?tab=providers')
+    await open_provider(user, prov.id)
     await user.should_see(marker=f'test-{prov.id}', retries=RETRIES)
     user.find(marker=f'test-{prov.id}').click()
     await user.should_see('Connected to OpenAI: 3 models available.', retries=RETRIES)
@@ -444,12 +451,15 @@ async def test_test_connection_and_fetch_models(user: User, env) -> None:
 async def test_test_connection_shows_a_wrong_key_in_one_sentence(user: User, env) -> None:
     env['server'].valid_keys = {'sk-the-right-one'}
     prov = env['openai']
-    await user.open('/settings?tab=providers')
+    await open_provider(user, prov.id)
     await user.should_see(marker=f'test-{prov.id}', retries=RETRIES)
     user.find(marker=f'test-{prov.id}').click()
     await user.should_see(marker=f'status-{prov.id}', retries=RETRIES)
     status = the(user, f'status-{prov.id}').text
     assert 'rejected' in status and 'Traceback' not in status
+    user.find(marker=f'fold-{prov.id}').click()  # folded again, its line still says how the test went
+    await user.should_see(marker=f'summary-{prov.id}', retries=RETRIES)
+    assert the(user, f'status-{prov.id}').text == status
 
 
 def test_page_modules_put_providers_after_settings() -> None:

@@ -80,14 +80,17 @@ def _run(start_app, page, tmp_path: Path, server: FakeLLMServer, figure) -> None
 
     # 1. the key goes in through the settings page
     page.goto(app.url + '/settings?tab=providers')
-    page.get_by_text('Save key').first.wait_for(timeout=60_000)
     card = page.locator('.q-card').filter(has=page.get_by_text('OpenAI', exact=True)).first
+    card.get_by_role('button', name='Edit').click(timeout=60_000)  # one line per provider until opened
     card.get_by_label('New key').fill(PLANTED)
     card.get_by_role('button', name='Save key').click()
     page.get_by_text('Key saved in the key file').wait_for(timeout=30_000)
     page.reload()
-    page.get_by_text('Save key').first.wait_for(timeout=60_000)
+    card.get_by_text('in the key file').wait_for(timeout=60_000)  # its line says a key is kept there
     assert PLANTED not in page.content()  # shown masked, never sent back to the browser
+    card.get_by_role('button', name='Edit').click()
+    card.get_by_text('Save key').wait_for(timeout=30_000)
+    assert PLANTED not in page.content()  # nor in the opened form
 
     # 2. a chat: one reply, then a provider error (401 from a key the server stops accepting)
     page.goto(f'{app.url}/chat/{conv.id}')
