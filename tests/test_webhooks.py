@@ -238,15 +238,17 @@ def test_telling_the_worker_never_touches_the_database(db, db_path: Path, listen
     (a long import), it returns at once."""
     service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
     worker = service.WebhookDelivery(**FAST)  # type: ignore[arg-type]
+    output_id = outputs.capture_output(outputs.CaptureData(body='Stored', title='Stored')).id
     blocker = sqlite3.connect(db_path, timeout=0)
     blocker.execute('BEGIN IMMEDIATE')
     try:
         started = time.monotonic()
-        worker.on_change(library_events.Change('output', (1,), 'created'))
+        worker.on_change(library_events.Change('output', (output_id,), 'created'))
         assert time.monotonic() - started < 0.05
     finally:
         blocker.rollback()
         blocker.close()
+    assert worker.take_in() == 1  # the worker queues it once the lock is free
 
 
 def test_administration_is_refused_to_a_non_admin(db, listener) -> None:
