@@ -203,3 +203,66 @@ def test_keep_in_step_commits_new_versions_while_the_app_runs(db, tmp_path, caps
     code = main(['prompts', 'git', '--stop-keeping', '--db', str(db.database)])
     assert code == 0 and f'no longer keeps {repo}' in capsys.readouterr().out
     assert prompt_git.kept() is None and PromptGitSync().run_now() is None
+
+
+def test_trash_purge_and_secret_make_deletion_commits_and_restore_adds_back(db, tmp_path):
+    from app.data import entities
+
+    keep = prompts.create_prompt('Stays', 'stays')
+    p = three_version_prompt()
+    agent = agents.create_agent('Helper', 'You help.')
+    repo = tmp_path / 'h'
+    prompt_git.write_history(repo)
+    path = f'prompts/write-pytest-tests-p{p.id}.md'
+    agent_path = f'agents/helper-a{agent.id}.md'
+
+    entities.trash('prompt', [p.id])
+    report = prompt_git.write_history(repo)
+    assert (report.removed, report.commits) == (1, 0) and report.files == [path]
+    assert git(repo, 'log', '-1', '--format=%s', '--name-status').split() == [
+        'Remove',
+        path,
+        '(moved',
+        'to',
+        'the',
+        'trash)',
+        'D',
+        path,
+    ]
+    assert path not in git(repo, 'ls-files').split()
+    assert prompt_git.write_history(repo).removed == 0  # once only
+
+    entities.restore('prompt', [p.id])
+    report = prompt_git.write_history(repo)
+    assert (report.restored, report.commits) == (1, 0)
+    assert git(repo, 'log', '-1', '--format=%s', '--name-status').split() == [
+        'Restore',
+        'Write',
+        'pytest',
+        'tests',
+        'v3',
+        'A',
+        path,
+    ]
+    assert (repo / path).read_text(encoding='utf-8').endswith('\nWrite pytest tests with fixtures.\n')
+    assert prompt_git.write_history(repo).restored == 0
+
+    secret = SensitivityLevel.get(SensitivityLevel.restricted == True)  # noqa: E712
+    Prompt.update(sensitivity=secret.id).where(Prompt.id == p.id).execute()
+    assert prompt_git.write_history(repo).removed == 1
+    assert git(repo, 'log', '-1', '--format=%s').strip() == f'Remove {path} (made Secret)'
+
+    entities.trash('agent', [agent.id])
+    entities.delete_forever('agent', [agent.id])
+    assert prompt_git.write_history(repo).removed == 1
+    assert git(repo, 'log', '-1', '--format=%s').strip() == f'Remove {agent_path} (deleted for good)'
+    assert git(repo, 'ls-files').split() == [f'prompts/stays-p{keep.id}.md']
+    # the full story of the prompt, newest first
+    assert git(repo, 'log', '--format=%s', '--', path).splitlines() == [
+        f'Remove {path} (made Secret)',
+        'Restore Write pytest tests v3',
+        f'Remove {path} (moved to the trash)',
+        'Write pytest tests v3',
+        'Say pytest',
+        'First draft',
+    ]

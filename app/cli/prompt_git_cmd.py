@@ -68,8 +68,16 @@ def cmd_git(args: argparse.Namespace) -> int:
             f'Committed {report.commits} new version{"s" if report.commits != 1 else ""} '
             f'({len(report.files)} file{"s" if len(report.files) != 1 else ""}) to {report.path}.'
         )
-    else:
+    elif not (report.removed or report.restored):
         lines.append(f'Nothing new: {report.path} already has every version.')
+    if report.removed:
+        n = report.removed
+        lines.append(
+            f'Removed {n} file{"s" if n != 1 else ""} (trashed, deleted or Secret), one commit each.'
+        )
+    if report.restored:
+        n = report.restored
+        lines.append(f'Added back {n} restored file{"s" if n != 1 else ""}, one commit each.')
     if report.already:
         lines.append(f'{report.already} version{"s were" if report.already != 1 else " was"} already there.')
     if report.left_out_secret:

@@ -5,6 +5,9 @@ the message and the version's date as author and committer date. A trailer ``Out
 in each message records what was written, so a later run (read back with ``git log``) commits only versions
 it has not written yet. File names are a slug of the title plus the id (``prompts/write-tests-p12.md``),
 fixed when the file is first written and found again by the id: renaming a prompt never makes a new file.
+An item that leaves what is written (moved to the trash, deleted for good, made Secret when Secret items are
+left out, taken out of the library) gets a deletion commit removing its file; when it comes back with no
+new version (restored from the trash), a commit adds its latest version again.
 Uses the git command line (no shell, a clean environment: no global config, hooks or signing).
 """
 
@@ -25,7 +28,7 @@ from typing import Any
 from ..errors import UserError
 from . import sensitivity
 from .exporters import front_matter
-from .models import Agent, AgentVersion, Category, LlmModel, Prompt, PromptVersion, SensitivityLevel
+from .models import Agent, AgentVersion, Category, LlmModel, Prompt, PromptVersion, SensitivityLevel, utcnow
 
 DEFAULT_AUTHOR = 'Output Hub <outputhub@localhost>'
 TRAILER = 'Output-Hub-Version'
@@ -45,6 +48,8 @@ class GitExportReport:
     commits: int = 0
     already: int = 0
     left_out_secret: int = 0
+    removed: int = 0  # deletion commits: items moved to the trash, deleted, made Secret or unsaved
+    restored: int = 0  # commits adding back an item that came back with no new version
     files: list[str] = field(default_factory=list)  # files touched by this run, relative to ``path``
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,6 +59,8 @@ class GitExportReport:
             'commits': self.commits,
             'already_written': self.already,
             'left_out_secret': self.left_out_secret,
+            'removed': self.removed,
+            'restored': self.restored,
             'files': self.files,
         }
 
@@ -305,16 +312,25 @@ def write_history(
     entries, report.left_out_secret = _entries(include_secret)
     todo = [e for e in entries if e.key not in written]
     report.already = len(entries) - len(todo)
-    if not todo:
+    wanted = {(e.kind, e.item.id) for e in entries}
+    gone = {key: rel for key, rel in paths.items() if key not in wanted}
+    # Back from the trash (or no longer Secret) with no new version: its latest version is added again.
+    with_new = {(e.kind, e.item.id) for e in todo}
+    latest: dict[tuple[str, int], _Entry] = {}
+    for e in entries:
+        if (e.kind, e.item.id) not in paths and (e.kind, e.item.id) not in with_new:
+            latest[(e.kind, e.item.id)] = e
+    if not todo and not gone and not latest:
         return report
+    shown = todo + list(latest.values())
     lookups = {
-        'category': _names(Category, {e.item.category_id for e in todo}),
-        'sensitivity': _names(SensitivityLevel, {e.item.sensitivity_id for e in todo}),
+        'category': _names(Category, {e.item.category_id for e in shown}),
+        'sensitivity': _names(SensitivityLevel, {e.item.sensitivity_id for e in shown}),
         'model': {
             m.id: m.label
             for m in LlmModel.select().where(
                 LlmModel.id.in_(
-                    [e.version.model_id for e in todo if e.kind == 'agent' and e.version.model_id]
+                    [e.version.model_id for e in shown if e.kind == 'agent' and e.version.model_id]
                 )
             )
         },
@@ -345,8 +361,53 @@ def write_history(
         )
         report.commits += 1
         touched[rel] = None
+    now = _git_date(utcnow())
+    for (kind, item_id), rel in sorted(gone.items()):
+        git.run('rm', '-q', '--', rel)
+        _commit(git, rel, f'Remove {rel} ({_why_gone(kind, item_id, include_secret)})\n', now)
+        report.removed += 1
+        touched[rel] = None
+    for (kind, item_id), entry in sorted(latest.items()):
+        rel = file_name(kind, item_id, entry.title)
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_document(entry, lookups), encoding='utf-8', newline='\n')
+        git.run('add', '--', rel)
+        _commit(git, rel, f'Restore {entry.title} v{entry.version.number}\n', now)
+        report.restored += 1
+        touched[rel] = None
     report.files = list(touched)
     return report
+
+
+def _commit(git: _Git, rel: str, message: str, when: str) -> None:
+    git.run(
+        'commit',
+        '-q',
+        '--no-verify',
+        '--cleanup=whitespace',
+        '-F',
+        '-',
+        '--',
+        rel,
+        input=_CONTROL.sub(' ', message.replace('\r', ' ')),
+        env={'GIT_AUTHOR_DATE': when, 'GIT_COMMITTER_DATE': when},
+    )
+
+
+def _why_gone(kind: str, item_id: int, include_secret: bool) -> str:
+    """Why an item's file leaves the repository, in a few words for the commit message."""
+    model = Prompt if kind == 'prompt' else Agent
+    item = model.get_or_none(model.id == item_id)
+    if item is None:
+        return 'deleted for good'
+    if item.deleted_at is not None:
+        return 'moved to the trash'
+    if not include_secret and item.sensitivity_id in sensitivity.restricted_level_ids():
+        return 'made Secret'
+    if kind == 'prompt' and not item.saved:
+        return 'no longer in the library'
+    return 'no longer written'
 
 
 # --------------------------------------------------------------------------- keeping it in step

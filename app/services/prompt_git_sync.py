@@ -11,11 +11,14 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import config
 from ..data import prompt_git
 from ..data.models import utcnow
+from ..errors import UserError
+from ..roles import require_this_computer
 from .periodic import PeriodicService, PeriodicThread
 
 if TYPE_CHECKING:
@@ -38,6 +41,8 @@ class PromptGitSync(PeriodicService):
     every: float = EVERY_SECONDS
     last_run_at: datetime | None = None
     last_commits: int = 0
+    last_removed: int = 0
+    last_restored: int = 0
     last_error: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _runner: PeriodicThread | None = None
@@ -47,8 +52,15 @@ class PromptGitSync(PeriodicService):
             report = prompt_git.write_kept()
             if report is not None:
                 self.last_run_at, self.last_commits, self.last_error = utcnow(), report.commits, None
-                if report.commits:
-                    log.info('prompt history: %d new versions committed to %s', report.commits, report.path)
+                self.last_removed, self.last_restored = report.removed, report.restored
+                if report.commits or report.removed or report.restored:
+                    log.info(
+                        'prompt history: %d new versions, %d removed, %d restored in %s',
+                        report.commits,
+                        report.removed,
+                        report.restored,
+                        report.path,
+                    )
             return report
 
     def check(self) -> None:
@@ -63,8 +75,57 @@ class PromptGitSync(PeriodicService):
             'running': self.running,
             'last_run_at': self.last_run_at,
             'last_commits': self.last_commits,
+            'last_removed': self.last_removed,
+            'last_restored': self.last_restored,
             'last_error': self.last_error,
         }
+
+
+# --------------------------------------------------------------------------- what the Settings panel calls
+
+
+def configure(
+    principal: Any, ctx: AppContext | None, *, directory: str | None, include_secret: bool, keep: bool
+) -> dict[str, Any] | None:
+    """Keep the repository at ``directory`` in step (``keep``) or stop keeping any. This computer only:
+    the app writes a repository into that computer's folder. Returns the setting now in force."""
+    require_this_computer(principal, 'choose the repository it keeps the prompt history in')
+    if not keep:
+        prompt_git.stop_keeping()
+        return None
+    if not (directory or '').strip():
+        raise UserError('Type the folder of the repository first.')
+    setting = prompt_git.kept() or {}
+    prompt_git.keep_in_step(
+        directory.strip(),
+        include_secret=include_secret,
+        author=setting.get('author') or prompt_git.DEFAULT_AUTHOR,
+    )
+    return prompt_git.kept()
+
+
+def commit_now(
+    principal: Any, ctx: AppContext | None, *, directory: str, include_secret: bool
+) -> prompt_git.GitExportReport:
+    """One run into ``directory`` now (the panel's *Commit now*); the running service's status follows
+    when it is the kept repository."""
+    require_this_computer(principal, 'write the prompt history')
+    if not (directory or '').strip():
+        raise UserError('Type the folder of the repository first.')
+    service = getattr(ctx, 'prompt_git', None) if ctx is not None else None
+    kept = prompt_git.kept()
+    path = str(Path(directory.strip()).expanduser().absolute())
+    same = kept and kept['dir'] == path and bool(kept.get('include_secret')) == include_secret
+    if isinstance(service, PromptGitSync) and same:
+        try:
+            report = service.run_now()
+        except Exception as exc:
+            service.last_error = str(exc) or type(exc).__name__
+            raise
+        if report is not None:
+            return report
+    author = (kept or {}).get('author') or prompt_git.DEFAULT_AUTHOR
+    return prompt_git.write_history(path, include_secret=include_secret, author=author)
 
 
 def start(ctx: AppContext) -> None:
