@@ -304,3 +304,19 @@ def test_deleting_a_webhook_forgets_its_secret_and_the_log_is_pruned(db, listene
     assert hooks.WebhookAttempt.select().count() == 0
     service.delete_webhook(auth.LOCAL, hook_id)
     assert keys.get_secret(ref) is None
+
+
+async def test_a_chat_reply_that_finishes_sends_conversation_finished(db, listener, workers) -> None:
+    from app.services import chat
+    from tests.llm.fake_llm_server import FakeLLMServer, point_providers_at
+
+    with FakeLLMServer() as server:
+        env = point_providers_at(server)
+        service.add_webhook(auth.LOCAL, listener.url, ['conversation.finished'])
+        workers()
+        result = await (await chat.send_message('Tell me about WAL mode', model=env['openai_model'])).wait()
+        assert result.status == 'complete'
+        wait_for(lambda: listener.received)
+    headers, body = listener.received[0]
+    assert headers['x-outputhub-event'] == 'conversation.finished'
+    assert json.loads(body)['item']['id'] == result.conversation_id
