@@ -126,7 +126,9 @@ class ProviderCard:
             if self.opened:
                 ui.label(ov.kind_label).classes('text-xs oh-muted')
             else:
-                ui.label(self.summary()).classes('text-sm oh-muted min-w-0 break-all').mark(f'summary-{pid}')
+                ui.label(self.summary()).classes('text-sm oh-muted min-w-0 break-words').mark(
+                    f'summary-{pid}'
+                )
                 self._status()
             if self.opened:
                 button = ui.button('Done', icon='expand_less', on_click=self._fold).mark(f'fold-{pid}')
