@@ -9,7 +9,7 @@ Where events come from:
   (no database, no network on the event loop, so a capture is never slowed); the worker builds the
   payload and writes one queue row per webhook. ``stop()`` writes whatever is still waiting.
 * **A scan of the database** for what the signal is not told about, or what another process did
-  (``outputhub prompts add``, ``outputhub import``): prompt versions by id, finished import runs by
+  (``outputhub prompt add``, ``outputhub import``): prompt versions by id, finished import runs by
   finish time, each with a watermark kept in the database in the same transaction as the queue rows
   it produced, so a version or an import is queued exactly once even across a crash.
 
