@@ -296,6 +296,11 @@ class LogRow:
     error: str | None
     at: datetime  # the last attempt, or when it was queued
     duration_ms: int | None
+    next_attempt_at: datetime | None = None  # of a pending delivery
+
+    @property
+    def retrying(self) -> bool:
+        return self.status == PENDING and self.attempts > 0
 
 
 def recent_deliveries(webhook_id: int | None = None, limit: int = 20) -> list[LogRow]:
@@ -324,6 +329,7 @@ def recent_deliveries(webhook_id: int | None = None, limit: int = 20) -> list[Lo
                 error=a.error if a else None,
                 at=a.attempted_at if a else d.created_at,
                 duration_ms=a.duration_ms if a else None,
+                next_attempt_at=d.next_attempt_at if d.status == PENDING else None,
             )
         )
     return rows

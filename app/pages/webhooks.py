@@ -34,11 +34,15 @@ def _card(title: str) -> ui.card:
     return card
 
 
+def _status_label(row: hooks.LogRow) -> str:
+    return 'Retrying' if row.retrying else row.status.capitalize()
+
+
 def _status_text(row: hooks.LogRow) -> str:
-    code = f' {row.status_code}' if row.status_code is not None else ''
+    code = f' (HTTP {row.status_code})' if row.status_code is not None else ''
     if row.status == hooks.PENDING and row.attempts == 0:
-        return f'{row.event}: queued {fmt.ago(row.at)}'
-    return f'{row.event}: {row.status}{code} · {fmt.ago(row.at)}'
+        return f'{row.event}, queued {fmt.ago(row.at)}'
+    return f'{row.event}, {_status_label(row).lower()}{code}, {fmt.ago(row.at)}'
 
 
 class WebhooksPanel:
@@ -119,13 +123,19 @@ class WebhooksPanel:
                 .classes('w-full items-center gap-3 py-1 border-b border-slate-200 dark:border-slate-700')
                 .mark('webhook-log-row')
             ):
-                ui.badge(row.status.capitalize(), color=STATUS_COLORS.get(row.status, 'grey-7'))
+                color = 'warning' if row.retrying else STATUS_COLORS.get(row.status, 'grey-7')
+                ui.badge(_status_label(row), color=color)
                 with ui.column().classes('gap-0 grow min-w-0'):
                     code = f'HTTP {row.status_code}' if row.status_code is not None else 'no answer'
                     tries = fmt.plural(row.attempts, 'attempt')
                     ui.label(f'{row.event} · {code} · {tries} · {fmt.ago(row.at)}').classes('text-sm')
                     if row.error and row.status != hooks.DELIVERED:
-                        ui.label(row.error).classes('text-xs oh-muted break-all')
+                        again = (
+                            f' Next try {fmt.date_time(row.next_attempt_at)}.'
+                            if row.retrying and row.next_attempt_at
+                            else ''
+                        )
+                        ui.label(row.error + again).classes('text-xs oh-muted break-all')
                     ui.label(row.delivery_id).classes('text-xs oh-muted font-mono')
                 if row.status == hooks.FAILED:
                     ui.button(
@@ -168,8 +178,10 @@ class WebhooksPanel:
             await self.refresh()
             if row.status == hooks.DELIVERED:
                 ui.notify(f'Test event delivered (HTTP {row.last_status_code})', type='positive')
-            elif row.attempts:
+            elif row.status == hooks.FAILED:
                 toast.error(f'Test event not delivered: {row.last_error}')
+            elif row.attempts:
+                toast.error(f'Test event not delivered yet: {row.last_error} It is tried again later.')
             timer.delete()  # last: deleting the timer cancels what its callback still awaits
 
         with self.timers:
