@@ -9,6 +9,7 @@ from ..components import fmt, toast
 from ..components.design import kind_color, kind_icon, row_color
 from ..components.graph_view import neighbourhood_card
 from ..components.items import item_rows
+from ..components.lazy import when_visible
 from ..components.lookup_admin import LookupAdmin
 from ..components.secret import viewer_sees_restricted
 from ..context import AppContext
@@ -95,7 +96,8 @@ def _holder_page(key: str, row_id: int) -> None:
                     ui.label('None').classes('text-sm oh-muted')
                 else:  # the rows as one element each card (~7 elements a row before)
                     item_rows(kind, members.items[kind], meta=lambda item: fmt.ago(item.updated_at))
-    neighbourhood_card(key, row_id)
+    # below the members: the graph is built when scrolled to, not while the click waits for the page
+    when_visible(lambda: neighbourhood_card(key, row_id), min_height='6rem').mark('connections-later')
     if key == 'collection':
         notes = (
             ui.textarea('Notes', value=row.notes or '').props('outlined autogrow').classes('w-full max-w-2xl')

@@ -99,3 +99,13 @@ async def test_a_tags_page_builds_its_members_as_html_rows(user: User, library) 
     assert rows.count('href="/outputs/') == 25
     built = page_elements(user)
     assert built <= 80, f'the tag page built {built} elements'  # 219 with a row of elements per member
+
+
+async def test_a_tags_connections_graph_is_built_when_scrolled_to(user: User, library) -> None:
+    tag = lookups.find_by_name('tag', 'search')
+    await user.open(f'/tags/{tag.id}')
+    await user.should_see('Note 29 on search', retries=RETRIES)
+    await user.should_not_see('Connections')  # below the members: not built with the page
+    user.find(marker='connections-later').trigger('visibility', True)  # Quasar's QIntersection: on screen
+    await user.should_see('Connections')
+    await user.should_see(marker='neighbourhood-graph', retries=RETRIES)
