@@ -18,7 +18,7 @@ import pytest
 
 from app import auth
 from app.data import db as dbmod
-from app.data import outputs, prompts
+from app.data import outputs, prompts, settings_store
 from app.data import webhooks as hooks
 from app.data.models import SensitivityLevel
 from app.errors import PermissionDenied, ValidationError
@@ -320,3 +320,39 @@ async def test_a_chat_reply_that_finishes_sends_conversation_finished(db, listen
     headers, body = listener.received[0]
     assert headers['x-outputhub-event'] == 'conversation.finished'
     assert json.loads(body)['item']['id'] == result.conversation_id
+
+
+def test_a_finished_import_is_one_conversation_imported_event(db, listener, workers) -> None:
+    from app.data.models import ImportRun, utcnow
+
+    service.add_webhook(auth.LOCAL, listener.url, ['conversation.imported'])
+    worker = workers()
+    wait_for(lambda: settings_store.get(service.SEEN_IMPORT_KEY) is not None and worker.running)
+    ImportRun.create(
+        format='chatgpt',
+        filename='/home/me/Downloads/chatgpt-export.zip',
+        status='done',
+        finished_at=utcnow(),
+        conversations_added=12,
+        messages_added=340,
+    )
+    ImportRun.create(format='claude', filename='dry.zip', status='done', dry_run=True, finished_at=utcnow())
+    wait_for(lambda: listener.received)
+    time.sleep(0.3)
+    assert len(listener.received) == 1
+    item = json.loads(listener.received[0][1])['item']
+    assert (item['kind'], item['title'], item['conversations_added']) == ('import', 'chatgpt-export.zip', 12)
+
+
+def test_a_webhook_switched_off_gets_nothing_until_it_is_on(db, listener, workers) -> None:
+    hook_id, _ = service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
+    service.send_test(auth.LOCAL, hook_id)
+    service.update_webhook(auth.LOCAL, hook_id, enabled=False)
+    workers()
+    capture('While off')
+    time.sleep(0.4)
+    assert listener.received == []
+    assert hooks.pending_count(hook_id) == 1  # the test event waits; the capture was not queued
+    service.update_webhook(auth.LOCAL, hook_id, enabled=True)
+    wait_for(lambda: listener.received)
+    assert [h['x-outputhub-event'] for h, _ in listener.received] == ['test']
