@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -44,6 +46,7 @@ MANIFEST_FORMAT = 'outputhub-notes-folder'
 SETTING_KEY = 'notes_folder'  # {'dir', 'include_secret', 'keep'}: the running app keeps 'dir' in step
 STATUS_KEY = 'notes_folder_status'  # the last run's report (or error), for the Settings panel
 _TMP_SUFFIX = '.outputhub-tmp'
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @dataclass
@@ -124,7 +127,7 @@ def _read_manifest(root: Path) -> dict[str, str]:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f'.{target.name}{_TMP_SUFFIX}')
+    tmp = target.with_name(f'.{target.name}.{secrets.token_hex(4)}{_TMP_SUFFIX}')  # unique: another process
     try:
         with open(tmp, 'wb') as fh:
             fh.write(data)
@@ -217,8 +220,16 @@ def _remove_empty_parents(root: Path, path: Path) -> None:
 
 def sync(directory: str | Path, *, include_secret: bool = False) -> SyncReport:
     """Bring the notes folder at ``directory`` in step with the library (see the module docstring)."""
-    started = time.monotonic()
     root = check_folder(directory)
+    try:
+        with _ONE_AT_A_TIME:  # the service, Sync now and a second click never write the folder at once
+            return _sync(root, include_secret)
+    except OSError as exc:  # a full disk, a folder gone mid-run, a drive unplugged: one sentence
+        raise UserError(f'The notes folder {root} could not be written: {exc.strerror or exc}.') from None
+
+
+def _sync(root: Path, include_secret: bool) -> SyncReport:
+    started = time.monotonic()
     root.mkdir(exist_ok=True)
     report = SyncReport(path=str(root))
     old = _read_manifest(root)

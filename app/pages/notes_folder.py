@@ -1,9 +1,307 @@
-"""Settings → Integrations panel: notes_folder (being built)."""
+"""Settings → Integrations: the *Notes folder* panel (the Markdown notes kept in step in a folder the user
+picks) and the *Prompt history (git)* panel (the prompt and agent library as a git repository). Both go
+through their services (``app.services.notes_sync``, ``app.services.prompt_git_sync``), which refuse
+anyone but this computer: the app writes into this computer's folders. The work runs off the event loop."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from nicegui import run, ui
+
+from .. import auth, roles
+from ..components import fmt, toast
 from ..context import AppContext
+from ..data import notes_folder, prompt_git
+from ..errors import UserError
+from ..services import notes_sync, prompt_git_sync
+
+LOCAL_ONLY = 'Set from the computer running Output Hub: it writes into that computer’s folders.'
+
+
+def _principal() -> auth.Principal:
+    try:
+        return auth.principal_of(ui.context.client.request)
+    except (RuntimeError, AttributeError):
+        return auth.LOCAL
+
+
+def _card(title: str, marker: str) -> ui.card:
+    card = ui.card().classes('w-full gap-2').props('flat bordered').mark(marker)
+    with card:
+        ui.label(title).classes('font-semibold')
+    return card
+
+
+def folder_problem(text: str | None) -> str | None:
+    """The one sentence that says why the folder will not do, or None (the input's validation)."""
+    if not (text or '').strip():
+        return None  # nothing typed yet: nothing to complain about
+    try:
+        notes_folder.check_folder(text or '')
+    except UserError as exc:
+        return str(exc)
+    return None
+
+
+# --------------------------------------------------------------------------- notes folder
+
+
+def notes_status_line(status: dict[str, Any] | None, keep: bool) -> str:
+    head = 'Kept in step every few minutes while the app runs.' if keep else 'Not kept in step.'
+    if not status:
+        return f'{head} Not synced yet.'
+    when = fmt.ago(status.get('at'))
+    if status.get('error'):
+        return f'{head} Last run {when} failed: {status["error"]}'
+    counts = (
+        f'{status.get("written", 0)} written, {status.get("unchanged", 0)} unchanged, '
+        f'{status.get("removed", 0)} removed'
+    )
+    if status.get('skipped'):
+        counts += f', {status["skipped"]} left alone (a file of yours has that name)'
+    return f'{head} Last run {when}: {counts}.'
+
+
+async def notes_folder_panel(ctx: AppContext) -> None:
+    loaded = await run.io_bound(lambda: (notes_folder.setting(), notes_folder.last_status()))
+    if loaded is None:  # shutting down
+        return
+    setting, status = loaded
+    setting = setting or {}
+    with _card('Notes folder', 'notes-folder'):
+        ui.label(
+            'Keeps the Markdown notes (the Obsidian-friendly export) in a folder you pick: an Obsidian '
+            'vault, or a Drive, Dropbox or Syncthing folder. Only notes that changed are written; notes of '
+            'items moved to the trash, deleted, renamed or made Secret are removed. Files you put there '
+            'yourself are never touched. The folder is a copy: edit in Output Hub, not in the notes.'
+        ).classes('text-sm oh-muted')
+        status_label = (
+            ui.label(notes_status_line(status, bool(setting.get('keep'))))
+            .classes('text-sm')
+            .mark('notes-folder-status')
+        )
+        if not roles.is_this_computer(_principal()):
+            ui.label(LOCAL_ONLY).classes('text-sm oh-muted').mark('notes-folder-local-only')
+            return
+        folder = (
+            ui.input('Folder', value=setting.get('dir') or '', validation=folder_problem)
+            .props('outlined dense clearable')
+            .classes('w-full font-mono text-sm')
+            .mark('notes-folder-dir')
+        )
+        secret = ui.switch('Include Secret items', value=bool(setting.get('include_secret'))).mark(
+            'notes-folder-secret'
+        )
+        keep = ui.switch('Keep in step while the app runs', value=bool(setting.get('keep'))).mark(
+            'notes-folder-keep'
+        )
+        busy = {'on': False}
+
+        async def refresh_status() -> None:
+            latest = await run.io_bound(lambda: (notes_folder.setting(), notes_folder.last_status()))
+            if latest is not None:
+                now_setting, now_status = latest
+                status_label.text = notes_status_line(now_status, bool((now_setting or {}).get('keep')))
+
+        async def save(*, announce: bool) -> bool:
+            try:
+                await run.io_bound(
+                    notes_sync.configure,
+                    _principal(),
+                    ctx,
+                    directory=folder.value or '',
+                    include_secret=bool(secret.value),
+                    keep=bool(keep.value),
+                )
+            except UserError as exc:
+                toast.error(str(exc))
+                return False
+            if announce:
+                toast.toast(
+                    f'Keeping {folder.value} in step.'
+                    if keep.value
+                    else 'No longer keeping the folder in step.'
+                )
+            await refresh_status()
+            return True
+
+        async def keep_changed(e: Any) -> None:
+            if busy['on']:
+                return
+            if not await save(announce=True) and e.value:
+                busy['on'] = True
+                keep.value = False  # the folder will not do: the switch goes back
+                busy['on'] = False
+
+        async def secret_changed(_: Any) -> None:
+            if keep.value and not busy['on']:
+                await save(announce=False)
+
+        keep.on_value_change(keep_changed)
+        secret.on_value_change(secret_changed)
+
+        async def sync_now() -> None:
+            button.props['loading'] = True
+            button.update()
+            try:
+                report = await run.io_bound(
+                    notes_sync.sync_now,
+                    _principal(),
+                    ctx,
+                    directory=folder.value or '',
+                    include_secret=bool(secret.value),
+                )
+            except UserError as exc:
+                toast.error(str(exc))
+                report = None
+            finally:
+                button.props['loading'] = False
+                button.update()
+            await refresh_status()
+            if report is not None:
+                toast.toast(f'Notes folder synced: {report.summary()}.')
+
+        button = (
+            ui.button('Sync now', icon='sync', on_click=sync_now)
+            .props('outline no-caps')
+            .mark('notes-folder-sync')
+        )
+
+
+# --------------------------------------------------------------------------- prompt history
+
+
+def git_status_line(
+    ctx: AppContext, kept: dict[str, Any] | None, report: Any = None, failed: str | None = None
+) -> str:
+    head = f'Kept in step: {kept["dir"]}.' if kept else 'Not kept in step.'
+    service = ctx.prompt_git
+    if failed:
+        return f'{head} Last run just now failed: {failed}'
+    if report is not None:
+        when, commits, removed, restored, error = (
+            'just now',
+            report.commits,
+            report.removed,
+            report.restored,
+            None,
+        )
+    elif isinstance(service, prompt_git_sync.PromptGitSync) and (service.last_run_at or service.last_error):
+        s = service.status()
+        when = fmt.ago(s['last_run_at']) if s['last_run_at'] else 'at start'
+        commits, removed, restored, error = (
+            s['last_commits'],
+            s['last_removed'],
+            s['last_restored'],
+            s['last_error'],
+        )
+    else:
+        return f'{head} No commit made since the app started.'
+    if error:
+        return f'{head} Last run {when} failed: {error}'
+    return (
+        f'{head} Last run {when}: {fmt.plural(commits, "new version")} committed, '
+        f'{removed} removed, {restored} restored.'
+    )
+
+
+async def prompt_git_panel(ctx: AppContext) -> None:
+    kept = await run.io_bound(prompt_git.kept)
+    with _card('Prompt history (git)', 'prompt-git'):
+        ui.label(
+            'Writes your saved prompts and agents to a git repository: one Markdown file each, one commit '
+            'per version with its note and date. An item moved to the trash, deleted or made Secret gets a '
+            'commit removing its file. Push it to GitHub yourself with git push.'
+        ).classes('text-sm oh-muted')
+        status_label = ui.label(git_status_line(ctx, kept)).classes('text-sm').mark('prompt-git-status')
+        if not roles.is_this_computer(_principal()):
+            ui.label(LOCAL_ONLY).classes('text-sm oh-muted').mark('prompt-git-local-only')
+            return
+        folder = (
+            ui.input('Repository folder', value=(kept or {}).get('dir') or '')
+            .props('outlined dense clearable')
+            .classes('w-full font-mono text-sm')
+            .mark('prompt-git-dir')
+        )
+        secret = ui.switch(
+            'Include Secret prompts and agents', value=bool((kept or {}).get('include_secret'))
+        ).mark('prompt-git-secret')
+        keep = ui.switch('Keep in step while the app runs', value=kept is not None).mark('prompt-git-keep')
+        busy = {'on': False}
+
+        async def save(*, announce: bool) -> bool:
+            try:
+                now = await run.io_bound(
+                    prompt_git_sync.configure,
+                    _principal(),
+                    ctx,
+                    directory=folder.value or '',
+                    include_secret=bool(secret.value),
+                    keep=bool(keep.value),
+                )
+            except UserError as exc:
+                toast.error(str(exc))
+                return False
+            status_label.text = git_status_line(ctx, now)
+            if announce:
+                toast.toast(
+                    f'Keeping {now["dir"]} in step.'
+                    if now
+                    else 'No longer keeping the prompt history in step.'
+                )
+            return True
+
+        async def keep_changed(e: Any) -> None:
+            if busy['on']:
+                return
+            if not await save(announce=True) and e.value:
+                busy['on'] = True
+                keep.value = False
+                busy['on'] = False
+
+        async def secret_changed(_: Any) -> None:
+            if keep.value and not busy['on']:
+                await save(announce=False)
+
+        keep.on_value_change(keep_changed)
+        secret.on_value_change(secret_changed)
+
+        async def commit_now() -> None:
+            button.props['loading'] = True
+            button.update()
+            report, failed = None, None
+            try:
+                report = await run.io_bound(
+                    prompt_git_sync.commit_now,
+                    _principal(),
+                    ctx,
+                    directory=folder.value or '',
+                    include_secret=bool(secret.value),
+                )
+            except UserError as exc:
+                failed = str(exc)
+                toast.error(failed)
+            finally:
+                button.props['loading'] = False
+                button.update()
+            now = await run.io_bound(prompt_git.kept)
+            status_label.text = git_status_line(ctx, now, report, failed)
+            if report is not None:
+                toast.toast(
+                    f'{fmt.plural(report.commits, "new version")} committed, {report.removed} removed, '
+                    f'{report.restored} restored.'
+                )
+
+        button = (
+            ui.button('Commit now', icon='commit', on_click=commit_now)
+            .props('outline no-caps')
+            .mark('prompt-git-commit')
+        )
 
 
 def register(ctx: AppContext) -> None:
-    return None
+    from . import integrations  # here, not at the top: see CONTRIBUTING (page modules are reloaded in tests)
+
+    integrations.add_panel(integrations.Panel('notes-folder', notes_folder_panel, order=20))
+    integrations.add_panel(integrations.Panel('prompt-git', prompt_git_panel, order=30))

@@ -110,13 +110,13 @@ def sync_now(
     require_this_computer(principal, 'write the notes folder')
     service = getattr(ctx, 'notes_sync', None) if ctx is not None else None
     kept = notes_folder.kept()
-    target = notes_folder.check_folder(directory)
-    same = kept and kept['dir'] == str(target) and bool(kept.get('include_secret')) == include_secret
-    if isinstance(service, NotesSync) and same:
-        report = service.run_now(force=True)  # the service's run: its status and fingerprint follow
-        if report is not None:
-            return report
     try:
+        target = notes_folder.check_folder(directory)
+        same = kept and kept['dir'] == str(target) and bool(kept.get('include_secret')) == include_secret
+        if isinstance(service, NotesSync) and same:
+            report = service.run_now(force=True)  # the service's run: its status and fingerprint follow
+            if report is not None:
+                return report
         report = notes_folder.sync(target, include_secret=include_secret)
     except Exception as exc:
         notes_folder.record_status(None, str(exc) or type(exc).__name__)
