@@ -272,6 +272,48 @@ def test_takeout_groups_prompts_by_time_and_sanitises_the_reply_html(db):
     assert [(m.content_type, m.content) for m in activity] == [('activity', 'Used an Assistant feature')]
 
 
+def test_takeout_html_is_converted_without_bs4s_general_matcher(monkeypatch):
+    """Speed (bench/importers.py): markdownify asks every tag find_parent('pre'); the general matcher behind
+    it was a seventh of a Takeout import. The answer is the same: inside <pre> newlines are kept."""
+    import bs4
+
+    from app.data.importers.gemini_takeout import html_to_markdown
+
+    def general(*a: Any, **k: Any) -> None:
+        raise AssertionError('bs4 find_parents used')
+
+    monkeypatch.setattr(bs4.element.Tag, 'find_parents', general)
+    assert html_to_markdown('<p>a <b>b</b></p><ul><li>c</li></ul>') == 'a **b**\n\n- c'
+    assert html_to_markdown('<pre><code>x = 1\n  y = 2</code></pre>') == '```\nx = 1\n  y = 2\n```'
+    assert html_to_markdown('<p>x = 1\n  y = 2</p>') == 'x = 1\ny = 2'
+
+
+@pytest.mark.parametrize(
+    ('html', 'cleaned'),
+    [
+        ('<p>plain <b>bold</b></p><ul><li>one</li></ul>', False),  # bare tags only: nothing to remove
+        ('<p>a</p><SCRIPT>alert(1)</SCRIPT>', True),
+        ('<p>a</p><img>', True),
+        ('<p class="x">a</p>', True),
+        ('<P ONCLICK="steal()">a</P>', True),
+        ('<p\nonclick=steal()>a</p>', True),
+        ('<p>a</p><!-- <script>x</script> -->', True),
+        ('<p>a < b</p>', True),
+        ('<a href=javascript:steal()>a</a>', True),
+    ],
+)
+def test_takeout_skips_the_sanitiser_walk_only_for_html_with_nothing_to_remove(monkeypatch, html, cleaned):
+    from app.data.importers import gemini_takeout
+
+    walked = []
+    real = gemini_takeout._clean
+    monkeypatch.setattr(gemini_takeout, '_clean', lambda soup: walked.append(1) or real(soup))
+    out = gemini_takeout.html_to_markdown(html)
+    assert bool(walked) is cleaned
+    for bad in ('alert', 'steal', 'javascript', 'onclick', '<script'):
+        assert bad not in out.lower()
+
+
 # --------------------------------------------------------------------------- Le Chat and Perplexity
 
 

@@ -26,44 +26,92 @@ GROUPING_NOTE = (
     'Gemini Takeout entries carry no conversation id: prompts less than 30 minutes apart were grouped '
     'into one conversation.'
 )
-_DROP_TAGS = ('script', 'style', 'iframe', 'object', 'embed', 'noscript', 'template', 'form', 'link', 'meta')
+_DROP_TAGS = frozenset(
+    ('script', 'style', 'iframe', 'object', 'embed', 'noscript', 'template', 'form', 'link', 'meta')
+)
 _SAFE_URL = re.compile(r'^(https?:|mailto:|#|/)', re.IGNORECASE)
+# a "<" that does not open or close a tag without a single attribute (a comment, a tag with attributes, …)
+_NOT_BARE = re.compile(r'<(?!/?[a-zA-Z][a-zA-Z0-9]*>)')
+_BARE_UNSAFE = re.compile('</?(?:' + '|'.join([*sorted(_DROP_TAGS), 'img']) + ')>', re.IGNORECASE)
+_BLANK_LINES = re.compile(r'\n{3,}')
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ''
 
 
+def _needs_cleaning(html: str) -> bool:
+    """Whether the sanitiser has anything to look at: false only when every tag is a bare ``<p>`` / ``</p>``
+    (no attribute at all) that it keeps. Anything else — an attribute, a comment, a tag it drops, an ``<img>``,
+    a stray ``<`` — takes the full walk, so skipping it can never let something through."""
+    return bool(_NOT_BARE.search(html) or _BARE_UNSAFE.search(html))
+
+
+def _clean(soup: Any) -> None:
+    """Removes what could run or load: dropped tags (with all they hold), event handlers, inline styles,
+    URLs other than http(s)/mailto/relative, images left without a source."""
+    from bs4 import Tag
+
+    stack = [soup]
+    while stack:
+        for child in list(stack.pop().contents):
+            if not isinstance(child, Tag):
+                continue
+            if child.name in _DROP_TAGS:
+                child.decompose()  # not walked into: nothing inside it survives
+                continue
+            attrs = child.attrs
+            for attr in list(attrs):
+                low = attr.lower()
+                if (
+                    low.startswith('on')
+                    or low in ('style', 'srcdoc', 'formaction')
+                    or low in ('href', 'src', 'action', 'xlink:href')
+                    and not _SAFE_URL.match(str(attrs[attr]).strip())
+                ):
+                    del attrs[attr]
+            if child.name == 'img' and not attrs.get('src'):
+                child.decompose()
+                continue
+            stack.append(child)
+    # the texts either side of a removed tag are joined, as parsing the cleaned HTML again would
+    soup.smooth()
+
+
 def html_to_markdown(html: str) -> str:
     """Readable, safe Markdown from a reply's HTML: nothing executable survives."""
     if not html or '<' not in html:
         return html.strip()
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, 'html.parser')
-    # one walk over the tags (a Takeout import converts tens of thousands of replies)
-    for tag in soup.find_all(True):
-        if tag.decomposed:  # inside a tag removed before it
-            continue
-        if tag.name in _DROP_TAGS:
-            tag.decompose()
-            continue
-        for attr in list(tag.attrs):
-            value = tag.attrs[attr]
-            if (
-                attr.lower().startswith('on')
-                or attr.lower() in ('style', 'srcdoc', 'formaction')
-                or attr.lower() in ('href', 'src', 'action', 'xlink:href')
-                and not _SAFE_URL.match(str(value).strip())
-            ):
-                del tag.attrs[attr]
-        if tag.name == 'img' and not tag.get('src'):
-            tag.decompose()
-    # the cleaned tree itself, not its text parsed a second time (the parse is most of a Takeout import);
-    # the texts either side of a removed tag are joined, as parsing the cleaned HTML again would
-    soup.smooth()
+    soup_class, element_classes = _fast_classes()
+    # parsed once; the cleaned tree itself is converted, not its text parsed a second time (the parse is
+    # most of a Takeout import, which converts tens of thousands of replies)
+    soup = soup_class(html, 'html.parser', element_classes=element_classes)
+    if _needs_cleaning(html):
+        _clean(soup)
     text = _converter().convert_soup(soup)
-    return re.sub(r'\n{3,}', '\n\n', text).strip()
+    return (_BLANK_LINES.sub('\n\n', text) if '\n\n\n' in text else text).strip()
+
+
+def _find_parent(self: Any, name: Any = None, attrs: Any = None, **kwargs: Any) -> Any:
+    """``find_parent('name')`` walking up the parents directly: markdownify asks it of every tag
+    (``find_parent('pre')``), and bs4's general matcher made that a seventh of the conversion."""
+    if not isinstance(name, str) or attrs or kwargs:
+        from bs4 import PageElement
+
+        return PageElement.find_parent(self, name, attrs, **kwargs)
+    node = self.parent
+    while node is not None and node.name != name:
+        node = node.parent
+    return node
+
+
+@functools.cache
+def _fast_classes() -> tuple[Any, dict[Any, Any]]:
+    """bs4's BeautifulSoup, and its ``element_classes`` for Tag, with :func:`_find_parent`."""
+    from bs4 import BeautifulSoup, Tag
+
+    soup_class = type('FastParentSoup', (BeautifulSoup,), {'find_parent': _find_parent})
+    return soup_class, {Tag: type('FastParentTag', (Tag,), {'find_parent': _find_parent})}
 
 
 @functools.cache
