@@ -226,3 +226,44 @@ def test_the_service_is_off_with_the_switch(db, monkeypatch):
     ctx = Ctx()
     notes_sync.start(ctx)
     assert ctx.notes_sync is None
+
+
+def test_the_fingerprint_sees_every_change_a_note_shows(library):
+    """The service skips a run when the fingerprint is unchanged; trash, Secret, tags, collections and
+    titles are changed by update queries that leave updated_at alone, so each must move it."""
+    from app.data import lookups, relations
+    from app.data.models import Collection, Tag
+
+    last = [notes_folder.fingerprint()]
+
+    def changed(what: str) -> None:
+        now = notes_folder.fingerprint()
+        assert now != last[0], f'{what} left the fingerprint as it was'
+        last[0] = now
+
+    assert notes_folder.fingerprint() == last[0]  # nothing changed: the same
+    entities.trash('output', [library['a']])
+    changed('trash')
+    entities.restore('output', [library['a']])
+    changed('restore')
+    secret = SensitivityLevel.get(SensitivityLevel.restricted == True)  # noqa: E712
+    Output.update(sensitivity=secret.id).where(Output.id == library['b']).execute()
+    changed('made Secret')
+    Output.update(title='Beta, renamed').where(Output.id == library['b']).execute()
+    changed('a title')
+    tag = lookups.get_or_create('tag', 'work')
+    relations.add_tags('output', [library['c']], [tag.id])
+    changed('a tag')
+    Tag.update(name='job').where(Tag.id == tag.id).execute()
+    changed('a tag renamed')
+    coll = lookups.get_or_create('collection', 'Research')
+    relations.add_to_collection('output', [library['c']], coll.id)
+    changed('a collection')
+    other = lookups.get_or_create('collection', 'Archive')
+    changed('a new collection')
+    relations.move_to_collection('output', [library['c']], other.id)
+    changed('moved to another collection')
+    Collection.update(name='Old stuff').where(Collection.id == other.id).execute()
+    changed('a collection renamed')
+    Output.update(favourite=True).where(Output.id == library['a']).execute()
+    changed('a favourite')

@@ -126,13 +126,17 @@ def _read_manifest(root: Path) -> dict[str, str]:
     return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str) and _safe_relative(k)}
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
+def _atomic_write(target: Path, data: bytes, *, durable: bool = False) -> None:
+    """Write a temporary file beside ``target`` and rename it over: Obsidian or a sync tool sees the old
+    file or the new one, never half of one. ``durable`` also waits for the disk (the manifest only: a note
+    lost to a power cut is simply written again on the next run, and thousands of waits are slow)."""
     tmp = target.with_name(f'.{target.name}.{secrets.token_hex(4)}{_TMP_SUFFIX}')  # unique: another process
     try:
         with open(tmp, 'wb') as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -148,7 +152,7 @@ def _write_manifest(root: Path, files: dict[str, str]) -> None:
             return  # unchanged: not even the manifest's mtime moves
     except OSError:
         pass
-    _atomic_write(target, data)
+    _atomic_write(target, data, durable=True)
 
 
 class _FolderWriter:
