@@ -1,14 +1,19 @@
 """Benchmark the embedding model: ONNX Runtime against torch, and the first search by meaning after start-up.
 
-    .venv/bin/python -m bench.embeddings                    # both figures
+    .venv/bin/python -m bench.embeddings                    # all three figures
+    .venv/bin/python -m bench.embeddings --only first-vector --cold-runs 3
     .venv/bin/python -m bench.embeddings --only throughput --texts 96 --rounds 5
     .venv/bin/python -m bench.embeddings --only first-search --n 20000 --wait 20
 
 Throughput: the bundled all-MiniLM-L6-v2 on both backends in the same process, on the same texts (~1,200
-characters of demo-like prose each, chunked as the indexer chunks them), batch 16, the app's thread
+characters of demo-like prose each, chunked as the indexer chunks them), the app's batch size, the app's thread
 setting (``OUTPUTHUB_EMBED_THREADS``, default 1; ``--threads N`` sets it for both). Rounds alternate torch and ONNX so machine load hits both
 alike; chunks/s is the median over rounds; the ratio is ONNX / torch. Cosine: per chunk between the two
 backends' vectors, the minimum reported (budget: ratio >= 2, min cosine >= 0.999).
+
+First vector: fresh processes (torch and ONNX alternately, ``--cold-runs`` each, the export made
+beforehand as on every start but the first) time import + load + one embedded text; medians reported,
+and whether the ONNX path imported torch (it should not).
 
 First search: a fresh process (a new data folder, so the first start exports the ONNX model) opens a
 library of ``--n`` outputs (random vectors in the index, labelled with the real model: the query is
@@ -83,7 +88,10 @@ def throughput(n_texts: int, rounds: int) -> dict:
         'texts': len(texts),
         'chunks': len(chunks),
         'chars_per_text': round(sum(map(len, texts)) / len(texts)),
-        'threads': embeddings.EMBED_THREADS,
+        # what each runtime really uses (read back, not the setting)
+        'torch_threads': torch._torch.get_num_threads(),
+        'onnx_intra_op_threads': onnx._model.session.get_session_options().intra_op_num_threads,
+        'batch': embeddings.ENCODE_BATCH,
         'rounds': rounds,
         'torch_chunks_per_s': round(torch_rate, 1),
         'onnx_chunks_per_s': round(onnx_rate, 1),
@@ -94,6 +102,46 @@ def throughput(n_texts: int, rounds: int) -> dict:
         'torch_rounds': [round(x, 1) for x in rates['torch']],
         'onnx_rounds': [round(x, 1) for x in rates['onnx']],
         'first_load_with_export_s': round(first_load_s, 1),
+    }
+
+
+def child_first_vector(backend: str, cache: str) -> dict:
+    """In a fresh process: import the app's embeddings, load ``backend``, embed one text (cold start)."""
+    t0 = time.perf_counter()
+    from app.data import embeddings
+
+    embeddings.MODEL_CACHE = Path(cache)
+    model = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, backend=backend)
+    model.encode(['the first vector after start-up'])
+    return {
+        'backend': model.backend,
+        'first_vector_s': round(time.perf_counter() - t0, 2),
+        'torch_imported': 'torch' in sys.modules,
+    }
+
+
+def first_vector(runs: int) -> dict:
+    """Time to the first vector from a cold process, per backend (the ONNX export made beforehand, as on
+    every start but the first); runs alternate torch and ONNX, medians reported."""
+    cache = tempfile.mkdtemp(prefix='oh-bench-models-')
+    cmd = [sys.executable, '-m', 'bench.embeddings', '--child-first-vector']
+    subprocess.run([*cmd, 'onnx', cache], cwd=ROOT, check=True, capture_output=True)  # the export
+    times: dict[str, list[float]] = {'torch': [], 'onnx': []}
+    torch_imported: dict[str, bool] = {}
+    for r in range(runs):
+        for backend in ('torch', 'onnx') if r % 2 == 0 else ('onnx', 'torch'):
+            out = subprocess.run([*cmd, backend, cache], cwd=ROOT, check=True, capture_output=True, text=True)
+            got = json.loads(out.stdout.strip().splitlines()[-1])
+            assert got['backend'] == backend, got
+            times[backend].append(got['first_vector_s'])
+            torch_imported[backend] = got['torch_imported']
+    return {
+        'runs': runs,
+        'torch_first_vector_s': statistics.median(times['torch']),
+        'onnx_first_vector_s': statistics.median(times['onnx']),
+        'onnx_imports_torch': torch_imported['onnx'],
+        'torch_runs': times['torch'],
+        'onnx_runs': times['onnx'],
     }
 
 
@@ -202,7 +250,8 @@ def first_search(n: int, wait: float) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--only', choices=('throughput', 'first-search'))
+    parser.add_argument('--only', choices=('throughput', 'first-vector', 'first-search'))
+    parser.add_argument('--cold-runs', type=int, default=3, help='cold processes per backend (first vector)')
     parser.add_argument('--texts', type=int, default=96)
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--n', type=int, default=20000, help='outputs in the first-search library')
@@ -212,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument('--make-library', help=argparse.SUPPRESS)
     parser.add_argument('--child-first-search', help=argparse.SUPPRESS)
+    parser.add_argument('--child-first-vector', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.threads:
         os.environ['OUTPUTHUB_EMBED_THREADS'] = str(args.threads)  # read when app.data.embeddings loads
@@ -224,9 +274,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_first_search:
         print(json.dumps(child_first_search(args.child_first_search, args.wait)))
         return 0
+    if args.child_first_vector:
+        print(json.dumps(child_first_vector(*args.child_first_vector)))
+        return 0
     result = {}
     if args.only in (None, 'throughput'):
         result['throughput'] = throughput(args.texts, args.rounds)
+    if args.only in (None, 'first-vector'):
+        result['first_vector'] = first_vector(args.cold_runs)
     if args.only in (None, 'first-search'):
         result['first_search'] = first_search(args.n, args.wait)
     print(json.dumps(result, indent=2))

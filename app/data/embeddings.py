@@ -4,8 +4,9 @@ store in step with outputs and messages (the background thread that runs them is
 
 Nothing here imports sentence_transformers at import time (it costs ~10 s): the app loads the model in
 the background at start-up (``load_in_background``; a query meanwhile gets ``ModelNotReady`` instead of
-waiting, ``is_ready()`` tells), the CLI on first use. The model runs through ONNX Runtime (exported once
-from the bundled weights into the data directory, torch's vectors) and falls
+waiting, ``is_ready()`` tells), the CLI on first use. The model runs through ONNX Runtime and the
+``tokenizers`` library alone (``OnnxModel``: exported once from the bundled weights into the data
+directory, torch's vectors; every later start is ready in ~0.5 s, without importing torch) and falls
 back to torch when that fails. The triggers of migration 0002 put every new, edited or deleted
 output / message on ``embed_queue``; ``index_batch`` drains it in small batches (embedding outside
 any transaction, then one short write transaction per batch), newest first: what was just captured or
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import re
@@ -75,6 +77,7 @@ PROBE_TEXTS = (
     'Ein kurzer deutscher Satz über das Wetter in Berlin.',
 )
 MIN_COSINE = 0.999
+META_FILE = 'outputhub-onnx.json'  # beside an export: what OnnxModel needs (written at export)
 
 
 class ModelNotReady(UserError):
@@ -279,12 +282,74 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(axis=1)
 
 
+class OnnxModel:
+    """An exported sentence-transformers model run by ONNX Runtime and ``tokenizers`` alone: no torch.
+
+    What sentence-transformers does for the bundled model, without importing it (~7-10 s cold, torch): the
+    tokenizer truncates to ``max_seq_length``, a batch is padded to its longest text only (texts sorted by
+    length first, so short ones are not padded to long ones), the token vectors are mean-pooled over the
+    attention mask and normalised. ``meta.json`` beside the export says what the model needs.
+    """
+
+    def __init__(self, folder: Path, threads: int) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        meta = json.loads((folder / META_FILE).read_text())
+        if meta.get('pooling') not in ('mean', 'cls'):
+            raise ValueError(f'pooling {meta.get("pooling")!r} is not supported without torch')
+        self.pooling = meta['pooling']
+        self.max_seq_length = int(meta['max_seq_length'])
+        self.dim = int(meta['dim'])
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads  # see EMBED_THREADS
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        # Idle worker threads sleep instead of spinning: the UI shares the machine's other core.
+        options.add_session_config_entry('session.intra_op.allow_spinning', '0')
+        self.session = ort.InferenceSession(
+            str(folder / 'onnx' / 'model.onnx'), options, providers=['CPUExecutionProvider']
+        )
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        tok = Tokenizer.from_file(str(folder / 'tokenizer.json'))
+        self.chunker = Tokenizer.from_str(tok.to_str())  # chunking: whole texts, no special tokens
+        self.chunker.no_truncation()
+        self.chunker.no_padding()
+        # The saved tokenizer pads every text to a fixed 128 and cuts there: the model's own limit instead.
+        tok.enable_truncation(self.max_seq_length)
+        pad = meta.get('pad_token') or '[PAD]'
+        tok.enable_padding(pad_id=int(tok.token_to_id(pad) or 0), pad_token=pad)
+        self.tokenizer = tok
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), np.float32)
+        order = np.argsort([-len(t) for t in texts], kind='stable')  # as sentence-transformers sorts
+        for i in range(0, len(texts), batch_size):
+            rows = order[i : i + batch_size]
+            enc = self.tokenizer.encode_batch([texts[j] for j in rows])
+            ids = np.array([e.ids for e in enc], np.int64)
+            mask = np.array([e.attention_mask for e in enc], np.int64)
+            feed = {'input_ids': ids, 'attention_mask': mask}
+            if 'token_type_ids' in self.inputs:
+                feed['token_type_ids'] = np.zeros_like(ids)
+            hidden = self.session.run(None, feed)[0]
+            if self.pooling == 'cls':
+                vecs = hidden[:, 0]
+            else:
+                weights = mask[..., None].astype(np.float32)
+                vecs = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            out[rows] = vecs
+        return _unit_rows(out)
+
+
 class SentenceTransformerEmbedder(Embedder):
     """Any sentence-transformers model by name (from the local Hugging Face cache) or path, on the CPU.
 
-    ``backend`` onnx (the default, ``OUTPUTHUB_EMBED_BACKEND``) runs a model folder through ONNX Runtime:
-    exported once into ``onnx_cache_dir`` and loaded from there next time; if anything about it fails the
-    model runs on torch, with one log line saying why. ``cache_dir`` overrides where the export is kept.
+    ``backend`` onnx (the default, ``OUTPUTHUB_EMBED_BACKEND``) runs a model folder through ONNX Runtime
+    (``OnnxModel``: without importing torch, so the model is ready in well under a second instead of ~10):
+    exported once into ``onnx_cache_dir`` (that one time needs sentence-transformers and torch) and loaded
+    from there next time; if anything about it fails the model runs on torch, with one log line saying why.
+    ``cache_dir`` overrides where the export is kept.
     """
 
     def __init__(self, name: str, *, backend: str | None = None, cache_dir: Path | None = None) -> None:
@@ -293,7 +358,7 @@ class SentenceTransformerEmbedder(Embedder):
         self.backend = ''
         self.fallback_reason = ''  # why ONNX is not used, when it is not
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
-        self._model = None
+        self._model = None  # OnnxModel, or a SentenceTransformer on torch
         self._torch = None
         self._tokenizer = None
         self._dim = 0
@@ -317,48 +382,23 @@ class SentenceTransformerEmbedder(Embedder):
             os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
             os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
             started = time.monotonic()
-            from sentence_transformers import SentenceTransformer
-
-            try:
-                from transformers.utils import logging as hf_logging
-
-                hf_logging.disable_progress_bar()
-            except Exception:  # pragma: no cover - cosmetic only
-                pass
-            import torch
-
-            self._torch = torch
-            torch.set_num_threads(EMBED_THREADS)
             path = _resolve_model_path(self.name)
-            model = None
             if self.wanted_backend == 'onnx':
                 try:
-                    model = self._load_onnx(SentenceTransformer, path)
+                    onnx = self._load_onnx(path)
                 except Exception as exc:
                     self.fallback_reason = _one_line(exc)
                     log.warning(
                         'Embedding model %s runs on torch, not ONNX: %s', self.name, self.fallback_reason
                     )
-            if model is None:
-                model = SentenceTransformer(path, device='cpu')
-                self.backend = 'torch'
-            else:
-                self.backend = 'onnx'
-            get_dim = (
-                getattr(model, 'get_embedding_dimension', None) or model.get_sentence_embedding_dimension
-            )
-            self._dim = int(get_dim())
-            self.max_tokens = max(16, int(model.max_seq_length or 256) - 2)
-            backend = getattr(model.tokenizer, 'backend_tokenizer', None)
-            if backend is not None:
-                from tokenizers import Tokenizer
-
-                # A private copy for chunking: the model's own one changes state on every encode.
-                tok = Tokenizer.from_str(backend.to_str())
-                tok.no_truncation()
-                tok.no_padding()
-                self._tokenizer = tok
-            self._model = model
+                else:
+                    self._dim = onnx.dim
+                    self.max_tokens = max(16, onnx.max_seq_length - 2)
+                    self._tokenizer = onnx.chunker
+                    self.backend = 'onnx'
+                    self._model = onnx
+            if self._model is None:
+                self._load_torch(path)
             log.info(
                 'Embedding model %s loaded in %.1f s (%s)',
                 self.name,
@@ -366,34 +406,48 @@ class SentenceTransformerEmbedder(Embedder):
                 self.backend,
             )
 
+    def _load_torch(self, path: str) -> None:
+        st_class = _sentence_transformer_class()
+        import torch
+
+        self._torch = torch
+        torch.set_num_threads(EMBED_THREADS)
+        model = st_class(path, device='cpu')
+        get_dim = getattr(model, 'get_embedding_dimension', None) or model.get_sentence_embedding_dimension
+        self._dim = int(get_dim())
+        self.max_tokens = max(16, int(model.max_seq_length or 256) - 2)
+        backend = getattr(model.tokenizer, 'backend_tokenizer', None)
+        if backend is not None:
+            from tokenizers import Tokenizer
+
+            # A private copy for chunking: the model's own one changes state on every encode.
+            tok = Tokenizer.from_str(backend.to_str())
+            tok.no_truncation()
+            tok.no_padding()
+            self._tokenizer = tok
+        self.backend = 'torch'
+        self._model = model
+
     # -- ONNX
 
-    def _onnx_kwargs(self) -> dict:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = EMBED_THREADS  # the same thread budget as torch (see EMBED_THREADS)
-        options.inter_op_num_threads = 1
-        return {'session_options': options, 'provider': 'CPUExecutionProvider', 'file_name': 'model.onnx'}
-
-    def _open_onnx(self, st_class: type, folder: Path):
+    def _open_onnx(self, folder: Path) -> OnnxModel:
         """The exported model in ``folder``, checked against the torch vectors stored beside it."""
         reference = np.load(folder / 'probe.npy')
-        model = st_class(str(folder), device='cpu', backend='onnx', model_kwargs=self._onnx_kwargs())
-        got = model.encode(list(PROBE_TEXTS), normalize_embeddings=True, convert_to_numpy=True)
+        model = OnnxModel(folder, EMBED_THREADS)
+        got = model.encode(list(PROBE_TEXTS), ENCODE_BATCH)
         worst = float(_cosines(got, reference).min())
         if not worst >= MIN_COSINE:
             raise ValueError(f"its vectors differ from the model's (cosine {worst:.4f})")
         return model
 
-    def _load_onnx(self, st_class: type, path: str):
+    def _load_onnx(self, path: str) -> OnnxModel:
         src = Path(path)
         if not (src / 'config.json').is_file():
             raise ValueError('ONNX export needs a local model folder')
         folder = self.cache_dir or onnx_cache_dir(src)
         if (folder / 'onnx' / 'model.onnx').is_file():
             try:
-                return self._open_onnx(st_class, folder)
+                return self._open_onnx(folder)
             except Exception as exc:
                 log.warning(
                     'The cached ONNX model in %s cannot be used (%s); exporting it again',
@@ -401,11 +455,12 @@ class SentenceTransformerEmbedder(Embedder):
                     _one_line(exc),
                 )
                 shutil.rmtree(folder, ignore_errors=True)
-        return self._export_onnx(st_class, src, folder)
+        return self._export_onnx(src, folder)
 
-    def _export_onnx(self, st_class: type, src: Path, folder: Path):
+    def _export_onnx(self, src: Path, folder: Path) -> OnnxModel:
         """Export from the bundled weights (offline), keep it only if it gives torch's vectors."""
         started = time.monotonic()
+        st_class = _sentence_transformer_class()  # once per install: the export needs torch
         folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         config.make_private(folder.parent)
         for stale in folder.parent.glob('.export-*'):  # an export cut short (the app quit during it)
@@ -426,10 +481,13 @@ class SentenceTransformerEmbedder(Embedder):
                 advice.setLevel(level)
             exported.save_pretrained(str(work))
             del exported
-            reference = st_class(str(src), device='cpu').encode(
+            reference_model = st_class(str(src), device='cpu')
+            reference = reference_model.encode(
                 list(PROBE_TEXTS), normalize_embeddings=True, convert_to_numpy=True
             )
             np.save(work / 'probe.npy', np.asarray(reference, np.float32))
+            (work / META_FILE).write_text(json.dumps(_export_meta(reference_model)))
+            del reference_model
             for path in [work, *work.rglob('*')]:
                 config.make_private(path)
             try:
@@ -437,7 +495,7 @@ class SentenceTransformerEmbedder(Embedder):
             except OSError:  # another process finished the same export first: use that one
                 if not (folder / 'onnx' / 'model.onnx').is_file():
                     raise
-            model = self._open_onnx(st_class, folder)
+            model = self._open_onnx(folder)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         log.info(
@@ -466,7 +524,9 @@ class SentenceTransformerEmbedder(Embedder):
         if not texts:
             return np.zeros((0, self._dim), np.float32)
         with self._encode_lock:
-            # Per calling thread (OpenMP): see EMBED_THREADS. ONNX Runtime has its own (_onnx_kwargs).
+            if isinstance(self._model, OnnxModel):
+                return self._model.encode(list(texts), ENCODE_BATCH)
+            # Per calling thread (OpenMP): see EMBED_THREADS. ONNX Runtime has its own (OnnxModel).
             self._torch.set_num_threads(EMBED_THREADS)
             out = self._model.encode(
                 list(texts),
@@ -476,6 +536,43 @@ class SentenceTransformerEmbedder(Embedder):
                 show_progress_bar=False,
             )
         return np.asarray(out, np.float32)
+
+
+def _sentence_transformer_class() -> type:
+    """sentence_transformers.SentenceTransformer (imports torch: ~7-10 s cold)."""
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except Exception:  # pragma: no cover - cosmetic only
+        pass
+    return SentenceTransformer
+
+
+def _export_meta(model) -> dict:
+    """What OnnxModel needs to reproduce ``model``'s vectors: its length limit, pooling and dimension."""
+    names = [type(m).__name__ for m in model]
+    if names[:1] != ['Transformer'] or 'Pooling' not in names or 'Normalize' not in names:
+        raise ValueError(f'modules {names} are not transformer + pooling + normalize')
+    if len(names) != 3:
+        raise ValueError(f'modules {names} are not transformer + pooling + normalize')
+    pooling = model[names.index('Pooling')]
+    mode = getattr(pooling, 'pooling_mode', None)
+    if mode is None:  # older sentence-transformers: one flag per mode
+        mode = (
+            'mean'
+            if getattr(pooling, 'pooling_mode_mean_tokens', False)
+            else ('cls' if getattr(pooling, 'pooling_mode_cls_token', False) else 'other')
+        )
+    get_dim = getattr(model, 'get_embedding_dimension', None) or model.get_sentence_embedding_dimension
+    return {
+        'max_seq_length': int(model.max_seq_length or 256),
+        'pooling': str(mode),
+        'dim': int(get_dim()),
+        'pad_token': getattr(model.tokenizer, 'pad_token', None) or '[PAD]',
+    }
 
 
 _EMBEDDERS: dict[str, Embedder] = {}

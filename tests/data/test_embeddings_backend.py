@@ -140,11 +140,92 @@ def test_a_cached_export_whose_vectors_drifted_is_not_used(onnx_model, tmp_path)
     shutil.copytree(export_folder(), drifted)
     probe = np.load(drifted / 'probe.npy')
     np.save(drifted / 'probe.npy', probe[::-1].copy())  # as if the weights had changed under it
-    from sentence_transformers import SentenceTransformer
-
     model = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, cache_dir=drifted)
     with pytest.raises(ValueError, match='differ'):
-        model._open_onnx(SentenceTransformer, drifted)
+        model._open_onnx(drifted)
+
+
+def real_texts() -> list[str]:
+    """Paragraphs of the README (real prose, short to past 256 word pieces) and the texts above."""
+    readme = (Path(__file__).resolve().parents[2] / 'README.md').read_text()
+    paragraphs = [p.strip() for p in readme.split('\n\n') if len(p.strip()) > 40]
+    return TEXTS + paragraphs[:: max(1, len(paragraphs) // 12)][:12]
+
+
+def test_the_onnx_path_gives_the_vectors_of_sentence_transformers_and_torch(onnx_model, torch_model):
+    """OnnxModel (onnxruntime + tokenizers, no torch) against sentence-transformers on the same export
+    (identical up to float rounding) and against torch, on texts of many lengths in one call (sorted into
+    batches by length: padding must not change a vector)."""
+    from sentence_transformers import SentenceTransformer
+
+    assert isinstance(onnx_model._model, embeddings.OnnxModel)
+    texts = real_texts()
+    assert len(texts) >= 12 and max(map(len, texts)) > 1200 and min(map(len, texts)) < 60
+    ours = onnx_model.encode(texts)
+    st_onnx = SentenceTransformer(str(export_folder()), device='cpu', backend='onnx')
+    theirs = st_onnx.encode(texts, normalize_embeddings=True, convert_to_numpy=True, batch_size=16)
+    assert cosines(ours, theirs).min() >= 0.9999
+    assert cosines(ours, torch_model.encode(texts)).min() >= 0.999
+    one_by_one = np.vstack([onnx_model.encode([t]) for t in texts[:6]])  # no padding at all
+    assert cosines(ours[:6], one_by_one).min() >= 0.9999
+
+
+def test_a_cached_export_is_used_without_importing_torch(onnx_model):
+    """A fresh process with the export cached: the first vector comes without torch (~7-10 s cold)."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        'import json, sys\n'
+        'from pathlib import Path\n'
+        'from app.data import embeddings\n'
+        f'embeddings.MODEL_CACHE = Path({str(embeddings.model_cache_root())!r})\n'
+        'm = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, backend="onnx")\n'
+        f'v = m.encode({TEXTS[:2]!r})\n'
+        'print(json.dumps([m.backend, "torch" in sys.modules, "sentence_transformers" in sys.modules,'
+        ' v.tolist()]))\n'
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, '-c', code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    backend, torch_loaded, st_loaded, vecs = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (backend, torch_loaded, st_loaded) == ('onnx', False, False)
+    assert cosines(np.array(vecs, np.float32), onnx_model.encode(TEXTS[:2])).min() >= 0.9999
+
+
+def test_a_broken_export_that_cannot_be_made_again_falls_back_to_torch(
+    db, onnx_model, tmp_path, caplog, monkeypatch, registered
+):
+    broken = tmp_path / 'cache'
+    shutil.copytree(export_folder(), broken)
+    (broken / 'onnx' / 'model.onnx').write_bytes(b'truncated')
+
+    def no_export(self, src, folder):
+        raise OSError('No space left on device')
+
+    monkeypatch.setattr(embeddings.SentenceTransformerEmbedder, '_export_onnx', no_export)
+    caplog.set_level(logging.INFO, logger='app.data.embeddings')
+    model = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, cache_dir=broken)
+    model.load()
+    assert model.backend == 'torch' and 'No space left' in model.fallback_reason
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 2 and 'cannot be used' in warnings[0], warnings
+    assert 'runs on torch, not ONNX: No space left on device' in warnings[1]
+    assert cosines(model.encode(TEXTS), onnx_model.encode(TEXTS)).min() >= 0.999
+    searchable_with(model)
+
+
+def test_an_export_from_before_the_torch_free_path_is_exported_again(onnx_model, tmp_path, caplog):
+    """An export without the metadata OnnxModel needs (made by an older version) is replaced."""
+    old = tmp_path / 'cache'
+    shutil.copytree(export_folder(), old)
+    (old / embeddings.META_FILE).unlink()
+    caplog.set_level(logging.INFO, logger='app.data.embeddings')
+    model = embeddings.SentenceTransformerEmbedder(embeddings.DEFAULT_MODEL, cache_dir=old)
+    model.load()
+    assert model.backend == 'onnx' and (old / embeddings.META_FILE).is_file()
+    assert any('exporting it again' in r.getMessage() for r in caplog.records)
 
 
 class SlowLoading(embeddings.HashingEmbedder):
