@@ -3,20 +3,18 @@ clipboard (the everyday use: paste into ChatGPT) and, when a chat page exists, s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from nicegui import ui
 
 from ..data import versioning
 from ..errors import UserError
-from . import toast
+from . import clipboard, toast
 
 
 def copy_text(text: str, message: str = 'Copied') -> None:
-    """Put ``text`` on the clipboard (window.ohCopy falls back to a hidden textarea on plain http)."""
-    ui.run_javascript(f'window.ohCopy({json.dumps(text)})')
-    ui.notify(message, type='positive', timeout=1500)
+    """Put ``text`` on the clipboard (see ``clipboard.copy``)."""
+    clipboard.copy(text, message)
 
 
 class TemplateForm:

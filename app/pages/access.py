@@ -3,13 +3,11 @@ password, paired devices) and "API tokens" (create, list, revoke bearer tokens f
 
 from __future__ import annotations
 
-import json
-
 import segno
 from nicegui import run, ui
 
 from .. import auth, lan, roles
-from ..components import fmt, toast
+from ..components import clipboard, fmt, toast
 from ..context import AppContext
 from ..data import access
 from ..errors import UserError
@@ -338,10 +336,7 @@ def _show_new_token(token: str) -> None:
             ui.button(
                 'Copy',
                 icon='content_copy',
-                on_click=lambda: (
-                    ui.run_javascript(f'window.ohCopy({json.dumps(token)})'),
-                    ui.notify('Copied', type='positive'),
-                ),
+                on_click=lambda: clipboard.copy(token),
             ).props('flat no-caps')
             ui.button('Done', on_click=dialog.close).props('unelevated no-caps')
     dialog.open()

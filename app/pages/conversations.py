@@ -8,7 +8,7 @@ import json
 from fastapi import Request
 from nicegui import run, ui
 
-from ..components import fmt, pickers, toast
+from ..components import clipboard, fmt, pickers, toast
 from ..components.design import DETAIL_GRID
 from ..components.graph_view import neighbourhood_card
 from ..components.item_header import delete_button, favourite_and_rating, inline_title, mark_viewed_later
@@ -24,11 +24,6 @@ from ..ids import FocusId, ItemId
 from . import nav, shell
 from .frame import frame
 from .list_page import list_page
-
-
-def _copy(text: str) -> None:
-    ui.run_javascript(f'window.ohCopy({json.dumps(text)})')
-    ui.notify('Copied', type='positive', timeout=1200)
 
 
 class ThreadView:
@@ -112,7 +107,7 @@ class ThreadView:
         self.render.refresh()
 
     def _menu_items(self, m) -> None:
-        ui.menu_item('Copy', on_click=lambda: _copy(m.content or ''))
+        ui.menu_item('Copy', on_click=lambda: clipboard.copy(m.content or ''))
         if m.role == 'assistant' and not getattr(m, 'withheld', False):
             ui.menu_item('Save as output', on_click=lambda: ui.navigate.to(f'/capture?message={m.id}'))
         if nav.has('/chat'):

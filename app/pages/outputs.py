@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import Request
 from nicegui import run, ui
 
-from ..components import fmt, pickers, quick_capture, toast
+from ..components import clipboard, fmt, pickers, quick_capture, toast
 from ..components.capture_form import CaptureForm
 from ..components.design import DETAIL_GRID
 from ..components.item_header import delete_button, favourite_and_rating, inline_title, mark_viewed_later
@@ -28,11 +26,6 @@ from .list_page import list_page
 # A panel other features may fill on the output page (e.g. "Similar outputs" from search):
 # callables taking (ctx, output_id) that build UI in the right-hand column.
 DETAIL_PANELS: list = []
-
-
-def _copy_to_clipboard(text: str) -> None:
-    ui.run_javascript(f'window.ohCopy({json.dumps(text)})')
-    ui.notify('Copied as Markdown', type='positive', timeout=1500)
 
 
 def _markdown_export(detail: outputs.OutputDetail) -> str:
@@ -95,7 +88,9 @@ def _actions(ctx: AppContext, detail: outputs.OutputDetail, trashed: TrashState)
     with ui.row().classes('items-center gap-1 flex-wrap'):
         ui.button(
             icon='content_copy',
-            on_click=lambda: _copy_to_clipboard(_markdown_export(outputs.output_detail(o.id))),
+            on_click=lambda: clipboard.copy(
+                _markdown_export(outputs.output_detail(o.id)), 'Copied as Markdown'
+            ),
         ).props('flat round aria-label="Copy as Markdown"').tooltip('Copy as Markdown')
         favourite_and_rating('output', o)
         ui.button(icon='edit', on_click=lambda: _edit_body(o.id)).props('flat round aria-label=Edit').tooltip(
