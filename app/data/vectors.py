@@ -3,8 +3,12 @@
 Why: sqlite-vec 0.1.9's float KNN runs scalar code on Linux (~3-4x slower than numpy, FINDINGS.md)
 and its ``k`` is applied before any filter. Holding the vectors in one float32 matrix makes a query
 one exact matrix-vector product (~8 ms for 100k vectors here), and a filter is a boolean mask over
-all rows, so a filtered query never runs short of hits. Past a memory budget the mirror keeps sign
-bits only and re-scores candidates with the float vectors from sqlite-vec.
+all rows, so a filtered query never runs short of hits. From PREFILTER_MIN_ROWS chunks that product
+streams too much memory (~100 ms for 313k chunks, a 100k-output library, on a busy 2-core machine):
+the mirror also holds each vector's sign bits, a Hamming pass picks ``prefilter_candidates`` rows and
+only those are scored exactly (recall@10 against the exact scan 1.000 at 100k and 300k realistic
+vectors, ~2 / ~9 ms: ``python -m bench.vectors``). Past a memory budget the mirror keeps sign bits
+only and re-scores candidates with the float vectors from sqlite-vec.
 
 The mirror follows the database cheaply: chunk ids only grow (AUTOINCREMENT), so new rows are
 "id > last seen"; rows deleted by a re-embed are found when they surface as candidates (the caller
