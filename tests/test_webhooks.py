@@ -254,19 +254,21 @@ def test_telling_the_worker_never_touches_the_database(db, db_path: Path, listen
 def test_administration_is_refused_to_a_non_admin(db, listener) -> None:
     hook_id, _ = service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
     token = auth.Principal('token', scope='write', allow_restricted=True)
-    for call in (
-        lambda: service.list_webhooks(token),
-        lambda: service.add_webhook(token, listener.url, ['output.captured']),
-        lambda: service.update_webhook(token, hook_id, enabled=False),
-        lambda: service.send_test(token, hook_id),
-        lambda: service.delete_webhook(token, hook_id),
-        lambda: service.delivery_log(token),
-        lambda: service.renew_secret(token, hook_id),
-    ):
-        with pytest.raises(
-            PermissionDenied, match='Only the computer running Output Hub can manage webhooks'
+    admin_device = auth.Principal('device', device_id=1, admin=True)  # administers, but not webhooks
+    for who in (token, admin_device):
+        for call in (
+            lambda who=who: service.list_webhooks(who),
+            lambda who=who: service.add_webhook(who, listener.url, ['output.captured']),
+            lambda who=who: service.update_webhook(who, hook_id, enabled=False),
+            lambda who=who: service.send_test(who, hook_id),
+            lambda who=who: service.delete_webhook(who, hook_id),
+            lambda who=who: service.delivery_log(who),
+            lambda who=who: service.renew_secret(who, hook_id),
         ):
-            call()
+            with pytest.raises(
+                PermissionDenied, match='Only the computer running Output Hub itself can manage webhooks'
+            ):
+                call()
     assert hooks.get(hook_id).enabled
 
 

@@ -1,7 +1,8 @@
 """Settings → Integrations: the ways the library reaches other tools (outgoing webhooks, the synced notes
 folder, prompts as a git history). Each integration adds its panel with ``add_panel`` from its own module;
-the tab is administered from this computer only (``roles.is_admin``), and the services behind the panels
-refuse anyone else on the server too."""
+the tab is shown to this computer only (``roles.is_this_computer``: not even to an administrator device, since
+these send the library to other addresses and folders), and the services behind the panels refuse anyone
+else on the server too."""
 
 from __future__ import annotations
 
@@ -49,5 +50,7 @@ def register(ctx: AppContext) -> None:
     from . import settings  # here, not at the top: see CONTRIBUTING (page modules are reloaded in tests)
 
     settings.add_section(
-        settings.Section('integrations', 'Integrations', 'hub', integrations_tab, order=75, show_to=roles.is_admin)
+        settings.Section(
+            'integrations', 'Integrations', 'hub', integrations_tab, order=75, show_to=roles.is_this_computer
+        )
     )

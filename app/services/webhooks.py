@@ -21,7 +21,8 @@ restart is sent after it (a delivery cut off mid-request may arrive twice, with 
 
 Secret items (a restricted sensitivity level) are never queued for a webhook that is not allowed them.
 The signing secret lives in the key store (``app.llm.keys``), never in the database, an export or a
-log line. Administering webhooks is refused to anyone but an administrator (``roles.require_admin``).
+log line. Administering webhooks is refused to anyone but this computer itself (``roles.require_this_computer``):
+an administrator device included, since a webhook sends the library to any address.
 ``OUTPUTHUB_WEBHOOKS=0`` keeps the worker from starting.
 """
 
@@ -49,7 +50,7 @@ from ..data.db import write_tx
 from ..data.models import Conversation, ImportRun, Output, Prompt, PromptVersion, utcnow
 from ..errors import ValidationError
 from ..llm import keys
-from ..roles import require_admin
+from ..roles import require_this_computer
 from . import library_events
 from .library_events import Change
 
@@ -477,7 +478,7 @@ _ADMIN = 'manage webhooks'
 
 
 def list_webhooks(principal: Any) -> list[WebhookView]:
-    require_admin(principal, _ADMIN)
+    require_this_computer(principal, _ADMIN)
     rows = hooks.all_webhooks()
     last = hooks.last_status([w.id for w in rows])
     return [
@@ -492,7 +493,7 @@ def add_webhook(
     principal: Any, url: str, events: Iterable[str], *, allow_secret: bool = False
 ) -> tuple[int, str]:
     """Create a webhook with a new signing secret; returns (id, secret) — the only time it is shown."""
-    require_admin(principal, _ADMIN)
+    require_this_computer(principal, _ADMIN)
     url, chosen = hooks.check_url(url), hooks.check_events(list(events))
     secret, ref = new_secret(), keys.new_key_ref('webhook')
     keys.set_secret(ref, secret)
@@ -506,7 +507,7 @@ def add_webhook(
 
 def update_webhook(principal: Any, webhook_id: int, **changes: Any) -> None:
     """Change ``url``, ``events``, ``allow_secret`` or ``enabled``."""
-    require_admin(principal, _ADMIN)
+    require_this_computer(principal, _ADMIN)
     if 'secret_ref' in changes:
         raise ValidationError('The secret is changed with a new secret, not set.')
     hooks.update(webhook_id, **changes)
@@ -514,7 +515,7 @@ def update_webhook(principal: Any, webhook_id: int, **changes: Any) -> None:
 
 def renew_secret(principal: Any, webhook_id: int) -> str:
     """A new signing secret for the webhook (the old one stops working); returns it, shown once."""
-    require_admin(principal, _ADMIN)
+    require_this_computer(principal, _ADMIN)
     hook = hooks.get(webhook_id)
     secret, ref = new_secret(), keys.new_key_ref('webhook')
     keys.set_secret(ref, secret)
@@ -524,13 +525,13 @@ def renew_secret(principal: Any, webhook_id: int) -> str:
 
 
 def delete_webhook(principal: Any, webhook_id: int) -> None:
-    require_admin(principal, _ADMIN)
+    require_this_computer(principal, _ADMIN)
     keys.delete_secret(hooks.delete(webhook_id))
 
 
 def send_test(principal: Any, webhook_id: int, ctx: AppContext | None = None) -> str:
     """Queue a ``test`` event for this webhook (whatever events it asked for); returns its delivery id."""
-    require_admin(principal, _ADMIN)
+    require_this_computer(principal, _ADMIN)
     hook = hooks.get(webhook_id)
     base = ctx.webhooks.base_url if ctx is not None and ctx.webhooks is not None else ''
     delivery_id = hooks.enqueue(
@@ -547,19 +548,19 @@ def send_test(principal: Any, webhook_id: int, ctx: AppContext | None = None) ->
 
 
 def retry_delivery(principal: Any, delivery_row_id: int, ctx: AppContext | None = None) -> None:
-    require_admin(principal, _ADMIN)
+    require_this_computer(principal, _ADMIN)
     hooks.retry(delivery_row_id)
     if ctx is not None and ctx.webhooks is not None:
         ctx.webhooks.wake()
 
 
 def delivery_log(principal: Any, webhook_id: int | None = None, limit: int = 20) -> list[hooks.LogRow]:
-    require_admin(principal, _ADMIN)
+    require_this_computer(principal, _ADMIN)
     return hooks.recent_deliveries(webhook_id, limit)
 
 
 def delivery_status(principal: Any, delivery_id: str) -> hooks.WebhookDelivery | None:
-    require_admin(principal, _ADMIN)
+    require_this_computer(principal, _ADMIN)
     return hooks.get_delivery(delivery_id)
 
 
