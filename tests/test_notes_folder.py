@@ -267,3 +267,30 @@ def test_the_fingerprint_sees_every_change_a_note_shows(library):
     changed('a collection renamed')
     Output.update(favourite=True).where(Output.id == library['a']).execute()
     changed('a favourite')
+
+
+def test_only_this_computer_may_choose_or_write_the_folders(db, tmp_path):
+    """An administrator device sees the tab, but the app writes into this computer's folders: the
+    services refuse it (not only the page)."""
+    from app import auth
+    from app.errors import PermissionDenied
+    from app.services import notes_sync, prompt_git_sync
+
+    device = auth.Principal(kind='device', device_id=1, admin=True)
+    calls = [
+        lambda: notes_sync.configure(
+            device, None, directory=str(tmp_path / 'v'), include_secret=False, keep=True
+        ),
+        lambda: notes_sync.sync_now(device, None, directory=str(tmp_path / 'v'), include_secret=False),
+        lambda: prompt_git_sync.configure(
+            device, None, directory=str(tmp_path / 'g'), include_secret=False, keep=True
+        ),
+        lambda: prompt_git_sync.commit_now(device, None, directory=str(tmp_path / 'g'), include_secret=False),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied, match='computer running Output Hub'):
+            call()
+    assert not (tmp_path / 'v').exists() and not (tmp_path / 'g').exists()
+    assert notes_folder.setting() is None
+    notes_sync.configure(auth.LOCAL, None, directory=str(tmp_path / 'v'), include_secret=False, keep=True)
+    assert notes_folder.kept()['dir'] == str(tmp_path / 'v')
