@@ -484,3 +484,63 @@ def test_hostile_or_other_documents_are_refused_or_skipped_and_write_no_conversa
     else:
         assert report.skipped == 1 and report.errors  # read, but the one conversation is reported unreadable
     assert Conversation.select().count() == 0 and Message.select().count() == 0
+
+
+# --------------------------------------------------------------------------- Gemini CLI saved chats
+
+CHECKPOINT = FIXTURES / 'gemini-cli' / 'hand-made__checkpoint-before%20refactor.json'
+PROJECT_HASH = 'ab' * 32
+
+
+def saved_chat(tmp_path: Path, data: Any, tag: str = 'before%20refactor') -> Path:
+    folder = tmp_path / 'tmp' / PROJECT_HASH
+    folder.mkdir(parents=True, exist_ok=True)
+    return write(folder / f'checkpoint-{tag}.json', data)
+
+
+def test_a_gemini_cli_saved_chat_is_a_conversation_named_by_its_tag(db, tmp_path):
+    path = saved_chat(tmp_path, json.loads(CHECKPOINT.read_text()))
+    assert detect_format(path) == 'gemini_cli'
+    report = import_path(path)
+    assert (report.format, report.conversations_added, report.errors) == ('gemini_cli', 1, [])
+    conv = conv_by_ext(f'checkpoint:{PROJECT_HASH}:before refactor')
+    assert conv.title == 'before refactor'
+    assert visible_texts(conv) == [
+        ('user', 'Which tests cover the basket total?'),
+        ('assistant', 'One test does: `test_basket_total_with_vat` in tests/test_basket.py.'),
+    ]
+    hidden = [(m.content_type, m.author_name) for m in active_path(conv) if m.hidden]
+    assert hidden == [
+        ('context', None),  # the environment turn Gemini CLI sends itself, and the model's "Got it"
+        ('context', None),
+        ('thinking', None),
+        ('tool_use', 'search_file_content'),
+        ('tool_result', 'search_file_content'),
+    ]
+    assert search.search('basket_total_with_vat')  # folded steps stay searchable
+    assert import_path(path).messages_added == 0  # idempotent
+
+
+def test_saving_the_same_tag_again_adds_only_the_new_turns_and_a_different_history_branches(db, tmp_path):
+    data = json.loads(CHECKPOINT.read_text())
+    import_path(saved_chat(tmp_path, {'history': data['history'][:4]}))
+    report = import_path(saved_chat(tmp_path, data))  # /chat save again, two turns later
+    assert (report.conversations_added, report.conversations_updated, report.messages_added) == (0, 1, 2)
+    other = [*data['history'][:3], {'role': 'model', 'parts': [{'text': 'None yet.'}]}]
+    import_path(saved_chat(tmp_path, other))  # the tag saved over from another line of the chat
+    conv = conv_by_ext(f'checkpoint:{PROJECT_HASH}:before refactor')
+    assert visible_texts(conv)[-1] == ('assistant', 'None yet.')  # the newest save is the active branch
+    leaves = Message.select().where(Message.conversation == conv, Message.content.contains('test_basket'))
+    assert leaves.count() == 2  # the earlier answer is kept, on its branch (and the tool result)
+
+
+def test_the_older_bare_history_array_of_a_saved_chat(db, tmp_path):
+    history = json.loads(CHECKPOINT.read_text())['history']
+    path = saved_chat(tmp_path, history, tag='old')
+    assert detect_format(path) == 'gemini_cli'
+    report = import_path(path)
+    assert (report.format, report.conversations_added) == ('gemini_cli', 1)
+    assert visible_texts(conv_by_ext(f'checkpoint:{PROJECT_HASH}:old'))[0] == (
+        'user',
+        'Which tests cover the basket total?',
+    )

@@ -4,15 +4,26 @@
 ``{id, timestamp, type: user|gemini|info|error|warning, content, thoughts[], toolCalls[], tokens, model}``.
 Linear: each message follows the one before. Thoughts and tool calls (with their results) are hidden steps
 before the reply; the reply keeps its model and exact token counts.
+
+Saved chats (``/chat save <tag>``: ``~/.gemini/tmp/<project hash>/checkpoint-<tag, URL-encoded>.json``) hold
+the Gemini API history itself: ``{history: [Content], authType?}``, or in older versions the bare
+``[Content]`` array, a Content being ``{role: user|model, parts: [{text, thought?} | {functionCall} |
+{functionResponse} | {inlineData} | {fileData}]}`` (google-gemini/gemini-cli
+``packages/core/src/core/logger.ts``). No ids, no dates: each becomes the conversation "<tag>" of its project,
+its messages keyed by the content up to them, so saving the same tag again after more turns adds only the new
+ones, and a tag saved over with a different history branches where the two part; the file's time dates them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from functools import partial
 from typing import Any
+from urllib.parse import unquote
 
-from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_iso, split_blocks
+from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_epoch, from_iso, split_blocks
 from .inputs import JsonDoc, iter_items, iter_lines
 from .projects import PREFIX
 
@@ -143,9 +154,98 @@ def read_lines(doc: JsonDoc, report: ImportReport) -> dict[str, Any]:
     return {**session, 'messages': messages}
 
 
+# the first turn Gemini CLI sends on its own: the environment (date, OS, folder tree) and the model's "Got it"
+CONTEXT_PROMPT = 'This is the Gemini CLI. We are setting up the context for our chat.'
+_CHECKPOINT_NAME = re.compile(r'(?:^|/)(?:(?P<project>[0-9a-f]{64})/)?checkpoint-(?P<tag>.+)\.json$')
+
+
+def is_checkpoint(obj: Any) -> bool:
+    """A saved chat: the ``[Content]`` array or ``{history: [Content]}``."""
+    history = obj.get('history') if isinstance(obj, dict) else obj
+    return isinstance(history, list) and not (isinstance(obj, dict) and 'sessionId' in obj)
+
+
+def _part_blocks(part: Any, role: str) -> list[Block]:
+    if not isinstance(part, dict):
+        return [Block(_text(part))] if isinstance(part, str) else []
+    if isinstance(part.get('functionCall'), dict):
+        call = part['functionCall']
+        name = _text(call.get('name')) or 'tool'
+        return [Block(f'{name}\n{_json(call.get("args"))}'.strip(), True, 'tool_use', name)]
+    if isinstance(part.get('functionResponse'), dict):
+        resp = part['functionResponse']
+        name = _text(resp.get('name')) or 'tool'
+        out = resp.get('response')
+        text = (_text(out.get('output')) or _text(out.get('error'))) if isinstance(out, dict) else ''
+        return [Block(text or _json(out) or '[no output]', True, 'tool_result', name, 'tool')]
+    for key, label in (('inlineData', 'Attachment'), ('fileData', 'File')):
+        if isinstance(part.get(key), dict):
+            data = part[key]
+            what = _text(data.get('displayName')) or _text(data.get('fileUri')) or _text(data.get('mimeType'))
+            return [Block(f'[{label}: {what or "file"}]')]
+    text = _text(part.get('text'))
+    if part.get('thought') is True:
+        return [Block(text, True, 'thinking')] if text else []
+    return [Block(text)] if text else []
+
+
+def convert_checkpoint(obj: Any, name: str, mtime: float | None, report: ImportReport) -> ParsedConversation:
+    history = obj.get('history') if isinstance(obj, dict) else obj
+    m = _CHECKPOINT_NAME.search(name.replace('\\', '/'))
+    tag = unquote(m.group('tag')) if m else name
+    project = m.group('project') if m else None
+    when = from_epoch(mtime) if mtime is not None else None
+    messages: list[ParsedMessage] = []
+    parent = None
+    key = hashlib.sha256()
+    for i, content in enumerate(history if isinstance(history, list) else []):
+        if not isinstance(content, dict):
+            report.unknown('gemini_cli checkpoint entry')
+            continue
+        role = content.get('role')
+        parts = content.get('parts') if isinstance(content.get('parts'), list) else []
+        key.update(json.dumps([role, parts], sort_keys=True, ensure_ascii=False).encode())
+        base = ParsedMessage(
+            external_id=key.hexdigest()[:24], parent_id=parent, role='assistant', created_at=when, raw=content
+        )
+        blocks = [b for part in parts for b in _part_blocks(part, str(role))]
+        if role == 'user':
+            base.role = 'user'
+            if blocks and all(b.content_type == 'tool_result' for b in blocks):
+                base.role = 'tool'  # the results of the model's calls go back to it as a user turn
+        elif role != 'model':
+            report.unknown(f'gemini_cli checkpoint {role or "?"}')
+            base.role, base.hidden = 'system', True
+        if i < 2 and (
+            (role == 'user' and any(b.text.startswith(CONTEXT_PROMPT) for b in blocks))
+            or (i == 1 and messages and messages[-1].content_type == 'context')
+        ):
+            base.role, base.hidden, base.content_type = 'system', True, 'context'
+            blocks = [Block(b.text, True, 'context') for b in blocks]
+        chain = split_blocks(base, blocks or [Block('', True, 'empty')])
+        messages.extend(chain)
+        parent = chain[-1].external_id
+    scope = f'checkpoint:{project}:' if project else 'checkpoint:'
+    return ParsedConversation(
+        external_id=f'{scope}{tag}',
+        title=tag,
+        messages=messages,
+        created_at=when,
+        updated_at=when,
+        active_leaf=parent,
+        raw={k: v for k, v in obj.items() if k != 'history'} if isinstance(obj, dict) else None,
+    )
+
+
 def items(doc: JsonDoc, report: ImportReport):
     if doc.jsonl:
         yield f'session {doc.name}', lambda: convert(read_lines(doc, report), report)
         return
     for session in iter_items(doc):
-        yield label(session), partial(convert, session, report)
+        if is_checkpoint(session):
+            yield (
+                f'saved chat {doc.name}',
+                partial(convert_checkpoint, session, f'{doc.folder}/{doc.name}', doc.mtime, report),
+            )
+        else:
+            yield label(session), partial(convert, session, report)

@@ -94,6 +94,7 @@ class JsonDoc:
     agent: str | None = None  # a Claude Code sub-agent file's agent id
     related: list[JsonDoc] = field(default_factory=list)  # the sub-agent files of a session
     mtime: float | None = None  # when the file was last written (epoch seconds): a date for files without any
+    folder: str = ''  # a single file's folder name (a Gemini CLI saved chat's project hash)
 
 
 @dataclass
@@ -180,7 +181,11 @@ def _open(p: Path) -> ImportInput:
         return _open_zip(p)
     if head.startswith(SQLITE_MAGIC):
         return ImportInput(p, 'sqlite', format='llm')
-    inp = ImportInput(p, 'file', docs=[JsonDoc(p.name, lambda: open(p, 'rb'), mtime=p.stat().st_mtime)])  # noqa: SIM115
+    inp = ImportInput(
+        p,
+        'file',
+        docs=[JsonDoc(p.name, lambda: open(p, 'rb'), mtime=p.stat().st_mtime, folder=p.parent.name)],  # noqa: SIM115
+    )
     return _detect(inp)
 
 
@@ -512,6 +517,8 @@ def _sniff_events(events: Iterator[tuple[str, str, Any]]) -> tuple[str, str]:
                 kind = _kind_from_keys(keys)
                 if kind:
                     return kind, ('' if kind == LECHAT else 'item')  # a Le Chat file is one chat's messages
+                if {'role', 'parts'} <= keys:
+                    return GEMINI_CLI, ''  # a Gemini CLI saved chat (``/chat save``), the older bare history
                 if 'mapping' in keys:
                     candidate = CHATGPT
             elif prefix in ('item.header', 'item.products.item') and ev == 'string':
@@ -535,6 +542,8 @@ def _sniff_events(events: Iterator[tuple[str, str, Any]]) -> tuple[str, str]:
             kind = _kind_from_keys(keys) or _object_kind(keys)
             if kind and kind != OUTPUTHUB:
                 return kind, ''
+        elif prefix == 'history.item' and ev == 'map_key' and value == 'parts' and 'sessionId' not in keys:
+            return GEMINI_CLI, ''  # a Gemini CLI saved chat (``/chat save``): ``{history: [Content]}``
         elif prefix == 'format' and ev == 'string' and value == 'outputhub':
             return OUTPUTHUB, 'records.item'
         elif wrapped and prefix == 'conversations.item' and ev == 'map_key':
