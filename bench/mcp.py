@@ -12,7 +12,8 @@ thread, the JSON answer. As in ``bench/search.py``, each query runs ``--repeats`
 fastest run counts (a shared 2-core machine's scheduling stalls removed); saves come in groups of
 ``--repeats`` (different texts) and the fastest of each group counts — every call's p95 is printed too.
 The same searches also run in this process straight through ``app.data.search`` (``direct_*``): the
-difference is what MCP adds.
+difference is what MCP adds; ``direct_semantic_exact_scan_*`` runs them once more with the vector mirror's
+sign-bit pre-filter off (the exact float scan over every chunk), so the two compare in the same run.
 
 Vectors: ``--vectors synthetic`` (default) indexes with the built-in random 384-dimension embedder, the
 same shape as the default model's, so 300,000 items index in minutes; the real model's share of a query
@@ -105,7 +106,7 @@ async def drive(path: Path, queries: list[str], saves: int, data_dir: Path, repe
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
     from app.data import db as dbmod
-    from app.data import search
+    from app.data import search, vectors
 
     params = StdioServerParameters(
         command=sys.executable,
@@ -118,6 +119,8 @@ async def drive(path: Path, queries: list[str], saves: int, data_dir: Path, repe
         search.search(queries[0], mode=mode, limit=10)
     timings: dict[str, list[float]] = {mode: [] for mode in MODES}
     direct: dict[str, list[float]] = {mode: [] for mode in MODES}
+    exact: list[float] = []  # direct semantic with the sign-bit pre-filter off: the exact float scan
+    prefilter_rows = vectors.PREFILTER_MIN_ROWS
     saves_best: list[float] = []
     saves_all: list[float] = []
     client = types.Implementation(name='bench', version='1')
@@ -143,6 +146,15 @@ async def drive(path: Path, queries: list[str], saves: int, data_dir: Path, repe
                         best_direct = min(best_direct, (time.perf_counter() - t) * 1000)
                     timings[mode].append(best)
                     direct[mode].append(best_direct)
+                    if mode == 'semantic':
+                        vectors.PREFILTER_MIN_ROWS = 2**62
+                        best_exact = float('inf')
+                        for _ in range(repeats):
+                            t = time.perf_counter()
+                            search.search(q, mode=mode, limit=10)
+                            best_exact = min(best_exact, (time.perf_counter() - t) * 1000)
+                        vectors.PREFILTER_MIN_ROWS = prefilter_rows
+                        exact.append(best_exact)
             for i in range(saves):
                 group = []
                 for j in range(repeats):  # different texts: the same one twice would be a duplicate
@@ -166,6 +178,8 @@ async def drive(path: Path, queries: list[str], saves: int, data_dir: Path, repe
         'direct_hybrid_p50_ms': p50(direct['hybrid']),
         'direct_keyword_p50_ms': p50(direct['keyword']),
         'direct_semantic_p50_ms': p50(direct['semantic']),
+        'direct_semantic_exact_scan_p50_ms': p50(exact),
+        'direct_semantic_vs_exact_scan': round(p50(direct['semantic']) / max(p50(exact), 1e-9), 3),
         'save_output_p50_ms': p50(saves_best),
         'save_output_p95_ms': p95(saves_best),
         'save_output_every_call_p95_ms': p95(saves_all),
@@ -242,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f'the same searches in-process (no MCP): hybrid p50 {result["direct_hybrid_p50_ms"]} ms, keyword p50 '
-        f'{result["direct_keyword_p50_ms"]} ms, semantic p50 {result["direct_semantic_p50_ms"]} ms'
+        f'{result["direct_keyword_p50_ms"]} ms, semantic p50 {result["direct_semantic_p50_ms"]} ms '
+        f'(the exact float scan instead of the sign-bit pre-filter: {result["direct_semantic_exact_scan_p50_ms"]} ms, '
+        f'ratio {result["direct_semantic_vs_exact_scan"]})'
     )
     print(
         f'save_output over stdio: p50 {result["save_output_p50_ms"]} ms, p95 {result["save_output_p95_ms"]} ms'
