@@ -14,6 +14,7 @@ from ..components import fmt, pickers, toast
 from ..components.design import DETAIL_GRID, SECTION_LABEL, kind_icon
 from ..components.item_header import delete_button, favourite_and_rating, inline_title
 from ..components.markdown_view import markdown_view
+from ..components.relation_picker import compact_pickers
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge
 from ..components.template_form import copy_text
@@ -238,14 +239,17 @@ class AgentPage(VersionedPage):
                 history = VersionHistory('agent', a.id, view.stats, v.number, self.url, self.go)
                 await history.show()
             with ui.column().classes('gap-4 w-full'):
-                with ui.card().classes('w-full gap-4').props('flat bordered'):
-                    pickers.tags_picker('agent', a.id)
-                    pickers.collections_picker('agent', a.id)
-                with ui.card().classes('w-full gap-4').props('flat bordered'):
-                    ui.label('Classification').classes('font-semibold')
-                    pickers.field_picker('agent', a.id, 'category', 'category', 'Category', creatable=True)
-                    pickers.field_picker('agent', a.id, 'sensitivity', 'sensitivity', 'Sensitivity')
-                    retention_controls('agent', a.id)
+                with compact_pickers():  # one read-only line each until its button opens the picker
+                    with ui.card().classes('w-full gap-4').props('flat bordered'):
+                        pickers.tags_picker('agent', a.id)
+                        pickers.collections_picker('agent', a.id)
+                    with ui.card().classes('w-full gap-4').props('flat bordered'):
+                        ui.label('Classification').classes('font-semibold')
+                        pickers.field_picker(
+                            'agent', a.id, 'category', 'category', 'Category', creatable=True
+                        )
+                        pickers.field_picker('agent', a.id, 'sensitivity', 'sensitivity', 'Sensitivity')
+                        retention_controls('agent', a.id)
                 notes_card('agent', a.id, a.notes)
 
     def _settings_card(self, settings: dict[str, Any]) -> None:

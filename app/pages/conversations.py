@@ -14,6 +14,7 @@ from ..components.graph_view import neighbourhood_card
 from ..components.item_header import delete_button, favourite_and_rating, inline_title, mark_viewed_later
 from ..components.items import item_row
 from ..components.message_view import MessageView
+from ..components.relation_picker import compact_pickers
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, viewer_sees_restricted, visible
 from ..components.trashed import TrashState
@@ -159,19 +160,20 @@ def conversation_page(ctx: AppContext, conversation_id: int, focus: int | None) 
                     ).props('flat no-caps')
             view_container = ui.column().classes('w-full')
         with ui.column().classes('gap-4 w-full'):
-            with ui.card().classes('w-full gap-4').props('flat bordered'):
-                pickers.tags_picker('conversation', conversation_id)
-                pickers.collections_picker('conversation', conversation_id)
-                pickers.field_picker(
-                    'conversation', conversation_id, 'category', 'category', 'Category', creatable=True
-                )
-                pickers.field_picker(
-                    'conversation', conversation_id, 'sensitivity', 'sensitivity', 'Sensitivity'
-                )
-                retention_controls('conversation', conversation_id)
-                pickers.field_picker(
-                    'conversation', conversation_id, 'model', 'model', 'Model', creatable=True
-                )
+            with compact_pickers():  # one read-only line each until its button opens the picker
+                with ui.card().classes('w-full gap-4').props('flat bordered'):
+                    pickers.tags_picker('conversation', conversation_id)
+                    pickers.collections_picker('conversation', conversation_id)
+                    pickers.field_picker(
+                        'conversation', conversation_id, 'category', 'category', 'Category', creatable=True
+                    )
+                    pickers.field_picker(
+                        'conversation', conversation_id, 'sensitivity', 'sensitivity', 'Sensitivity'
+                    )
+                    retention_controls('conversation', conversation_id)
+                    pickers.field_picker(
+                        'conversation', conversation_id, 'model', 'model', 'Model', creatable=True
+                    )
             neighbourhood_card('conversation', conversation_id)
             saved = visible(conversations.saved_outputs(conversation_id))
             with ui.card().classes('w-full gap-1').props('flat bordered'):

@@ -15,6 +15,7 @@ from ..components.design import DETAIL_GRID, SECTION_LABEL, kind_icon
 from ..components.item_header import delete_button, favourite_and_rating, inline_title
 from ..components.list_view import Column
 from ..components.markdown_view import markdown_view
+from ..components.relation_picker import compact_pickers
 from ..components.retention_controls import retention_controls
 from ..components.secret import check_visible, secret_badge, viewer_sees_restricted
 from ..components.template_form import TemplateForm, copy_text
@@ -471,14 +472,15 @@ class PromptPage(VersionedPage):
         await self.go(None)
 
     def _relations(self, p: Prompt) -> None:
-        with ui.card().classes('w-full gap-4').props('flat bordered'):
-            pickers.tags_picker('prompt', p.id)
-            pickers.collections_picker('prompt', p.id)
-        with ui.card().classes('w-full gap-4').props('flat bordered'):
-            ui.label('Classification').classes('font-semibold')
-            pickers.field_picker('prompt', p.id, 'category', 'category', 'Category', creatable=True)
-            pickers.field_picker('prompt', p.id, 'sensitivity', 'sensitivity', 'Sensitivity')
-            retention_controls('prompt', p.id)
+        with compact_pickers():  # one read-only line each until its button opens the picker
+            with ui.card().classes('w-full gap-4').props('flat bordered'):
+                pickers.tags_picker('prompt', p.id)
+                pickers.collections_picker('prompt', p.id)
+            with ui.card().classes('w-full gap-4').props('flat bordered'):
+                ui.label('Classification').classes('font-semibold')
+                pickers.field_picker('prompt', p.id, 'category', 'category', 'Category', creatable=True)
+                pickers.field_picker('prompt', p.id, 'sensitivity', 'sensitivity', 'Sensitivity')
+                retention_controls('prompt', p.id)
         notes_card('prompt', p.id, p.notes)
 
 
