@@ -31,13 +31,18 @@ BADGE_TIP = 'Restricted: hidden from other devices, API tokens and exports unles
 # --------------------------------------------------------------------------- who is looking
 
 
-def viewer_sees_restricted() -> bool:
-    """False for a LAN device without permission; True for the desktop (and outside a page)."""
+def viewer() -> auth.Principal:
+    """Who is looking at this page: this computer (also outside a page), a paired device or a token."""
     try:
         request = ui.context.client.request
     except (RuntimeError, AttributeError):
-        return True
-    return auth.principal_of(request).allow_restricted
+        return auth.LOCAL
+    return auth.principal_of(request)
+
+
+def viewer_sees_restricted() -> bool:
+    """False for a LAN device without permission; True for the desktop (and outside a page)."""
+    return viewer().allow_restricted
 
 
 def hide_restricted(params: ListParams) -> ListParams:

@@ -8,23 +8,17 @@ from typing import Any
 
 from nicegui import run, ui
 
-from .. import auth, roles
+from .. import roles
 from ..context import AppContext
 from ..data import session_watch
 from ..data.importers import FORMAT_NAMES
 from ..errors import UserError
 from ..services import session_watch as service
 from . import fmt, toast
+from .secret import viewer
 
 SWITCH_LABEL = 'Keep my Claude Code / Codex / Gemini CLI sessions'
 SHOWN_FILES = 30
-
-
-def _principal() -> Any:
-    try:
-        return auth.principal_of(ui.context.client.request)
-    except (RuntimeError, AttributeError):
-        return auth.LOCAL
 
 
 def _status_line(ctx: AppContext, opts: dict[str, Any], total: int) -> str:
@@ -44,7 +38,7 @@ async def settings_tab(ctx: AppContext) -> None:
     if loaded is None:  # shutting down
         return
     opts, total = loaded
-    local = roles.is_this_computer(_principal())
+    local = roles.is_this_computer(viewer())
     with ui.card().classes('w-full gap-2').props('flat bordered'):
         ui.label('Coding-agent sessions').classes('font-semibold')
         ui.label(
@@ -72,7 +66,7 @@ async def settings_tab(ctx: AppContext) -> None:
         async def apply(enabled: bool | None, folder_text: str | None) -> None:
             names = None if folder_text is None else folder_text.splitlines()
             try:
-                new = await run.io_bound(service.configure, _principal(), ctx, enabled=enabled, folders=names)
+                new = await run.io_bound(service.configure, viewer(), ctx, enabled=enabled, folders=names)
             except UserError as exc:
                 toast.error(str(exc))
                 return

@@ -8,17 +8,11 @@ from nicegui import run, ui
 
 from .. import auth, lan, roles
 from ..components import clipboard, fmt, toast
+from ..components.secret import viewer
 from ..context import AppContext
 from ..data import access
 from ..errors import UserError
 from ..services import access_admin
-
-
-def _principal() -> auth.Principal:
-    try:
-        return auth.principal_of(ui.context.client.request)
-    except (RuntimeError, AttributeError):
-        return auth.LOCAL
 
 
 def qr_data_uri(url: str) -> str:
@@ -71,7 +65,7 @@ def _status_card(ctx: AppContext, devices: _Box, urls: list[str]) -> None:
 
 def _pair_dialog(devices: _Box, base_url: str) -> None:
     gate = auth.current_gate()
-    principal = _principal()
+    principal = viewer()
     with ui.dialog() as dialog, ui.card().classes('items-center gap-3 w-[22rem] max-w-[92vw]'):
         ui.label('Pair a phone').classes('text-lg font-semibold self-start')
         name = ui.input('Name for this phone', value='Phone').props('outlined dense').classes('w-full')
@@ -114,7 +108,7 @@ def _pair_dialog(devices: _Box, base_url: str) -> None:
 
 
 def _password_card(ctx: AppContext) -> None:
-    principal = _principal()
+    principal = viewer()
     is_set = auth.password_is_set()
     with _card('Password'):
         ui.label(
@@ -166,7 +160,7 @@ class _Box:
 
 
 def _devices_list(box: _Box) -> None:
-    principal = _principal()
+    principal = viewer()
     devices = access.list_devices()
     if not devices:
         ui.label('No devices yet.').classes('text-sm oh-muted')
@@ -218,7 +212,7 @@ def _devices_list(box: _Box) -> None:
 
 async def _set_admin(box: _Box, device_id: int, name: str, admin: bool) -> None:
     try:
-        await run.io_bound(access_admin.set_device_admin, _principal(), device_id, admin)
+        await run.io_bound(access_admin.set_device_admin, viewer(), device_id, admin)
     except UserError as exc:
         toast.error(str(exc))
         return
@@ -230,7 +224,7 @@ async def _set_admin(box: _Box, device_id: int, name: str, admin: bool) -> None:
 
 async def _revoke_device(box: _Box, device_id: int, name: str) -> None:
     try:
-        await run.io_bound(access_admin.revoke_device, _principal(), device_id)
+        await run.io_bound(access_admin.revoke_device, viewer(), device_id)
     except UserError as exc:
         toast.error(str(exc))
         return
@@ -262,7 +256,7 @@ async def _devices_section(ctx: AppContext) -> None:
 
 def _this_device_section(ctx: AppContext) -> None:
     """What a device may do about access: see which device it is, and end its own session."""
-    principal = _principal()
+    principal = viewer()
     with _card('This device'):
         ui.label(principal.name or 'This device').classes('text-sm font-medium').mark('this-device')
         ui.label(
@@ -317,7 +311,7 @@ def _tokens_list(box: _Box) -> None:
 
 async def _revoke_token(box: _Box, token_id: int, name: str) -> None:
     try:
-        await run.io_bound(access_admin.revoke_token, _principal(), token_id)
+        await run.io_bound(access_admin.revoke_token, viewer(), token_id)
     except UserError as exc:
         toast.error(str(exc))
         return
@@ -343,7 +337,7 @@ def _show_new_token(token: str) -> None:
 
 
 def _tokens_section(ctx: AppContext) -> None:
-    principal = _principal()
+    principal = viewer()
     new_card = ui.column().classes('w-full gap-4')
     with _card('Tokens'):
         tokens = _Box(_tokens_list)

@@ -13,9 +13,9 @@ from typing import Any
 
 from nicegui import app, run, ui
 
-from .. import auth, config, roles
+from .. import config, roles
 from ..components import dialogs, fmt, jobs, toast
-from ..components.secret import viewer_sees_restricted
+from ..components.secret import viewer, viewer_sees_restricted
 from ..context import AppContext
 from ..data import backup, exporters
 from ..errors import UserError
@@ -89,17 +89,10 @@ def offer_download(path: str | Path, filename: str) -> None:
     ui.download.from_url(url, filename)
 
 
-def _principal() -> auth.Principal:
-    try:
-        return auth.principal_of(ui.context.client.request)
-    except (RuntimeError, AttributeError):
-        return auth.LOCAL
-
-
 class BackupTab:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.principal = _principal()
+        self.principal = viewer()
         self.local = roles.is_admin(self.principal)
         self.may_include_secret = viewer_sees_restricted()
 

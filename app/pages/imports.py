@@ -13,10 +13,10 @@ from typing import Any
 from nicegui import app, events, run, ui
 from starlette.middleware import Middleware
 
-from .. import auth, config
+from .. import config
 from ..components import fmt, jobs, session_watch_panel, toast
 from ..components.indexing_status import indexing_status
-from ..components.secret import visible
+from ..components.secret import viewer, visible
 from ..context import AppContext
 from ..data import import_history
 from ..data.importers import FORMAT_NAMES, ImportReport, import_path, recent_runs
@@ -77,13 +77,6 @@ def check_server_path(text: str) -> Path:
     if not (p.is_file() or p.is_dir()):
         raise UserError(f'{p} is neither a file nor a folder.')
     return p
-
-
-def _principal() -> auth.Principal:
-    try:
-        return auth.principal_of(ui.context.client.request)
-    except (RuntimeError, AttributeError):
-        return auth.LOCAL
 
 
 # --------------------------------------------------------------------------- the server-side size check
@@ -223,7 +216,7 @@ def _run_status(run_row: Any) -> str:
 class ImportPage:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.local = _principal().kind == 'local'
+        self.local = viewer().kind == 'local'
         self.controls: list[ui.element] = []  # what starts an import: off while one runs
 
     async def show(self) -> None:

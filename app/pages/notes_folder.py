@@ -9,21 +9,15 @@ from typing import Any
 
 from nicegui import run, ui
 
-from .. import auth, roles
+from .. import roles
 from ..components import fmt, toast
+from ..components.secret import viewer
 from ..context import AppContext
 from ..data import notes_folder, prompt_git
 from ..errors import UserError
 from ..services import notes_sync, prompt_git_sync
 
 LOCAL_ONLY = 'Set from the computer running Output Hub: it writes into that computer’s folders.'
-
-
-def _principal() -> auth.Principal:
-    try:
-        return auth.principal_of(ui.context.client.request)
-    except (RuntimeError, AttributeError):
-        return auth.LOCAL
 
 
 def _card(title: str, marker: str) -> ui.card:
@@ -81,7 +75,7 @@ async def notes_folder_panel(ctx: AppContext) -> None:
             .classes('text-sm')
             .mark('notes-folder-status')
         )
-        if not roles.is_this_computer(_principal()):
+        if not roles.is_this_computer(viewer()):
             ui.label(LOCAL_ONLY).classes('text-sm oh-muted').mark('notes-folder-local-only')
             return
         folder = (
@@ -108,7 +102,7 @@ async def notes_folder_panel(ctx: AppContext) -> None:
             try:
                 await run.io_bound(
                     notes_sync.configure,
-                    _principal(),
+                    viewer(),
                     ctx,
                     directory=folder.value or '',
                     include_secret=bool(secret.value),
@@ -147,7 +141,7 @@ async def notes_folder_panel(ctx: AppContext) -> None:
             try:
                 report = await run.io_bound(
                     notes_sync.sync_now,
-                    _principal(),
+                    viewer(),
                     ctx,
                     directory=folder.value or '',
                     include_secret=bool(secret.value),
@@ -215,7 +209,7 @@ async def prompt_git_panel(ctx: AppContext) -> None:
             'commit removing its file. Push it to GitHub yourself with git push.'
         ).classes('text-sm oh-muted')
         status_label = ui.label(git_status_line(ctx, kept)).classes('text-sm').mark('prompt-git-status')
-        if not roles.is_this_computer(_principal()):
+        if not roles.is_this_computer(viewer()):
             ui.label(LOCAL_ONLY).classes('text-sm oh-muted').mark('prompt-git-local-only')
             return
         folder = (
@@ -234,7 +228,7 @@ async def prompt_git_panel(ctx: AppContext) -> None:
             try:
                 now = await run.io_bound(
                     prompt_git_sync.configure,
-                    _principal(),
+                    viewer(),
                     ctx,
                     directory=folder.value or '',
                     include_secret=bool(secret.value),
@@ -274,7 +268,7 @@ async def prompt_git_panel(ctx: AppContext) -> None:
             try:
                 report = await run.io_bound(
                     prompt_git_sync.commit_now,
-                    _principal(),
+                    viewer(),
                     ctx,
                     directory=folder.value or '',
                     include_secret=bool(secret.value),

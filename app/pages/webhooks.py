@@ -9,8 +9,8 @@ from typing import Any
 
 from nicegui import run, ui
 
-from .. import auth
 from ..components import dialogs, fmt, toast
+from ..components.secret import viewer
 from ..context import AppContext
 from ..data import webhooks as hooks
 from ..errors import UserError
@@ -18,13 +18,6 @@ from ..services import webhooks as service
 
 TEST_WAIT_SECONDS = 30.0  # how long the panel watches a test event before leaving it to the log
 STATUS_COLORS = {hooks.PENDING: 'grey-7', hooks.DELIVERED: 'positive', hooks.FAILED: 'negative'}
-
-
-def _principal() -> auth.Principal:
-    try:
-        return auth.principal_of(ui.context.client.request)
-    except (RuntimeError, AttributeError):
-        return auth.LOCAL
 
 
 def _card(title: str) -> ui.card:
@@ -48,7 +41,7 @@ def _status_text(row: hooks.LogRow) -> str:
 class WebhooksPanel:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.principal = _principal()
+        self.principal = viewer()
         self.list_box = ui.column().classes('w-full gap-0')
         self.log_box: ui.column | None = None
         self.timers = ui.element('div').classes('hidden')  # the watch on a test event lives here
