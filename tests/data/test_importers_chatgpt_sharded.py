@@ -106,3 +106,71 @@ def test_a_node_without_parent_takes_it_from_its_message(db, tmp_path):
     (tmp_path / 'conversations-000.json').write_text(json.dumps(shard))
     assert import_path(tmp_path).messages_added == 4
     assert [m.external_id for m in active_path(conv_by_ext(PYTHON))] == ['u-1', 'a-1', 't-1', 'a-2']
+
+
+def _copy_without(tmp_path: Path, *left_out: str, manifest: bool = True) -> Path:
+    import shutil
+
+    out = tmp_path / 'export'
+    out.mkdir()
+    for f in SHARDED.iterdir():
+        if f.name not in left_out and (manifest or f.name != 'export_manifest.json'):
+            shutil.copy(f, out / f.name)
+    return out
+
+
+def _nothing_written() -> None:
+    from app.data.models import ImportRun
+
+    assert (Conversation.select().count(), Message.select().count(), ImportRun.select().count()) == (0, 0, 0)
+
+
+@pytest.mark.parametrize('as_zip', [True, False])
+def test_a_shard_the_manifest_names_but_the_upload_lacks_is_refused_whole(db, tmp_path, as_zip):
+    from app.errors import UserError
+
+    folder = _copy_without(tmp_path, 'conversations-001.json')
+    source = folder
+    if as_zip:
+        source = tmp_path / 'export.zip'
+        with zipfile.ZipFile(source, 'w') as zf:
+            for f in sorted(folder.iterdir()):
+                zf.write(f, f'a1b2c3-2026-01-05/{f.name}')  # the shards in a folder inside the zip
+    for dry_run in (True, False):
+        with pytest.raises(UserError) as err:
+            import_path(source, dry_run=dry_run)
+        message = str(err.value)
+        assert 'conversations-001.json' in message and 'export_manifest.json lists 2' in message
+        assert 'conversations-000.json' not in message and message.count('.') <= 6  # one sentence
+    _nothing_written()
+
+
+def test_the_manifest_s_shard_count_names_a_shard_it_does_not_list(db, tmp_path):
+    import json
+
+    from app.errors import UserError
+
+    folder = _copy_without(tmp_path)
+    manifest = json.loads((folder / 'export_manifest.json').read_text())
+    manifest['logical_files']['conversations.json']['shard_count'] = 3
+    (folder / 'export_manifest.json').write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match=r'missing conversations-002\.json'):
+        import_path(folder)
+    _nothing_written()
+
+
+def test_without_a_manifest_a_gap_in_the_numbering_is_a_missing_shard(db, tmp_path):
+    import shutil
+
+    from app.errors import UserError
+
+    folder = _copy_without(tmp_path, manifest=False)
+    shutil.move(folder / 'conversations-001.json', folder / 'conversations-003.json')
+    with pytest.raises(UserError) as err:
+        import_path(folder)
+    assert 'missing conversations-001.json, conversations-002.json' in str(err.value)
+    assert 'numbered 000 to 003' in str(err.value)
+    _nothing_written()
+    # numbered from 000 without a gap and no manifest: imported as before
+    shutil.move(folder / 'conversations-003.json', folder / 'conversations-001.json')
+    assert import_path(folder).conversations_added == 3

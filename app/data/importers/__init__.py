@@ -142,6 +142,8 @@ def import_path(
                 conn.close()
                 raise
         else:
+            if inp.format == inputs.CHATGPT:
+                chatgpt.check_shards(inp)  # a sharded export without some of its shards is refused whole
             if progress:
                 progress(0, None)
             try:

@@ -371,3 +371,85 @@ def asset_names(inp: Any) -> dict[str, str]:
         if m and isinstance(name, str) and name.strip():
             out.setdefault(m.group(1), PurePosixPath(name.strip()).name[:200])
     return out
+
+
+MANIFEST = 'export_manifest.json'
+MANIFEST_MAX = 16 * 1024**2
+_SHARD = re.compile(r'^conversations-(\d+)\.json$', re.IGNORECASE)
+
+
+def _manifest_shards(data: Any) -> list[str]:
+    """The conversation shards ``export_manifest.json`` names (relative to it): the files of its logical
+    ``conversations.json``, the shard-named ``export_files``, and up to ``shard_count`` numbered names."""
+    if not isinstance(data, dict):
+        return []
+    names: list[str] = []
+    logical = data.get('logical_files')
+    conv = logical.get('conversations.json') if isinstance(logical, dict) else None
+    if isinstance(conv, dict):
+        names += [f for f in conv.get('files') or [] if isinstance(f, str)]
+    for entry in data.get('export_files') or [] if isinstance(data.get('export_files'), list) else []:
+        path = entry.get('path') if isinstance(entry, dict) else None
+        if isinstance(path, str) and _SHARD.match(path.rsplit('/', 1)[-1]):
+            names.append(path)
+    count = conv.get('shard_count') if isinstance(conv, dict) else None
+    if isinstance(count, int) and not isinstance(count, bool) and 0 < count <= 10_000:
+        listed = {n.rsplit('/', 1)[-1].lower() for n in names}
+        names += [
+            f'conversations-{i:03d}.json' for i in range(count) if f'conversations-{i:03d}.json' not in listed
+        ]
+    return [n for n in dict.fromkeys(names) if _SHARD.match(n.rsplit('/', 1)[-1])]
+
+
+def missing_shards(inp: Any) -> tuple[list[str], str]:
+    """The conversation shards (``conversations-NNN.json``) a sharded export lacks, and what says they
+    belong: ``export_manifest.json`` beside the shards when there is one, else a gap in the numbering
+    (000, 001, 003: 002 is missing). ([], '') for a whole export, a single file or an unsharded one."""
+    import json
+    import zipfile
+    from pathlib import PurePosixPath
+
+    if inp.container not in ('zip', 'folder'):
+        return [], ''
+    shards = [PurePosixPath(d.name) for d in inp.docs if _SHARD.match(PurePosixPath(d.name).name)]
+    if not shards:
+        return [], ''
+    folder = min((s.parent for s in shards), key=lambda p: len(p.parts))
+    present = {s.name.lower() for s in shards if s.parent == folder}
+    manifest = folder / MANIFEST
+    data = None
+    try:
+        if inp.container == 'zip' and inp._zip is not None:
+            info = next((i for i in inp._zip.infolist() if i.filename == manifest.as_posix()), None)
+            if info is not None and info.file_size <= MANIFEST_MAX:
+                data = json.loads(inp._zip.read(info))
+        elif inp.container == 'folder':
+            f = inp.path / manifest
+            if f.is_file() and not f.is_symlink() and f.stat().st_size <= MANIFEST_MAX:
+                data = json.loads(f.read_bytes())
+    except (OSError, ValueError, RecursionError, zipfile.BadZipFile):
+        data = None  # an unreadable manifest says nothing: the numbering still does
+    listed = _manifest_shards(data)
+    if listed:
+        missing = [n for n in listed if PurePosixPath(n).name.lower() not in present]
+        return missing, f'its {MANIFEST} lists {len(listed)} conversation files'
+    numbers = sorted(int(m.group(1)) for n in present if (m := _SHARD.match(n)))
+    width = max(3, *(len(_SHARD.match(n).group(1)) for n in present))
+    # only a gap counts: where the numbering starts is not known without the manifest
+    have = set(numbers)
+    missing = [f'conversations-{i:0{width}d}.json' for i in range(numbers[0], numbers[-1]) if i not in have]
+    return missing, f'the conversation files are numbered {numbers[0]:0{width}d} to {numbers[-1]:0{width}d}'
+
+
+def check_shards(inp: Any) -> None:
+    """Refuse (UserError, before anything is written) a sharded export that lacks some of its shards:
+    importing the rest would silently leave those conversations out."""
+    from ...errors import UserError
+
+    missing, why = missing_shards(inp)
+    if missing:
+        names = ', '.join(missing[:5]) + (f' and {len(missing) - 5} more' if len(missing) > 5 else '')
+        raise UserError(
+            f'{inp.path.name} is missing {names} ({why}): add the missing '
+            f'file{"s" if len(missing) > 1 else ""} or download the export again; nothing was imported.'
+        )
