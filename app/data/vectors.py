@@ -59,6 +59,12 @@ PREFILTER_MIN_ROWS = int(os.environ.get('OUTPUTHUB_VECTOR_PREFILTER_ROWS', '2000
 PREFILTER_FACTOR = 16
 PREFILTER_MIN = 1024
 PREFILTER_SHARE = 300  # and at least 1 row in this many: a bigger library needs more candidates
+# Sign bits only work for dense vectors like a sentence model's (a sparse bag of words, builtin:hashing,
+# has mostly zeros): each mirror measures its own recall@10 against the exact scan on CHECK_QUERIES
+# queries made from its vectors when it first gets large enough and whenever it has doubled since, and
+# uses the pre-filter only while that recall is at least PREFILTER_RECALL.
+PREFILTER_RECALL = 0.97
+CHECK_QUERIES = 16
 
 
 def prefilter_candidates(rows: int, wanted: int) -> int:
@@ -124,6 +130,8 @@ class VectorIndex:
         # of every vector is contiguous, so a Hamming pass is a few flat vector operations.
         self._signs = np.zeros((0, 0), np.uint64)
         self._bits = False
+        self.prefilter_recall: float | None = None  # measured by _check_prefilter
+        self._checked_rows = 0
         self._kernel_ms: dict[str, float | None] = {'blas': None, 'loop': None}
         self._queries = 0
 
@@ -145,6 +153,37 @@ class VectorIndex:
                 self._reset(identity, int(identity[2]))
             if max_id > self._last_id:
                 self._load_after(database, self._last_id, max_id)
+            if not self._bits and self.size >= max(PREFILTER_MIN_ROWS, 2 * self._checked_rows, 1):
+                self._check_prefilter()
+
+    def _check_prefilter(self) -> None:
+        """Measure the pre-filter's recall@10 against the exact scan on this mirror's own vectors."""
+        n = self.size
+        alive = np.nonzero(self._alive[:n])[0]
+        self._checked_rows = n
+        if len(alive) < 2:
+            self.prefilter_recall = None
+            return
+        rng = np.random.default_rng(n)
+        found = 0
+        for _ in range(CHECK_QUERIES):
+            i, j = rng.choice(alive, 2)
+            pair = self._mat[[int(i), int(j)]]
+            pair = np.asarray(pair if isinstance(pair, np.ndarray) else pair.float().numpy(), np.float32)
+            q = pair[0] + 0.5 * pair[1]  # near a stored vector, equal to none
+            q /= max(float(np.linalg.norm(q)), 1e-12)
+            s = self.scores(q)
+            k = min(10, len(alive))
+            want = np.argpartition(s, n - k)[n - k :]
+            got = self._top_prefiltered(q, 30, None)
+            found += len(set(self._ids[want].tolist()) & set(got.chunk_ids[:k].tolist())) / k
+        self.prefilter_recall = found / CHECK_QUERIES
+        log.info(
+            'Vector mirror: sign-bit pre-filter recall@10 %.3f over %d chunks (%s)',
+            self.prefilter_recall,
+            n,
+            'used' if self.prefilter_recall >= PREFILTER_RECALL else 'not used: exact scan',
+        )
 
     def _reset(self, identity: tuple, dim: int) -> None:
         self._identity = identity
@@ -160,6 +199,8 @@ class VectorIndex:
         self._mat = None
         self._signs = np.zeros((0, 0), np.uint64)
         self._bits = False
+        self.prefilter_recall = None
+        self._checked_rows = 0
 
     def _load_all(self, database: dbmod.HubDatabase, upto: int) -> None:
         """The first load: one pass over vec0 (twice as fast as id lookups), appended in blocks."""
@@ -423,7 +464,7 @@ class VectorIndex:
                 fit[: min(n, len(mask))] = mask[:n]
             if self._bits:
                 return self._top_bits(np.asarray(query, np.float32).reshape(-1), m, fit, database)
-            if n >= PREFILTER_MIN_ROWS:
+            if n >= PREFILTER_MIN_ROWS and (self.prefilter_recall or 0) >= PREFILTER_RECALL:
                 return self._top_prefiltered(np.asarray(query, np.float32).reshape(-1), m, fit)
             s = self.scores(query)
             if fit is not None:

@@ -37,11 +37,10 @@ def test_the_pre_filter_finds_what_the_exact_scan_finds_and_follows_the_store(db
     exact = [(h.id, h.score) for h in search.semantic_search('juniper iris harbor', limit=5)]
     vectors.forget()
     monkeypatch.setattr(vectors, 'PREFILTER_MIN_ROWS', 0)  # as a library of 20,000+ chunks is searched
-    monkeypatch.setattr(vectors, 'PREFILTER_MIN', 3)  # fewer candidates than rows: the Hamming pass decides
-    monkeypatch.setattr(vectors, 'PREFILTER_FACTOR', 1)
     calls = _spy(monkeypatch)
     got = [(h.id, h.score) for h in search.semantic_search('juniper iris harbor', limit=5)]
-    assert calls, 'the sign-bit pre-filter was not used'
+    assert vectors.index_for().prefilter_recall == 1.0  # measured on load: every row is a candidate here
+    assert len(calls) > vectors.CHECK_QUERIES, 'the sign-bit pre-filter was not used'
     assert [i for i, _ in got] == [i for i, _ in exact]
     assert all(abs(a - b) < 1e-5 for (_, a), (_, b) in zip(got, exact, strict=True))  # re-scored exactly
     assert not vectors.index_for()._bits  # a float mirror, searched through its sign bits
@@ -71,6 +70,18 @@ def test_the_pre_filter_finds_what_the_exact_scan_finds_and_follows_the_store(db
     assert exact[1][0] not in [h.id for h in search.semantic_search('juniper iris harbor', limit=12)]
 
 
+def test_a_mirror_whose_sign_bits_do_not_find_the_neighbours_keeps_the_exact_scan(db, monkeypatch):
+    _library()  # builtin:hashing vectors are sparse: their sign bits say little
+    exact = [(h.id, h.score) for h in search.semantic_search('juniper iris harbor', limit=5)]
+    vectors.forget()
+    monkeypatch.setattr(vectors, 'PREFILTER_MIN_ROWS', 0)
+    # Fewer candidates than rows, so the Hamming pass decides which rows are re-scored.
+    monkeypatch.setattr(vectors, 'prefilter_candidates', lambda rows, wanted: min(rows, 6))
+    got = [(h.id, h.score) for h in search.semantic_search('juniper iris harbor', limit=5)]
+    assert vectors.index_for().prefilter_recall < vectors.PREFILTER_RECALL
+    assert got == exact
+
+
 def _clustered(rng: np.random.Generator, n: int, dim: int = 384) -> np.ndarray:
     """Unit vectors around 200 topics sharing a mean direction (like sentence embeddings, unlike noise)."""
     mean = rng.normal(0, 1, dim)
@@ -88,6 +99,8 @@ def test_recall_at_10_of_the_pre_filter_on_a_fixed_seeded_set(monkeypatch):
     index._reset(('test', 1, 384), 384)
     index._reserve(n, n)
     index._append(np.arange(1, n + 1), np.ones(n, np.int8), np.arange(1, n + 1), data)
+    index._check_prefilter()  # what sync does once the mirror is large enough
+    assert index.prefilter_recall >= vectors.PREFILTER_RECALL
     calls = _spy(monkeypatch)
     recalls = []
     for q in queries:
