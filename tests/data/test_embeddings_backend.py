@@ -145,6 +145,15 @@ def test_a_cached_export_whose_vectors_drifted_is_not_used(onnx_model, tmp_path)
         model._open_onnx(drifted)
 
 
+def test_the_export_runs_the_fused_transformer_graph(onnx_model):
+    """ONNX Runtime's fusions (one Attention op per layer) are in the kept export: faster, same vectors."""
+    import onnx
+
+    graph = onnx.load(str(export_folder() / 'onnx' / 'model.onnx'), load_external_data=False).graph
+    ops = [n.op_type for n in graph.node]
+    assert ops.count('Attention') == 6 and 'Softmax' not in ops, sorted(set(ops))
+
+
 def real_texts() -> list[str]:
     """Paragraphs of the README (real prose, short to past 256 word pieces) and the texts above."""
     readme = (Path(__file__).resolve().parents[2] / 'README.md').read_text()
