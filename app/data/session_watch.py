@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError, ValidationError
-from . import settings_store
+from . import import_history, settings_store
 from .db import current
 from .importers import ITEM_MODULES, PROJECT_LABELS, inputs, projects
 from .importers.base import Batch, ConversationWriter, ImportReport
@@ -185,6 +185,7 @@ class PassResult:
     errors: list[str] = field(default_factory=list)
     parses: int = 0  # files read (0 when nothing changed)
     seconds: float = 0.0
+    runs: list[int] = field(default_factory=list)  # the import history's rows (ImportRun) this pass wrote
 
     @property
     def messages_added(self) -> int:
@@ -301,6 +302,8 @@ class SessionWatcher:
                 except Exception as exc:  # one broken file must not stop the others
                     message = f'{main}: {exc}'[:500]
                     result.errors.append(message)
+                    if state[main].get('f') in writers:
+                        writers[state[main]['f']].report.error(message)
                     state[main]['e'] = str(exc)[:300]
                     log.info('session watch: %s', message)
                 result.parses += len(members)
@@ -311,7 +314,22 @@ class SessionWatcher:
                     saved = time.monotonic()
         self._save()
         result.seconds = time.monotonic() - started
+        self._record(writers, result)
         return result
+
+    @staticmethod
+    def _record(writers: dict[str, ConversationWriter], result: PassResult) -> None:
+        """The import history gets one run per kind of session this pass added to or updated (none for a
+        pass that changed nothing), so the Import page lists what the watcher brought in beside the uploads."""
+        for fmt, writer in writers.items():
+            writer.report.seconds = round(result.seconds, 3)
+            try:
+                run_id = import_history.record_watch_pass(fmt, PROJECT_LABELS.get(fmt, fmt), writer.report)
+            except Exception:  # the sessions are kept; only the history line is missing
+                log.warning('session watch: could not record the pass in the import history', exc_info=True)
+                continue
+            if run_id is not None:
+                result.runs.append(run_id)
 
     def _import(self, main: str, members: list[str], found, state, writers) -> Imported | None:
         fmt = state[main]['f']

@@ -195,3 +195,51 @@ def test_a_sub_agent_file_that_grows_re_reads_its_session_as_one_conversation(db
     assert grown.parses == 2  # the session and its sub-agent file, read together
     assert Conversation.select().count() == 1  # the sub-agent run stays inside its session
     assert grown.imported[0].messages_added == Message.select().count() - before > 0
+
+
+def test_each_pass_that_brought_something_in_is_one_run_in_the_import_history(db, home):
+    from app.data.importers import recent_runs
+    from app.data.models import ImportRun
+
+    session = home / 'projects' / '-home-me-spotter' / f'{SHORT_ID}.jsonl'
+    all_lines = lines(SHORT)
+    session.write_bytes(b''.join(all_lines[:6]))  # cut inside a reply still being written
+    shutil.copy(CODEX, home / 'sessions' / '2025' / '11' / '17' / CODEX.name)
+    w = watcher(home)
+    first = w.run_once()
+    runs = {r.filename: r for r in ImportRun.select()}
+    assert sorted(runs) == ['Claude Code sessions (watch)', 'Codex sessions (watch)']  # one per source
+    claude = runs['Claude Code sessions (watch)']
+    conv = Conversation.get(Conversation.external_id == SHORT_ID)
+    assert (claude.format, claude.status, claude.dry_run, claude.finished_at is not None) == (
+        'claude_code',
+        'done',
+        False,
+        True,
+    )
+    assert (claude.conversations_added, claude.conversations_updated, claude.messages_added) == (
+        1,
+        0,
+        len(stored(conv)),
+    )
+    assert claude.report['conversation_ids'] == [conv.id] and sorted(first.runs) == sorted(
+        r.id for r in runs.values()
+    )
+
+    assert w.run_once().runs == [] and ImportRun.select().count() == 2  # nothing changed: no row
+
+    with session.open('ab') as fh:
+        fh.write(b''.join(all_lines[6:]))
+    bump(session)
+    before = len(stored(conv))
+    w.run_once()
+    latest = recent_runs(1)[0]
+    assert (latest.filename, latest.conversations_added, latest.conversations_updated) == (
+        'Claude Code sessions (watch)',
+        0,
+        1,
+    )
+    assert latest.messages_added == len(stored(conv)) - before > 0
+    assert latest.report['messages_updated'] >= 1  # the reply cut in the middle was brought up to date
+    assert any('brought up to date' in n for n in latest.report['notes'])
+    assert ImportRun.select().count() == 3

@@ -170,6 +170,8 @@ class ImportReport:
     conversations_updated: int = 0
     conversations_unchanged: int = 0
     messages_added: int = 0
+    # messages already here that were brought up to date in place (``refresh``: a session being written)
+    messages_updated: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
     agents_added: int = 0
@@ -597,6 +599,7 @@ class ConversationWriter:
             return
         report.conversations_updated += 1
         report.messages_added += len(new)
+        report.messages_updated += len(stale)
         if self.dry_run or conv_id is None:
             return
         with write_tx():
