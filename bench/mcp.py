@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.mcp                       # 10,000 outputs (a couple of minutes)
     .venv/bin/python -m bench.mcp --outputs 100000 --db /tmp/b.db      # the budget's size (~10 min to seed)
     .venv/bin/python -m bench.mcp --outputs 100000 --db /tmp/b.db --reuse   # time that file again
+    .venv/bin/python -m bench.mcp --db /tmp/b.db --reuse --realistic  # with realistic vectors (make_realistic)
 
 Seeds a fresh database with ``demo.seed`` through the app's opener (as ``bench/seed.py`` does: every
 trigger live), indexes it for meaning, then starts ``outputhub mcp --db FILE`` in a subprocess and talks
