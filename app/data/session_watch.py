@@ -5,7 +5,8 @@ never read again). No NiceGUI here: the app's background service and ``outputhub
 - Only the folders named are read: the walk follows no symbolic link (file or folder), and a file is
   opened without following one, so nothing outside them is ever opened.
 - A file that grew adds only its new messages, and a reply still being written is brought up to date in
-  place (``ConversationWriter(refresh=True)``); a Claude Code session is read with its sub-agent files.
+  place (``ConversationWriter(refresh=True)``); a Claude Code session is read with its sub-agent files,
+  a Codex rollout with the rollouts of the sub-agents it spawned.
 - What was seen is kept per file (size, mtime, what it is, the conversation it became) in the AppSetting
   ``session_watch_files``: a restart re-reads nothing. A file that disappears is forgotten; its
   conversation stays in the library.
@@ -25,7 +26,7 @@ from typing import Any
 from ..errors import UserError, ValidationError
 from . import import_history, settings_store
 from .db import current
-from .importers import ITEM_MODULES, PROJECT_LABELS, inputs, projects
+from .importers import ITEM_MODULES, PROJECT_LABELS, codex, inputs, projects
 from .importers.base import Batch, ConversationWriter, ImportReport
 from .models import Conversation, utcnow
 
@@ -253,12 +254,27 @@ class SessionWatcher:
             kind = _sniff(doc)
             entry = state.setdefault(p, {'found': now})
             entry.update(s=size, m=mtime, f=kind or '', sid=doc.session, agent=doc.agent)
+            if kind == inputs.CODEX:  # a sub-agent's rollout names the thread that spawned it
+                sid, entry['par'] = codex.head(doc)
+                entry['sid'] = sid or doc.session
         # a Claude Code session is read with its sub-agent files: a grown sub-agent file re-reads its session
         mains_by_sid = {
             e.get('sid'): p
             for p, e in state.items()
             if e.get('f') == inputs.CLAUDE_CODE and not e.get('agent') and e.get('sid')
         }
+        # a Codex sub-agent's rollout is read with the thread that spawned it (and that one's parent, …)
+        codex_by_sid = {
+            e.get('sid'): p for p, e in state.items() if e.get('f') == inputs.CODEX and e.get('sid')
+        }
+
+        def codex_root(p: str) -> str:
+            seen = {p}
+            while (up := codex_by_sid.get(state[p].get('par'))) is not None and up not in seen:
+                seen.add(up)
+                p = up
+            return p
+
         groups: dict[str, list[str]] = {}
         for p in changed:
             e = state[p]
@@ -267,6 +283,8 @@ class SessionWatcher:
             main = p
             if e['f'] == inputs.CLAUDE_CODE and e.get('agent'):
                 main = mains_by_sid.get(e.get('sid'), p)
+            elif e['f'] == inputs.CODEX and e.get('par'):
+                main = codex_root(p)
             groups.setdefault(main, [])
         for main in groups:
             e = state[main]
@@ -278,6 +296,10 @@ class SessionWatcher:
                     and x.get('f') == inputs.CLAUDE_CODE
                     and x.get('agent')
                     and x.get('sid') == e['sid']
+                ]
+            elif e['f'] == inputs.CODEX:
+                groups[main] = [
+                    p for p, x in state.items() if p != main and x.get('par') and codex_root(p) == main
                 ]
 
         writers: dict[str, ConversationWriter] = {}
@@ -348,8 +370,12 @@ class SessionWatcher:
         conv_id = None
         title = ''
         updated = False
-        for doc in [d for d in inp.docs if d.kind != 'empty']:
-            for _, build in module.items(doc, report):
+        docs = [d for d in inp.docs if d.kind != 'empty']
+        shared = (
+            (module.prepare(docs),) if hasattr(module, 'prepare') else ()
+        )  # Codex: sub-agents with parents
+        for doc in docs:
+            for _, build in module.items(doc, report, *shared):
                 conv = build()
                 updated = updated or conv.external_id in writer.existing
                 if label:

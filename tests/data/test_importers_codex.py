@@ -212,3 +212,64 @@ def test_json_lines_that_are_not_a_rollout_are_refused(db, tmp_path):
     with pytest.raises(UserError):
         import_path(path)
     assert total_changes() == before
+
+
+# --------------------------------------------------------------------------- sub-agent threads (spawn_agent)
+
+FAMILY = FIXTURES / 'codex-cli' / 'hand-made__subagents'
+PARENT = '019b0000-0000-7000-8000-00000000aaaa'
+CHILD = '019b0000-0000-7000-8000-00000000cccc'
+
+
+def sessions_folder(tmp_path: Path, *names: str) -> Path:
+    day = tmp_path / 'sessions' / '2026' / '02' / '10'
+    day.mkdir(parents=True)
+    for f in FAMILY.iterdir():
+        if not names or any(n in f.name for n in names):
+            shutil.copy(f, day / f.name)
+    return tmp_path / 'sessions'
+
+
+def test_a_sub_agent_thread_is_folded_into_the_conversation_that_spawned_it(db, tmp_path):
+    report = import_path(sessions_folder(tmp_path))
+    assert (report.format, report.conversations_added, report.errors) == ('codex', 1, [])
+    assert Conversation.select().count() == 1  # the child rollout is not a chat of its own
+    conv = conv_by_ext(PARENT)
+    path = active_path(conv)
+    assert len(path) == Message.select().where(Message.conversation == conv).count()  # one chain
+    assert visible_texts(conv) == [
+        ('user', 'Find why the checkout test is flaky; ask a helper to read the CI logs.'),
+        (
+            'assistant',
+            'The payment stub sometimes answers after the 30 s timeout: the test is flaky because of it.',
+        ),
+    ]
+    ids = [m.external_id for m in path]
+    run = [m for m in path if m.external_id.startswith(f'{CHILD}:')]
+    assert len(run) == 5 and all(m.hidden for m in run)
+    # in right after the spawn_agent call, before its output
+    spawn = next(i for i, m in enumerate(path) if m.content.startswith('spawn_agent'))
+    assert ids[spawn + 1 : spawn + 6] == [m.external_id for m in run]
+    assert path[spawn + 6].role == 'tool' and CHILD in path[spawn + 6].content
+    prompt, *_, answer = run
+    assert (prompt.role, prompt.content_type, prompt.author_name) == ('user', 'subagent', 'sub-agent Halley')
+    assert (answer.content_type, answer.content) == (
+        'subagent',
+        'Two timeouts, both waiting on the payment stub (30 s).',
+    )
+    assert LlmModel.get_by_id(answer.model_id).name == 'gpt-5.3-codex-mini'  # the sub-agent's own model
+    assert conv.model.name == 'gpt-5.3-codex'  # the conversation's stays the parent's
+    assert report.unknown_content_types == {}  # the collab_* events are known bookkeeping
+
+    hits = search.search('payment stub did not answer', mode='keyword')  # only in the sub-agent's tool output
+    assert hits and {Message.get_by_id(h.id).conversation_id for h in hits} == {conv.id}
+
+    again = import_path(tmp_path / 'sessions')
+    assert (again.conversations_added, again.messages_added, again.conversations_unchanged) == (0, 0, 1)
+
+
+def test_a_sub_agent_rollout_without_its_parent_is_a_conversation_of_its_own(db, tmp_path):
+    report = import_path(sessions_folder(tmp_path, CHILD))
+    assert report.conversations_added == 1
+    child = conv_by_ext(CHILD)
+    assert visible_texts(child)[-1] == ('assistant', 'Two timeouts, both waiting on the payment stub (30 s).')

@@ -243,3 +243,32 @@ def test_each_pass_that_brought_something_in_is_one_run_in_the_import_history(db
     assert latest.report['messages_updated'] >= 1  # the reply cut in the middle was brought up to date
     assert any('brought up to date' in n for n in latest.report['notes'])
     assert ImportRun.select().count() == 3
+
+
+def test_a_codex_sub_agent_rollout_that_grows_updates_the_conversation_that_spawned_it(db, home):
+    family = FIXTURES / 'codex-cli' / 'hand-made__subagents'
+    parent_file, child_file = sorted(family.iterdir())  # the parent's rollout starts first
+    day = home / 'sessions' / '2026' / '02' / '10'
+    day.mkdir(parents=True)
+    shutil.copy(parent_file, day / parent_file.name)
+    child = day / child_file.name
+    child_lines = lines(child_file)
+    child.write_bytes(b''.join(child_lines[:4]))  # the sub-agent is still at work
+    w = watcher(home)
+    first = w.run_once()
+    assert Conversation.select().count() == 1 and len(first.imported) == 1
+    conv = Conversation.get(Conversation.external_id == '019b0000-0000-7000-8000-00000000aaaa')
+    child_ids = {k for k in stored(conv) if k.startswith('019b0000-0000-7000-8000-00000000cccc:')}
+    assert len(child_ids) == 2
+
+    with child.open('ab') as fh:
+        fh.write(b''.join(child_lines[4:]))
+    bump(child)
+    second = w.run_once()  # only the child changed: its parent's conversation is read again with it
+    assert [(i.conversation_id, i.updated) for i in second.imported] == [(conv.id, True)]
+    assert Conversation.select().count() == 1
+    now = stored(conv)
+    assert len([k for k in now if k.startswith('019b0000-0000-7000-8000-00000000cccc:')]) == 5
+    # still one chain: every message but the first hangs on another, none has two children
+    parents = [p for p, _, _ in now.values()]
+    assert parents.count(None) == 1 and len(set(parents)) == len(parents)

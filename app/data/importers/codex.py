@@ -7,11 +7,21 @@ second time — stored once, from the response items — and ``token_count``, th
 before it) and ``compacted``. The legacy rollout (a header line ``{id, timestamp, instructions}``, then
 ``record_type: state`` markers and bare response items) reads the same way. A rollout has no branches:
 its messages form one chain, each identified by its line, so a file that grew adds only its new lines.
+
+Sub-agents (``spawn_agent``): a sub-agent runs as a thread of its own, written to a rollout of its own
+whose ``session_meta.payload.source`` is ``{"subagent": {"thread_spawn": {"parent_thread_id", "depth",
+"agent_nickname"?, "agent_role"?}}}`` (openai/codex ``SessionSource::SubAgent(SubAgentSource::ThreadSpawn)``,
+serde lowercase / snake_case). The parent's ``spawn_agent`` function call gets the child's thread id back
+(``{"agent_id": …}``, the first builds ``agent_id: …``; the ``collab_agent_spawn_end`` event's
+``new_thread_id`` says the same). A child rollout imported with its parent is folded into the parent's
+conversation, as Claude Code sub-agents are: its messages hidden, right before the output of the call
+that spawned it (else after the last parent message before it began), ids prefixed with its thread id.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
@@ -25,6 +35,8 @@ INJECTED = ('<environment_context>', '<user_instructions>', '# AGENTS.md instruc
 DUPLICATE_EVENTS = {'user_message', 'agent_message', 'agent_reasoning'}
 BOOKKEEPING_ITEMS = {'ghost_snapshot'}
 BOOKKEEPING_EVENTS = {'token_count', 'task_started', 'task_complete', 'turn_aborted'}
+SPAWN_TOOLS = {'spawn_agent'}
+MAX_SUBAGENT_DEPTH = 8  # Codex itself allows one or two levels
 CACHED_INPUT_PRICE = 0.1  # OpenAI bills cached input tokens at a tenth of the input price
 
 
@@ -87,6 +99,9 @@ class _Session:
         self.last_reply_line: int | None = None
         self.compacted = False
         self.when: datetime | None = None
+        self.parent_thread: str | None = None  # a sub-agent's rollout: the thread that spawned it
+        self.agent_name: str | None = None  # its nickname or role
+        self.spawns: dict[str, str] = {}  # spawn_agent call id -> the child's thread id
 
     def bad(self) -> None:
         self.line += 1
@@ -107,6 +122,11 @@ class _Session:
             self.cwd = self.cwd or _text(payload.get('cwd')) or None
             self.started = self.started or from_iso(payload.get('timestamp')) or when
             self.meta = {k: v for k, v in payload.items() if k not in ('instructions', 'base_instructions')}
+            spawn = thread_spawn(payload)
+            if spawn is not None and self.parent_thread is None:
+                self.parent_thread = spawn['parent_thread_id']
+                name = spawn.get('agent_nickname') or spawn.get('agent_role')
+                self.agent_name = name if isinstance(name, str) and name else None
         elif rtype == 'turn_context':
             self.model = _text(payload.get('model')) or self.model
             self.cwd = self.cwd or _text(payload.get('cwd')) or None
@@ -124,6 +144,12 @@ class _Session:
                     self.last_reply_line = None
             elif etype == 'context_compacted':
                 self.items.append((self.line, self.when, 'compaction', payload, self.model))
+            elif isinstance(etype, str) and etype.startswith('collab_'):
+                # what the terminal showed of spawn_agent / send_input / wait / close_agent: the calls and
+                # their outputs are the response items; the spawn's end names the child thread
+                child = payload.get('new_thread_id')
+                if etype == 'collab_agent_spawn_end' and isinstance(child, str) and payload.get('call_id'):
+                    self.spawns.setdefault(str(payload['call_id']), child)
             elif etype not in BOOKKEEPING_EVENTS:
                 self.report.unknown(f'codex event {etype or "?"}')
         elif rtype == 'compacted':
@@ -158,6 +184,10 @@ class _Session:
         )
         if model_made:
             self.last_reply_line = self.line  # the next token count is this reply's usage
+        if itype == 'function_call_output' and self.tool_names.get(str(item.get('call_id'))) in SPAWN_TOOLS:
+            child = _spawned_id(item.get('output'))
+            if child:
+                self.spawns.setdefault(str(item['call_id']), child)
 
 
 def _messages(s: _Session) -> list[ParsedMessage]:
@@ -259,16 +289,134 @@ def _message(s: _Session, line, when, kind, p, model, seen) -> ParsedMessage | N
     return base
 
 
-def convert(doc: JsonDoc, report: ImportReport) -> ParsedConversation:
-    """A rollout file → one parsed conversation (a chain)."""
+def thread_spawn(meta: Any) -> dict[str, Any] | None:
+    """``source.subagent.thread_spawn`` of a ``session_meta`` payload (a sub-agent's rollout) when it names
+    its parent thread, else None."""
+    source = meta.get('source') if isinstance(meta, dict) else None
+    sub = source.get('subagent') if isinstance(source, dict) else None
+    spawn = sub.get('thread_spawn') if isinstance(sub, dict) else None
+    if (
+        isinstance(spawn, dict)
+        and isinstance(spawn.get('parent_thread_id'), str)
+        and spawn['parent_thread_id']
+    ):
+        return spawn
+    return None
+
+
+def _spawned_id(output: Any) -> str | None:
+    """The child thread id a ``spawn_agent`` call returned: ``{"agent_id": …}`` or ``agent_id: …``."""
+    if isinstance(output, dict):
+        output = output.get('content') if 'agent_id' not in output else output
+    if isinstance(output, str):
+        text = output.strip()
+        try:
+            output = json.loads(text)
+        except ValueError:
+            head, _, rest = text.partition(':')
+            return rest.strip() or None if head.strip() == 'agent_id' else None
+    if isinstance(output, dict) and isinstance(output.get('agent_id'), str):
+        return output['agent_id'].strip() or None
+    return None
+
+
+@dataclass
+class Family:
+    """Which rollouts of an import are sub-agent threads of another one there (by thread id)."""
+
+    children: dict[str, list[JsonDoc]] = field(default_factory=dict)  # parent thread id -> child rollouts
+    folded: set[str] = field(default_factory=set)  # names of the rollouts read with their parent
+
+
+def head(doc: JsonDoc) -> tuple[str | None, str | None]:
+    """(thread id, parent thread id) from a rollout's ``session_meta`` (its first lines only)."""
+    for n, rec in enumerate(iter_lines(doc, lambda: None)):
+        payload = rec.get('payload')
+        if rec.get('type') == 'session_meta' and isinstance(payload, dict):
+            spawn = thread_spawn(payload)
+            return (_text(payload.get('id')) or None, spawn['parent_thread_id'] if spawn else None)
+        if n >= 4:
+            break
+    return doc.session, None
+
+
+def prepare(docs: list[JsonDoc]) -> Family:
+    """Sub-agent rollouts whose parent thread is in the same import are read with it, not on their own."""
+    heads = [(d, *head(d)) for d in docs]
+    ids = {sid for _, sid, _ in heads if sid}
+    family = Family()
+    for d, sid, parent in heads:
+        if parent and parent in ids and parent != sid:
+            family.children.setdefault(parent, []).append(d)
+            family.folded.add(d.name)
+    return family
+
+
+def _read(doc: JsonDoc, report: ImportReport) -> tuple[_Session, list[ParsedMessage]]:
     s = _Session(report)
     for rec in iter_lines(doc, s.bad):
         s.add(rec)
-    messages = _messages(s)
+    return s, _messages(s)
+
+
+def _fold(
+    s: _Session,
+    messages: list[ParsedMessage],
+    report: ImportReport,
+    family: Family,
+    seen: set[str],
+    depth: int = 1,
+) -> list[ParsedMessage]:
+    """The thread's messages with those of its sub-agent threads (and theirs) put in as one folded chain
+    each, right before the output of the spawn_agent call that started it."""
+    spawned_by = {child: call for call, child in s.spawns.items()}
+    out = list(messages)
+    for child_doc in family.children.get(s.session_id or '', []):
+        if child_doc.name in seen:
+            continue  # a thread named as its own ancestor
+        seen.add(child_doc.name)
+        child, child_msgs = _read(child_doc, report)
+        child_id = child.session_id or PurePath(child_doc.name).stem
+        if depth < MAX_SUBAGENT_DEPTH:
+            child_msgs = _fold(child, child_msgs, report, family, seen, depth + 1)
+        if not child_msgs:
+            continue
+        who = f'sub-agent {child.agent_name or child_id}'
+        for m in child_msgs:
+            m.external_id = f'{child_id}:{m.external_id}'
+            m.hidden = True
+            if m.content_type in ('text', None, ''):
+                m.content_type = 'subagent'
+            m.author_name = m.author_name or who
+        call = spawned_by.get(child_id)
+        at = next((i for i, m in enumerate(out) if call and _call_id(m) == call and m.role == 'tool'), None)
+        if at is None:  # no spawn call seen (a cut parent): after the last message before it began
+            start = child_msgs[0].created_at
+            before = [i for i, m in enumerate(out) if start and m.created_at and m.created_at <= start]
+            at = before[-1] + 1 if before else len(out)
+        out[at:at] = child_msgs
+    parent: str | None = None
+    for m in out:  # a rollout is one chain: so is the thread with its sub-agents folded in
+        m.parent_id = parent
+        parent = m.external_id
+    return out
+
+
+def _call_id(m: ParsedMessage) -> str | None:
+    raw = m.raw if isinstance(m.raw, dict) else {}
+    return str(raw['call_id']) if raw.get('call_id') is not None else None
+
+
+def convert(doc: JsonDoc, report: ImportReport, family: Family | None = None) -> ParsedConversation:
+    """A rollout file → one parsed conversation (a chain), with the sub-agent threads ``family`` holds for
+    it folded in."""
+    s, messages = _read(doc, report)
     if not messages and s.session_id is None:
         raise ValueError('it holds no messages')
     session = s.session_id or doc.session or PurePath(doc.name).stem
     model = next((m.model for m in reversed(messages) if m.model), None) or s.model
+    if family is not None and family.children.get(s.session_id or ''):
+        messages = _fold(s, messages, report, family, {doc.name})
     return ParsedConversation(
         external_id=session,
         title='',
@@ -285,5 +433,8 @@ def label(doc: JsonDoc) -> str:
     return f'rollout {doc.name}'
 
 
-def items(doc: JsonDoc, report: ImportReport):
-    yield label(doc), lambda: convert(doc, report)
+def items(doc: JsonDoc, report: ImportReport, family: Family | None = None):
+    """One conversation per rollout; a sub-agent's rollout whose parent is in the import goes in with it."""
+    if family is not None and doc.name in family.folded:
+        return
+    yield label(doc), lambda: convert(doc, report, family)
