@@ -137,8 +137,8 @@ def first_vector(runs: int) -> dict:
             torch_imported[backend] = got['torch_imported']
     return {
         'runs': runs,
-        'torch_first_vector_s': statistics.median(times['torch']),
-        'onnx_first_vector_s': statistics.median(times['onnx']),
+        'torch_first_vector_s': round(statistics.median(times['torch']), 2),
+        'onnx_first_vector_s': round(statistics.median(times['onnx']), 2),
         'onnx_imports_torch': torch_imported['onnx'],
         'torch_runs': times['torch'],
         'onnx_runs': times['onnx'],
