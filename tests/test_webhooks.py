@@ -346,6 +346,31 @@ def test_a_finished_import_is_one_conversation_imported_event(db, listener, work
     assert (item['kind'], item['title'], item['conversations_added']) == ('import', 'chatgpt-export.zip', 12)
 
 
+def test_a_watched_session_that_grows_is_sent_once(db, listener, workers) -> None:
+    """Passes of the session watcher add up in one run of the history; the run finishing again as the
+    session grows is not another conversation.imported."""
+    from app.data import import_history
+    from app.data.importers.base import ImportReport
+
+    def one_pass(added: int = 0, updated: int = 0) -> int | None:
+        report = ImportReport(format='claude_code', conversations_added=added, conversations_updated=updated)
+        report.messages_added, report.conversation_ids = 5, [1]
+        return import_history.record_watch_pass('claude_code', 'Claude Code', report)
+
+    service.add_webhook(auth.LOCAL, listener.url, ['conversation.imported'])
+    worker = workers()
+    wait_for(lambda: settings_store.get(service.SEEN_IMPORT_KEY) is not None and worker.running)
+    run_id = one_pass(added=1)
+    wait_for(lambda: listener.received)
+    for _ in range(3):
+        time.sleep(0.3)  # a few scans apart, as passes are
+        assert one_pass(updated=1) == run_id
+    time.sleep(0.6)
+    assert len(listener.received) == 1
+    item = json.loads(listener.received[0][1])['item']
+    assert (item['id'], item['title']) == (run_id, 'Claude Code sessions (watch)')
+
+
 def test_a_webhook_switched_off_gets_nothing_until_it_is_on(db, listener, workers) -> None:
     hook_id, _ = service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
     service.send_test(auth.LOCAL, hook_id)

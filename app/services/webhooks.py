@@ -71,6 +71,9 @@ MAX_ERROR_LENGTH = 300
 
 SEEN_VERSION_KEY = 'webhooks.seen_prompt_version'
 SEEN_IMPORT_KEY = 'webhooks.seen_import_finished'
+# The highest import run id sent: a session-watch run that grows later (passes add up in one run, see
+# import_history.record_watch_pass) finishes again but is not sent again.
+SEEN_IMPORT_ID_KEY = 'webhooks.seen_import_id'
 
 # (kind, action) of a library change → the webhook event it is.
 BUS_EVENTS: dict[tuple[str, str], str] = {
@@ -338,12 +341,14 @@ class WebhookDelivery:
         )
         if not runs:
             return 0
+        sent_id = int(settings_store.get(SEEN_IMPORT_ID_KEY) or 0)
         n = 0
         with write_tx():
             for run in runs:
-                if run.conversations_added or run.conversations_updated:
+                if run.id > sent_id and (run.conversations_added or run.conversations_updated):
                     n += _fan_out('conversation.imported', _import_item(run, self.base_url), None)
             settings_store.put(SEEN_IMPORT_KEY, runs[-1].finished_at.isoformat(sep=' '))
+            settings_store.put(SEEN_IMPORT_ID_KEY, max(sent_id, *(run.id for run in runs)))
         return n
 
     # -- sending

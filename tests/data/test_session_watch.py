@@ -198,7 +198,6 @@ def test_a_sub_agent_file_that_grows_re_reads_its_session_as_one_conversation(db
 
 
 def test_each_pass_that_brought_something_in_is_one_run_in_the_import_history(db, home):
-    from app.data.importers import recent_runs
     from app.data.models import ImportRun
 
     session = home / 'projects' / '-home-me-spotter' / f'{SHORT_ID}.jsonl'
@@ -232,17 +231,46 @@ def test_each_pass_that_brought_something_in_is_one_run_in_the_import_history(db
         fh.write(b''.join(all_lines[6:]))
     bump(session)
     before = len(stored(conv))
-    w.run_once()
-    latest = recent_runs(1)[0]
+    grown = w.run_once()
+    # the session grew minutes later: the same line of the history, not a new one per pass
+    assert grown.runs == [claude.id] and ImportRun.select().count() == 2
+    latest = ImportRun.get_by_id(claude.id)
     assert (latest.filename, latest.conversations_added, latest.conversations_updated) == (
         'Claude Code sessions (watch)',
+        1,  # added in this run's window, and not counted again as updated
         0,
-        1,
     )
-    assert latest.messages_added == len(stored(conv)) - before > 0
+    assert latest.messages_added == len(stored(conv)) > before > 0
+    assert latest.report['conversation_ids'] == [conv.id]
     assert latest.report['messages_updated'] >= 1  # the reply cut in the middle was brought up to date
-    assert any('brought up to date' in n for n in latest.report['notes'])
-    assert ImportRun.select().count() == 3
+    assert sum('brought up to date' in n for n in latest.report['notes']) == 1
+    assert latest.finished_at > claude.finished_at
+
+
+def test_watch_passes_far_apart_or_around_another_import_are_runs_of_their_own(db, home):
+    from datetime import timedelta
+
+    from app.data import import_history
+    from app.data.importers.base import ImportReport
+    from app.data.models import ImportRun
+
+    def one_pass(conv_id: int, added: int = 0, updated: int = 0) -> int | None:
+        report = ImportReport(format='claude_code', conversations_added=added, conversations_updated=updated)
+        report.messages_added, report.conversation_ids = 3, [conv_id]
+        return import_history.record_watch_pass('claude_code', 'Claude Code', report)
+
+    first = one_pass(1, added=1)
+    assert one_pass(2, added=1) == first  # close together: one run, two conversations
+    assert one_pass(1, updated=1) == first
+    run = ImportRun.get_by_id(first)
+    assert (run.conversations_added, run.conversations_updated, run.messages_added) == (2, 0, 9)
+    assert one_pass(3) is None  # nothing added or updated: no row, no change
+    ImportRun.create(format='chatgpt', filename='conversations.json (uploaded)', status='done')
+    after_upload = one_pass(1, updated=1)
+    assert after_upload not in (None, first)  # an upload came in between: a line of its own
+    old = import_history.utcnow() - import_history.WATCH_WINDOW - timedelta(minutes=1)
+    ImportRun.update(finished_at=old).where(ImportRun.id == after_upload).execute()
+    assert one_pass(1, updated=1) not in (None, first, after_upload)  # half an hour later: a new line
 
 
 def test_a_codex_sub_agent_rollout_that_grows_updates_the_conversation_that_spawned_it(db, home):
