@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import Request
 from nicegui import run, ui
 
@@ -9,6 +11,7 @@ from ..components import clipboard, fmt, pickers, quick_capture, toast
 from ..components.capture_form import CaptureForm
 from ..components.design import DETAIL_GRID
 from ..components.item_header import delete_button, favourite_and_rating, inline_title, mark_viewed_later
+from ..components.lazy import when_visible
 from ..components.markdown_view import markdown_view
 from ..components.relation_picker import compact_pickers
 from ..components.retention_controls import retention_controls
@@ -24,7 +27,8 @@ from .frame import frame
 from .list_page import list_page
 
 # A panel other features may fill on the output page (e.g. "Similar outputs" from search):
-# callables taking (ctx, output_id) that build UI in the right-hand column.
+# callables taking (ctx, output_id) that build UI in the right-hand column. Each is built when it
+# scrolls into view (lazy.when_visible): below the relations, it is not what the click waits for.
 DETAIL_PANELS: list = []
 
 
@@ -130,24 +134,38 @@ async def _edit_body(output_id: int) -> None:
 
 
 def _notes(output_id: int, notes: str | None) -> None:
-    with ui.expansion('Notes', icon='sticky_note_2', value=bool(notes)).classes('w-full').props('dense'):
-        area = (
-            ui.textarea(value=notes or '', placeholder='Your notes about this output')
-            .props('outlined autogrow')
-            .classes('w-full')
-        )
+    """Open with its notes when there are some; otherwise the box is built when the panel is opened."""
+    panel = ui.expansion('Notes', icon='sticky_note_2', value=bool(notes)).classes('w-full').props('dense')
 
-        async def save() -> None:
-            try:
-                await run.io_bound(
-                    entities.update_item, 'output', output_id, notes=(area.value or '').strip() or None
-                )
-            except UserError as exc:
-                toast.error(str(exc))
-                return
-            toast.saved('Notes saved')
+    def build() -> None:
+        if not panel.default_slot.children:
+            with panel:
+                _notes_box(output_id, notes)
 
-        area.on('blur', save)
+    if notes:
+        build()
+    else:
+        panel.on_value_change(lambda e: build() if e.value else None)
+
+
+def _notes_box(output_id: int, notes: str | None) -> None:
+    area = (
+        ui.textarea(value=notes or '', placeholder='Your notes about this output')
+        .props('outlined autogrow')
+        .classes('w-full')
+    )
+
+    async def save() -> None:
+        try:
+            await run.io_bound(
+                entities.update_item, 'output', output_id, notes=(area.value or '').strip() or None
+            )
+        except UserError as exc:
+            toast.error(str(exc))
+            return
+        toast.saved('Notes saved')
+
+    area.on('blur', save)
 
 
 def _relations(ctx: AppContext, detail: outputs.OutputDetail) -> None:
@@ -155,7 +173,9 @@ def _relations(ctx: AppContext, detail: outputs.OutputDetail) -> None:
     with compact_pickers():
         _relation_cards(detail)
     for panel in DETAIL_PANELS:
-        panel(ctx, detail.output.id)
+        # one placeholder each, built when on screen: the Connections graph loaded its data and the
+        # chart's JavaScript while the page's own content was still on its way to the browser
+        when_visible(partial(panel, ctx, detail.output.id), min_height='6rem').mark('panel-later')
 
 
 def _relation_cards(detail: outputs.OutputDetail) -> None:

@@ -110,6 +110,9 @@ def test_graph_draws_opens_on_click_and_expands_on_double_click(start_app, page,
     x, y = settled_node(page, '.oh-graph', f'output:{hub.id}')
     page.mouse.click(x, y)
     page.wait_for_url(re.compile(rf'.*/outputs/{hub.id}$'), timeout=15_000)
+    # the panels below the relations are built when scrolled to (lazy.when_visible)
+    page.locator('.q-intersection').last.scroll_into_view_if_needed()
+    page.locator('.q-intersection').first.scroll_into_view_if_needed()
     page.get_by_text('Connections').wait_for()
     wait_for_drawn_canvas(page, '.oh-graph-small')  # the neighbourhood panel on the output page
     screenshot(page, 'output-with-connections')

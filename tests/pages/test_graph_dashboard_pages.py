@@ -246,6 +246,9 @@ async def test_empty_graph_explains_itself(user: User, db_path) -> None:
 
 async def test_output_page_shows_its_connections(user: User, library) -> None:
     await user.open(f'/outputs/{library.hub.id}')
+    await see(user, marker='panel-later')
+    await user.should_not_see('Connections')  # below the relations: built when scrolled to
+    user.find(marker='panel-later').trigger('visibility', True)  # Quasar's QIntersection: on screen
     await see(user, 'Connections')
     await see(user, marker='neighbourhood-graph')
     small = chart(user, 'neighbourhood-graph')

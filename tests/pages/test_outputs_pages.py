@@ -237,3 +237,27 @@ async def test_favourite_and_rating_save_from_the_output_page(user: User, librar
     await until(lambda: entities.get_item('output', a.id).favourite, what='the favourite being saved')
     next(iter(user.find(ui.rating).elements)).set_value(3)
     await until(lambda: entities.get_item('output', a.id).rating == 3, what='the rating being saved')
+
+
+async def test_notes_box_is_built_when_the_panel_is_opened(user: User, library) -> None:
+    a, b = library
+
+    def boxes() -> list[ui.textarea]:
+        return [
+            e
+            for e in user.client.elements.values()
+            if isinstance(e, ui.textarea) and e.props.get('placeholder') == 'Your notes about this output'
+        ]
+
+    await user.open(f'/outputs/{a.id}')
+    await user.should_see('Notes')
+    assert boxes() == []  # no notes yet: the panel is closed and its box not built
+    panel = next(e for e in user.find(ui.expansion).elements if e.text == 'Notes')
+    panel.set_value(True)
+    await until(lambda: len(boxes()) == 1, what='the notes box')
+    box = boxes()[0]
+    box.set_value('Check the index size')
+    UserInteraction(user, {box}, None).trigger('blur')
+    await until(lambda: outputs.get_output(a.id).notes == 'Check the index size', what='the notes saved')
+    await user.open(f'/outputs/{a.id}')  # with notes: open, the box built with the page
+    await until(lambda: len(boxes()) == 1 and boxes()[0].value == 'Check the index size', what='the notes')

@@ -69,6 +69,9 @@ async def test_header_search_box_and_empty_state(user: User, corpus) -> None:
 async def test_similar_panel_without_indexer_says_so(user: User, corpus) -> None:
     a, b, conv = corpus
     await user.open(f'/outputs/{a.id}')
+    await user.should_see(marker='panel-later')
+    await user.should_not_see('Similar outputs')  # below the relations: built when scrolled to
+    user.find(marker='panel-later').trigger('visibility', True)  # Quasar's QIntersection: on screen
     await user.should_see('Similar outputs')
     await user.should_see('indexer is not running')
 
