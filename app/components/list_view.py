@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from nicegui import run, ui
+from nicegui.events import GenericEventArguments
 from peewee import Model
 
 from ..data import entities, lookups, relations
@@ -20,6 +21,12 @@ from .pagination import pager
 from .pick import pick_option
 from .relation_picker import Option
 from .secret import hide_restricted, secret_badge_html
+
+# A click on a row's star (``data-oh-fav``, the row's id) sends that id; clicks elsewhere send nothing.
+_STAR_CLICK = (
+    '(e) => { const b = e.target.closest("[data-oh-fav]");'
+    ' if (b) { e.preventDefault(); emit(Number(b.dataset.ohFav)); } }'
+)
 
 
 @dataclass(frozen=True)
@@ -219,7 +226,9 @@ class EntityList:
         self.selected &= {i.id for i in page.items}
         self._render_bulk_bar()
         columns = COLUMNS[self.kind]
-        with ui.column().classes('w-full gap-0'):
+        with ui.column().classes('w-full gap-0').mark('list-rows') as rows:
+            # one listener for every row's star (the stars are HTML in the rows, not an element each)
+            rows.on('click', self._star_clicked, js_handler=_STAR_CLICK)
             with ui.row().classes(
                 'w-full items-center gap-3 no-wrap px-2 py-1 border-b oh-hide-phone text-xs oh-muted'
             ):
@@ -259,8 +268,17 @@ class EntityList:
             f'<div class="{col.width} flex-none oh-hide-phone overflow-hidden">{col.render(item)}</div>'
             for col in columns
         )
+        star = (
+            f'<button type="button" class="oh-fav flex-none bg-transparent border-0 p-0 m-0 leading-none" data-oh-fav="{item.id}" '
+            f'aria-label="{"Remove from favourites" if item.favourite else "Mark as a favourite"}" '
+            f'aria-pressed="{"true" if item.favourite else "false"}">'
+            '<i class="q-icon notranslate material-icons cursor-pointer text-lg '
+            f'{"text-amber" if item.favourite else "text-grey"}" aria-hidden="true">'
+            f'{"star" if item.favourite else "star_border"}</i></button>'
+        )
         body = (
             '<div class="flex items-center gap-3 w-full min-w-0 no-wrap">'
+            f'{star}'
             # no-wrap: Quasar's .flex wraps, and a wrapping column is as wide as its widest line (no truncation).
             '<div class="grow min-w-0 flex flex-col no-wrap">'
             '<div class="flex items-center gap-2 min-w-0 no-wrap">'
@@ -277,9 +295,6 @@ class EntityList:
             select = ui.checkbox(value=item.id in self.selected).props('dense')
             select.props['aria-label'] = f'Select {title}'
             select.on_value_change(lambda e, i=item.id: self._toggle(i, e.value))
-            ui.icon(
-                'star' if item.favourite else 'star_border', color='amber' if item.favourite else 'grey'
-            ).classes('cursor-pointer text-lg').on('click', lambda _=None, i=item: self._favourite(i))
             ui.html(body, sanitize=True).classes('grow min-w-0')
 
     # ------------------------------------------------------------------ selection
@@ -299,6 +314,12 @@ class EntityList:
                 self.params, sort=key, desc=not self.params.desc if same else _descending_first(key), page=1
             )
         )
+
+    async def _star_clicked(self, event: GenericEventArguments) -> None:
+        """A row's star: the id it carries must be a row of the page on screen."""
+        item = next((i for i in (self.page.items if self.page else []) if i.id == event.args), None)
+        if item is not None:
+            await self._favourite(item)
 
     async def _favourite(self, item: Model) -> None:
         try:

@@ -12,6 +12,7 @@ from nicegui.testing.user_interaction import UserInteraction
 
 from app.data import db as dbmod
 from app.data import lookups, outputs, relations
+from app.data.models import Output
 from app.pages import outputs as output_pages
 from tests.waits import until
 
@@ -109,3 +110,25 @@ async def test_a_tags_connections_graph_is_built_when_scrolled_to(user: User, li
     user.find(marker='connections-later').trigger('visibility', True)  # Quasar's QIntersection: on screen
     await user.should_see('Connections')
     await user.should_see(marker='neighbourhood-graph', retries=RETRIES)
+
+
+async def test_the_outputs_list_builds_no_element_per_star(user: User, library) -> None:
+    await user.open('/outputs')
+    await user.should_see('Note 29 on search', retries=RETRIES)
+    icons = [e for e in user.client.elements.values() if isinstance(e, ui.icon)]
+    assert not any(e.props.get('name') in ('star', 'star_border') for e in icons)
+    rows = ''.join(e.content for e in user.find(ui.html).elements)
+    assert rows.count('data-oh-fav=') == 25  # the stars are HTML in each row
+    built = page_elements(user)
+    assert built <= 110, f'the outputs list built {built} elements'  # 128 with an icon element per star
+
+
+async def test_a_rows_star_favourites_that_output(user: User, library) -> None:
+    note = Output.get(Output.title == 'Note 29 on search')
+    await user.open('/outputs')
+    await user.should_see('Note 29 on search', retries=RETRIES)
+    user.find(marker='list-rows').trigger('click', note.id)  # what the star's delegated click sends
+    await until(lambda: outputs.get_output(note.id).favourite, what='the output being favourited')
+    user.find(marker='list-rows').trigger('click', 10**9)  # not a row of this page: nothing happens
+    user.find(marker='list-rows').trigger('click', note.id)
+    await until(lambda: not outputs.get_output(note.id).favourite, what='the output being unfavourited')
