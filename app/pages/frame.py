@@ -143,12 +143,21 @@ def build_chrome(ctx: AppContext, *, shell: bool = False) -> None:
 
     drawer = _drawer()
     menu.on_click(drawer.toggle)
-    help_dialog = _shortcuts_dialog()
+    help_dialog: ui.dialog | None = None
+
+    def show_shortcuts() -> None:
+        # built at the first "?", not with every tab: the first paint of a deep link does not wait for it
+        nonlocal help_dialog
+        if help_dialog is None or help_dialog.is_deleted:
+            with ui.context.client.layout:
+                help_dialog = _shortcuts_dialog()
+        help_dialog.open()
+
     with drawer:
-        ui.button('Shortcuts  ?', on_click=help_dialog.open).props('flat dense no-caps').classes(
+        ui.button('Shortcuts  ?', on_click=show_shortcuts).props('flat dense no-caps').classes(
             'text-xs oh-muted oh-hide-phone oh-kbd-hint'
         )
-    ui.on('oh-shortcuts', help_dialog.open)
+    ui.on('oh-shortcuts', show_shortcuts)
     palette.install(ctx)  # the search palette, once per tab: Ctrl/⌘+K, '/' and the header box open it
 
 

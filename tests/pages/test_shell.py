@@ -55,3 +55,26 @@ async def test_settings_general_tab(user: User) -> None:
     await user.should_see('This database')
     await user.should_see('outputhub.db')
     await user.should_see('this computer only')
+
+
+async def test_the_shortcuts_dialog_is_built_at_its_first_use(user: User) -> None:
+    from nicegui import ui
+
+    def built() -> bool:
+        return any(
+            isinstance(e, ui.label) and e.text == 'Keyboard shortcuts' for e in user.client.elements.values()
+        )
+
+    await user.open('/')
+    await user.should_see('Shortcuts  ?')
+    assert not built()  # not with every tab: a deep link's first paint does not wait for it
+    user.find('Shortcuts  ?').click()
+    await user.should_see('Keyboard shortcuts')
+    await user.should_see('Search as you type')
+    user.find('Close').click()
+    user.find('Shortcuts  ?').click()  # opened again: the same dialog, not a second one
+    await user.should_see('Keyboard shortcuts')
+    labels = [
+        e for e in user.client.elements.values() if isinstance(e, ui.label) and e.text == 'Keyboard shortcuts'
+    ]
+    assert len(labels) == 1
