@@ -175,10 +175,9 @@ async def test_bulk_tag_and_trash_with_undo(user: User, library) -> None:
     a, b = library
     await user.open('/outputs')
     await user.should_see('Poem about rain')
-    checkboxes = [
-        e for e in user.find(ui.checkbox).elements if 'Select Poem' in str(e.props.get('aria-label'))
-    ]
-    checkboxes[0].set_value(True)
+    rows = ''.join(e.content for e in user.find(ui.html).elements)
+    assert f'data-oh-select="{b.id}" aria-label="Select Poem about rain"' in rows  # the row's checkbox
+    user.find(marker='list-rows').trigger('change', [b.id, True])  # what ticking it sends
     user.find('Delete').click()
     await user.should_see('Moved 1 to the trash')
     assert entities.get_item('output', b.id).deleted_at is not None

@@ -112,15 +112,32 @@ async def test_a_tags_connections_graph_is_built_when_scrolled_to(user: User, li
     await user.should_see(marker='neighbourhood-graph', retries=RETRIES)
 
 
-async def test_the_outputs_list_builds_no_element_per_star(user: User, library) -> None:
+async def test_the_outputs_list_builds_no_element_per_star_or_checkbox(user: User, library) -> None:
     await user.open('/outputs')
     await user.should_see('Note 29 on search', retries=RETRIES)
     icons = [e for e in user.client.elements.values() if isinstance(e, ui.icon)]
     assert not any(e.props.get('name') in ('star', 'star_border') for e in icons)
+    assert not [e for e in user.client.elements.values() if isinstance(e, ui.checkbox)]
     rows = ''.join(e.content for e in user.find(ui.html).elements)
-    assert rows.count('data-oh-fav=') == 25  # the stars are HTML in each row
+    assert rows.count('data-oh-fav=') == 25  # the stars and checkboxes are HTML in each row
+    assert rows.count('type="checkbox"') == 26  # 25 rows and "Select all on this page"
     built = page_elements(user)
-    assert built <= 110, f'the outputs list built {built} elements'  # 128 with an icon element per star
+    assert built <= 60, f'the outputs list built {built} elements'  # 128 with elements per star and box
+
+
+async def test_ticking_rows_selects_them_for_the_bulk_actions(user: User, library) -> None:
+    note = Output.get(Output.title == 'Note 29 on search')
+    await user.open('/outputs')
+    await user.should_see('Note 29 on search', retries=RETRIES)
+    user.find(marker='list-rows').trigger('change', ['all', True])  # the header's box
+    await user.should_see('25 selected')
+    rows = ''.join(e.content for e in user.find(ui.html).elements)
+    assert rows.count(' checked') == 26  # drawn ticked
+    user.find(marker='list-rows').trigger('change', [note.id, False])
+    await user.should_see('24 selected')
+    user.find(marker='list-rows').trigger('change', [10**9, True])  # not a row of this page: ignored
+    user.find(marker='list-rows').trigger('change', ['oops'])  # not what a box sends: ignored
+    await user.should_see('24 selected')
 
 
 async def test_a_rows_star_favourites_that_output(user: User, library) -> None:

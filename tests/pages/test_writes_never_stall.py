@@ -82,8 +82,9 @@ async def test_a_bulk_action_waits_for_the_lock_without_freezing_the_page(
 ) -> None:
     await user.open('/outputs')
     await user.should_see('Note 1')
-    box = next(e for e in user.find(ui.checkbox).elements if e.props.get('aria-label') == 'Select Note 1')
-    box.set_value(True)
+    rows = ''.join(e.content for e in user.find(ui.html).elements)
+    assert f'data-oh-select="{library[1]}" aria-label="Select Note 1"' in rows  # the row's checkbox
+    user.find(marker='list-rows').trigger('change', [library[1], True])  # what ticking it sends
 
     async def favourite() -> None:
         user.find('Favourite').click()
