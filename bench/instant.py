@@ -10,7 +10,9 @@ animation frame (a MutationObserver in the page, so no polling delay):
 - in-app clicks: drawer → outputs list, list → an output, output → one of its tags;
 - a deep link opened in a new tab (an output's URL) → its content;
 - the same two figures for a bare NiceGUI page (a header, a drawer and two ``ui.sub_pages`` pages)
-  served in the same run, the floor the app is measured against.
+  served in the same run, the floor the app is measured against;
+- the weight of a deep-linked output, the outputs list and the bare page: DOM nodes and NiceGUI
+  elements in the browser (figures that do not move with the machine's load).
 
 Budgets: in-app click ≤ 300 ms p50, ≤ 600 ms p95; deep link ≤ 1.2 s p50.
 """
@@ -105,12 +107,22 @@ def _stats(values: list[float]) -> dict[str, float]:
     return {'p50': round(statistics.median(ordered)), 'p95': round(p95), 'n': len(ordered)}
 
 
-def _deep_link(context, url: str, done: str) -> float:
+# What the browser holds once a page is shown: its DOM nodes and NiceGUI's elements (each has an id
+# "c<number>"). Unlike the times, these do not move with the machine's load.
+WEIGHT = """() => ({
+  dom_nodes: document.querySelectorAll('*').length,
+  elements: Array.from(document.querySelectorAll('[id^="c"]')).filter((e) => /^c\\d+$/.test(e.id)).length,
+})"""
+
+
+def _deep_link(context, url: str, done: str, weights: dict | None = None, name: str = '') -> float:
     tab = context.new_page()
     started = time.perf_counter()
     tab.goto(url, wait_until='commit')
     tab.wait_for_selector(done, state='attached', timeout=60_000)
     elapsed = (time.perf_counter() - started) * 1000
+    if weights is not None and name not in weights:
+        weights[name] = tab.evaluate(WEIGHT)
     tab.close()
     return elapsed
 
@@ -156,11 +168,28 @@ def measure_app(browser, url: str, runs: int) -> dict[str, dict[str, float]]:
                 ],
             )
         )
+    weights: dict[str, dict[str, int]] = {}
     for n in range(runs):
-        deep.append(_deep_link(context, url + rows[n % len(rows)], '[aria-label="Copy as Markdown"]'))
+        deep.append(
+            _deep_link(
+                context,
+                url + rows[n % len(rows)],
+                '[aria-label="Copy as Markdown"]',
+                weights,
+                'output (deep link)',
+            )
+        )
+    _deep_link(
+        context,
+        url + '/outputs',
+        '.nicegui-sub-pages a.oh-link.font-medium[href^="/outputs/"]',
+        weights,
+        'outputs list (deep link)',
+    )
     context.close()
     out = {name: _stats(values) for name, values in figures.items()}
     out['deep link → output'] = _stats(deep)
+    out['weights'] = weights
     return out
 
 
@@ -180,9 +209,14 @@ def measure_bare(browser, url: str, runs: int) -> dict[str, dict[str, float]]:
                 else ['.bench-to-a', '.nicegui-sub-pages .bench-a'],
             )
         )
-    deep = [_deep_link(context, url + '/b', '.bench-b') for _ in range(runs)]
+    weights: dict[str, dict[str, int]] = {}
+    deep = [_deep_link(context, url + '/b', '.bench-b', weights, 'bare page') for _ in range(runs)]
     context.close()
-    return {'bare: click → sub page': _stats(clicks), 'bare: deep link → content': _stats(deep)}
+    return {
+        'bare: click → sub page': _stats(clicks),
+        'bare: deep link → content': _stats(deep),
+        'weights': weights,
+    }
 
 
 def run(outputs: int, runs: int, db: Path | None) -> dict:
@@ -208,12 +242,15 @@ def run(outputs: int, runs: int, db: Path | None) -> dict:
         ):
             chromium = browser.launch_chromium(pw, headless=True)
             figures = measure_app(chromium, app_url, runs)
-            figures.update(measure_bare(chromium, bare_url, runs))
+            bare = measure_bare(chromium, bare_url, runs)
+            weights = {**figures.pop('weights'), **bare.pop('weights')}
+            figures.update(bare)
             chromium.close()
     return {
         'outputs': outputs,
         'runs': runs,
         'figures_ms': figures,
+        'weights': weights,
         'budgets_ms': {
             'click_p50': BUDGET_CLICK_P50,
             'click_p95': BUDGET_CLICK_P95,
@@ -248,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
                 ' ok' if ok else ' OVER'
             )
         print(f'{name:<32}{s["p50"]:>8.0f}{s["p95"]:>8.0f}  {budget}')
+    print(f'{"page weight":<32}{"DOM":>8}{"elems":>8}')
+    for name, w in result['weights'].items():
+        print(f'{name:<32}{w["dom_nodes"]:>8}{w["elements"]:>8}')
     return 0
 
 
