@@ -59,10 +59,15 @@ def build(settings: config.Settings) -> AppContext:
             importlib.import_module(name).start(ctx)
 
     async def on_shutdown() -> None:
+        # Each service is stopped even when one before it fails: a service left running would go on
+        # writing (a webhook worker, a session watcher) into whatever database is open next.
         for name in reversed(SERVICE_MODULES):
             stop = getattr(importlib.import_module(name), 'stop', None)
-            if stop is not None and inspect.isawaitable(result := stop(ctx)):
-                await result
+            try:
+                if stop is not None and inspect.isawaitable(result := stop(ctx)):
+                    await result
+            except Exception:
+                log.exception('%s did not stop cleanly', name)
         db.close()
 
     app.on_startup(on_startup)

@@ -32,6 +32,9 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.delenv('OUTPUTHUB_DEMO', raising=False)
     # No test loads the embedding model by accident (~10 s); a test that wants the indexer sets it to 1.
     monkeypatch.setenv('OUTPUTHUB_INDEXER', '0')
+    # Nor posts webhooks from an app a page test started (tests/test_webhooks.py makes its own workers; a
+    # test that wants the app's worker sets it to 1).
+    monkeypatch.setenv('OUTPUTHUB_WEBHOOKS', '0')
     monkeypatch.delenv('OPENAI_API_KEY', raising=False)
     monkeypatch.delenv('ANTHROPIC_API_KEY', raising=False)
     monkeypatch.setenv('OUTPUTHUB_KEYSTORE', 'file')  # never touch a developer's real keyring

@@ -15,6 +15,12 @@ from app import auth
 from app.services import webhooks as service
 
 
+@pytest.fixture(autouse=True)
+def webhook_worker(monkeypatch) -> None:
+    """The app's delivery worker runs here (tests/conftest.py keeps it off elsewhere)."""
+    monkeypatch.setenv('OUTPUTHUB_WEBHOOKS', '1')
+
+
 @pytest.fixture
 def endpoint() -> Iterator[tuple[str, list[dict]]]:
     received: list[dict] = []
