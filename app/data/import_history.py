@@ -63,16 +63,7 @@ def record_watch_pass(fmt: str, label: str, report: ImportReport) -> int | None:
             return _add_to(open_run, report, now)
         _note_updates(report, report.messages_updated)
         return ImportRun.create(
-            format=fmt,
-            filename=report.path,
-            status='done',
-            finished_at=now,
-            conversations_added=report.conversations_added,
-            conversations_updated=report.conversations_updated,
-            messages_added=report.messages_added,
-            skipped=report.skipped,
-            errors=report.errors or None,
-            report=report.to_dict(),
+            format=fmt, filename=report.path, status='done', finished_at=now, **report.run_columns()
         ).id
 
 
@@ -115,14 +106,7 @@ def _add_to(run: ImportRun, report: ImportReport, now: datetime) -> int:
     report.notes = [*(n for n in before.get('notes') or [] if n not in report.notes), *report.notes]
     report.seconds = round(float(before.get('seconds') or 0) + report.seconds, 3)
     _note_updates(report, messages_updated)
-    ImportRun.update(
-        finished_at=now,
-        updated_at=now,
-        conversations_added=report.conversations_added,
-        conversations_updated=report.conversations_updated,
-        messages_added=report.messages_added,
-        skipped=report.skipped,
-        errors=report.errors or None,
-        report=report.to_dict(),
-    ).where(ImportRun.id == run.id).execute()
+    ImportRun.update(finished_at=now, updated_at=now, **report.run_columns()).where(
+        ImportRun.id == run.id
+    ).execute()
     return run.id

@@ -304,15 +304,7 @@ def _finish_run(run_id: int, report: ImportReport, status: str) -> None:
     try:
         with write_tx():
             ImportRun.update(
-                status=status,
-                finished_at=utcnow(),
-                conversations_added=report.conversations_added,
-                conversations_updated=report.conversations_updated,
-                messages_added=report.messages_added,
-                skipped=report.skipped,
-                errors=report.errors or None,
-                report=report.to_dict(),
-                updated_at=utcnow(),
+                status=status, finished_at=utcnow(), updated_at=utcnow(), **report.run_columns()
             ).where(ImportRun.id == run_id).execute()
     except Exception:  # never hide the import's own outcome behind a bookkeeping failure
         log.warning('could not record the import run %s', run_id, exc_info=True)

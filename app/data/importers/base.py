@@ -208,6 +208,17 @@ class ImportReport:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def run_columns(self) -> dict[str, Any]:
+        """The columns of its ``ImportRun`` row (the import history) that come from the report."""
+        return {
+            'conversations_added': self.conversations_added,
+            'conversations_updated': self.conversations_updated,
+            'messages_added': self.messages_added,
+            'skipped': self.skipped,
+            'errors': self.errors or None,
+            'report': self.to_dict(),
+        }
+
     def summary(self) -> str:
         """One line for humans: what was added, updated and skipped."""
         verb = 'would add' if self.dry_run else 'added'
