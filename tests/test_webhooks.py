@@ -127,6 +127,44 @@ def test_a_capture_is_posted_signed_with_its_delivery_id(
         assert secret.encode() not in path.read_bytes()
 
 
+def test_a_capture_by_another_process_is_sent_once(db, listener: Listener, workers) -> None:
+    """``outputhub capture`` and the stdio MCP server write from processes of their own: the running app's
+    scan finds those outputs; one it was also told of is still sent once, and an output dated long ago
+    (it came with an import of the library's export) is not a capture."""
+    from datetime import timedelta
+
+    from app.data.db import write_tx
+    from app.data.models import Output, utcnow
+
+    service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
+    worker = workers()
+    wait_for(lambda: settings_store.get(service.SEEN_OUTPUT_KEY) is not None and worker.running)
+    elsewhere = outputs.capture_output(outputs.CaptureData(body='From the CLI', title='From the CLI')).id
+    told = capture('Told and scanned')  # the signal and the scan both see this one
+    with write_tx():  # stored with its old date at once, as an import stores it
+        old = outputs.capture_output(outputs.CaptureData(body='Imported', title='Imported')).id
+        Output.update(created_at=utcnow() - timedelta(days=90)).where(Output.id == old).execute()
+    wait_for(lambda: len(listener.received) >= 2)
+    time.sleep(0.6)  # a few more scans
+    ids = sorted(json.loads(body)['item']['id'] for _, body in listener.received)
+    assert ids == sorted([elsewhere, told])
+
+
+def test_two_workers_on_one_database_send_each_capture_once(db, listener: Listener, workers) -> None:
+    """Two apps started on the same file (or a worker that outlived its app) both hear and scan the same
+    captures and see the same queue: each delivery is claimed by one of them, and sent once."""
+    service.add_webhook(auth.LOCAL, listener.url, ['output.captured'])
+    first, second = workers(), workers()
+    wait_for(
+        lambda: settings_store.get(service.SEEN_OUTPUT_KEY) is not None and first.running and second.running
+    )
+    captured = [capture(f'Result {n}') for n in range(6)]
+    wait_for(lambda: len(listener.received) >= 6)
+    time.sleep(0.6)
+    assert sorted(json.loads(body)['item']['id'] for _, body in listener.received) == captured
+    assert first.sent + second.sent == 6
+
+
 def test_a_500_is_retried_after_the_backoff_and_then_delivered(db, workers) -> None:
     lst = Listener([500])
     try:

@@ -179,17 +179,31 @@ def wanting(event: str) -> list[Webhook]:
 # --------------------------------------------------------------------------- the queue
 
 
+_ONCE = uuid.UUID('6f1d0c52-8a3e-4c1b-9d2f-5e7a1b3c9d40')  # the namespace of once-only delivery ids
+
+
 def new_delivery_id() -> str:
     return str(uuid.uuid4())
 
 
-def enqueue(webhook_id: int, event: str, payload: dict[str, Any], *, delivery_id: str | None = None) -> str:
-    """Queue one delivery (one insert); returns its delivery id. ``payload`` gets the id and event."""
+def once_delivery_id(webhook_id: int, event: str, key: str) -> str:
+    """The same id whoever queues this event of this item for this webhook (the running app as it happens,
+    or its scan of what another process wrote): the second queuing is then a no-op."""
+    return str(uuid.uuid5(_ONCE, f'{webhook_id}:{event}:{key}'))
+
+
+def enqueue(
+    webhook_id: int, event: str, payload: dict[str, Any], *, delivery_id: str | None = None
+) -> str | None:
+    """Queue one delivery (one insert); returns its delivery id, or None when a delivery with that id is
+    already queued (or was sent). ``payload`` gets the id and event."""
     delivery_id = delivery_id or new_delivery_id()
     body = json.dumps(
         {'event': event, 'delivery_id': delivery_id, **payload}, ensure_ascii=False, separators=(',', ':')
     )
     with write_tx():
+        if WebhookDelivery.select().where(WebhookDelivery.delivery_id == delivery_id).exists():
+            return None
         WebhookDelivery.create(webhook=webhook_id, delivery_id=delivery_id, event=event, payload=body)
     return delivery_id
 
@@ -220,6 +234,23 @@ def next_due_at() -> datetime | None:
         .first()
     )
     return row.next_attempt_at if row is not None else None
+
+
+def claim(delivery: WebhookDelivery, lease_seconds: float) -> bool:
+    """Take a due delivery for one attempt: its next try moves ``lease_seconds`` ahead, so no other worker
+    sends it meanwhile (and one cut off mid-request is tried again after the lease). False: another worker
+    took it first, or it is no longer pending."""
+    with write_tx():
+        taken = (
+            WebhookDelivery.update(next_attempt_at=utcnow() + timedelta(seconds=lease_seconds))
+            .where(
+                (WebhookDelivery.id == delivery.id)
+                & (WebhookDelivery.status == PENDING)
+                & (WebhookDelivery.next_attempt_at == delivery.next_attempt_at)
+            )
+            .execute()
+        )
+    return taken == 1
 
 
 def record_attempt(

@@ -38,7 +38,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -70,6 +70,9 @@ USER_AGENT = 'OutputHub-Webhooks/1'
 MAX_ERROR_LENGTH = 300
 
 SEEN_VERSION_KEY = 'webhooks.seen_prompt_version'
+SEEN_OUTPUT_KEY = 'webhooks.seen_output'
+LEASE_MARGIN_SECONDS = 5.0  # a claimed delivery is tried again this long after the request's timeout
+CAPTURE_RECENT = timedelta(hours=1)  # an output dated further back came with an import, not a capture
 SEEN_IMPORT_KEY = 'webhooks.seen_import_finished'
 # The highest import run id sent: a session-watch run that grows later (passes add up in one run, see
 # import_history.record_watch_pass) finishes again but is not sent again.
@@ -182,15 +185,19 @@ def _import_item(run: ImportRun, base_url: str) -> dict[str, Any]:
     }
 
 
-def _fan_out(event: str, item: dict[str, Any], sensitivity_id: int | None) -> int:
-    """Queue ``item`` for every enabled webhook that wants ``event`` (and may see it): one insert each."""
+def _fan_out(event: str, item: dict[str, Any], sensitivity_id: int | None, *, once: str | None = None) -> int:
+    """Queue ``item`` for every enabled webhook that wants ``event`` (and may see it): one insert each.
+    With ``once`` (an item's key) each webhook gets it at most once, however many times it is queued."""
     secret_item = sensitivity_id is not None and sensitivity_id in sensitivity.restricted_level_ids()  # now
     n = 0
     for hook in hooks.wanting(event):
         if secret_item and not hook.allow_secret:
             continue  # a Secret item is never sent to a webhook not allowed it
-        hooks.enqueue(hook.id, event, {'occurred_at': _iso(utcnow()), 'item': item})
-        n += 1
+        delivery_id = hooks.once_delivery_id(hook.id, event, once) if once else None
+        if hooks.enqueue(
+            hook.id, event, {'occurred_at': _iso(utcnow()), 'item': item}, delivery_id=delivery_id
+        ):
+            n += 1
     return n
 
 
@@ -295,14 +302,48 @@ class WebhookDelivery:
             for item_id in change.ids:
                 built = build(item_id, self.base_url)
                 if built is not None:
-                    n += _fan_out(event, *built)
+                    once = (
+                        f'output:{item_id}' if event == 'output.captured' else None
+                    )  # the scan may see it too
+                    n += _fan_out(event, *built, once=once)
         return n
 
     # -- the database scan (prompt versions, finished imports)
 
     def scan(self) -> int:
-        """Queue prompt versions and finished imports not seen yet; returns how many rows were queued."""
-        return self._scan_versions() + self._scan_imports()
+        """Queue outputs, prompt versions and finished imports not seen yet; returns how many rows were queued."""
+        return self._scan_outputs() + self._scan_versions() + self._scan_imports()
+
+    def _scan_outputs(self) -> int:
+        """Outputs another process captured (``outputhub capture``, the stdio MCP server an assistant
+        starts), which the change signal of this process never hears of: by id, each at most once per
+        webhook (the same delivery id as the signal's). Outputs dated more than an hour back came with an
+        import of the library's own export, not a capture: they are not sent."""
+        seen = settings_store.get(SEEN_OUTPUT_KEY)
+        if seen is None:  # the first run on this database: from now on, not the whole library
+            latest = Output.select(Output.id).order_by(Output.id.desc()).first()
+            settings_store.put(SEEN_OUTPUT_KEY, latest.id if latest else 0)
+            return 0
+        new = list(
+            Output.select(Output.id, Output.created_at)
+            .where(Output.id > int(seen))
+            .order_by(Output.id)
+            .limit(200)
+        )
+        if not new:
+            return 0
+        recent = utcnow() - CAPTURE_RECENT
+        n = 0
+        with write_tx():
+            if hooks.wanting('output.captured'):
+                for out in new:
+                    if out.created_at is None or out.created_at < recent:
+                        continue
+                    built = _output_item(out.id, self.base_url)
+                    if built is not None:
+                        n += _fan_out('output.captured', *built, once=f'output:{out.id}')
+            settings_store.put(SEEN_OUTPUT_KEY, new[-1].id)
+        return n
 
     def _scan_versions(self) -> int:
         seen = settings_store.get(SEEN_VERSION_KEY)
@@ -424,6 +465,8 @@ class WebhookDelivery:
             for delivery in batch:
                 if self._stop.is_set():
                     return n
+                if not hooks.claim(delivery, self.timeout + LEASE_MARGIN_SECONDS):
+                    continue  # another worker (an app started on the same file) has it
                 self.deliver(delivery)
                 n += 1
         return n
@@ -549,6 +592,7 @@ def send_test(principal: Any, webhook_id: int, ctx: AppContext | None = None) ->
     )
     if ctx is not None and ctx.webhooks is not None:
         ctx.webhooks.wake()
+    assert delivery_id is not None  # a new random id is never taken
     return delivery_id
 
 
