@@ -34,7 +34,10 @@ class _Listener(ui.element):
     def _on_change(self, change: Change) -> None:
         loop = core.loop
         if loop is not None and not _on_loop(loop):  # said from a worker thread (an API route): hop over
-            loop.call_soon_threadsafe(self._on_change, change)
+            try:
+                loop.call_soon_threadsafe(self._on_change, change)
+            except RuntimeError:  # the loop is closed (the app stopped): nothing is left to redraw
+                self._unsubscribe()
             return
         try:
             gone = self.is_deleted or self.client.id not in self.client.instances

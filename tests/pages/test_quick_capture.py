@@ -189,3 +189,21 @@ async def test_the_outputs_lists_capture_button_opens_the_dialog_over_the_list(u
     await user.should_see('Captured “Over the list”')
     await user.should_see('Over the list')
     assert user.client.sub_pages_router.current_path.startswith('/outputs')
+
+
+def test_a_redraw_listener_whose_event_loop_closed_stops_listening(monkeypatch) -> None:
+    """An app that stopped leaves no listener behind that fails on every later change ("Event loop is
+    closed" in the log of each capture after it)."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from app.components import live
+    from app.services.library_events import Change
+
+    loop = asyncio.new_event_loop()
+    loop.close()
+    monkeypatch.setattr(live.core, 'loop', loop)
+    stopped: list[bool] = []
+    listener = SimpleNamespace(_unsubscribe=lambda: stopped.append(True), _on_change=None)
+    live._Listener._on_change(listener, Change('output', (1,), 'created'))  # type: ignore[arg-type]
+    assert stopped == [True]
