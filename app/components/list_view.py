@@ -22,16 +22,6 @@ from .pick import pick_option
 from .relation_picker import Option
 from .secret import hide_restricted, secret_badge_html
 
-# A click on a row's star (``data-oh-fav``, the row's id) sends that id; clicks elsewhere send nothing.
-_STAR_CLICK = (
-    '(e) => { const b = e.target.closest("[data-oh-fav]");'
-    ' if (b) { e.preventDefault(); emit(Number(b.dataset.ohFav)); } }'
-)
-# A row's checkbox (``data-oh-select``: the row's id, or "all" for the header's) sends [id, checked].
-_SELECT_CHANGE = (
-    '(e) => { const c = e.target.closest("[data-oh-select]");'
-    ' if (c) emit([c.dataset.ohSelect === "all" ? "all" : Number(c.dataset.ohSelect), c.checked]); }'
-)
 _CHECKBOX = 'oh-select flex-none w-4 h-4 m-0 cursor-pointer accent-indigo-600'
 
 
@@ -241,9 +231,21 @@ class EntityList:
         self._render_bulk_bar()
         columns = COLUMNS[self.kind]
         with ui.column().classes('w-full gap-0').mark('list-rows') as rows:
-            # one listener each for every row's star and checkbox (HTML in the rows, not elements)
-            rows.on('click', self._star_clicked, js_handler=_STAR_CLICK)
-            rows.on('change', self._select_changed, js_handler=_SELECT_CHANGE)
+            # One listener each for every row's star and checkbox (HTML in the rows, not elements). A click
+            # on a star (data-oh-fav: the row's id) sends that id; a checkbox (data-oh-select: the row's id,
+            # or "all" for the header's) sends [id, checked]. Clicks elsewhere send nothing.
+            rows.on(
+                'click',
+                self._star_clicked,
+                js_handler='(e) => { const b = e.target.closest("[data-oh-fav]");'
+                ' if (b) { e.preventDefault(); emit(Number(b.dataset.ohFav)); } }',
+            )
+            rows.on(
+                'change',
+                self._select_changed,
+                js_handler='(e) => { const c = e.target.closest("[data-oh-select]");'
+                ' if (c) emit([c.dataset.ohSelect === "all" ? "all" : Number(c.dataset.ohSelect), c.checked]); }',
+            )
             with ui.row().classes(
                 'w-full items-center gap-3 no-wrap px-2 py-1 border-b oh-hide-phone text-xs oh-muted'
             ):
