@@ -8,6 +8,7 @@ import http.server
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -93,12 +94,29 @@ def test_another_site_can_neither_frame_the_app_nor_make_it_write(start_app, pag
     ), page.recorder.console_errors
 
     # A sandboxed frame (Origin: null) and a no-cors fetch from another port both try to create an output.
-    with page.expect_response(lambda r: '/api/v1/captures' in r.url) as posted:
-        page.goto(f'{site}/sandboxed')
-    assert posted.value.status == 403
-    with page.expect_response(lambda r: '/api/v1/captures' in r.url) as fetched:
-        page.goto(f'{site}/fetch')
-    assert fetched.value.status == 403
+    # Each attempt that reaches the app is answered 403; Chromium may also stop one itself (its local-network
+    # rules for an opaque origin), which shows as a failed request. Either way nothing is written.
+    outcomes: list[object] = []
+
+    def seen(request, outcome: object) -> None:
+        if '/api/v1/captures' in request.url:
+            outcomes.append(outcome)
+
+    page.on('response', lambda r: seen(r, r.status))
+    page.on('requestfailed', lambda r: seen(r, f'stopped by the browser: {r.failure}'))
+    page.goto(f'{site}/sandboxed')
+    page.wait_for_function('() => true', timeout=1000)
+    deadline = time.monotonic() + 20
+    while not outcomes and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    page.goto(f'{site}/fetch')
+    page.wait_for_function("document.title === 'sent'")
+    while len(outcomes) < 2 and time.monotonic() < deadline + 10:
+        page.wait_for_timeout(200)
+    assert outcomes and all(o == 403 or str(o).startswith('stopped by the browser') for o in outcomes), (
+        outcomes
+    )
+    assert 403 in outcomes, outcomes  # the app itself refused at least one (the fetch always reaches it)
     assert _output_titles(server) == ['Trashed note']  # nothing was created
 
 
