@@ -5,6 +5,7 @@ anyone but this computer: the app writes into this computer's folders. The work 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from nicegui import run, ui
@@ -18,6 +19,27 @@ from ..errors import UserError
 from ..services import notes_sync, prompt_git_sync
 
 LOCAL_ONLY = 'Set from the computer running Output Hub: it writes into that computer’s folders.'
+
+
+def _wire_switches(keep: ui.switch, secret: ui.switch, save: Callable[..., Awaitable[bool]]) -> None:
+    """Keep in step saves (and says so); when the folder will not do, the switch goes back. Include Secret
+    saves at once while the folder is kept in step."""
+    reverting = {'on': False}
+
+    async def keep_changed(e: Any) -> None:
+        if reverting['on']:
+            return
+        if not await save(announce=True) and e.value:
+            reverting['on'] = True
+            keep.value = False
+            reverting['on'] = False
+
+    async def secret_changed(_: Any) -> None:
+        if keep.value and not reverting['on']:
+            await save(announce=False)
+
+    keep.on_value_change(keep_changed)
+    secret.on_value_change(secret_changed)
 
 
 def _card(title: str, marker: str) -> ui.card:
@@ -90,7 +112,6 @@ async def notes_folder_panel(ctx: AppContext) -> None:
         keep = ui.switch('Keep in step while the app runs', value=bool(setting.get('keep'))).mark(
             'notes-folder-keep'
         )
-        busy = {'on': False}
 
         async def refresh_status() -> None:
             latest = await run.io_bound(lambda: (notes_folder.setting(), notes_folder.last_status()))
@@ -120,20 +141,7 @@ async def notes_folder_panel(ctx: AppContext) -> None:
             await refresh_status()
             return True
 
-        async def keep_changed(e: Any) -> None:
-            if busy['on']:
-                return
-            if not await save(announce=True) and e.value:
-                busy['on'] = True
-                keep.value = False  # the folder will not do: the switch goes back
-                busy['on'] = False
-
-        async def secret_changed(_: Any) -> None:
-            if keep.value and not busy['on']:
-                await save(announce=False)
-
-        keep.on_value_change(keep_changed)
-        secret.on_value_change(secret_changed)
+        _wire_switches(keep, secret, save)
 
         async def sync_now() -> None:
             button.props['loading'] = True
@@ -222,7 +230,6 @@ async def prompt_git_panel(ctx: AppContext) -> None:
             'Include Secret prompts and agents', value=bool((kept or {}).get('include_secret'))
         ).mark('prompt-git-secret')
         keep = ui.switch('Keep in step while the app runs', value=kept is not None).mark('prompt-git-keep')
-        busy = {'on': False}
 
         async def save(*, announce: bool) -> bool:
             try:
@@ -246,20 +253,7 @@ async def prompt_git_panel(ctx: AppContext) -> None:
                 )
             return True
 
-        async def keep_changed(e: Any) -> None:
-            if busy['on']:
-                return
-            if not await save(announce=True) and e.value:
-                busy['on'] = True
-                keep.value = False
-                busy['on'] = False
-
-        async def secret_changed(_: Any) -> None:
-            if keep.value and not busy['on']:
-                await save(announce=False)
-
-        keep.on_value_change(keep_changed)
-        secret.on_value_change(secret_changed)
+        _wire_switches(keep, secret, save)
 
         async def commit_now() -> None:
             button.props['loading'] = True
