@@ -258,6 +258,47 @@ def test_only_wanted_events_are_queued_and_prompt_versions_are_found_by_the_scan
     assert {h['x-outputhub-event'] for h, _ in listener.received} == {'prompt.version_saved'}
 
 
+def test_only_versions_saved_to_the_library_are_sent(db, listener, workers) -> None:
+    """A capture's prompt text is kept as an unsaved prompt (provenance, not the library): no event. Saving
+    it to the library sends nothing for the versions it already had; a version saved afterwards is sent."""
+    service.add_webhook(auth.LOCAL, listener.url, ['prompt.version_saved'])
+    worker = workers()
+    wait_for(lambda: settings_store.get(service.SEEN_VERSION_KEY) is not None and worker.running)
+    out = outputs.capture_output(outputs.CaptureData(body='The answer', prompt='Explain WAL mode.'))
+    from_capture = out.prompt_version.prompt_id
+    assert not prompts.get_prompt(from_capture).saved
+    prompts.create_prompt('Library prompt', 'Summarise this text.')
+    wait_for(lambda: listener.received)
+    time.sleep(0.3)  # a few more scans
+    assert [json.loads(b)['item']['title'] for _, b in listener.received] == ['Library prompt']
+    prompts.save_to_library(from_capture)
+    time.sleep(0.3)
+    assert len(listener.received) == 1  # its first version came with the capture, not saved by someone
+    prompts.new_version(from_capture, 'Explain WAL mode in two sentences.')
+    wait_for(lambda: len(listener.received) == 2)
+    time.sleep(0.3)
+    item = json.loads(listener.received[1][1])['item']
+    assert (item['id'], item['version'], len(listener.received)) == (from_capture, 2, 2)
+
+
+def test_prompt_versions_dated_long_ago_came_with_an_import_and_are_not_sent(db, listener, workers) -> None:
+    """Importing a library export stores each prompt version with its original date: not a version saved
+    now, so no prompt.version_saved flood (as outputs dated more than an hour back are not captures)."""
+    from datetime import timedelta
+
+    from app.data.models import utcnow
+
+    service.add_webhook(auth.LOCAL, listener.url, ['prompt.version_saved'])
+    worker = workers()
+    wait_for(lambda: settings_store.get(service.SEEN_VERSION_KEY) is not None and worker.running)
+    for n in range(3):
+        prompts.create_prompt(f'Imported {n}', f'Old text {n}', created_at=utcnow() - timedelta(days=90))
+    prompts.create_prompt('Written now', 'New text')
+    wait_for(lambda: listener.received)
+    time.sleep(0.3)
+    assert [json.loads(b)['item']['title'] for _, b in listener.received] == ['Written now']
+
+
 def test_a_finished_chat_reply_is_the_conversation_finished_event(db, listener, workers) -> None:
     from app.data import conversations
 

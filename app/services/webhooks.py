@@ -72,7 +72,7 @@ MAX_ERROR_LENGTH = 300
 SEEN_VERSION_KEY = 'webhooks.seen_prompt_version'
 SEEN_OUTPUT_KEY = 'webhooks.seen_output'
 LEASE_MARGIN_SECONDS = 5.0  # a claimed delivery is tried again this long after the request's timeout
-CAPTURE_RECENT = timedelta(hours=1)  # an output dated further back came with an import, not a capture
+CAPTURE_RECENT = timedelta(hours=1)  # an output or prompt version dated further back came with an import
 SEEN_IMPORT_KEY = 'webhooks.seen_import_finished'
 # The highest import run id sent: a session-watch run that grows later (passes add up in one run, see
 # import_history.record_watch_pass) finishes again but is not sent again.
@@ -154,7 +154,11 @@ def _conversation_item(conversation_id: int, base_url: str) -> tuple[dict[str, A
 
 
 def _prompt_version_item(version: PromptVersion, base_url: str) -> tuple[dict[str, Any], int | None] | None:
-    prompt = Prompt.get_or_none((Prompt.id == version.prompt_id) & Prompt.deleted_at.is_null())
+    """None for a version of a prompt in the trash or not saved to the library: a capture's or a chat
+    question's prompt text is kept as an unsaved prompt (its provenance), which nobody saved a version of."""
+    prompt = Prompt.get_or_none(
+        (Prompt.id == version.prompt_id) & Prompt.deleted_at.is_null() & (Prompt.saved == True)  # noqa: E712
+    )
     if prompt is None:
         return None
     item = {
@@ -346,6 +350,10 @@ class WebhookDelivery:
         return n
 
     def _scan_versions(self) -> int:
+        """Versions of prompts in the library, by id, each once. Versions of unsaved prompts (a capture's
+        prompt text) are passed over for good: saving such a prompt to the library later sends only the
+        versions saved after it. Versions dated more than an hour back came with an import of the
+        library's export (it keeps their dates), not an edit: they are not sent either."""
         seen = settings_store.get(SEEN_VERSION_KEY)
         if seen is None:  # the first run on this database: from now on, not the whole history
             latest = PromptVersion.select(PromptVersion.id).order_by(PromptVersion.id.desc()).first()
@@ -356,10 +364,13 @@ class WebhookDelivery:
         )
         if not new:
             return 0
+        recent = utcnow() - CAPTURE_RECENT
         n = 0
         with write_tx():
             if hooks.wanting('prompt.version_saved'):
                 for version in new:
+                    if version.created_at is None or version.created_at < recent:
+                        continue
                     built = _prompt_version_item(version, self.base_url)
                     if built is not None:
                         n += _fan_out('prompt.version_saved', *built)
