@@ -103,8 +103,15 @@ def listen_to_row_buttons() -> None:
     row_actions.listen(SAVE_EVENT, save_to_library)
 
 
+async def _shown_prompt(prompt_id: int) -> None:
+    """Refuse (NotFound, as its page does) a prompt the viewer may not see: a row button's id comes from
+    the browser, and a LAN device could send any id."""
+    check_visible('prompt', await run.io_bound(prompts.get_prompt, prompt_id))
+
+
 async def copy_current(prompt_id: int) -> None:
     try:
+        await _shown_prompt(prompt_id)
         version = await run.io_bound(prompts.current_version, prompt_id)
         if version is None:
             return
@@ -118,6 +125,7 @@ async def copy_current(prompt_id: int) -> None:
 async def save_to_library(prompt_id: int) -> bool:
     """Save one prompt from captures and chats to the library, with a toast that opens it."""
     try:
+        await _shown_prompt(prompt_id)
         prompt = await run.io_bound(prompts.save_to_library, prompt_id)
     except UserError as exc:
         toast.error(str(exc))

@@ -71,3 +71,34 @@ async def test_a_captured_prompt_page_offers_save_to_library(user: User, mixed) 
     await see(user, '“Summarise the memo for me” is in your library now')
     await user.should_not_see(marker='unsaved-banner', retries=50)
     assert Prompt.get_by_id(captured.id).saved
+
+
+async def test_row_buttons_refuse_a_secret_prompt_to_a_device_not_allowed_it(
+    user: User, mixed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row button's id comes from the browser: a paired phone without Secret access that sends the id of
+    a Secret prompt gets neither its text nor a change, only the "does not exist" its page gives."""
+    from app import auth
+    from app.components import secret
+    from app.data import entities
+    from app.data.models import SensitivityLevel
+    from app.pages.prompts import COPY_EVENT
+
+    _, captured, _ = mixed
+    level = SensitivityLevel.get(SensitivityLevel.restricted == True)  # noqa: E712
+    entities.update_item('prompt', captured.id, sensitivity=level.id)
+    uses = prompts.get_prompt(captured.id).use_count
+    await user.open('/prompts')
+    await see(user, 'Email writer')
+    monkeypatch.setattr(secret, 'viewer', lambda: auth.Principal('device', allow_restricted=False, device_id=1))
+    copied: list[str] = []
+    monkeypatch.setattr('app.pages.prompts.copy_text', lambda text, note: copied.append(text))
+    events = UserInteraction(user, {user.client.layout}, None)
+    assert COPY_EVENT == 'oh-copy-prompt'
+    events.trigger('ohCopyPrompt', captured.id)
+    await see(user, f'Prompt {captured.id} does not exist.')
+    events.trigger('ohSavePrompt', captured.id)
+    await user.should_not_see('is in your library now', retries=5)
+    assert copied == []
+    assert not Prompt.get_by_id(captured.id).saved
+    assert prompts.get_prompt(captured.id).use_count == uses
