@@ -90,7 +90,9 @@ async def test_row_buttons_refuse_a_secret_prompt_to_a_device_not_allowed_it(
     uses = prompts.get_prompt(captured.id).use_count
     await user.open('/prompts')
     await see(user, 'Email writer')
-    monkeypatch.setattr(secret, 'viewer', lambda: auth.Principal('device', allow_restricted=False, device_id=1))
+    monkeypatch.setattr(
+        secret, 'viewer', lambda: auth.Principal('device', allow_restricted=False, device_id=1)
+    )
     copied: list[str] = []
     monkeypatch.setattr('app.pages.prompts.copy_text', lambda text, note: copied.append(text))
     events = UserInteraction(user, {user.client.layout}, None)
