@@ -294,3 +294,27 @@ def test_only_this_computer_may_choose_or_write_the_folders(db, tmp_path):
     assert notes_folder.setting() is None
     notes_sync.configure(auth.LOCAL, None, directory=str(tmp_path / 'v'), include_secret=False, keep=True)
     assert notes_folder.kept()['dir'] == str(tmp_path / 'v')
+
+
+@pytest.mark.parametrize('field', ['empty', 'gone'])
+def test_keep_in_step_can_be_turned_off_whatever_the_folder_field_says(library, tmp_path, field):
+    """Turning it off never checks the folder: an emptied field or a drive unplugged must not leave the app
+    writing there with the switch showing off."""
+    import shutil
+
+    from app import auth
+    from app.services import notes_sync
+
+    root = tmp_path / 'drive' / 'vault'
+    root.parent.mkdir()
+    notes_sync.configure(auth.LOCAL, None, directory=str(root), include_secret=False, keep=True)
+    assert notes_folder.kept()['dir'] == str(root)
+    shutil.rmtree(root.parent)  # the drive went away (or the user then emptied the field)
+    directory = '' if field == 'empty' else str(root)
+    assert notes_sync.configure(auth.LOCAL, None, directory=directory, include_secret=False, keep=False) == {
+        'dir': str(root),
+        'include_secret': False,
+        'keep': False,
+    }
+    assert notes_folder.kept() is None
+    assert NotesSync().run_now(force=True) is None and not root.parent.exists()  # nothing more written

@@ -22,16 +22,16 @@ LOCAL_ONLY = 'Set from the computer running Output Hub: it writes into that comp
 
 
 def _wire_switches(keep: ui.switch, secret: ui.switch, save: Callable[..., Awaitable[bool]]) -> None:
-    """Keep in step saves (and says so); when the folder will not do, the switch goes back. Include Secret
-    saves at once while the folder is kept in step."""
+    """Keep in step saves (and says so); when the save fails (the folder will not do), the switch goes back,
+    so it always shows what the app does. Include Secret saves at once while the folder is kept in step."""
     reverting = {'on': False}
 
     async def keep_changed(e: Any) -> None:
         if reverting['on']:
             return
-        if not await save(announce=True) and e.value:
+        if not await save(announce=True):
             reverting['on'] = True
-            keep.value = False
+            keep.value = not e.value
             reverting['on'] = False
 
     async def secret_changed(_: Any) -> None:

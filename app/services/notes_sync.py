@@ -96,11 +96,16 @@ class NotesSync(PeriodicService):
 
 def configure(
     principal: Any, ctx: AppContext | None, *, directory: str, include_secret: bool, keep: bool
-) -> dict[str, Any]:
-    """Choose the folder (checked: one sentence when it will not do) and whether the app keeps it in step.
-    This computer only: the app writes files into that computer's folder."""
+) -> dict[str, Any] | None:
+    """Choose the folder (checked: one sentence when it will not do) and keep it in step (``keep``), or stop
+    keeping any. Stopping never looks at the folder: an empty field or a folder gone away must not leave the
+    app writing there. This computer only: the app writes files into that computer's folder. Returns the
+    setting now in force (None when no folder is remembered)."""
     require_this_computer(principal, 'choose the notes folder it writes to')
-    return notes_folder.save_setting(directory, include_secret=include_secret, keep=keep)
+    if not keep:
+        notes_folder.stop_keeping()
+        return notes_folder.setting()
+    return notes_folder.save_setting(directory, include_secret=include_secret, keep=True)
 
 
 def sync_now(

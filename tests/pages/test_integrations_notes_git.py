@@ -97,3 +97,20 @@ async def test_the_prompt_history_panel_commits_and_removes(
     await until(lambda: prompt_git.kept() is not None, what='the repository being kept')
     assert prompt_git.kept()['dir'] == str(repo)
     await user.should_see(f'Kept in step: {repo}.')
+
+
+async def test_keep_in_step_turns_off_with_the_folder_field_emptied(
+    user: User, db_path: Path, tmp_path: Path
+) -> None:
+    dbmod.connect(db_path)
+    vault = tmp_path / 'vault'
+    notes_folder.save_setting(vault, keep=True)
+    await user.open('/settings?tab=integrations')
+    await user.should_see('Kept in step every few minutes')
+    user.find(marker='notes-folder-dir').clear()
+    user.find(marker='notes-folder-keep').click()
+    await user.should_see('No longer keeping the folder in step.', retries=SLOW)
+    assert notes_folder.kept() is None
+    keep = user.find(marker='notes-folder-keep').elements.pop()
+    assert keep.value is False
+    await user.should_see('Not kept in step.')
