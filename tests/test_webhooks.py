@@ -426,6 +426,40 @@ def test_a_finished_import_is_one_conversation_imported_event(db, listener, work
     assert (item['kind'], item['title'], item['conversations_added']) == ('import', 'chatgpt-export.zip', 12)
 
 
+def test_a_long_import_that_finishes_after_a_later_one_is_still_sent(db, listener, workers) -> None:
+    """A run's id is taken when it starts: a long upload started first and finished after a short one
+    that started later is still sent (and each run once)."""
+    from datetime import timedelta
+
+    from app.data.models import ImportRun, utcnow
+
+    service.add_webhook(auth.LOCAL, listener.url, ['conversation.imported'])
+    worker = workers()
+    wait_for(lambda: settings_store.get(service.SEEN_IMPORT_KEY) is not None and worker.running)
+    long_run = ImportRun.create(format='chatgpt', filename='big-export.zip', status='running')
+    ImportRun.create(
+        format='claude', filename='small.zip', status='done', finished_at=utcnow(), conversations_added=1
+    )
+    wait_for(lambda: listener.received)
+    time.sleep(0.2)
+    ImportRun.update(status='done', finished_at=utcnow(), conversations_added=40).where(
+        ImportRun.id == long_run.id
+    ).execute()
+    wait_for(lambda: len(listener.received) >= 2)
+    # A run written late (its finish time taken before it waited for the database behind the others).
+    ImportRun.create(
+        format='claude',
+        filename='late.zip',
+        status='done',
+        finished_at=utcnow() - timedelta(minutes=2),
+        conversations_added=1,
+    )
+    wait_for(lambda: len(listener.received) >= 3)
+    time.sleep(0.3)
+    titles = [json.loads(b)['item']['title'] for _, b in listener.received]
+    assert titles == ['small.zip', 'big-export.zip', 'late.zip']
+
+
 def test_a_watched_session_that_grows_is_sent_once(db, listener, workers) -> None:
     """Passes of the session watcher add up in one run of the history; the run finishing again as the
     session grows is not another conversation.imported."""
@@ -449,6 +483,16 @@ def test_a_watched_session_that_grows_is_sent_once(db, listener, workers) -> Non
     assert len(listener.received) == 1
     item = json.loads(listener.received[0][1])['item']
     assert (item['id'], item['title']) == (run_id, 'Claude Code sessions (watch)')
+    # Its delivery pruned from the log (old, or the webhook's 1000 newest are others), it is still not
+    # sent again when the session grows.
+    from datetime import timedelta
+
+    from app.data.models import utcnow
+
+    assert hooks.prune(now=utcnow() + timedelta(days=hooks.LOG_KEEP_DAYS + 1)) == 1
+    assert one_pass(updated=1) == run_id
+    time.sleep(0.6)
+    assert len(listener.received) == 1
 
 
 def test_a_webhook_switched_off_gets_nothing_until_it_is_on(db, listener, workers) -> None:

@@ -10,8 +10,8 @@ Where events come from:
   payload and writes one queue row per webhook. ``stop()`` writes whatever is still waiting.
 * **A scan of the database** for what the signal is not told about, or what another process did
   (``outputhub prompt add``, ``outputhub import``): prompt versions by id, finished import runs by
-  finish time, each with a watermark kept in the database in the same transaction as the queue rows
-  it produced, so a version or an import is queued exactly once even across a crash.
+  finish time (and the runs sent), each with a watermark kept in the database in the same transaction
+  as the queue rows it produced, so a version or an import is queued exactly once even across a crash.
 
 Delivery: ``POST`` with ``X-OutputHub-Signature: sha256=<hex HMAC-SHA256 of the raw body>``,
 ``X-OutputHub-Delivery`` (a UUID, the same on every retry: receivers can drop duplicates) and
@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 
 from .. import config
 from ..data import db as dbmod
-from ..data import kinds, sensitivity, settings_store
+from ..data import import_history, kinds, sensitivity, settings_store
 from ..data import webhooks as hooks
 from ..data.db import write_tx
 from ..data.models import Conversation, ImportRun, Output, Prompt, PromptVersion, utcnow
@@ -74,9 +74,12 @@ SEEN_OUTPUT_KEY = 'webhooks.seen_output'
 LEASE_MARGIN_SECONDS = 5.0  # a claimed delivery is tried again this long after the request's timeout
 CAPTURE_RECENT = timedelta(hours=1)  # an output or prompt version dated further back came with an import
 SEEN_IMPORT_KEY = 'webhooks.seen_import_finished'
-# The highest import run id sent: a session-watch run that grows later (passes add up in one run, see
-# import_history.record_watch_pass) finishes again but is not sent again.
-SEEN_IMPORT_ID_KEY = 'webhooks.seen_import_id'
+# The ids of import runs sent that may still finish again: a session-watch run that grows (passes add up in
+# one run, see import_history.record_watch_pass) finishes again but is not sent again.
+SENT_IMPORTS_KEY = 'webhooks.sent_imports'
+# Runs that finished this long before the last one seen are looked at again: a run's finish time is taken
+# just before it is written, and a writer may wait for the database that long behind a later one.
+IMPORT_MARGIN = timedelta(minutes=10)
 
 # (kind, action) of a library change → the webhook event it is.
 BUS_EVENTS: dict[tuple[str, str], str] = {
@@ -378,6 +381,11 @@ class WebhookDelivery:
         return n
 
     def _scan_imports(self) -> int:
+        """Finished imports (not dry runs) that brought something in, each sent once, whatever order they
+        finished in: a run's id is taken when it starts, so a long upload finishes after a shorter one
+        started later. Looked for by finish time, from the last one seen less ``IMPORT_MARGIN``; the runs
+        sent are remembered while they may come back (a growing watch run), and each has a once-only
+        delivery id (two workers on one file send it once)."""
         seen = settings_store.get(SEEN_IMPORT_KEY)
         if seen is None:
             settings_store.put(SEEN_IMPORT_KEY, utcnow().isoformat(sep=' '))
@@ -386,21 +394,33 @@ class WebhookDelivery:
         runs = list(
             ImportRun.select()
             .where(
-                (ImportRun.finished_at > since) & (ImportRun.status == 'done') & (ImportRun.dry_run == False)  # noqa: E712
+                (ImportRun.finished_at > since - IMPORT_MARGIN)
+                & (ImportRun.status == 'done')
+                & (ImportRun.dry_run == False)  # noqa: E712
             )
             .order_by(ImportRun.finished_at)
             .limit(200)
         )
-        if not runs:
-            return 0
-        sent_id = int(settings_store.get(SEEN_IMPORT_ID_KEY) or 0)
+        sent = {int(i) for i in settings_store.get(SENT_IMPORTS_KEY) or []}
+        new = [r for r in runs if r.id not in sent and (r.conversations_added or r.conversations_updated)]
+        latest = max(since, runs[-1].finished_at) if runs else since
+        if not new and latest == since:
+            return 0  # nothing written: the scan runs every few seconds
         n = 0
         with write_tx():
-            for run in runs:
-                if run.id > sent_id and (run.conversations_added or run.conversations_updated):
-                    n += _fan_out('conversation.imported', _import_item(run, self.base_url), None)
-            settings_store.put(SEEN_IMPORT_KEY, runs[-1].finished_at.isoformat(sep=' '))
-            settings_store.put(SEEN_IMPORT_ID_KEY, max(sent_id, *(run.id for run in runs)))
+            for run in new:
+                n += _fan_out(
+                    'conversation.imported', _import_item(run, self.base_url), None, once=f'import:{run.id}'
+                )
+            sent |= {run.id for run in new}
+            # A run is forgotten once it can no longer come back into the scan: a watch run grows only
+            # within WATCH_WINDOW of its last pass.
+            cutoff = latest - IMPORT_MARGIN - import_history.WATCH_WINDOW
+            keep = ImportRun.select(ImportRun.id).where(
+                ImportRun.id.in_(sorted(sent)) & (ImportRun.finished_at > cutoff)
+            )
+            settings_store.put(SENT_IMPORTS_KEY, sorted(r.id for r in keep) if sent else [])
+            settings_store.put(SEEN_IMPORT_KEY, latest.isoformat(sep=' '))
         return n
 
     # -- sending
