@@ -197,6 +197,11 @@ def test_it_gives_up_after_the_last_backoff_and_retry_sends_again(db, workers) -
         service.retry_delivery(auth.LOCAL, row.delivery_row_id, SimpleNamespace(webhooks=worker))  # type: ignore[arg-type]
         wait_for(lambda: last_status(hook_id) == hooks.DELIVERED)
         assert len(lst.received) == 4
+        # The log and the webhook's last delivery show the try after Retry, not the last one before it.
+        row = service.delivery_log(auth.LOCAL, hook_id)[0]
+        assert (row.status, row.status_code, row.error) == ('delivered', 200, None)
+        [view] = service.list_webhooks(auth.LOCAL)
+        assert (view.last.status, view.last.status_code) == ('delivered', 200)
     finally:
         lst.close()
 

@@ -342,9 +342,13 @@ def recent_deliveries(webhook_id: int | None = None, limit: int = 20) -> list[Lo
     deliveries = list(q)
     last: dict[int, WebhookAttempt] = {}
     if deliveries:
-        for a in WebhookAttempt.select().where(WebhookAttempt.delivery.in_([d.id for d in deliveries])):
-            if a.delivery_id not in last or a.attempt > last[a.delivery_id].attempt:
-                last[a.delivery_id] = a
+        # The latest attempt is the last one logged, not the highest number: Retry numbers from 1 again.
+        for a in (
+            WebhookAttempt.select()
+            .where(WebhookAttempt.delivery.in_([d.id for d in deliveries]))
+            .order_by(WebhookAttempt.id)
+        ):
+            last[a.delivery_id] = a
     rows = []
     for d in deliveries:
         a = last.get(d.id)
