@@ -165,11 +165,13 @@ class WebhooksPanel:
         async def check() -> None:
             waited['seconds'] += 0.5
             row = await run.io_bound(service.delivery_status, self.principal, delivery_id)
-            if row is None or (row.attempts == 0 and waited['seconds'] < TEST_WAIT_SECONDS):
+            if row is not None and row.attempts == 0 and waited['seconds'] < TEST_WAIT_SECONDS:
                 return
             timer.deactivate()
             await self.refresh()
-            if row.status == hooks.DELIVERED:
+            if row is None:  # the webhook was deleted meanwhile (its queue with it): nothing to watch
+                pass
+            elif row.status == hooks.DELIVERED:
                 ui.notify(f'Test event delivered (HTTP {row.last_status_code})', type='positive')
             elif row.status == hooks.FAILED:
                 toast.error(f'Test event not delivered: {row.last_error}')

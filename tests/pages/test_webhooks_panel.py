@@ -3,6 +3,7 @@ delivered to a local listener and shows up in the delivery log."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -80,3 +81,35 @@ async def test_adding_a_webhook_shows_its_secret_once_and_a_bad_url_is_one_sente
         True,
     )
     await user.should_see('Secret items too')
+
+
+async def test_the_test_event_watch_stops_when_the_webhook_is_deleted(user: User, monkeypatch) -> None:
+    """Send test event watches its delivery; the webhook deleted meanwhile (its queue goes with it), the
+    panel stops asking the database for it instead of polling twice a second for ever."""
+    hook_id, _ = service.add_webhook(auth.LOCAL, 'https://hooks.example.com/catch/2', ['output.captured'])
+    service.update_webhook(auth.LOCAL, hook_id, enabled=False)  # the test event waits in the queue
+    asked: list[str] = []
+    status = service.delivery_status
+
+    def counting(principal: auth.Principal, delivery_id: str):  # noqa: ANN202
+        asked.append(delivery_id)
+        return status(principal, delivery_id)
+
+    monkeypatch.setattr(service, 'delivery_status', counting)
+    await user.open('/settings?tab=integrations')
+    user.find(marker=f'webhook-test-{hook_id}').click()
+    await user.should_see('Test event queued')
+    for _ in range(50):
+        if asked:
+            break
+        await asyncio.sleep(0.1)
+    assert asked, 'the panel watches the test event'
+    user.find(marker=f'webhook-delete-{hook_id}').click()
+    await user.should_see(marker='dialog-delete')
+    user.find(marker='dialog-delete').click()
+    await user.should_see('Webhook deleted')
+    await asyncio.sleep(1.0)  # the watch sees the delivery gone
+    seen = len(asked)
+    await asyncio.sleep(1.5)
+    assert len(asked) == seen
+    await user.should_see('No webhooks yet.')
