@@ -318,3 +318,46 @@ def test_keep_in_step_can_be_turned_off_whatever_the_folder_field_says(library, 
     }
     assert notes_folder.kept() is None
     assert NotesSync().run_now(force=True) is None and not root.parent.exists()  # nothing more written
+
+
+def test_a_note_the_user_edited_in_the_folder_is_never_overwritten_or_removed(library, tmp_path):
+    """Obsidian is a notes editor: a note changed there since the run wrote it is the user's from then on,
+    whatever happens to its item, and the run says so."""
+    root = tmp_path / 'vault'
+    notes_folder.sync(root)
+    alpha = root / f'Unfiled/Outputs/Alpha answer (o{library["a"]}).md'
+    beta = root / f'Unfiled/Outputs/Beta answer (o{library["b"]}).md'
+    gamma = root / f'Unfiled/Outputs/Gamma answer (o{library["c"]}).md'
+    alpha.write_text('my own thoughts on alpha', encoding='utf-8')
+    # an edit of the same size, so the next run takes the note as it was (the removal must still look)
+    beta.write_text(
+        beta.read_text(encoding='utf-8').replace('the beta text', 'the BETA text'), encoding='utf-8'
+    )
+    gamma.unlink()  # the user deleted this one: simply written again
+
+    entities.update_item('output', library['a'], body='the alpha text, edited in Output Hub')
+    report = notes_folder.sync(root)
+    assert report.edited == [alpha.relative_to(root).as_posix()]
+    assert report.written_files == [gamma.relative_to(root).as_posix()] and gamma.is_file()
+    assert report.summary() == '1 written, 1 unchanged, 0 removed, 1 note you edited was left as it is'
+    assert alpha.read_text(encoding='utf-8') == 'my own thoughts on alpha'
+    status = notes_folder.record_status(report)
+    assert status['edited'] == 1
+
+    entities.trash('output', [library['b']])
+    entities.delete_forever('output', [library['b']])
+    report = notes_folder.sync(root)
+    assert (report.removed, report.edited) == (0, [beta.relative_to(root).as_posix()])
+    assert 'the BETA text' in beta.read_text(encoding='utf-8')
+    assert report.summary() == (  # the alpha note, edited before, is the user's file of that name now
+        '0 written, 1 unchanged, 0 removed, 1 left alone (a file of yours has that name), '
+        '1 note you edited was left as it is'
+    )
+
+    # no longer Output Hub's: listed nowhere, left alone on every later run
+    listed = json.loads((root / notes_folder.MANIFEST).read_text(encoding='utf-8'))['files']
+    assert sorted(listed) == [gamma.relative_to(root).as_posix()]
+    entities.trash('output', [library['a'], library['c']])
+    report = notes_folder.sync(root)
+    assert report.removed_files == [gamma.relative_to(root).as_posix()] and not gamma.exists()
+    assert alpha.read_text(encoding='utf-8') == 'my own thoughts on alpha' and beta.is_file()

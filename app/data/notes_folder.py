@@ -6,7 +6,9 @@ modification time stays and sync tools see no churn), writes each one atomically
 rename), and removes the notes it wrote earlier that are no longer in the export: items moved to the trash,
 deleted for good, become Secret, or renamed (a new title is a new file name; the old file goes). What it
 wrote is listed in ``.outputhub-sync.json`` in the folder (path → SHA-256): a file not listed there is the
-user's own and is never changed or removed, even when it has the name of a note.
+user's own and is never changed or removed, even when it has the name of a note. A listed note whose bytes
+no longer match what the run wrote was edited there (in Obsidian, say): it is left as the user made it and is
+no longer listed, so it is theirs from then on.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class SyncReport:
     removed: int = 0
     left_out_secret: int = 0
     skipped: list[str] = field(default_factory=list)  # a file of the user's already has the note's name
+    edited: list[str] = field(default_factory=list)  # notes the user changed in the folder: left, let go
     written_files: list[str] = field(default_factory=list)
     removed_files: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -67,10 +70,19 @@ class SyncReport:
         return asdict(self)
 
     def summary(self) -> str:
-        s = f'{self.written} written, {self.unchanged} unchanged, {self.removed} removed'
-        if self.skipped:
-            s += f', {len(self.skipped)} left alone (a file of yours has that name)'
-        return s
+        return counts_text(self.written, self.unchanged, self.removed, len(self.skipped), len(self.edited))
+
+
+def counts_text(written: int, unchanged: int, removed: int, skipped: int = 0, edited: int = 0) -> str:
+    """What a run did, in words (the CLI, the Settings panel's toast and its last-run line)."""
+    s = f'{written} written, {unchanged} unchanged, {removed} removed'
+    if skipped:
+        s += f', {skipped} left alone (a file of yours has that name)'
+    if edited == 1:
+        s += ', 1 note you edited was left as it is'
+    elif edited:
+        s += f', {edited} notes you edited were left as they are'
+    return s
 
 
 # --------------------------------------------------------------------------- the folder
@@ -189,13 +201,19 @@ class _FolderWriter:
                 self.now[rel] = digest
                 self.report.unchanged += 1
                 return
-            same = _read_bytes(target) == data
-            if rel not in self.old and not same:
-                self.report.skipped.append(rel)  # the user's own file with this name: left alone
-                return
-            if same:
+            there = _read_bytes(target)
+            if there == data:
                 self.now[rel] = digest
                 self.report.unchanged += 1
+                return
+            if rel not in self.old:
+                self.report.skipped.append(rel)  # the user's own file with this name: left alone
+                return
+            if there is None:  # cannot tell whether the user changed it: left, asked again next run
+                self.now[rel] = self.old[rel]
+                return
+            if _digest(there) != self.old[rel]:
+                self.report.edited.append(rel)  # changed in the folder since it was written: theirs now
                 return
         target.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(target, data)
@@ -244,10 +262,21 @@ def _sync(root: Path, include_secret: bool) -> SyncReport:
         finished = True
     finally:
         if not finished:  # keep what was written listed, so a later run can still tidy it up
-            _write_manifest(root, {**old, **writer.now})
-    for rel in sorted(set(old) - set(writer.now)):
+            let_go = set(report.edited)
+            _write_manifest(root, {**{k: v for k, v in old.items() if k not in let_go}, **writer.now})
+    for rel in sorted(set(old) - set(writer.now) - set(report.edited)):
         target = root / rel
         if not writer._inside(target.parent) or target.is_symlink():
+            continue
+        try:
+            there = target.read_bytes()
+        except FileNotFoundError:
+            continue  # the user removed it already: nothing left to remove, and no longer listed
+        except OSError:
+            writer.now[rel] = old[rel]  # cannot tell whether the user changed it: try again next time
+            continue
+        if _digest(there) != old[rel]:
+            report.edited.append(rel)  # changed in the folder since it was written: theirs now, kept
             continue
         try:
             target.unlink()
@@ -349,6 +378,7 @@ def record_status(report: SyncReport | None, error: str | None = None) -> dict[s
         'unchanged': report.unchanged if report else 0,
         'removed': report.removed if report else 0,
         'skipped': len(report.skipped) if report else 0,
+        'edited': len(report.edited) if report else 0,
         'error': error,
     }
     settings_store.put(STATUS_KEY, status)

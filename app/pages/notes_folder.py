@@ -70,12 +70,9 @@ def notes_status_line(status: dict[str, Any] | None, keep: bool) -> str:
     when = fmt.ago(status.get('at'))
     if status.get('error'):
         return f'{head} Last run {when} failed: {status["error"]}'
-    counts = (
-        f'{status.get("written", 0)} written, {status.get("unchanged", 0)} unchanged, '
-        f'{status.get("removed", 0)} removed'
+    counts = notes_folder.counts_text(
+        *(int(status.get(k) or 0) for k in ('written', 'unchanged', 'removed', 'skipped', 'edited'))
     )
-    if status.get('skipped'):
-        counts += f', {status["skipped"]} left alone (a file of yours has that name)'
     return f'{head} Last run {when}: {counts}.'
 
 
@@ -90,7 +87,8 @@ async def notes_folder_panel(ctx: AppContext) -> None:
             'Keeps the Markdown notes (the Obsidian-friendly export) in a folder you pick: an Obsidian '
             'vault, or a Drive, Dropbox or Syncthing folder. Only notes that changed are written; notes of '
             'items moved to the trash, deleted, renamed or made Secret are removed. Files you put there '
-            'yourself are never touched. The folder is a copy: edit in Output Hub, not in the notes.'
+            'yourself are never touched. The folder is a copy: edit in Output Hub; a note you edit there is '
+            'left as you made it and no longer kept in step.'
         ).classes('text-sm oh-muted')
         status_label = (
             ui.label(notes_status_line(status, bool(setting.get('keep'))))

@@ -114,3 +114,23 @@ async def test_keep_in_step_turns_off_with_the_folder_field_emptied(
     keep = user.find(marker='notes-folder-keep').elements.pop()
     assert keep.value is False
     await user.should_see('Not kept in step.')
+
+
+async def test_a_note_edited_in_the_folder_is_left_and_the_panel_says_so(
+    user: User, db_path: Path, tmp_path: Path
+) -> None:
+    dbmod.connect(db_path)
+    out_id = _capture('Everyday answer', 'an everyday answer')
+    vault = tmp_path / 'vault'
+    notes_folder.sync(vault)
+    note = vault / 'Unfiled' / 'Outputs' / f'Everyday answer (o{out_id}).md'
+    note.write_text('what I wrote in Obsidian', encoding='utf-8')
+    entities.update_item('output', out_id, body='a changed answer')
+    await user.open('/settings?tab=integrations')
+    user.find(marker='notes-folder-dir').clear().type(str(vault))
+    user.find(marker='notes-folder-sync').click()
+    said = '0 written, 0 unchanged, 0 removed, 1 note you edited was left as it is'
+    await user.should_see(f'Notes folder synced: {said}.', retries=SLOW)
+    status = user.find(marker='notes-folder-status').elements.pop()
+    assert status.text == f'Not kept in step. Last run just now: {said}.'
+    assert note.read_text(encoding='utf-8') == 'what I wrote in Obsidian'
