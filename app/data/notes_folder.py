@@ -88,25 +88,29 @@ def counts_text(written: int, unchanged: int, removed: int, skipped: int = 0, ed
 # --------------------------------------------------------------------------- the folder
 
 
+class FolderProblem(UserError):
+    """The folder typed will not do; the one sentence says why (the Settings panel shows it under the field)."""
+
+
 def check_folder(text: str | Path) -> Path:
     """The folder to keep the notes in, or a UserError of one sentence: it must be a full path, not a file,
     its parent must exist (only the last folder is made), and Output Hub must be able to write there."""
     raw = str(text or '').strip().strip('"\'').strip()
     if not raw:
-        raise UserError('Type the folder to keep the notes in first.')
+        raise FolderProblem('Type the folder to keep the notes in first.')
     p = Path(raw).expanduser()
     if not p.is_absolute():
-        raise UserError(f'{raw} is not a full path; start it with / (or ~ for your home folder).')
+        raise FolderProblem(f'{raw} is not a full path; start it with / (or ~ for your home folder).')
     p = Path(os.path.normpath(p))
     if p.exists() and not p.is_dir():
-        raise UserError(f'{p} is a file, not a folder.')
+        raise FolderProblem(f'{p} is a file, not a folder.')
     if not p.exists():
         if not p.parent.is_dir():
-            raise UserError(f'{p} cannot be made: the folder {p.parent} does not exist.')
+            raise FolderProblem(f'{p} cannot be made: the folder {p.parent} does not exist.')
         if not os.access(p.parent, os.W_OK | os.X_OK):
-            raise UserError(f'{p} cannot be made: Output Hub may not write in {p.parent}.')
+            raise FolderProblem(f'{p} cannot be made: Output Hub may not write in {p.parent}.')
     elif not os.access(p, os.W_OK | os.X_OK):
-        raise UserError(f'Output Hub may not write in {p}.')
+        raise FolderProblem(f'Output Hub may not write in {p}.')
     return p
 
 

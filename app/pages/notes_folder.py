@@ -49,15 +49,19 @@ def _card(title: str, marker: str) -> ui.card:
     return card
 
 
-def folder_problem(text: str | None) -> str | None:
-    """The one sentence that says why the folder will not do, or None (the input's validation)."""
-    if not (text or '').strip():
-        return None  # nothing typed yet: nothing to complain about
-    try:
-        notes_folder.check_folder(text or '')
-    except UserError as exc:
-        return str(exc)
-    return None
+def _folder_input(label: str, value: str, marker: str) -> ui.input:
+    """The folder field. It is checked when saved or synced, off the event loop (the services check it):
+    looking at a folder on every keystroke would stall every page on a hung network drive. A sentence shown
+    under it (``_refused``) goes as soon as the user types."""
+    box = ui.input(label, value=value).props('outlined dense clearable').classes('w-full font-mono text-sm')
+    box.on_value_change(lambda _: setattr(box, 'error', None))
+    return box.mark(marker)
+
+
+def _refused(folder: ui.input, exc: UserError) -> None:
+    """Say why it could not be done: under the field when the folder is the reason, and as a toast."""
+    folder.error = str(exc) if isinstance(exc, notes_folder.FolderProblem) else None
+    toast.error(str(exc))
 
 
 # --------------------------------------------------------------------------- notes folder
@@ -98,12 +102,7 @@ async def notes_folder_panel(ctx: AppContext) -> None:
         if not roles.is_this_computer(viewer()):
             ui.label(LOCAL_ONLY).classes('text-sm oh-muted').mark('notes-folder-local-only')
             return
-        folder = (
-            ui.input('Folder', value=setting.get('dir') or '', validation=folder_problem)
-            .props('outlined dense clearable')
-            .classes('w-full font-mono text-sm')
-            .mark('notes-folder-dir')
-        )
+        folder = _folder_input('Folder', setting.get('dir') or '', 'notes-folder-dir')
         secret = ui.switch('Include Secret items', value=bool(setting.get('include_secret'))).mark(
             'notes-folder-secret'
         )
@@ -128,8 +127,9 @@ async def notes_folder_panel(ctx: AppContext) -> None:
                     keep=bool(keep.value),
                 )
             except UserError as exc:
-                toast.error(str(exc))
+                _refused(folder, exc)
                 return False
+            folder.error = None
             if announce:
                 toast.toast(
                     f'Keeping {folder.value} in step.'
@@ -153,13 +153,14 @@ async def notes_folder_panel(ctx: AppContext) -> None:
                     include_secret=bool(secret.value),
                 )
             except UserError as exc:
-                toast.error(str(exc))
+                _refused(folder, exc)
                 report = None
             finally:
                 button.props['loading'] = False
                 button.update()
             await refresh_status()
             if report is not None:
+                folder.error = None
                 toast.toast(f'Notes folder synced: {report.summary()}.')
 
         button = (
@@ -218,12 +219,7 @@ async def prompt_git_panel(ctx: AppContext) -> None:
         if not roles.is_this_computer(viewer()):
             ui.label(LOCAL_ONLY).classes('text-sm oh-muted').mark('prompt-git-local-only')
             return
-        folder = (
-            ui.input('Repository folder', value=(kept or {}).get('dir') or '')
-            .props('outlined dense clearable')
-            .classes('w-full font-mono text-sm')
-            .mark('prompt-git-dir')
-        )
+        folder = _folder_input('Repository folder', (kept or {}).get('dir') or '', 'prompt-git-dir')
         secret = ui.switch(
             'Include Secret prompts and agents', value=bool((kept or {}).get('include_secret'))
         ).mark('prompt-git-secret')
@@ -240,8 +236,9 @@ async def prompt_git_panel(ctx: AppContext) -> None:
                     keep=bool(keep.value),
                 )
             except UserError as exc:
-                toast.error(str(exc))
+                _refused(folder, exc)
                 return False
+            folder.error = None
             status_label.text = git_status_line(ctx, now)
             if announce:
                 toast.toast(
@@ -267,13 +264,14 @@ async def prompt_git_panel(ctx: AppContext) -> None:
                 )
             except UserError as exc:
                 failed = str(exc)
-                toast.error(failed)
+                _refused(folder, exc)
             finally:
                 button.props['loading'] = False
                 button.update()
             now = await run.io_bound(prompt_git.kept)
             status_label.text = git_status_line(ctx, now, report, failed)
             if report is not None:
+                folder.error = None
                 toast.toast(
                     f'{fmt.plural(report.commits, "new version")} committed, {report.removed} removed, '
                     f'{report.restored} restored.'

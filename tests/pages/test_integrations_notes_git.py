@@ -4,9 +4,11 @@ without Secret items unless asked, Keep in step remembers the folder) and the Pr
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 
+import pytest
 from nicegui.testing import User
 
 from app.data import db as dbmod
@@ -134,3 +136,35 @@ async def test_a_note_edited_in_the_folder_is_left_and_the_panel_says_so(
     status = user.find(marker='notes-folder-status').elements.pop()
     assert status.text == f'Not kept in step. Last run just now: {said}.'
     assert note.read_text(encoding='utf-8') == 'what I wrote in Obsidian'
+
+
+async def test_the_folder_is_checked_when_synced_off_the_event_loop_not_as_it_is_typed(
+    user: User, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Looking at a folder can hang (a network drive gone away): never on the event loop, where it would
+    stall every page, and not on every keystroke. The sentence still shows under the field."""
+    dbmod.connect(db_path)
+    on_the_loop: list[bool] = []
+    check = notes_folder.check_folder
+
+    def watched(text: str | Path) -> Path:
+        try:
+            asyncio.get_running_loop()
+            on_the_loop.append(True)
+        except RuntimeError:
+            on_the_loop.append(False)
+        return check(text)
+
+    monkeypatch.setattr(notes_folder, 'check_folder', watched)
+    await user.open('/settings?tab=integrations')
+    bad = tmp_path / 'no' / 'such' / 'vault'
+    user.find(marker='notes-folder-dir').clear().type(str(bad))
+    assert on_the_loop == []  # typing looks at no folder
+    user.find(marker='notes-folder-sync').click()
+    await user.should_see('cannot be made: the folder', retries=SLOW)
+    assert on_the_loop and not any(on_the_loop)
+    field = user.find(marker='notes-folder-dir').elements.pop()
+    assert field.error == f'{bad} cannot be made: the folder {bad.parent} does not exist.'
+    assert field.props['error'] is True
+    user.find(marker='notes-folder-dir').type('x')
+    assert field.error is None  # typing again takes the sentence away
