@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from ..data import agents, entities, lookups, prompts, relations
 from ..data.listing import ListParams
@@ -11,17 +12,33 @@ from .design import kind_url
 from .relation_picker import Option, RelationPicker
 from .secret import hide_restricted, viewer_sees_restricted, visible
 
+# ``current`` of a picker: what the page read with the item (``OutputDetail`` has every relation), so the
+# first build does not ask the database again. UNREAD: the picker loads it itself.
+UNREAD: Any = object()
+
 
 def _lookup_option(key: str, row) -> Option:
     url = f'/{"tags" if key == "tag" else "collections"}/{row.id}' if key in ('tag', 'collection') else None
     return Option(row.id, getattr(row, 'label', None) or row.name, url, getattr(row, 'color', None))
 
 
-def tags_picker(kind: str, item_id: int, on_change: Callable[[], object] | None = None) -> RelationPicker:
+def _initial(current: Any, options: Callable[[Any], list[Option]]) -> list[Option] | None:
+    return None if current is UNREAD else options(current)
+
+
+def tags_picker(
+    kind: str, item_id: int, on_change: Callable[[], object] | None = None, *, current: Any = UNREAD
+) -> RelationPicker:
+    """``current``: the item's tags, when the page has them."""
+
+    def options(tags: list) -> list[Option]:
+        return [_lookup_option('tag', t) for t in tags]
+
     return RelationPicker(
         'Tags',
         'tag',
-        load=lambda: [_lookup_option('tag', t) for t in relations.tags_for(kind, [item_id]).get(item_id, [])],
+        initial=_initial(current, options),
+        load=lambda: options(relations.tags_for(kind, [item_id]).get(item_id, [])),
         search=lambda text: [_lookup_option('tag', t) for t in lookups.search('tag', text)],
         add=lambda o: relations.add_tags(kind, [item_id], [o.id]),
         remove=lambda o: relations.remove_tags(kind, [item_id], [o.id]),
@@ -32,15 +49,18 @@ def tags_picker(kind: str, item_id: int, on_change: Callable[[], object] | None 
 
 
 def collections_picker(
-    kind: str, item_id: int, on_change: Callable[[], object] | None = None
+    kind: str, item_id: int, on_change: Callable[[], object] | None = None, *, current: Any = UNREAD
 ) -> RelationPicker:
+    """``current``: the item's collections, when the page has them."""
+
+    def options(rows: list) -> list[Option]:
+        return [_lookup_option('collection', c) for c in rows]
+
     return RelationPicker(
         'Collections',
         'collection',
-        load=lambda: [
-            _lookup_option('collection', c)
-            for c in relations.collections_for(kind, [item_id]).get(item_id, [])
-        ],
+        initial=_initial(current, options),
+        load=lambda: options(relations.collections_for(kind, [item_id]).get(item_id, [])),
         search=lambda text: [_lookup_option('collection', c) for c in lookups.search('collection', text)],
         add=lambda o: relations.add_to_collection(kind, [item_id], o.id),
         remove=lambda o: relations.remove_from_collection(kind, [item_id], o.id),
@@ -63,24 +83,30 @@ def field_picker(
     *,
     creatable: bool = False,
     on_change: Callable[[], object] | None = None,
+    current: Any = UNREAD,
 ) -> RelationPicker:
     """A single-valued lookup on the item (category, model, accuracy, sensitivity, retention). Its chip
-    opens the list of this kind of item filtered by that value, where lists can filter by it."""
+    opens the list of this kind of item filtered by that value, where lists can filter by it.
+    ``current``: the lookup row set on the item (or None), when the page has it."""
     param = _LIST_FILTER.get(lookup)
+
+    def options(row) -> list[Option]:
+        if row is None:
+            return []
+        option = _lookup_option(lookup, row)
+        if param:
+            option = replace(option, url=f'/{kind}s?{param}={row.id}')
+        return [option]
 
     def load() -> list[Option]:
         item = entities.get_item(kind, item_id)
         row_id = getattr(item, f'{field}_id')
-        if not row_id:
-            return []
-        option = _lookup_option(lookup, lookups.get(lookup, row_id))
-        if param:
-            option = replace(option, url=f'/{kind}s?{param}={row_id}')
-        return [option]
+        return options(lookups.get(lookup, row_id) if row_id else None)
 
     return RelationPicker(
         label,
         lookup,
+        initial=_initial(current, options),
         load=load,
         search=lambda text: [_lookup_option(lookup, r) for r in lookups.search(lookup, text)],
         add=lambda o: entities.update_item(kind, item_id, **{field: o.id}),
@@ -94,7 +120,15 @@ def field_picker(
     )
 
 
-def related_outputs_picker(output_id: int, on_change: Callable[[], object] | None = None) -> RelationPicker:
+def related_outputs_picker(
+    output_id: int, on_change: Callable[[], object] | None = None, *, current: Any = UNREAD
+) -> RelationPicker:
+    """``current``: the outputs linked to this one, when the page has them."""
+
+    def options(rows: list) -> list[Option]:
+        # a LAN device: no Secret ones
+        return [Option(o.id, o.title or f'Output {o.id}', kind_url('output', o.id)) for o in visible(rows)]
+
     def search(text: str) -> list[Option]:
         params = hide_restricted(ListParams(text=text, per_page=10, sort='updated_at'))
         page = entities.list_items('output', params)
@@ -107,10 +141,8 @@ def related_outputs_picker(output_id: int, on_change: Callable[[], object] | Non
     return RelationPicker(
         'Related outputs',
         'output',
-        load=lambda: [
-            Option(o.id, o.title or f'Output {o.id}', kind_url('output', o.id))
-            for o in visible(relations.related_outputs(output_id))  # a LAN device: no Secret ones
-        ],
+        initial=_initial(current, options),
+        load=lambda: options(relations.related_outputs(output_id)),
         search=search,
         add=lambda o: relations.link_outputs(output_id, o.id),
         remove=lambda o: relations.unlink_outputs(output_id, o.id),
@@ -140,12 +172,31 @@ def _agent_version_option(v) -> Option:
 
 
 def version_picker(
-    kind: str, item_id: int, which: str, *, on_change: Callable[[], object] | None = None
+    kind: str,
+    item_id: int,
+    which: str,
+    *,
+    on_change: Callable[[], object] | None = None,
+    current: Any = UNREAD,
 ) -> RelationPicker:
-    """The prompt version (``which='prompt'``) or agent version (``'agent'``) that produced an output."""
+    """The prompt version (``which='prompt'``) or agent version (``'agent'``) that produced an output.
+    ``current``: that version and its prompt or agent as a pair (or None), when the page has them."""
     from ..data import outputs
 
     field = f'{which}_version'
+
+    def options(pair) -> list[Option]:
+        if pair is None:
+            return []
+        v, parent = pair
+        # a LAN device without permission: not even a Secret prompt's title
+        if not visible([parent]):
+            return []
+        if which == 'prompt':
+            v.prompt = parent
+            return [_prompt_version_option(v)]
+        v.agent = parent
+        return [_agent_version_option(v)]
 
     def load() -> list[Option]:
         item = entities.get_item(kind, item_id)
@@ -154,12 +205,9 @@ def version_picker(
             return []
         if which == 'prompt':
             v = prompts.get_version(vid)
-            v.prompt = prompts.get_prompt(v.prompt_id)
-            # a LAN device without permission: not even a Secret prompt's title
-            return [_prompt_version_option(v)] if visible([v.prompt]) else []
+            return options((v, prompts.get_prompt(v.prompt_id)))
         v = agents.get_version(vid)
-        v.agent = agents.get_agent(v.agent_id)
-        return [_agent_version_option(v)] if visible([v.agent]) else []
+        return options((v, agents.get_agent(v.agent_id)))
 
     def search(text: str) -> list[Option]:
         hide = not viewer_sees_restricted()
@@ -170,6 +218,7 @@ def version_picker(
     return RelationPicker(
         'Prompt version' if which == 'prompt' else 'Agent version',
         which,
+        initial=_initial(current, options),
         load=load,
         search=search,
         add=lambda o: outputs.set_provenance(item_id, **{f'{field}_id': o.id}),
@@ -180,17 +229,20 @@ def version_picker(
     )
 
 
-def conversation_picker(output_id: int, on_change: Callable[[], object] | None = None) -> RelationPicker:
+def conversation_picker(
+    output_id: int, on_change: Callable[[], object] | None = None, *, current: Any = UNREAD
+) -> RelationPicker:
+    """``current``: the conversation the output came from (or None), when the page has it."""
     from ..data import outputs
+
+    def options(c) -> list[Option]:
+        if c is None or not visible([c]):  # a LAN device without permission: not even its title
+            return []
+        return [Option(c.id, c.title or f'Conversation {c.id}', kind_url('conversation', c.id))]
 
     def load() -> list[Option]:
         o = outputs.get_output(output_id)
-        if not o.conversation_id:
-            return []
-        c = entities.get_item('conversation', o.conversation_id)
-        if not visible([c]):  # a LAN device without permission: not even its title
-            return []
-        return [Option(c.id, c.title or f'Conversation {c.id}', kind_url('conversation', c.id))]
+        return options(entities.get_item('conversation', o.conversation_id) if o.conversation_id else None)
 
     def search(text: str) -> list[Option]:
         page = entities.list_items('conversation', hide_restricted(ListParams(text=text, per_page=10)))
@@ -202,6 +254,7 @@ def conversation_picker(output_id: int, on_change: Callable[[], object] | None =
     return RelationPicker(
         'Conversation',
         'conversation',
+        initial=_initial(current, options),
         load=load,
         search=search,
         add=lambda o: outputs.set_provenance(output_id, conversation_id=o.id, message_id=None),

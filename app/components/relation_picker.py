@@ -65,6 +65,7 @@ class RelationPicker:
         empty_text: str = 'None',
         on_change: Callable[[], object] | None = None,
         compact: bool | None = None,
+        initial: list[Option] | None = None,
     ) -> None:
         self.label = label
         self.kind = kind
@@ -77,6 +78,9 @@ class RelationPicker:
         self.empty_text = empty_text
         self.on_change = on_change
         self.items: list[Option] = []
+        # What ``load`` would return now, when the page has it already (read with the item): the first
+        # build uses it instead of asking the database again; every later refresh calls ``load``.
+        self._initial = initial
         self.compact = _COMPACT.get() if compact is None else compact
         self.container = ui.element('div').classes(_COMPACT_ROW if self.compact else _FULL_COLUMN)
         self.chips: ui.row | None = None
@@ -89,6 +93,9 @@ class RelationPicker:
 
     # ------------------------------------------------------------------ chips
     def _load_items(self) -> list[Option]:
+        if self._initial is not None:
+            items, self._initial = self._initial, None
+            return items
         try:
             return self._load()
         except UserError as exc:

@@ -4,6 +4,7 @@ applies — its own, its category's or a collection's — and when it would go t
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from nicegui import run, ui
 
@@ -12,8 +13,8 @@ from ..errors import UserError
 from . import fmt, pickers, toast
 
 
-def _explain(kind: str, item_id: int) -> str:
-    item = entities.get_item(kind, item_id)
+def _explain(kind: str, item_id: int, item: Any = None) -> str:
+    item = item if item is not None else entities.get_item(kind, item_id)
     plan = retention.effective_plan(kind, item_id)
     if plan is None:
         return 'No retention plan applies: kept until you delete it.'
@@ -26,19 +27,23 @@ def _explain(kind: str, item_id: int) -> str:
     return f'{plan.label}: goes to the trash on {when} unless it changes before.'
 
 
-def retention_controls(kind: str, item_id: int) -> None:
-    """Plan picker, keep switch and the effective plan in one line (refreshed as either changes)."""
+def retention_controls(kind: str, item_id: int, *, item: Any = None, plan: Any = pickers.UNREAD) -> None:
+    """Plan picker, keep switch and the effective plan in one line (refreshed as either changes).
+    ``item`` and its own ``plan`` (a RetentionPlan or None): what the page read already, for the first build."""
+    first = {'item': item}
 
     @ui.refreshable
     def status() -> None:
         try:
-            text = _explain(kind, item_id)
+            text = _explain(kind, item_id, first.pop('item', None))
         except UserError as exc:
             text = str(exc)
         ui.label(text).classes('text-xs oh-muted').mark('retention-status')
 
-    pickers.field_picker(kind, item_id, 'retention', 'retention', 'Retention plan', on_change=status.refresh)
-    keep = bool(entities.get_item(kind, item_id).keep)
+    pickers.field_picker(
+        kind, item_id, 'retention', 'retention', 'Retention plan', on_change=status.refresh, current=plan
+    )
+    keep = bool((item if item is not None else entities.get_item(kind, item_id)).keep)
 
     async def set_keep(value: bool) -> None:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 
+from ..components import framework
 from ..context import AppContext
 from . import nav, shell
 
@@ -34,6 +35,7 @@ PAGE_MODULES = [
 
 
 def register_all(ctx: AppContext) -> None:
+    framework.apply()
     nav.reset()
     shell.reset()
     for name in PAGE_MODULES:

@@ -181,26 +181,36 @@ def _relations(ctx: AppContext, detail: outputs.OutputDetail) -> None:
 def _relation_cards(detail: outputs.OutputDetail) -> None:
     o = detail.output
     with ui.card().classes('w-full gap-4').props('flat bordered'):
-        pickers.tags_picker('output', o.id)
-        pickers.collections_picker('output', o.id)
-        pickers.related_outputs_picker(o.id)
+        # every relation as the page read it (OutputDetail): the pickers' first build asks nothing more
+        pickers.tags_picker('output', o.id, current=detail.tags)
+        pickers.collections_picker('output', o.id, current=detail.collections)
+        pickers.related_outputs_picker(o.id, current=detail.related)
     with ui.card().classes('w-full gap-4').props('flat bordered'):
         ui.label('Provenance').classes('font-semibold')
-        pickers.version_picker('output', o.id, 'prompt')
-        pickers.version_picker('output', o.id, 'agent')
-        pickers.conversation_picker(o.id)
+        pickers.version_picker('output', o.id, 'prompt', current=_pair(detail.prompt_version, detail.prompt))
+        pickers.version_picker('output', o.id, 'agent', current=_pair(detail.agent_version, detail.agent))
+        pickers.conversation_picker(o.id, current=detail.conversation)
         if detail.message is not None and detail.conversation is not None:
             ui.link(
                 'Open the message in its conversation',
                 f'/conversations/{detail.conversation.id}?m={detail.message.id}#m{detail.message.id}',
             ).classes('text-sm')
-        pickers.field_picker('output', o.id, 'model', 'model', 'Model', creatable=True)
+        pickers.field_picker('output', o.id, 'model', 'model', 'Model', creatable=True, current=detail.model)
     with ui.card().classes('w-full gap-4').props('flat bordered'):
         ui.label('Classification').classes('font-semibold')
-        pickers.field_picker('output', o.id, 'category', 'category', 'Category', creatable=True)
-        pickers.field_picker('output', o.id, 'accuracy', 'accuracy', 'Accuracy')
-        pickers.field_picker('output', o.id, 'sensitivity', 'sensitivity', 'Sensitivity')
-        retention_controls('output', o.id)
+        pickers.field_picker(
+            'output', o.id, 'category', 'category', 'Category', creatable=True, current=detail.category
+        )
+        pickers.field_picker('output', o.id, 'accuracy', 'accuracy', 'Accuracy', current=detail.accuracy)
+        pickers.field_picker(
+            'output', o.id, 'sensitivity', 'sensitivity', 'Sensitivity', current=detail.sensitivity
+        )
+        retention_controls('output', o.id, item=o, plan=detail.retention)
+
+
+def _pair(version, parent) -> tuple | None:
+    """A version with its prompt or agent, as ``version_picker`` takes it (None: not recorded)."""
+    return (version, parent) if version is not None and parent is not None else None
 
 
 def share_prefill(query) -> dict | None:
