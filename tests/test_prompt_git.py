@@ -266,3 +266,30 @@ def test_trash_purge_and_secret_make_deletion_commits_and_restore_adds_back(db, 
         'Say pytest',
         'First draft',
     ]
+
+
+def test_a_relative_repository_folder_is_refused_not_made_where_the_app_started(db, tmp_path, monkeypatch):
+    """The notes folder refuses a relative path; so does the prompt history: resolved against the app's
+    working folder, it made a repository there without a word."""
+    from app import auth
+    from app.services import prompt_git_sync
+
+    prompts.create_prompt('Kept', 'one')
+    monkeypatch.chdir(tmp_path)
+    calls = [
+        lambda: prompt_git_sync.configure(
+            auth.LOCAL, None, directory='history', include_secret=False, keep=True
+        ),
+        lambda: prompt_git_sync.commit_now(auth.LOCAL, None, directory=' history ', include_secret=False),
+    ]
+    for call in calls:
+        with pytest.raises(UserError) as info:
+            call()
+        assert str(info.value) == 'history is not a full path; start it with / (or ~ for your home folder).'
+    assert not (tmp_path / 'history').exists() and prompt_git.kept() is None
+    with pytest.raises(UserError, match='^Type the folder of the repository first.$'):
+        prompt_git_sync.commit_now(auth.LOCAL, None, directory='  ', include_secret=False)
+    prompt_git_sync.configure(
+        auth.LOCAL, None, directory=str(tmp_path / 'h'), include_secret=False, keep=True
+    )
+    assert prompt_git.kept()['dir'] == str(tmp_path / 'h')

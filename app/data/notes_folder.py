@@ -92,16 +92,26 @@ class FolderProblem(UserError):
     """The folder typed will not do; the one sentence says why (the Settings panel shows it under the field)."""
 
 
+def full_path(text: str | Path | None, *, blank: str) -> Path:
+    """The folder typed as a full, normalised path (``~`` is the home folder), or a FolderProblem: ``blank``
+    when nothing is typed, one sentence when it is relative (it would land wherever the app was started).
+    Looks at no file: the notes folder and the prompt history repository both start here."""
+    raw = str(text or '').strip().strip('"\'').strip()
+    if not raw:
+        raise FolderProblem(blank)
+    try:
+        p = Path(raw).expanduser()
+    except RuntimeError:  # ~someone who is not a user here
+        p = Path(raw)
+    if not p.is_absolute():
+        raise FolderProblem(f'{raw} is not a full path; start it with / (or ~ for your home folder).')
+    return Path(os.path.normpath(p))
+
+
 def check_folder(text: str | Path) -> Path:
     """The folder to keep the notes in, or a UserError of one sentence: it must be a full path, not a file,
     its parent must exist (only the last folder is made), and Output Hub must be able to write there."""
-    raw = str(text or '').strip().strip('"\'').strip()
-    if not raw:
-        raise FolderProblem('Type the folder to keep the notes in first.')
-    p = Path(raw).expanduser()
-    if not p.is_absolute():
-        raise FolderProblem(f'{raw} is not a full path; start it with / (or ~ for your home folder).')
-    p = Path(os.path.normpath(p))
+    p = full_path(text, blank='Type the folder to keep the notes in first.')
     if p.exists() and not p.is_dir():
         raise FolderProblem(f'{p} is a file, not a folder.')
     if not p.exists():

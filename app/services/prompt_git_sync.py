@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import config
-from ..data import prompt_git
+from ..data import notes_folder, prompt_git
 from ..data.models import utcnow
-from ..errors import UserError
 from ..roles import require_this_computer
 from .periodic import PeriodicService, PeriodicThread
 
@@ -84,6 +83,12 @@ class PromptGitSync(PeriodicService):
 # --------------------------------------------------------------------------- what the Settings panel calls
 
 
+def _repository_folder(directory: str | None) -> Path:
+    """The repository's folder as a full path, or one sentence: a relative one would be resolved against
+    wherever the app was started, a repository made there without a word."""
+    return notes_folder.full_path(directory, blank='Type the folder of the repository first.')
+
+
 def configure(
     principal: Any, ctx: AppContext | None, *, directory: str | None, include_secret: bool, keep: bool
 ) -> dict[str, Any] | None:
@@ -93,11 +98,10 @@ def configure(
     if not keep:
         prompt_git.stop_keeping()
         return None
-    if not (directory or '').strip():
-        raise UserError('Type the folder of the repository first.')
+    path = _repository_folder(directory)
     setting = prompt_git.kept() or {}
     prompt_git.keep_in_step(
-        directory.strip(),
+        path,
         include_secret=include_secret,
         author=setting.get('author') or prompt_git.DEFAULT_AUTHOR,
     )
@@ -110,11 +114,9 @@ def commit_now(
     """One run into ``directory`` now (the panel's *Commit now*); the running service's status follows
     when it is the kept repository."""
     require_this_computer(principal, 'write the prompt history')
-    if not (directory or '').strip():
-        raise UserError('Type the folder of the repository first.')
+    path = str(_repository_folder(directory))
     service = getattr(ctx, 'prompt_git', None) if ctx is not None else None
     kept = prompt_git.kept()
-    path = str(Path(directory.strip()).expanduser().absolute())
     same = kept and kept['dir'] == path and bool(kept.get('include_secret')) == include_secret
     if isinstance(service, PromptGitSync) and same:
         try:

@@ -168,3 +168,18 @@ async def test_the_folder_is_checked_when_synced_off_the_event_loop_not_as_it_is
     assert field.props['error'] is True
     user.find(marker='notes-folder-dir').type('x')
     assert field.error is None  # typing again takes the sentence away
+
+
+async def test_the_prompt_history_refuses_a_relative_folder_under_the_field(
+    user: User, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dbmod.connect(db_path)
+    monkeypatch.chdir(tmp_path)  # where a repository would be made without the refusal
+    prompts.create_prompt('Write tests', 'Write tests.')
+    await user.open('/settings?tab=integrations')
+    user.find(marker='prompt-git-dir').clear().type('history')
+    user.find(marker='prompt-git-commit').click()
+    said = 'history is not a full path; start it with / (or ~ for your home folder).'
+    await user.should_see(f'Not kept in step. Last run just now failed: {said}', retries=SLOW)
+    assert user.find(marker='prompt-git-dir').elements.pop().error == said
+    assert not (tmp_path / 'history').exists()
