@@ -1,10 +1,12 @@
 """The MCP server itself, on the SDK's low-level ``Server``: tools/list and tools/call over ``tools.TOOLS``,
-prompts/list and prompts/get over ``prompts``. The same server serves stdio and streamable HTTP.
+prompts/list and prompts/get over ``prompts``, resources/list, resources/templates/list and
+resources/read over ``resources``. The same server serves stdio and streamable HTTP.
 
 Each call runs its data work in a worker thread (``anyio.to_thread``), so the app's event loop never waits
 on a query or a write. Whatever goes wrong comes back as a tool error with one sentence — a user error's
 own sentence, the first bad argument, or "an unexpected error" with the details in the log (stderr) —
-never as a traceback on stdout, which would break stdio framing.
+never as a traceback on stdout, which would break stdio framing. A prompt or resource that cannot be
+read is a protocol error (invalid params) with the same sentence.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from .. import auth
 from ..errors import UserError
-from . import prompts, tools
+from . import prompts, resources, tools
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,8 @@ INSTRUCTIONS = (
     "Output Hub is the user's own library of saved LLM outputs, chat conversations and prompts. "
     'Look things up with search (then get_output or get_conversation for the whole text); save what the '
     'user asks to keep with save_output (or save_conversation for a whole chat). Link the user to items '
-    'with the url each result carries.'
+    'with the url each result carries. A client can attach an item as context through its resource: '
+    'outputhub://output/{id}, outputhub://conversation/{id}, outputhub://prompt/{id}.'
 )
 READ_ONLY_LOCAL = auth.Principal('local', scope='read')
 UNEXPECTED = 'Output Hub could not do that because of an unexpected error (the details are in its log).'
@@ -170,6 +173,56 @@ def build_server(*, base_url: str | None = None, read_only: bool = False) -> Ser
             ],
         )
 
+    async def list_resources(
+        ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        caller = caller_of(ctx, base_url, local)
+        try:
+            listed = await anyio.to_thread.run_sync(resources.list_resources, caller)
+        except UserError as exc:
+            raise MCPError(types.INVALID_PARAMS, str(exc)) from None
+        except Exception:
+            log.exception('MCP resources/list failed')
+            raise MCPError(types.INTERNAL_ERROR, UNEXPECTED) from None
+        return types.ListResourcesResult(
+            resources=[
+                types.Resource(
+                    uri=r.uri, name=r.name, title=r.title, description=r.description, mime_type=r.mime_type
+                )
+                for r in listed
+            ]
+        )
+
+    async def list_resource_templates(
+        ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(
+            resource_templates=[
+                types.ResourceTemplate(
+                    uri_template=t.uri_template,
+                    name=t.kind,
+                    title=t.title,
+                    description=t.description,
+                    mime_type=t.mime_type,
+                )
+                for t in resources.TEMPLATES
+            ]
+        )
+
+    async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        caller = caller_of(ctx, base_url, local)
+        uri = str(params.uri)
+        try:
+            got = await anyio.to_thread.run_sync(resources.read, caller, uri)
+        except UserError as exc:
+            raise MCPError(types.INVALID_PARAMS, str(exc), {'uri': uri}) from None
+        except Exception:
+            log.exception('MCP resource %s failed', uri)
+            raise MCPError(types.INTERNAL_ERROR, UNEXPECTED) from None
+        return types.ReadResourceResult(
+            contents=[types.TextResourceContents(uri=got.uri, mime_type=got.mime_type, text=got.text)]
+        )
+
     return Server(
         SERVER_NAME,
         version=_version(),
@@ -179,4 +232,7 @@ def build_server(*, base_url: str | None = None, read_only: bool = False) -> Ser
         on_call_tool=call_tool,
         on_list_prompts=list_prompts,
         on_get_prompt=get_prompt,
+        on_list_resources=list_resources,
+        on_list_resource_templates=list_resource_templates,
+        on_read_resource=read_resource,
     )

@@ -219,3 +219,33 @@ async def test_a_save_waiting_for_the_write_lock_never_stalls_the_app(app: Runni
             assert result(await save)['saved'] is True
     finally:
         other.close()
+
+
+async def test_resources_follow_the_tools_rules_for_tokens(app: RunningApp) -> None:
+    lib = app.lib
+    token = access.create_token('attach', 'read').token  # read-only, no Secret items
+    async with http_session(app, token) as session:
+        templates = (await session.list_resource_templates()).resource_templates
+        assert 'outputhub://output/{id}' in {t.uri_template for t in templates}
+        listed = (await session.list_resources()).resources
+        assert f'outputhub://output/{lib.wal}' in {r.uri for r in listed}
+        assert f'outputhub://output/{lib.secret_output}' not in {r.uri for r in listed}
+        assert 'Zanzibar' not in str(listed) and 'hunter2' not in str(listed)
+        wal = (await session.read_resource(f'outputhub://output/{lib.wal}')).contents[0].text
+        assert f'{app.url}/outputs/{lib.wal}' in wal  # links start with the address the client used
+        for uri, words in [
+            (f'outputhub://output/{lib.secret_output}', f'Output {lib.secret_output} does not exist.'),
+            (f'outputhub://prompt/{lib.secret_prompt}', f'Prompt {lib.secret_prompt} does not exist.'),
+        ]:
+            with pytest.raises(MCPError) as caught:
+                await session.read_resource(uri)
+            assert caught.value.message == words
+            assert 'Zanzibar' not in str(caught.value.error)
+        recent = (await session.read_resource('outputhub://recent')).contents[0].text
+        assert 'Zanzibar' not in recent and 'hunter2' not in recent
+        leaky = (await session.read_resource(f'outputhub://conversation/{lib.leaky_chat}')).contents[0].text
+        assert WITHHELD_NOTICE in leaky and 'hunter2' not in leaky
+    allowed = access.create_token('trusted attach', 'read', allow_restricted=True).token
+    async with http_session(app, allowed) as session:
+        secret = (await session.read_resource(f'outputhub://output/{lib.secret_output}')).contents[0].text
+        assert 'Zanzibar launch codes are 0000.' in secret
