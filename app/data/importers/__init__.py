@@ -1,6 +1,6 @@
-"""Import chat exports (ChatGPT, Claude, Gemini, Grok, DeepSeek, Le Chat, Perplexity), coding-agent
-sessions (Claude Code, Codex CLI, Gemini CLI), llm logs and our own JSON export: ``import_path()`` is the
-one entry.
+"""Import chat exports (ChatGPT, Claude, Gemini, Grok, DeepSeek, Le Chat, Perplexity, Open WebUI,
+LibreChat), coding-agent sessions (Claude Code, Codex CLI, Gemini CLI), llm logs and our own JSON export:
+``import_path()`` is the one entry.
 
     report = import_path('~/Downloads/chatgpt-export.zip', progress=lambda done, total: ...)
     report.to_dict()   # format, conversations_added, conversations_updated, messages_added, skipped, errors, ...
@@ -34,7 +34,9 @@ from . import (
     grok,
     inputs,
     lechat,
+    librechat,
     llm,
+    openwebui,
     perplexity,
     projects,
 )
@@ -66,6 +68,8 @@ FORMATS = (
     'gemini_takeout',
     'lechat',
     'perplexity',
+    'openwebui',
+    'librechat',
 )
 
 # what each format is called in reports and on the Import page
@@ -83,6 +87,8 @@ FORMAT_NAMES = {
     'gemini_takeout': 'Gemini Takeout',
     'lechat': 'Le Chat',
     'perplexity': 'Perplexity',
+    'openwebui': 'Open WebUI',
+    'librechat': 'LibreChat',
 }
 
 # formats whose module yields (label, build) pairs for ``save_each`` from each document: ``items(doc, report)``
@@ -96,6 +102,8 @@ ITEM_MODULES = {
     inputs.TAKEOUT: gemini_takeout,
     inputs.LECHAT: lechat,
     inputs.PERPLEXITY: perplexity,
+    inputs.OPENWEBUI: openwebui,
+    inputs.LIBRECHAT: librechat,
 }
 # what a project's collection is called after, per format (coding-agent sessions)
 PROJECT_LABELS = {inputs.CLAUDE_CODE: 'Claude Code', inputs.CODEX: 'Codex', inputs.GEMINI_CLI: 'Gemini CLI'}

@@ -40,6 +40,8 @@ SOURCE_NAMES = {
     'gemini_takeout': 'Gemini (Google Takeout)',
     'lechat': 'Mistral Le Chat',
     'perplexity': 'Perplexity',
+    'openwebui': 'Open WebUI',
+    'librechat': 'LibreChat',
 }
 
 MAX_TITLE = 500

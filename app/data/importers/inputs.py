@@ -65,7 +65,9 @@ AISTUDIO = 'aistudio'
 TAKEOUT = 'gemini_takeout'
 LECHAT = 'lechat'
 PERPLEXITY = 'perplexity'
-NEW_JSON_KINDS = (GEMINI_CLI, GROK, DEEPSEEK, AISTUDIO, TAKEOUT, LECHAT, PERPLEXITY)
+OPENWEBUI = 'openwebui'
+LIBRECHAT = 'librechat'
+NEW_JSON_KINDS = (GEMINI_CLI, GROK, DEEPSEEK, AISTUDIO, TAKEOUT, LECHAT, PERPLEXITY, OPENWEBUI, LIBRECHAT)
 CONVERSATION_KINDS = (CHATGPT, CLAUDE, OUTPUTHUB, *JSONL_KINDS, *NEW_JSON_KINDS)
 # A folder or zip without the usual export file names: at most this many .json/.jsonl files are looked
 # into (their content decides), at most this deep (~/.codex/sessions/YYYY/MM/DD/rollout-….jsonl).
@@ -300,8 +302,8 @@ def _detect(inp: ImportInput) -> ImportInput:
         raise UserError(f'{inp.path.name} holds no conversations (an empty list).')
     else:
         raise UserError(
-            f'{inp.path.name} is not a ChatGPT, Claude, Gemini, Grok, DeepSeek, Le Chat, Perplexity, llm or '
-            'Output Hub export, nor a Claude Code, Codex or Gemini CLI session.'
+            f'{inp.path.name} is not a ChatGPT, Claude, Gemini, Grok, DeepSeek, Le Chat, Perplexity, Open WebUI, '
+            'LibreChat, llm or Output Hub export, nor a Claude Code, Codex or Gemini CLI session.'
         )
     inp.docs = [d for d in inp.docs if d.kind in (inp.format, CLAUDE_PROJECTS) or d.kind == 'empty']
     if inp.format == OUTPUTHUB and len(inp.docs) != 1:
@@ -478,7 +480,15 @@ def _object_kind(keys: set[str]) -> str | None:
         return AISTUDIO
     if 'entries' in keys and keys & {'thread_metadata', 'has_next_page', 'background_entries', 'next_cursor'}:
         return PERPLEXITY
+    if 'conversationId' in keys and keys & {'messagesTree', 'messages'}:
+        return LIBRECHAT  # LibreChat's "Export conversation", as its own importer tells it
     return None
+
+
+# where an Open WebUI chat keeps its tree: ``history: {messages: {<id>: …}, currentId}`` (an object; a Gemini
+# CLI saved chat's ``history`` is a list), in a chat row (``chat.history``) or in a bare chat
+_OPENWEBUI_HISTORY = {'history', 'chat.history', 'item.history', 'item.chat.history'}
+_OPENWEBUI_KEYS = {'messages', 'currentId'}
 
 
 def sniff(doc: JsonDoc) -> tuple[str, str]:
@@ -521,6 +531,8 @@ def _sniff_events(events: Iterator[tuple[str, str, Any]]) -> tuple[str, str]:
                     return GEMINI_CLI, ''  # a Gemini CLI saved chat (``/chat save``), the older bare history
                 if 'mapping' in keys:
                     candidate = CHATGPT
+            elif prefix in _OPENWEBUI_HISTORY and ev == 'map_key' and value in _OPENWEBUI_KEYS:
+                return OPENWEBUI, 'item'  # "Export All Chats": an array of chat rows
             elif prefix in ('item.header', 'item.products.item') and ev == 'string':
                 if 'Gemini' in value or 'Bard' in value:
                     return TAKEOUT, 'item'
@@ -542,6 +554,8 @@ def _sniff_events(events: Iterator[tuple[str, str, Any]]) -> tuple[str, str]:
             kind = _kind_from_keys(keys) or _object_kind(keys)
             if kind and kind != OUTPUTHUB:
                 return kind, ''
+        elif prefix in _OPENWEBUI_HISTORY and ev == 'map_key' and value in _OPENWEBUI_KEYS:
+            return OPENWEBUI, ''  # one Open WebUI chat: a row, or the bare chat object
         elif prefix == 'history.item' and ev == 'map_key' and value == 'parts' and 'sessionId' not in keys:
             return GEMINI_CLI, ''  # a Gemini CLI saved chat (``/chat save``): ``{history: [Content]}``
         elif prefix == 'format' and ev == 'string' and value == 'outputhub':
