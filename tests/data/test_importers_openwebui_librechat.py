@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.cli import main
 from app.data import db as dbmod
@@ -468,6 +470,52 @@ def test_malformed_or_hostile_files_are_refused_in_one_sentence_and_write_nothin
     else:
         assert report.skipped == 1 and report.errors  # read, but the one conversation is reported unreadable
     assert Conversation.select().count() == 0 and Message.select().count() == 0
+
+
+any_text = st.text(max_size=20) | st.sampled_from(['', '\x00', '\ud800', '💥', '<details type="reasoning">'])
+values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | any_text,
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(any_text, kids, max_size=3),
+    max_leaves=12,
+)
+
+
+def skeletons(v: Any) -> list[Any]:
+    msg = {
+        'id': v,
+        'parentId': v,
+        'role': v,
+        'content': v,
+        'timestamp': v,
+        'output': v,
+        'files': v,
+        'usage': v,
+    }
+    lc = {'messageId': v or 'm', 'parentMessageId': v, 'text': v, 'content': v, 'createdAt': v, 'children': v}
+    return [
+        [{'id': v, 'chat': {'history': {'messages': {'a': msg, 'b': v}, 'currentId': v}, 'models': v}}],
+        {'id': v, 'title': v, 'history': {'messages': v, 'currentId': v}, 'timestamp': v},
+        {'conversationId': v or 'c', 'recursive': v, 'messagesTree': [lc, v], 'options': v},
+        {'conversationId': v or 'c', 'messages': [lc, {**lc, 'sources': v}], 'title': v},
+    ]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(value=values)
+def test_arbitrary_values_never_raise_more_than_one_sentence(db, tmp_path, value):
+    for data in skeletons(value):
+        path = tmp_path / 'x.json'
+        path.write_text(json.dumps(data))
+        try:
+            report = import_path(path)
+        except UserError as exc:
+            assert str(exc) and '\n' not in str(exc)
+        else:
+            assert report.format in ('openwebui', 'librechat')
 
 
 def test_a_refusal_names_the_new_formats(db, tmp_path):

@@ -226,7 +226,7 @@ def convert(item: Any, report: ImportReport) -> ParsedConversation:
     messages: list[ParsedMessage] = []
     for key, msg in tree.items():
         mid = str(msg.get('id') or key)
-        role = msg.get('role') if msg.get('role') in ROLES else 'assistant'
+        role = msg.get('role') if isinstance(msg.get('role'), str) and msg['role'] in ROLES else 'assistant'
         model = None
         if role == 'assistant':
             idx = as_int(msg.get('modelIdx'))
