@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nicegui import run, ui
+from nicegui import app, run, ui
 
-from ..components import fmt
+from .. import roles
+from ..components import fmt, toast
 from ..components.capture_form import CaptureForm
 from ..components.items import item_row
 from ..components.live import on_library_change
-from ..components.secret import visible
+from ..components.secret import viewer, visible
 from ..context import AppContext
 from ..data import entities, relations, stats
+from ..errors import UserError
+from ..services import demo_profile
 from . import nav, shell
 from .frame import frame
 
@@ -58,10 +61,52 @@ def _empty_state(ctx: AppContext, focus_capture: Callable[[], None]) -> None:
                     'Import from ChatGPT / Claude', icon='upload', on_click=lambda: ui.navigate.to('/import')
                 ).props('outline')
         if not ctx.settings.demo:
-            with ui.row().classes('items-center gap-2 text-sm oh-muted'):
-                ui.icon('science')
-                ui.label('Explore the demo profile (example data, your own data untouched): run')
-                ui.label('outputhub --demo').classes('font-mono')
+            _demo_offer()
+
+
+DEMO_ELSEWHERE = 'The demo profile, full of example data, can be opened on the computer running Output Hub.'
+
+
+def _demo_offer() -> None:
+    """The demo profile: a button on this computer (it starts ``outputhub --demo`` as a child process
+    and opens it in a new tab); a LAN device is told where to open it, not given a shell command."""
+    if not roles.is_this_computer(viewer()):
+        with ui.row().classes('items-center gap-2 text-sm oh-muted').mark('demo-elsewhere'):
+            ui.icon('science')
+            ui.label(DEMO_ELSEWHERE)
+        return
+    with ui.row().classes('items-center gap-x-3 gap-y-1 text-sm oh-muted flex-wrap'):
+        ui.icon('science')
+        ui.label('Explore the demo profile (example data, your own data untouched):')
+
+        async def open_demo() -> None:
+            button.props['loading'] = True
+            button.update()
+            try:
+                url = await run.io_bound(demo_profile.start)
+            except UserError as exc:
+                toast.error(str(exc))
+                return
+            finally:
+                button.props['loading'] = False
+                button.update()
+            if button.is_deleted:  # the page was left while the demo was starting
+                return
+            # A browser may block a tab opened this long after the click: the link opens it by hand.
+            fallback.clear()
+            with fallback:
+                ui.link('The demo is running: open it', url, new_tab=True).mark('demo-link')
+            ui.navigate.to(url, new_tab=True)
+
+        button = (
+            ui.button('Open the demo', icon='open_in_new', on_click=open_demo)
+            .props('outline no-caps')
+            .mark('open-demo')
+        )
+        fallback = ui.row().classes('items-center')
+        with ui.row().classes('items-center gap-1 text-xs'):
+            ui.label('or run')
+            ui.label('outputhub --demo').classes('font-mono')
 
 
 def _indexer_progress(ctx: AppContext) -> None:
@@ -137,6 +182,7 @@ async def _home(ctx: AppContext) -> None:
 
 def register(ctx: AppContext) -> None:
     nav.add(nav.NavItem('Home', '/', 'home', order=0, shortcut='g h', group=''))
+    app.on_shutdown(demo_profile.stop)  # a demo started from Home ends with the app
 
     @shell.page(ctx, '/')
     async def home_page() -> None:
