@@ -206,6 +206,9 @@ def run(settings: config.Settings) -> None:
         # A locked phone drops its connection for minutes; keep its page so it picks up where it was.
         reconnect_timeout=600.0 if settings.lan else 30.0,
         show_welcome_message=False,
+        # Tailwind's classes come prebuilt in assets/tailwind.css (tools/tailwind): NiceGUI's in-page
+        # compiler cost ~380 ms of every page load and recompiled on every change to the page.
+        tailwind=False,
         fastapi_docs=True,
         **extra,
     )

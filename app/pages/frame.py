@@ -55,6 +55,7 @@ def open_search(text: str) -> None:
 def _head() -> None:
     ui.colors(primary=ACCENT)
     ui.add_head_html(
+        '<link rel="stylesheet" href="/assets/tailwind.css">'  # built by tools/tailwind/build.sh
         '<link rel="stylesheet" href="/assets/app.css">'
         '<link rel="stylesheet" href="/assets/codehilite.css">'
         '<script src="/assets/app.js" defer></script>'
