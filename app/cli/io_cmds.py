@@ -10,8 +10,8 @@ from .common import ProgressBar, db_path, emit, open_db
 
 IMPORT_EPILOG = """\
 PATH may be a ChatGPT or Claude export (the zip as downloaded, with or without .zip, its unpacked
-folder, or its conversations.json), a Gemini (Takeout, AI Studio), Grok, DeepSeek, Le Chat or Perplexity
-export, coding-agent sessions (~/.claude/projects, ~/.codex/sessions, a Gemini CLI session, one file or
+folder, or its conversations.json), a Gemini (Takeout, AI Studio), Grok, DeepSeek, Le Chat, Perplexity,
+Open WebUI or LibreChat export, coding-agent sessions (~/.claude/projects, ~/.codex/sessions, a Gemini CLI session, one file or
 a zip of them), an llm logs.db, or an Output Hub JSON export. The format is read from the content.
 Re-importing the same or a newer export adds only what is new.
 Exit status: 0 done, 1 done but some conversations were skipped (listed), 2 not imported (error)."""

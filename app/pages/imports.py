@@ -226,7 +226,8 @@ class ImportPage:
             ui.space()
             ui.link('Export & backup', '/settings?tab=backup').classes('text-sm')
         ui.label(
-            'Bring in your ChatGPT, Claude, Gemini, Grok, DeepSeek, Le Chat and Perplexity history, your '
+            'Bring in your ChatGPT, Claude, Gemini, Grok, DeepSeek, Le Chat, Perplexity, Open WebUI and '
+            'LibreChat history, your '
             'Claude Code, Codex and Gemini CLI sessions (or an llm logs.db, or an Output Hub JSON export). '
             'Importing again adds only what is new; your renames, tags and ratings stay.'
         ).classes('text-sm oh-muted')
@@ -258,7 +259,9 @@ class ImportPage:
                 '- **Coding agents**: type the path of `~/.claude/projects`, `~/.codex/sessions` or a Gemini '
                 'CLI session file below (or upload a zip of the folder).\n'
                 '- **Gemini** (Takeout *My Activity*, AI Studio), **Grok**, **DeepSeek**, **Le Chat**, '
-                '**Perplexity**: upload the file or zip as downloaded.'
+                '**Perplexity**: upload the file or zip as downloaded.\n'
+                '- **Open WebUI**: *Settings → Chats → Export All Chats*. **LibreChat**: a conversation’s '
+                '*Export* as JSON. Upload the file (or a zip of several).'
             ).classes('text-sm')
 
     def _upload_card(self) -> None:
