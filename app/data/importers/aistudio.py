@@ -13,7 +13,7 @@ import hashlib
 from functools import partial
 from typing import Any
 
-from .base import ImportReport, ParsedConversation, ParsedMessage, as_int, from_epoch, from_iso
+from .base import ImportReport, ParsedConversation, ParsedMessage, as_int, from_epoch, from_iso, text_of
 from .inputs import JsonDoc, iter_items
 
 ATTACHMENTS = {
@@ -27,14 +27,10 @@ ATTACHMENTS = {
 }
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
-
-
 def _chunk_text(chunk: dict[str, Any]) -> str:
-    text = _text(chunk.get('text'))
+    text = text_of(chunk.get('text'))
     if not text and isinstance(chunk.get('parts'), list):
-        text = ''.join(_text(p.get('text')) for p in chunk['parts'] if isinstance(p, dict))
+        text = ''.join(text_of(p.get('text')) for p in chunk['parts'] if isinstance(p, dict))
     marks = [f'[{label}]' for key, label in ATTACHMENTS.items() if chunk.get(key)]
     return '\n'.join(t for t in (text, *marks) if t)
 
@@ -45,14 +41,14 @@ def convert(
     if not isinstance(doc_obj, dict) or not isinstance(doc_obj.get('chunkedPrompt'), dict):
         raise ValueError('it has no "chunkedPrompt"')
     settings = doc_obj.get('runSettings') if isinstance(doc_obj.get('runSettings'), dict) else {}
-    model = _text(settings.get('model')).removeprefix('models/') or None
+    model = text_of(settings.get('model')).removeprefix('models/') or None
     chunks = [c for c in doc_obj['chunkedPrompt'].get('chunks') or [] if isinstance(c, dict)]
     system = doc_obj.get('systemInstruction') if isinstance(doc_obj.get('systemInstruction'), dict) else {}
-    seed = '\x00'.join([_text(system.get('text')), *(_chunk_text(c) for c in chunks[:2])])
+    seed = '\x00'.join([text_of(system.get('text')), *(_chunk_text(c) for c in chunks[:2])])
     conv_id = 'aistudio-' + hashlib.sha256(seed.encode('utf-8', 'replace')).hexdigest()[:24]
     messages: list[ParsedMessage] = []
     parent = None
-    if _text(system.get('text')):
+    if text_of(system.get('text')):
         messages.append(
             ParsedMessage('system', None, 'system', system['text'], hidden=True, content_type='instructions')
         )
@@ -72,7 +68,7 @@ def convert(
             model=model if is_model else None,
             created_at=from_iso(c.get('createTime')),
             output_tokens=as_int(c.get('tokenCount')) if is_model else None,
-            finish_reason=_text(c.get('finishReason')) or None,
+            finish_reason=text_of(c.get('finishReason')) or None,
             status='error' if c.get('errorMessage') else 'complete',
             raw=c,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -288,6 +289,19 @@ def clean_title(title: Any, messages: list[ParsedMessage]) -> str:
                 text = first_line_title(m.content)
                 break
     return text[:MAX_TITLE]
+
+
+def text_of(value: Any) -> str:
+    """A field that should hold text: the text, or '' for anything else (a missing key, a number, null)."""
+    return value if isinstance(value, str) else ''
+
+
+def json_text(value: Any, *, keep_strings: bool = False) -> str:
+    """A structured field (tool input, a result) as indented JSON for a folded step; '' when empty. With
+    ``keep_strings`` a string stays as it is (formats whose field is text or JSON)."""
+    if keep_strings and isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, indent=2) if value not in (None, '', {}, []) else ''
 
 
 def as_int(value: Any) -> int | None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_iso, split_blocks
+from .base import (
+    Block,
+    ImportReport,
+    ParsedConversation,
+    ParsedMessage,
+    from_iso,
+    json_text,
+    split_blocks,
+    text_of,
+)
 
 ROOT_PARENT = '00000000-0000-4000-8000-000000000000'
 
@@ -44,14 +52,6 @@ def _legacy_text(text: str) -> tuple[str, list[str]]:
     return re.sub(r'\n{3,}', '\n\n', text).strip(), thoughts
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) if value not in (None, '', {}, []) else ''
-
-
 def _blocks_from_content(content: list, created, report: ImportReport) -> list[Block]:
     blocks: list[Block] = []
     for block in content:
@@ -60,43 +60,45 @@ def _blocks_from_content(content: list, created, report: ImportReport) -> list[B
         btype = block.get('type')
         when = from_iso(block.get('start_timestamp')) or created
         if btype == 'text':
-            text, thoughts = _legacy_text(_text(block.get('text')))
+            text, thoughts = _legacy_text(text_of(block.get('text')))
             blocks.extend(Block(t, True, 'thinking', created_at=when) for t in thoughts if t)
             blocks.append(Block(text, created_at=when))
         elif btype == 'thinking':
-            blocks.append(Block(_text(block.get('thinking')), True, 'thinking', created_at=when))
+            blocks.append(Block(text_of(block.get('thinking')), True, 'thinking', created_at=when))
         elif btype == 'tool_use':
-            name = _text(block.get('name')) or 'tool'
+            name = text_of(block.get('name')) or 'tool'
             inp = block.get('input') if isinstance(block.get('input'), dict) else {}
-            if name == 'artifacts' and _text(inp.get('content')):
+            if name == 'artifacts' and text_of(inp.get('content')):
                 body = _artifact_md(
-                    _text(inp.get('title')),
-                    _text(inp.get('type')),
-                    _text(inp.get('language')),
+                    text_of(inp.get('title')),
+                    text_of(inp.get('type')),
+                    text_of(inp.get('language')),
                     inp['content'],
                 )
                 blocks.append(Block(body, content_type='artifact', created_at=when))
             else:
-                blocks.append(Block(f'{name}\n{_json(inp)}'.strip(), True, 'tool_use', name, created_at=when))
+                blocks.append(
+                    Block(f'{name}\n{json_text(inp)}'.strip(), True, 'tool_use', name, created_at=when)
+                )
         elif btype == 'tool_result':
             parts = block.get('content')
             texts = []
             for part in parts if isinstance(parts, list) else [parts]:
                 if isinstance(part, dict):
                     texts.append(
-                        _text(part.get('text')) or _json({k: v for k, v in part.items() if k != 'type'})
+                        text_of(part.get('text')) or json_text({k: v for k, v in part.items() if k != 'type'})
                     )
                 elif isinstance(part, str):
                     texts.append(part)
-            name = _text(block.get('name')) or None
+            name = text_of(block.get('name')) or None
             blocks.append(Block('\n\n'.join(t for t in texts if t), True, 'tool_result', name, 'tool', when))
         elif btype == 'voice_note':
             blocks.append(
-                Block('\n\n'.join(t for t in (_text(block.get('title')), _text(block.get('text'))) if t))
+                Block('\n\n'.join(t for t in (text_of(block.get('title')), text_of(block.get('text'))) if t))
             )
         else:
             report.unknown(f'claude {btype or "?"}')
-            text = _text(block.get('text')) or _json(block)
+            text = text_of(block.get('text')) or json_text(block)
             blocks.append(Block(text, True, str(btype or 'unknown'), created_at=when))
     return blocks
 
@@ -113,12 +115,12 @@ def convert_message(
     content = msg.get('content')
     if isinstance(content, list) and any(isinstance(b, dict) for b in content):
         blocks = _blocks_from_content(content, created, report)
-        if not any(b.text for b in blocks) and _text(msg.get('text')):  # blanked content[], text kept
+        if not any(b.text for b in blocks) and text_of(msg.get('text')):  # blanked content[], text kept
             blocks = []
     else:
         blocks = []
     if not blocks:
-        text, thoughts = _legacy_text(_text(msg.get('text')))
+        text, thoughts = _legacy_text(text_of(msg.get('text')))
         blocks = [Block(t, True, 'thinking', created_at=created) for t in thoughts if t]
         blocks.append(Block(text, created_at=created))
     # Pasted and uploaded documents: their extracted text is often the most valuable part.
@@ -127,9 +129,9 @@ def convert_message(
     for att in attachments:
         if not isinstance(att, dict):
             continue
-        name = _text(att.get('file_name')) or 'attachment'
+        name = text_of(att.get('file_name')) or 'attachment'
         placeholders.append(f'[Attachment: {name}]')
-        extracted = _text(att.get('extracted_content'))
+        extracted = text_of(att.get('extracted_content'))
         if extracted:
             # its own message, visible and searchable (a page can show it folded, like Claude does)
             blocks.insert(
@@ -140,7 +142,7 @@ def convert_message(
     for f in files or (msg.get('files_v2') if isinstance(msg.get('files_v2'), list) else []):
         if isinstance(f, dict):
             kind = 'Image' if f.get('file_kind') == 'image' else 'File'
-            placeholders.append(f'[{kind}: {_text(f.get("file_name")) or "file"}]')
+            placeholders.append(f'[{kind}: {text_of(f.get("file_name")) or "file"}]')
     if placeholders:
         blocks.append(Block('\n'.join(placeholders), created_at=created))
     stop = msg.get('stop_reason')
@@ -154,7 +156,7 @@ def convert_message(
         created_at=created,
         updated_at=from_iso(msg.get('updated_at')),
         status=status,
-        finish_reason=_text(stop) or None,
+        finish_reason=text_of(stop) or None,
         raw=msg,
     )
     return split_blocks(base, blocks)
@@ -172,7 +174,7 @@ def convert(conv: dict[str, Any], report: ImportReport) -> ParsedConversation:
         raw_messages = []
     if not isinstance(raw_messages, list):
         raise ValueError('its "chat_messages" is not a list')
-    model = _text(conv.get('model')) or None
+    model = text_of(conv.get('model')) or None
     has_tree = any(isinstance(m, dict) and m.get('parent_message_uuid') for m in raw_messages)
     entries = [(i, m) for i, m in enumerate(raw_messages) if isinstance(m, dict)]
     if not has_tree:
@@ -202,13 +204,13 @@ def convert(conv: dict[str, Any], report: ImportReport) -> ParsedConversation:
     raw = {k: v for k, v in conv.items() if k != 'chat_messages'}
     return ParsedConversation(
         external_id=str(conv_id),
-        title=_text(conv.get('name')),
+        title=text_of(conv.get('name')),
         messages=messages,
         created_at=from_iso(conv.get('created_at')),
         updated_at=from_iso(conv.get('updated_at')),
         active_leaf=str(leaf) if leaf else None,
         model=model,
-        summary=_text(conv.get('summary')) or None,
+        summary=text_of(conv.get('summary')) or None,
         favourite=bool(conv.get('is_starred')),
         raw=raw,
         collection_external_id=str(project) if project else None,
@@ -226,8 +228,8 @@ def project_sections(project: dict[str, Any]) -> list[tuple[str, str]]:
     out = []
     for doc in project.get('docs') or []:
         if isinstance(doc, dict):
-            heading = '## ' + (' '.join(_text(doc.get('filename')).split()) or 'document')
-            out.append((heading, f'{heading}\n\n{_text(doc.get("content")).strip()}'))
+            heading = '## ' + (' '.join(text_of(doc.get('filename')).split()) or 'document')
+            out.append((heading, f'{heading}\n\n{text_of(doc.get("content")).strip()}'))
     return out
 
 
@@ -250,12 +252,12 @@ def save_project(project: Any, writer) -> None:
         raise ValueError('a project has no uuid')
     report, source_id = writer.report, writer.source_id
     ext = str(project['uuid'])
-    name = ' '.join(_text(project.get('name')).split())[:200] or 'Claude project'
+    name = ' '.join(text_of(project.get('name')).split())[:200] or 'Claude project'
     created = from_iso(project.get('created_at')) or utcnow()
     updated = from_iso(project.get('updated_at')) or created
-    prompt = _text(project.get('prompt_template'))
+    prompt = text_of(project.get('prompt_template'))
     notes = project_notes(project)
-    description = _text(project.get('description')) or None
+    description = text_of(project.get('description')) or None
     agent = None
     collection = None
     if source_id is not None:

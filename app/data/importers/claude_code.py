@@ -19,13 +19,21 @@ One session file is one conversation, read line by line:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_iso, split_blocks
+from .base import (
+    Block,
+    ImportReport,
+    ParsedConversation,
+    ParsedMessage,
+    from_iso,
+    json_text,
+    split_blocks,
+    text_of,
+)
 from .inputs import JsonDoc, iter_lines
 
 # record types that are bookkeeping, not messages (unknown ones are counted in the report)
@@ -174,14 +182,6 @@ class _Reader:
 # --------------------------------------------------------------------------- rendering
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) if value not in (None, '', {}, []) else ''
-
-
 def _result_text(content: Any) -> str:
     parts = content if isinstance(content, list) else [content]
     out = []
@@ -192,7 +192,9 @@ def _result_text(content: Any) -> str:
             if part.get('type') == 'image':
                 out.append('[Image]')
             else:
-                out.append(_text(part.get('text')) or _json({k: v for k, v in part.items() if k != 'type'}))
+                out.append(
+                    text_of(part.get('text')) or json_text({k: v for k, v in part.items() if k != 'type'})
+                )
     return '\n\n'.join(t for t in out if t)
 
 
@@ -224,9 +226,11 @@ def _blocks(node: _Node, tool_names: dict[str, str], report: ImportReport) -> li
         if isinstance(meta.get('preTokens'), int):
             bits.append(f'{meta["preTokens"]:,} tokens before')
         detail = f' ({", ".join(bits)})' if bits else ''
-        return [Block(f'{_text(rec.get("content")) or "Conversation compacted"}{detail}', True, 'compaction')]
+        return [
+            Block(f'{text_of(rec.get("content")) or "Conversation compacted"}{detail}', True, 'compaction')
+        ]
     if node.kind == 'command':
-        return [Block(_text(rec.get('content')), True, 'command', role='system', created_at=when)]
+        return [Block(text_of(rec.get('content')), True, 'command', role='system', created_at=when)]
     blocks: list[Block] = []
     for r in node.records:
         message = r.get('message') if isinstance(r.get('message'), dict) else {}
@@ -239,7 +243,7 @@ def _blocks(node: _Node, tool_names: dict[str, str], report: ImportReport) -> li
                 continue
             btype = b.get('type')
             if btype == 'text':
-                text = _text(b.get('text')).strip()
+                text = text_of(b.get('text')).strip()
                 if not text:
                     continue
                 if node.kind == 'user' and rec.get('isCompactSummary'):
@@ -253,14 +257,16 @@ def _blocks(node: _Node, tool_names: dict[str, str], report: ImportReport) -> li
                 else:
                     blocks.append(Block(text, created_at=at))
             elif btype in ('thinking', 'redacted_thinking'):
-                text = _text(b.get('thinking')) or '[redacted thinking]'
+                text = text_of(b.get('thinking')) or '[redacted thinking]'
                 blocks.append(Block(text, True, 'thinking', author, created_at=at))
             elif btype == 'tool_use':
-                name = _text(b.get('name')) or 'tool'
+                name = text_of(b.get('name')) or 'tool'
                 if b.get('id'):
                     tool_names[str(b['id'])] = name
                 blocks.append(
-                    Block(f'{name}\n{_json(b.get("input"))}'.strip(), True, 'tool_use', name, created_at=at)
+                    Block(
+                        f'{name}\n{json_text(b.get("input"))}'.strip(), True, 'tool_use', name, created_at=at
+                    )
                 )
             elif btype == 'tool_result':
                 name = tool_names.get(str(b.get('tool_use_id')))
@@ -274,7 +280,11 @@ def _blocks(node: _Node, tool_names: dict[str, str], report: ImportReport) -> li
                 report.unknown(f'claude_code {btype or "?"}')
                 blocks.append(
                     Block(
-                        _text(b.get('text')) or _json(b), True, str(btype or 'unknown'), author, created_at=at
+                        text_of(b.get('text')) or json_text(b),
+                        True,
+                        str(btype or 'unknown'),
+                        author,
+                        created_at=at,
                     )
                 )
     if not blocks:
@@ -308,7 +318,7 @@ def _message(node: _Node, tool_names: dict[str, str], report: ImportReport) -> l
     first, last = node.records[0], node.records[-1]
     message = last.get('message') if isinstance(last.get('message'), dict) else {}
     role = {'assistant': 'assistant', 'user': 'user'}.get(node.kind, 'system')
-    model = _text(message.get('model')) if node.kind == 'assistant' else ''
+    model = text_of(message.get('model')) if node.kind == 'assistant' else ''
     if model == SYNTHETIC_MODEL:
         model = ''
     base = ParsedMessage(
@@ -318,7 +328,7 @@ def _message(node: _Node, tool_names: dict[str, str], report: ImportReport) -> l
         model=model or None,
         created_at=from_iso(first.get('timestamp')),
         updated_at=from_iso(last.get('timestamp')),
-        finish_reason=_text(message.get('stop_reason')) or None,
+        finish_reason=text_of(message.get('stop_reason')) or None,
         status='error' if any(r.get('isApiErrorMessage') for r in node.records) else 'complete',
         raw={'records': node.records},
     )
@@ -383,7 +393,7 @@ def _first_text(nodes: list[_Node]) -> str:
             if isinstance(content, list):
                 for b in content:
                     if isinstance(b, dict) and b.get('type') == 'text':
-                        return _text(b.get('text')).strip()
+                        return text_of(b.get('text')).strip()
     return ''
 
 
@@ -437,7 +447,7 @@ def convert(doc: JsonDoc, report: ImportReport, titles: dict[str, str] | None = 
             for b in msg.get('content') if isinstance(msg.get('content'), list) else []:
                 if isinstance(b, dict) and b.get('type') == 'tool_use' and b.get('name') in ('Task', 'Agent'):
                     inp = b.get('input') if isinstance(b.get('input'), dict) else {}
-                    tasks[str(b.get('id'))] = (n.key, _text(inp.get('prompt')).strip())
+                    tasks[str(b.get('id'))] = (n.key, text_of(inp.get('prompt')).strip())
         for tid in n.tool_results:
             result_of.setdefault(tid, n)
         side = n.records[0].get('toolUseResult')
@@ -500,7 +510,7 @@ def convert(doc: JsonDoc, report: ImportReport, titles: dict[str, str] | None = 
     title = ''
     for s in main.summaries:
         if s.get('leafUuid') in main.line_node:
-            title = _text(s.get('summary'))
+            title = text_of(s.get('summary'))
     if not title and titles:
         for uuid in main.line_node:
             if uuid in titles:
@@ -508,7 +518,7 @@ def convert(doc: JsonDoc, report: ImportReport, titles: dict[str, str] | None = 
     model = None
     for n in reversed(main_list):
         if n.kind == 'assistant':
-            m = _text(n.records[-1].get('message', {}).get('model'))
+            m = text_of(n.records[-1].get('message', {}).get('model'))
             if m and m != SYNTHETIC_MODEL:
                 model = m
                 break

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from .base import ImportReport, ParsedConversation, ParsedMessage, from_iso
+from .base import ImportReport, ParsedConversation, ParsedMessage, from_iso, text_of
 from .inputs import JsonDoc, iter_lines
 from .projects import PREFIX
 
@@ -40,10 +40,6 @@ MAX_SUBAGENT_DEPTH = 8  # Codex itself allows one or two levels
 CACHED_INPUT_PRICE = 0.1  # OpenAI bills cached input tokens at a tenth of the input price
 
 
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
-
-
 def _content_text(content: Any) -> str:
     parts = content if isinstance(content, list) else [content]
     out = []
@@ -54,7 +50,7 @@ def _content_text(content: Any) -> str:
             if p.get('type') in ('input_image', 'image'):
                 out.append('[Image]')
             else:
-                out.append(_text(p.get('text')))
+                out.append(text_of(p.get('text')))
     return '\n\n'.join(t for t in out if t)
 
 
@@ -118,8 +114,8 @@ class _Session:
             self._legacy(rec)
             return
         if rtype == 'session_meta':
-            self.session_id = self.session_id or _text(payload.get('id')) or None
-            self.cwd = self.cwd or _text(payload.get('cwd')) or None
+            self.session_id = self.session_id or text_of(payload.get('id')) or None
+            self.cwd = self.cwd or text_of(payload.get('cwd')) or None
             self.started = self.started or from_iso(payload.get('timestamp')) or when
             self.meta = {k: v for k, v in payload.items() if k not in ('instructions', 'base_instructions')}
             spawn = thread_spawn(payload)
@@ -128,8 +124,8 @@ class _Session:
                 name = spawn.get('agent_nickname') or spawn.get('agent_role')
                 self.agent_name = name if isinstance(name, str) and name else None
         elif rtype == 'turn_context':
-            self.model = _text(payload.get('model')) or self.model
-            self.cwd = self.cwd or _text(payload.get('cwd')) or None
+            self.model = text_of(payload.get('model')) or self.model
+            self.cwd = self.cwd or text_of(payload.get('cwd')) or None
         elif rtype == 'response_item':
             self._item(payload, self.when)
         elif rtype == 'event_msg':
@@ -162,7 +158,7 @@ class _Session:
         if rec.get('record_type') == 'state':
             return
         if 'instructions' in rec and 'id' in rec and self.session_id is None:
-            self.session_id = _text(rec.get('id')) or str(rec.get('id'))
+            self.session_id = text_of(rec.get('id')) or str(rec.get('id'))
             self.started = from_iso(rec.get('timestamp'))
             self.when = self.when or self.started
             self.meta = {k: v for k, v in rec.items() if k != 'instructions'}
@@ -178,7 +174,7 @@ class _Session:
             return
         self.items.append((self.line, when, 'item', item, self.model))
         if itype in ('function_call', 'custom_tool_call') and item.get('call_id'):
-            self.tool_names[str(item['call_id'])] = _text(item.get('name')) or 'tool'
+            self.tool_names[str(item['call_id'])] = text_of(item.get('name')) or 'tool'
         model_made = itype not in ('function_call_output', 'custom_tool_call_output') and not (
             itype == 'message' and item.get('role') in ('user', 'developer', 'system')
         )
@@ -202,7 +198,7 @@ def _messages(s: _Session) -> list[ParsedMessage]:
         elif p.get('type') == 'reasoning':
             for part in p.get('summary') or []:
                 if isinstance(part, dict):
-                    seen.add(('reasoning', _text(part.get('text')).strip()))
+                    seen.add(('reasoning', text_of(part.get('text')).strip()))
     out: list[ParsedMessage] = []
     parent: str | None = None
     for line, when, kind, p, model in s.items:
@@ -221,7 +217,7 @@ def _message(s: _Session, line, when, kind, p, model, seen) -> ParsedMessage | N
     base = ParsedMessage(external_id=f'L{line}', parent_id=None, role='assistant', created_at=when, raw=p)
     if kind == 'event':
         etype = p.get('type')
-        text = _text(p.get('message') or p.get('text')).strip()
+        text = text_of(p.get('message') or p.get('text')).strip()
         side = {'user_message': 'user', 'agent_message': 'assistant', 'agent_reasoning': 'reasoning'}[etype]
         if not text or (side, text) in seen:
             return None
@@ -235,14 +231,14 @@ def _message(s: _Session, line, when, kind, p, model, seen) -> ParsedMessage | N
         return base
     if kind in ('compaction', 'compacted'):
         base.role, base.hidden = 'system', True
-        summary = _text(p.get('message')).strip()
+        summary = text_of(p.get('message')).strip()
         base.content_type = 'compaction_summary' if summary else 'compaction'
         base.content = summary or 'Conversation compacted'
         return base
     itype = p.get('type')
     base.model = model
     if itype == 'message':
-        role = _text(p.get('role')) or 'assistant'
+        role = text_of(p.get('role')) or 'assistant'
         text = _content_text(p.get('content')).strip()
         base.content = text
         if role == 'user':
@@ -252,15 +248,15 @@ def _message(s: _Session, line, when, kind, p, model, seen) -> ParsedMessage | N
         elif role in ('developer', 'system'):
             base.role, base.model, base.hidden, base.content_type = 'system', None, True, 'instructions'
         if p.get('phase'):
-            base.finish_reason = _text(p.get('phase'))
+            base.finish_reason = text_of(p.get('phase'))
     elif itype == 'reasoning':
-        parts = [_text(x.get('text')) for x in p.get('summary') or [] if isinstance(x, dict)]
+        parts = [text_of(x.get('text')) for x in p.get('summary') or [] if isinstance(x, dict)]
         text = '\n\n'.join(t for t in parts if t) or _content_text(p.get('content'))
         if not text:
             text = '[reasoning, encrypted]'
         base.content, base.hidden, base.content_type = text, True, 'reasoning'
     elif itype in ('function_call', 'custom_tool_call'):
-        name = _text(p.get('name')) or 'tool'
+        name = text_of(p.get('name')) or 'tool'
         args = p.get('arguments') if itype == 'function_call' else p.get('input')
         base.content = f'{name}\n{_pretty(args)}'.strip()
         base.hidden, base.content_type, base.author_name = True, 'tool_use', name
@@ -334,7 +330,7 @@ def head(doc: JsonDoc) -> tuple[str | None, str | None]:
         payload = rec.get('payload')
         if rec.get('type') == 'session_meta' and isinstance(payload, dict):
             spawn = thread_spawn(payload)
-            return (_text(payload.get('id')) or None, spawn['parent_thread_id'] if spawn else None)
+            return (text_of(payload.get('id')) or None, spawn['parent_thread_id'] if spawn else None)
         if n >= 4:
             break
     return doc.session, None

@@ -11,14 +11,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_iso, split_blocks
+from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_iso, split_blocks, text_of
 from .inputs import JsonDoc, iter_items
 
 USER_FRAGMENTS = {'REQUEST', 'FILE'}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
 
 
 def _blocks(fragments: list, report: ImportReport) -> tuple[str, list[Block]]:
@@ -32,22 +28,22 @@ def _blocks(fragments: list, report: ImportReport) -> tuple[str, list[Block]]:
             continue
         ftype = f.get('type')
         if ftype in ('REQUEST', 'RESPONSE'):
-            blocks.append(Block(_text(f.get('content'))))
+            blocks.append(Block(text_of(f.get('content'))))
         elif ftype == 'THINK':
-            blocks.append(Block(_text(f.get('content')), True, 'thinking'))
+            blocks.append(Block(text_of(f.get('content')), True, 'thinking'))
         elif ftype == 'SEARCH':
             links = []
             for r in f.get('results') or []:
-                if isinstance(r, dict) and _text(r.get('url')):
-                    title = (_text(r.get('title')) or r['url']).replace('[', '(').replace(']', ')')
+                if isinstance(r, dict) and text_of(r.get('url')):
+                    title = (text_of(r.get('title')) or r['url']).replace('[', '(').replace(']', ')')
                     links.append(f'- [{title}]({r["url"]})')
             blocks.append(Block('\n'.join(links), True, 'search_results', 'web_search', 'tool'))
         elif ftype == 'FILE':
-            names = [_text(x.get('file_name')) for x in f.get('files') or [] if isinstance(x, dict)]
+            names = [text_of(x.get('file_name')) for x in f.get('files') or [] if isinstance(x, dict)]
             blocks.append(Block('\n'.join(f'[File: {n or "file"}]' for n in names) or '[File]'))
         else:
             report.unknown(f'deepseek {ftype or "?"}')
-            blocks.append(Block(_text(f.get('content'))))  # unknown fragments read as text
+            blocks.append(Block(text_of(f.get('content'))))  # unknown fragments read as text
     return role, blocks
 
 
@@ -73,7 +69,7 @@ def convert(conv: Any, report: ImportReport) -> ParsedConversation:
             parent = up.get('parent') if isinstance(up, dict) else None
         fragments = msg.get('fragments') if isinstance(msg.get('fragments'), list) else []
         role, blocks = _blocks(fragments, report)
-        files = [_text(x.get('file_name')) for x in msg.get('files') or [] if isinstance(x, dict)]
+        files = [text_of(x.get('file_name')) for x in msg.get('files') or [] if isinstance(x, dict)]
         if files and not any(isinstance(f, dict) and f.get('type') == 'FILE' for f in fragments):
             blocks.append(Block('\n'.join(f'[File: {n}]' for n in files if n)))
         if not blocks:
@@ -82,14 +78,14 @@ def convert(conv: Any, report: ImportReport) -> ParsedConversation:
             external_id=str(node_id),
             parent_id=str(parent) if parent in has_message else None,
             role=role,
-            model=(_text(msg.get('model')) or None) if role == 'assistant' else None,
+            model=(text_of(msg.get('model')) or None) if role == 'assistant' else None,
             created_at=from_iso(msg.get('inserted_at')),
             raw=msg,
         )
         messages.extend(split_blocks(base, blocks))
     return ParsedConversation(
         external_id=str(conv['id']),
-        title=_text(conv.get('title')),
+        title=text_of(conv.get('title')),
         messages=messages,
         created_at=from_iso(conv.get('inserted_at')),
         updated_at=from_iso(conv.get('updated_at')),
@@ -100,7 +96,7 @@ def convert(conv: Any, report: ImportReport) -> ParsedConversation:
 
 def label(conv: Any) -> str:
     if isinstance(conv, dict):
-        return f'conversation {_text(conv.get("title"))[:60]} ({conv.get("id") or "no id"})'
+        return f'conversation {text_of(conv.get("title"))[:60]} ({conv.get("id") or "no id"})'
     return 'conversation (not an object)'
 
 

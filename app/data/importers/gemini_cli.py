@@ -23,7 +23,16 @@ from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
-from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_epoch, from_iso, split_blocks
+from .base import (
+    Block,
+    ImportReport,
+    ParsedConversation,
+    ParsedMessage,
+    from_epoch,
+    from_iso,
+    json_text,
+    split_blocks,
+)
 from .inputs import JsonDoc, iter_items, iter_lines
 from .projects import PREFIX
 
@@ -38,10 +47,6 @@ def _text(value: Any) -> str:
     return ''
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) if value not in (None, '', {}, []) else ''
-
-
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
@@ -49,12 +54,12 @@ def _int(value: Any) -> int:
 def _tool_blocks(call: dict[str, Any]) -> list[Block]:
     name = _text(call.get('displayName')) or _text(call.get('name')) or 'tool'
     when = from_iso(call.get('timestamp'))
-    out = [Block(f'{name}\n{_json(call.get("args"))}'.strip(), True, 'tool_use', name, created_at=when)]
+    out = [Block(f'{name}\n{json_text(call.get("args"))}'.strip(), True, 'tool_use', name, created_at=when)]
     results = []
     for r in call.get('result') or []:
         resp = r.get('functionResponse', {}).get('response') if isinstance(r, dict) else None
         if isinstance(resp, dict):
-            results.append(_text(resp.get('output')) or _text(resp.get('error')) or _json(resp))
+            results.append(_text(resp.get('output')) or _text(resp.get('error')) or json_text(resp))
     text = '\n\n'.join(t for t in results if t) or _text(call.get('resultDisplay'))
     if text or call.get('status'):
         out.append(Block(text or f'[{call.get("status")}]', True, 'tool_result', name, 'tool', when))
@@ -109,7 +114,7 @@ def convert(session: Any, report: ImportReport) -> ParsedConversation:
         else:
             report.unknown(f'gemini_cli {mtype or "?"}')
             base.role, base.hidden = 'system', True
-            blocks.append(Block(_text(m.get('content')) or _json(m), True, str(mtype or 'unknown')))
+            blocks.append(Block(_text(m.get('content')) or json_text(m), True, str(mtype or 'unknown')))
         chain = split_blocks(base, blocks)
         messages.extend(chain)
         parent = chain[-1].external_id
@@ -171,13 +176,13 @@ def _part_blocks(part: Any, role: str) -> list[Block]:
     if isinstance(part.get('functionCall'), dict):
         call = part['functionCall']
         name = _text(call.get('name')) or 'tool'
-        return [Block(f'{name}\n{_json(call.get("args"))}'.strip(), True, 'tool_use', name)]
+        return [Block(f'{name}\n{json_text(call.get("args"))}'.strip(), True, 'tool_use', name)]
     if isinstance(part.get('functionResponse'), dict):
         resp = part['functionResponse']
         name = _text(resp.get('name')) or 'tool'
         out = resp.get('response')
         text = (_text(out.get('output')) or _text(out.get('error'))) if isinstance(out, dict) else ''
-        return [Block(text or _json(out) or '[no output]', True, 'tool_result', name, 'tool')]
+        return [Block(text or json_text(out) or '[no output]', True, 'tool_result', name, 'tool')]
     for key, label in (('inlineData', 'Attachment'), ('fileData', 'File')):
         if isinstance(part.get(key), dict):
             data = part[key]

@@ -18,7 +18,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from .base import ImportReport, ParsedConversation, ParsedMessage, from_iso
+from .base import ImportReport, ParsedConversation, ParsedMessage, from_iso, text_of
 from .inputs import JsonDoc, iter_items
 
 GAP = timedelta(minutes=30)
@@ -34,10 +34,6 @@ _SAFE_URL = re.compile(r'^(https?:|mailto:|#|/)', re.IGNORECASE)
 _NOT_BARE = re.compile(r'<(?!/?[a-zA-Z][a-zA-Z0-9]*>)')
 _BARE_UNSAFE = re.compile('</?(?:' + '|'.join([*sorted(_DROP_TAGS), 'img']) + ')>', re.IGNORECASE)
 _BLANK_LINES = re.compile(r'\n{3,}')
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
 
 
 def _needs_cleaning(html: str) -> bool:
@@ -125,8 +121,8 @@ def _prompt(entry: dict[str, Any]) -> tuple[str, bool]:
     """(the person's text, whether it was a prompt at all)."""
     for d in entry.get('details') or []:
         if isinstance(d, dict) and d.get('name') == 'Request':
-            return _text(d.get('value')), True
-    title = _text(entry.get('title'))
+            return text_of(d.get('value')), True
+    title = text_of(entry.get('title'))
     if title.startswith('Prompted '):
         return title[len('Prompted ') :], True
     return title, False
@@ -136,19 +132,19 @@ def _reply(entry: dict[str, Any]) -> str:
     parts = []
     for item in entry.get('safeHtmlItem') or []:
         if isinstance(item, dict):
-            parts.append(html_to_markdown(_text(item.get('html'))))
+            parts.append(html_to_markdown(text_of(item.get('html'))))
     for d in entry.get('details') or []:
         if isinstance(d, dict) and d.get('name') == 'Response':
-            parts.append(html_to_markdown(_text(d.get('value'))))
+            parts.append(html_to_markdown(text_of(d.get('value'))))
     for ui in entry.get('userInteractions') or []:
         inner = ui.get('userInteraction') if isinstance(ui, dict) else None
         if isinstance(inner, dict):
             resp = inner.get('response')
             with contextlib.suppress(ValueError):
                 resp = json.loads(resp) if isinstance(resp, str) else resp
-            parts.append(_text(resp) if isinstance(resp, str) else json.dumps(resp, ensure_ascii=False))
+            parts.append(text_of(resp) if isinstance(resp, str) else json.dumps(resp, ensure_ascii=False))
     notes = [
-        _text(s.get('name')) for s in entry.get('subtitles') or [] if isinstance(s, dict) and s.get('name')
+        text_of(s.get('name')) for s in entry.get('subtitles') or [] if isinstance(s, dict) and s.get('name')
     ]
     files = [f for f in entry.get('attachedFiles') or [] if isinstance(f, str)]
     extra = '\n'.join([*(f'[{n.strip()}]' for n in notes), *(f'[Attachment: {f}]' for f in files)])
@@ -156,7 +152,7 @@ def _reply(entry: dict[str, Any]) -> str:
 
 
 def _conversation_id(entry: dict[str, Any]) -> str | None:
-    url = _text(entry.get('titleUrl'))
+    url = text_of(entry.get('titleUrl'))
     m = re.search(r'/app/(?:c/)?([0-9a-zA-Z_]+)$', url)
     return m.group(1) if m else None
 

@@ -12,12 +12,17 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_epoch, from_iso, split_blocks
+from .base import (
+    Block,
+    ImportReport,
+    ParsedConversation,
+    ParsedMessage,
+    from_epoch,
+    from_iso,
+    split_blocks,
+    text_of,
+)
 from .inputs import JsonDoc, iter_items
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
 
 
 def when(value: Any):
@@ -40,8 +45,8 @@ def when(value: Any):
 def _links(results: Any) -> str:
     out = []
     for r in results if isinstance(results, list) else []:
-        if isinstance(r, dict) and _text(r.get('url')):
-            title = (_text(r.get('title')) or r['url']).replace('[', '(').replace(']', ')')
+        if isinstance(r, dict) and text_of(r.get('url')):
+            title = (text_of(r.get('title')) or r['url']).replace('[', '(').replace(']', ')')
             out.append(f'- [{title}]({r["url"]})')
     return '\n'.join(dict.fromkeys(out))
 
@@ -63,13 +68,13 @@ def convert(entry: Any, report: ImportReport) -> ParsedConversation:
             rid = rid.get('$oid')
         if not rid:
             raise ValueError(f'response #{i} has no id')
-        sender = _text(r.get('sender')).lower()
+        sender = text_of(r.get('sender')).lower()
         is_user = sender in ('human', 'user')
         meta = r.get('metadata') if isinstance(r.get('metadata'), dict) else {}
         llm = meta.get('llm_info') if isinstance(meta.get('llm_info'), dict) else {}
-        model = _text(r.get('model')) or _text(llm.get('modelName')) or None
+        model = text_of(r.get('model')) or text_of(llm.get('modelName')) or None
         if model is None and not is_user and sender not in ('assistant', 'grok', ''):
-            model = _text(r.get('sender'))  # the sender is sometimes the model's name, e.g. "grok-3"
+            model = text_of(r.get('sender'))  # the sender is sometimes the model's name, e.g. "grok-3"
         created = when(r.get('create_time'))
         parent = r.get('parent_response_id')
         base = ParsedMessage(
@@ -82,17 +87,17 @@ def convert(entry: Any, report: ImportReport) -> ParsedConversation:
             raw=r,
         )
         blocks: list[Block] = []
-        if _text(r.get('thinking_trace')):
+        if text_of(r.get('thinking_trace')):
             blocks.append(Block(r['thinking_trace'], True, 'thinking'))
         for trace in r.get('agent_thinking_traces') or []:
-            if isinstance(trace, dict) and _text(trace.get('thinking_trace')):
+            if isinstance(trace, dict) and text_of(trace.get('thinking_trace')):
                 blocks.append(
-                    Block(trace['thinking_trace'], True, 'thinking', _text(trace.get('agent_id')) or None)
+                    Block(trace['thinking_trace'], True, 'thinking', text_of(trace.get('agent_id')) or None)
                 )
         found = _links(r.get('web_search_results'))
         if found:
             blocks.append(Block(found, True, 'search_results', 'web_search', 'tool'))
-        text = _text(r.get('message'))
+        text = text_of(r.get('message'))
         cited = _links(r.get('cited_web_search_results'))
         if cited and not is_user:
             text = f'{text}\n\nSources:\n{cited}'.strip()
@@ -107,12 +112,12 @@ def convert(entry: Any, report: ImportReport) -> ParsedConversation:
     leaf = conv.get('leaf_response_id')
     return ParsedConversation(
         external_id=str(conv_id),
-        title=_text(conv.get('title')),
+        title=text_of(conv.get('title')),
         messages=messages,
         created_at=when(conv.get('create_time')),
         updated_at=when(conv.get('modify_time')),
         active_leaf=str(leaf) if leaf else None,  # else the writer takes the newest leaf
-        summary=_text(conv.get('summary')) or None,
+        summary=text_of(conv.get('summary')) or None,
         favourite=bool(conv.get('starred')),
         raw=conv,
     )
@@ -121,9 +126,7 @@ def convert(entry: Any, report: ImportReport) -> ParsedConversation:
 def label(entry: Any) -> str:
     conv = entry.get('conversation') if isinstance(entry, dict) else None
     if isinstance(conv, dict):
-        return (
-            f'conversation {_text(conv.get("title"))[:60]} ({conv.get("conversation_id") or conv.get("id")})'
-        )
+        return f'conversation {text_of(conv.get("title"))[:60]} ({conv.get("conversation_id") or conv.get("id")})'
     return 'conversation (not an object)'
 
 

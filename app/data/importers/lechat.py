@@ -8,7 +8,6 @@ steps; there is no title (the first prompt gives one).
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from typing import Any
 
@@ -20,23 +19,17 @@ from .base import (
     as_int,
     from_epoch,
     from_iso,
+    json_text,
     split_blocks,
+    text_of,
 )
 from .inputs import JsonDoc, iter_items
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) if value not in (None, '', {}, []) else ''
 
 
 def _blocks(rec: dict[str, Any], report: ImportReport) -> list[Block]:
     chunks = rec.get('contentChunks')
     if not isinstance(chunks, list) or not chunks:
-        return [Block(_text(rec.get('content')))]
+        return [Block(text_of(rec.get('content')))]
     blocks: list[Block] = []
     for ch in chunks:
         if not isinstance(ch, dict):
@@ -44,24 +37,24 @@ def _blocks(rec: dict[str, Any], report: ImportReport) -> list[Block]:
         ctype = ch.get('type')
         ctx = ch.get('_context') if isinstance(ch.get('_context'), dict) else {}
         if ctype == 'text' and ctx.get('type') == 'reasoning':
-            blocks.append(Block(_text(ch.get('text')), True, 'thinking'))
+            blocks.append(Block(text_of(ch.get('text')), True, 'thinking'))
         elif ctype == 'text':
-            blocks.append(Block(_text(ch.get('text'))))
+            blocks.append(Block(text_of(ch.get('text'))))
         elif ctype == 'tool_call':
-            name = _text(ch.get('name')) or 'tool'
+            name = text_of(ch.get('name')) or 'tool'
             blocks.append(
-                Block(f'{name}\n{_json(ch.get("publicArguments"))}'.strip(), True, 'tool_use', name)
+                Block(f'{name}\n{json_text(ch.get("publicArguments"))}'.strip(), True, 'tool_use', name)
             )
             if ch.get('publicResult') is not None:
                 result = ch['publicResult']
-                blocks.append(Block(_text(result) or _json(result), True, 'tool_result', name, 'tool'))
+                blocks.append(Block(text_of(result) or json_text(result), True, 'tool_result', name, 'tool'))
         elif ctype == 'image_url':
-            blocks.append(Block(f'[Image: {_text(ch.get("imageUrl")) or "image"}]'))
+            blocks.append(Block(f'[Image: {text_of(ch.get("imageUrl")) or "image"}]'))
         elif ctype in ('reference', 'custom_element'):
             continue
         else:
             report.unknown(f'lechat {ctype or "?"}')
-    if not any(not b.hidden and b.text for b in blocks) and _text(rec.get('content')):
+    if not any(not b.hidden and b.text for b in blocks) and text_of(rec.get('content')):
         blocks.append(Block(rec['content']))
     return blocks
 
@@ -104,7 +97,7 @@ def convert(records: Any, report: ImportReport) -> ParsedConversation:
             raw=rec,
         )
         blocks = _blocks(rec, report)
-        names = [_text(f.get('name')) for f in rec.get('files') or [] if isinstance(f, dict)]
+        names = [text_of(f.get('name')) for f in rec.get('files') or [] if isinstance(f, dict)]
         if names:
             blocks.append(Block('\n'.join(f'[File: {n or "file"}]' for n in names)))
         chain = split_blocks(base, blocks)

@@ -12,24 +12,23 @@ leaf is taken. ``exportAt`` is a time of day only and not used.
 
 from __future__ import annotations
 
-import json
 from functools import partial
 from typing import Any
 
-from .base import Block, ImportReport, ParsedConversation, ParsedMessage, as_int, from_iso, split_blocks
+from .base import (
+    Block,
+    ImportReport,
+    ParsedConversation,
+    ParsedMessage,
+    as_int,
+    from_iso,
+    json_text,
+    split_blocks,
+    text_of,
+)
 from .inputs import JsonDoc, iter_items
 
 NO_PARENT = '00000000-0000-0000-0000-000000000000'
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
-
-
-def _json(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, indent=2) if value not in (None, '', {}, []) else ''
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -38,8 +37,8 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _part_text(value: Any) -> str:
     if isinstance(value, dict):  # the Assistants endpoint: {value, annotations}
-        return _text(value.get('value'))
-    return _text(value)
+        return text_of(value.get('value'))
+    return text_of(value)
 
 
 def _blocks(msg: dict[str, Any], report: ImportReport) -> list[Block]:
@@ -55,24 +54,26 @@ def _blocks(msg: dict[str, Any], report: ImportReport) -> list[Block]:
             blocks.append(Block(_part_text(p.get('think')), True, 'thinking'))
         elif kind == 'tool_call':
             call = _dict(p.get('tool_call'))
-            name = _text(call.get('name')) or _text(call.get('type')) or 'tool'
+            name = text_of(call.get('name')) or text_of(call.get('type')) or 'tool'
             args = call.get('args', call.get('arguments', _dict(call.get('function')).get('arguments')))
-            blocks.append(Block(f'{name}\n{_json(args)}'.strip(), True, 'tool_use', name))
+            blocks.append(
+                Block(f'{name}\n{json_text(args, keep_strings=True)}'.strip(), True, 'tool_use', name)
+            )
             output = call.get('output', _dict(call.get('function')).get('output'))
             if output not in (None, ''):
-                blocks.append(Block(_json(output), True, 'tool_result', name, 'tool'))
+                blocks.append(Block(json_text(output, keep_strings=True), True, 'tool_result', name, 'tool'))
         elif kind in ('image_file', 'image_url'):
             blocks.append(Block('[Image]'))
         elif kind == 'error':
-            blocks.append(Block(_json(p.get('error') or p.get('text'))))
+            blocks.append(Block(json_text(p.get('error') or p.get('text'), keep_strings=True)))
         elif kind in ('agent_update', 'text_delta'):
             continue
         else:
             report.unknown(f'librechat {kind or "?"}')
-    text = _text(msg.get('text'))
+    text = text_of(msg.get('text'))
     if text and not any(not b.hidden and b.text for b in blocks):
         blocks.append(Block(text))
-    names = [_text(f.get('filename')) for f in msg.get('files') or [] if isinstance(f, dict)]
+    names = [text_of(f.get('filename')) for f in msg.get('files') or [] if isinstance(f, dict)]
     if names:
         blocks.append(Block('\n'.join(f'[File: {n or "file"}]' for n in names)))
     return blocks
@@ -108,11 +109,11 @@ def convert(doc: Any, report: ImportReport) -> ParsedConversation:
         raise ValueError('its "messagesTree" / "messages" is missing or not a list')
     nested = bool(doc.get('recursive')) or 'messagesTree' in doc
     options = _dict(doc.get('options'))
-    conv_model = _text(options.get('model')) or None
+    conv_model = text_of(options.get('model')) or None
     messages: list[ParsedMessage] = []
     for msg, parent in _flatten(nodes, nested):
         is_user = bool(msg.get('isCreatedByUser'))
-        sender = _text(msg.get('sender'))
+        sender = text_of(msg.get('sender'))
         status = 'complete'
         if msg.get('error'):
             status = 'error'
@@ -122,11 +123,11 @@ def convert(doc: Any, report: ImportReport) -> ParsedConversation:
             external_id=str(msg['messageId']),
             parent_id=parent,
             role='user' if is_user else 'assistant',
-            model=None if is_user else (_text(msg.get('model')) or conv_model),
+            model=None if is_user else (text_of(msg.get('model')) or conv_model),
             created_at=from_iso(msg.get('createdAt')),
             updated_at=from_iso(msg.get('updatedAt')),
             status=status,
-            finish_reason=_text(msg.get('finish_reason')) or None,
+            finish_reason=text_of(msg.get('finish_reason')) or None,
             input_tokens=None if is_user else as_int(msg.get('promptTokens')),
             output_tokens=None if is_user else as_int(msg.get('tokenCount')),
             author_name=sender if not is_user and sender else None,
@@ -135,7 +136,7 @@ def convert(doc: Any, report: ImportReport) -> ParsedConversation:
         messages.extend(split_blocks(base, _blocks(msg, report) or [Block('')]))
     return ParsedConversation(
         external_id=str(doc['conversationId']),
-        title=_text(doc.get('title')) or _text(options.get('title')),
+        title=text_of(doc.get('title')) or text_of(options.get('title')),
         messages=messages,
         active_leaf=None,  # no pointer: the writer takes the newest leaf
         model=conv_model,
@@ -145,7 +146,7 @@ def convert(doc: Any, report: ImportReport) -> ParsedConversation:
 
 def label(doc: Any) -> str:
     if isinstance(doc, dict):
-        return f'conversation {_text(doc.get("title"))[:60]} ({doc.get("conversationId") or "no id"})'
+        return f'conversation {text_of(doc.get("title"))[:60]} ({doc.get("conversationId") or "no id"})'
     return 'conversation (not an object)'
 
 

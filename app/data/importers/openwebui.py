@@ -14,7 +14,6 @@ type="reasoning|tool_calls">`` blocks inside ``content``: both become hidden ste
 from __future__ import annotations
 
 import html
-import json
 import re
 from datetime import datetime
 from functools import partial
@@ -28,7 +27,9 @@ from .base import (
     as_int,
     from_epoch,
     from_iso,
+    json_text,
     split_blocks,
+    text_of,
 )
 from .inputs import JsonDoc, iter_items
 
@@ -38,16 +39,6 @@ _DETAILS = re.compile(r'<details\b([^>]*)>(.*?)</details>\s*', re.DOTALL | re.IG
 _ATTR = re.compile(r'([\w-]+)\s*=\s*"([^"]*)"')
 _SUMMARY = re.compile(r'<summary>.*?</summary>', re.DOTALL | re.IGNORECASE)
 FOLDED_DETAILS = {'reasoning', 'tool_calls', 'code_interpreter'}
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
-
-
-def _json(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, indent=2) if value not in (None, '', {}, []) else ''
 
 
 def when(value: Any) -> datetime | None:
@@ -129,12 +120,19 @@ def _output_blocks(output: list, report: ImportReport) -> list[Block]:
             text = _part_text(item.get('content')) or _part_text(item.get('summary'))
             blocks.append(Block(text, True, 'thinking'))
         elif kind == 'function_call':
-            name = _text(item.get('name')) or 'tool'
-            names[_text(item.get('call_id'))] = name
-            blocks.append(Block(f'{name}\n{_json(item.get("arguments"))}'.strip(), True, 'tool_use', name))
+            name = text_of(item.get('name')) or 'tool'
+            names[text_of(item.get('call_id'))] = name
+            blocks.append(
+                Block(
+                    f'{name}\n{json_text(item.get("arguments"), keep_strings=True)}'.strip(),
+                    True,
+                    'tool_use',
+                    name,
+                )
+            )
         elif kind == 'function_call_output':
-            name = names.get(_text(item.get('call_id'))) or 'tool'
-            text = _part_text(item.get('output')) or _json(item.get('output'))
+            name = names.get(text_of(item.get('call_id'))) or 'tool'
+            text = _part_text(item.get('output')) or json_text(item.get('output'), keep_strings=True)
             blocks.append(Block(text, True, 'tool_result', name, 'tool'))
         elif kind == 'message':
             blocks.append(Block(_part_text(item.get('content'))))
@@ -152,8 +150,8 @@ def _sources(msg: dict[str, Any]) -> str:
         src = _dict(s.get('source'))
         metas = [m for m in _list(s.get('metadata')) if isinstance(m, dict)] or [{}]
         for meta in metas:
-            url = _text(meta.get('source')) or _text(src.get('url'))
-            name = _text(meta.get('title')) or _text(meta.get('name')) or _text(src.get('name')) or url
+            url = text_of(meta.get('source')) or text_of(src.get('url'))
+            name = text_of(meta.get('title')) or text_of(meta.get('name')) or text_of(src.get('name')) or url
             name = name.replace('[', '(').replace(']', ')')
             if url.startswith(('http://', 'https://')):
                 out.append(f'- [{name or url}]({url})')
@@ -167,9 +165,9 @@ def _files(msg: dict[str, Any]) -> str:
     for f in _list(msg.get('files')):
         if not isinstance(f, dict):
             continue
-        name = _text(f.get('name')) or _text(_dict(f.get('file')).get('filename'))
+        name = text_of(f.get('name')) or text_of(_dict(f.get('file')).get('filename'))
         if f.get('type') == 'image':
-            url = _text(f.get('url'))
+            url = text_of(f.get('url'))
             lines.append(f'[Image: {name or (url if url.startswith("http") else "image")}]')
         else:
             lines.append(f'[File: {name or "file"}]')
@@ -177,7 +175,7 @@ def _files(msg: dict[str, Any]) -> str:
 
 
 def _blocks(msg: dict[str, Any], report: ImportReport) -> list[Block]:
-    content = _text(msg.get('content'))
+    content = text_of(msg.get('content'))
     output = _list(msg.get('output'))
     blocks = _output_blocks(output, report) if output else []
     if not any(not b.hidden and b.text for b in blocks):
@@ -231,7 +229,7 @@ def convert(item: Any, report: ImportReport) -> ParsedConversation:
         if role == 'assistant':
             idx = as_int(msg.get('modelIdx'))
             fallback = models[idx] if idx is not None and 0 <= idx < len(models) else None
-            model = _text(msg.get('model')) or fallback or (models[0] if len(models) == 1 else None)
+            model = text_of(msg.get('model')) or fallback or (models[0] if len(models) == 1 else None)
         usage = _dict(msg.get('usage'))
         inp = as_int(usage.get('prompt_tokens', usage.get('input_tokens', usage.get('prompt_eval_count'))))
         out = as_int(usage.get('completion_tokens', usage.get('output_tokens', usage.get('eval_count'))))
@@ -254,7 +252,7 @@ def convert(item: Any, report: ImportReport) -> ParsedConversation:
             raw=msg,
         )
         messages.extend(split_blocks(base, _blocks(msg, report)))
-    conv_id = _text(row.get('id')) or _text(chat.get('id'))
+    conv_id = text_of(row.get('id')) or text_of(chat.get('id'))
     if not conv_id:
         # a chat copied out of the database has no id of its own: its first message's stands for it
         roots = sorted(
@@ -274,7 +272,7 @@ def convert(item: Any, report: ImportReport) -> ParsedConversation:
     raw['chat'] = {k: v for k, v in chat.items() if k not in ('history', 'messages')}
     return ParsedConversation(
         external_id=conv_id,
-        title=_text(row.get('title')) or _text(chat.get('title')),
+        title=text_of(row.get('title')) or text_of(chat.get('title')),
         messages=messages,
         created_at=created,
         updated_at=updated,
@@ -288,7 +286,7 @@ def convert(item: Any, report: ImportReport) -> ParsedConversation:
 def label(item: Any) -> str:
     if isinstance(item, dict):
         chat = _dict(item.get('chat')) or item
-        title = _text(item.get('title')) or _text(chat.get('title'))
+        title = text_of(item.get('title')) or text_of(chat.get('title'))
         return f'chat {title[:60]} ({item.get("id") or chat.get("id") or "no id"})'
     return 'chat (not an object)'
 

@@ -14,12 +14,8 @@ import json
 from functools import partial
 from typing import Any
 
-from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_iso, split_blocks
+from .base import Block, ImportReport, ParsedConversation, ParsedMessage, from_iso, split_blocks, text_of
 from .inputs import JsonDoc, iter_items
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ''
 
 
 def _link(source: Any) -> str:
@@ -27,11 +23,13 @@ def _link(source: Any) -> str:
         return f'- <{source}>'
     if not isinstance(source, dict):
         return ''
-    url = _text(source.get('url')) or _text(source.get('link'))
+    url = text_of(source.get('url')) or text_of(source.get('link'))
     if not url.startswith(('http://', 'https://')):
         return ''
     title = (
-        (_text(source.get('name')) or _text(source.get('title')) or url).replace('[', '(').replace(']', ')')
+        (text_of(source.get('name')) or text_of(source.get('title')) or url)
+        .replace('[', '(')
+        .replace(']', ')')
     )
     return f'- [{title}]({url})'
 
@@ -51,7 +49,9 @@ def _entry_blocks(entry: dict[str, Any], report: ImportReport) -> tuple[str, lis
         usage = block.get('intended_usage')
         if usage == 'ask_text' or (not answer and isinstance(block.get('markdown_block'), dict)):
             md = block.get('markdown_block') if isinstance(block.get('markdown_block'), dict) else {}
-            answer = _text(md.get('answer')) or ''.join(_text(c) for c in md.get('chunks') or []) or answer
+            answer = (
+                text_of(md.get('answer')) or ''.join(text_of(c) for c in md.get('chunks') or []) or answer
+            )
         elif usage == 'web_results':
             wr = block.get('web_result_block') if isinstance(block.get('web_result_block'), dict) else {}
             sources.extend(wr.get('web_results') or [])
@@ -85,7 +85,7 @@ def convert(thread: Any, report: ImportReport) -> ParsedConversation:
                 continue
             answer, hidden, sources = _entry_blocks(e, report)
             when = from_iso(e.get('entry_created_datetime') or e.get('updated_datetime'))
-            model = _text(e.get('display_model')) or _text(e.get('user_selected_model')) or None
+            model = text_of(e.get('display_model')) or text_of(e.get('user_selected_model')) or None
             rid = str(e.get('uuid') or e.get('context_uuid') or len(rounds))
             rounds.append((rid, when, e['query_str'], answer, hidden, sources, model, e))
         thread_id = next(
@@ -96,9 +96,9 @@ def convert(thread: Any, report: ImportReport) -> ParsedConversation:
             ),
             None,
         )
-        title = _text(meta.get('title')) or next(
+        title = text_of(meta.get('title')) or next(
             (
-                _text(e.get('thread_title'))
+                text_of(e.get('thread_title'))
                 for e in thread['entries']
                 if isinstance(e, dict) and e.get('thread_title')
             ),
@@ -114,19 +114,19 @@ def convert(thread: Any, report: ImportReport) -> ParsedConversation:
                 (
                     rid,
                     from_iso(c.get('timestamp')),
-                    _text(c.get('query')),
-                    _text(c.get('answer')),
+                    text_of(c.get('query')),
+                    text_of(c.get('answer')),
                     [],
                     sources,
-                    _text(c.get('model')) or None,
+                    text_of(c.get('model')) or None,
                     c,
                 )
             )
-        thread_id = _text(meta.get('thread_id')) or None
-        title = _text(meta.get('thread_title'))
+        thread_id = text_of(meta.get('thread_id')) or None
+        title = text_of(meta.get('thread_title'))
     if not rounds:
         raise ValueError('it holds no questions')
-    thread_id = thread_id or _text(meta.get('uuid')) or f'perplexity-{rounds[0][0]}'
+    thread_id = thread_id or text_of(meta.get('uuid')) or f'perplexity-{rounds[0][0]}'
     rounds.sort(key=lambda r: (r[1] is None, r[1] or 0))
     messages: list[ParsedMessage] = []
     parent = None
