@@ -45,6 +45,18 @@ def conv_by_ext(ext: str) -> Conversation:
     return Conversation.get(Conversation.external_id == ext)
 
 
+def refused_or_skipped_writing_nothing(path: Path) -> None:
+    """Importing ``path`` is refused in one sentence, or the file is read and its one conversation reported
+    unreadable; either way no conversation or message is written."""
+    try:
+        report = import_path(path)
+    except UserError as exc:
+        assert '\n' not in str(exc) and str(exc).endswith('.')
+    else:
+        assert report.skipped == 1 and report.errors  # read, but the one conversation is reported unreadable
+    assert Conversation.select().count() == 0 and Message.select().count() == 0
+
+
 def active_path(conv: Conversation) -> list[Message]:
     ids = path_ids(conv.active_leaf_id)
     by_id = {m.id: m for m in Message.select().where(Message.id.in_(ids))}
