@@ -268,6 +268,20 @@ def test_a_sub_agent_thread_is_folded_into_the_conversation_that_spawned_it(db, 
     assert (again.conversations_added, again.messages_added, again.conversations_unchanged) == (0, 0, 1)
 
 
+def test_rollouts_that_name_each_other_as_parent_are_both_kept(db, tmp_path):
+    """A damaged folder: the parent's session_meta names its own sub-agent as its parent. Neither may
+    vanish by being folded into the other."""
+    folder = sessions_folder(tmp_path)
+    parent_file = next(folder.rglob(f'*{PARENT}.jsonl'))
+    lines = parent_file.read_text().splitlines()
+    meta = json.loads(lines[0])
+    meta['payload']['source'] = {'subagent': {'thread_spawn': {'parent_thread_id': CHILD, 'depth': 1}}}
+    parent_file.write_text('\n'.join([json.dumps(meta), *lines[1:]]) + '\n')
+    report = import_path(folder)
+    assert report.conversations_added == 2
+    assert {c.external_id for c in Conversation.select()} == {PARENT, CHILD}
+
+
 def test_a_sub_agent_rollout_without_its_parent_is_a_conversation_of_its_own(db, tmp_path):
     report = import_path(sessions_folder(tmp_path, CHILD))
     assert report.conversations_added == 1

@@ -337,12 +337,27 @@ def head(doc: JsonDoc) -> tuple[str | None, str | None]:
 
 
 def prepare(docs: list[JsonDoc]) -> Family:
-    """Sub-agent rollouts whose parent thread is in the same import are read with it, not on their own."""
+    """Sub-agent rollouts whose parent thread is in the same import are read with it, not on their own.
+    Only threads whose chain of parents ends at a thread of its own: rollouts that name each other as
+    parent (a damaged or hand-edited folder) are each a conversation, not folded into one another and lost."""
     heads = [(d, *head(d)) for d in docs]
     ids = {sid for _, sid, _ in heads if sid}
+    parent_of = {
+        sid: parent for _, sid, parent in heads if sid and parent and parent in ids and parent != sid
+    }
+
+    def rooted(sid: str) -> bool:
+        seen: set[str] = set()
+        while sid in parent_of:
+            if sid in seen:
+                return False
+            seen.add(sid)
+            sid = parent_of[sid]
+        return True
+
     family = Family()
     for d, sid, parent in heads:
-        if parent and parent in ids and parent != sid:
+        if sid in parent_of and rooted(sid):
             family.children.setdefault(parent, []).append(d)
             family.folded.add(d.name)
     return family
