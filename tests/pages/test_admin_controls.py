@@ -7,37 +7,14 @@ the password, so each page is built for a *device* principal, exactly as for a r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 from nicegui import core, ui
 from nicegui.testing import User
 
 from app import auth, roles
 
-PHONE = ('192.168.1.50', 50123)
-BASE = 'http://192.168.1.10:8080'
 PASSWORD = 'correct horse battery'
 ADMIN_TABS = {'providers', 'devices', 'api', 'retention'}
-
-
-@pytest.fixture
-def lan_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv('OUTPUTHUB_LAN', '1')
-
-
-@pytest.fixture
-async def as_phone(lan_mode, user: User) -> AsyncIterator[User]:
-    """``user``, but every page it opens is requested by a logged-in phone (not allowed restricted)."""
-    auth.set_password(PASSWORD)
-    transport = httpx.ASGITransport(app=core.app, client=PHONE)
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as phone:
-        response = await phone.post('/login', data={'password': PASSWORD, 'device': 'Phone'})
-        assert response.status_code == 303
-        desktop_client, user.http_client = user.http_client, phone
-        yield user
-        user.http_client = desktop_client
 
 
 def _tabs(user: User) -> set[str]:

@@ -6,21 +6,15 @@ starts the real child."""
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from nicegui import core
 from nicegui.testing import User
 
-from app import auth
 from app.errors import UserError
 from app.pages import home
 from app.services import demo_profile
 from tests.waits import until
 
-PHONE = ('192.168.1.50', 50123)
-PASSWORD = 'correct horse battery'
 DEMO_URL = 'http://127.0.0.1:54321'
 
 
@@ -73,23 +67,6 @@ async def test_a_demo_that_does_not_start_is_one_sentence(
     assert navigations == []
     button = user.find(marker='open-demo').elements.pop()
     assert not button.props.get('loading')
-
-
-@pytest.fixture
-def lan_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv('OUTPUTHUB_LAN', '1')  # before ``user`` starts the app
-
-
-@pytest.fixture
-async def as_phone(lan_mode: None, user: User) -> AsyncIterator[User]:
-    auth.set_password(PASSWORD)
-    transport = httpx.ASGITransport(app=core.app, client=PHONE)
-    async with httpx.AsyncClient(transport=transport, base_url='http://192.168.1.10:8080') as phone:
-        response = await phone.post('/login', data={'password': PASSWORD, 'device': 'Phone'})
-        assert response.status_code == 303
-        desktop, user.http_client = user.http_client, phone
-        yield user
-        user.http_client = desktop
 
 
 async def test_a_phone_is_told_where_the_demo_opens_without_a_command(as_phone: User) -> None:

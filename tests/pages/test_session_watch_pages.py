@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
-from nicegui import core
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
 
@@ -30,8 +27,6 @@ SHORT = FIXTURES / 'claude-code' / 'marot__spotter__short.jsonl'
 SHORT_ID = '55604662-cf2a-4331-851a-ec234028f8ca'
 TITLE = 'mix phx.server doesnt seem to start'
 MAIN = Path(__file__).resolve().parent.parent.parent / 'main.py'
-PHONE = ('192.168.1.50', 50123)
-PASSWORD = 'correct horse battery'
 
 
 @pytest.fixture
@@ -77,23 +72,6 @@ async def test_folders_are_saved_and_a_relative_one_is_refused(user: User, proje
     await until(
         lambda: session_watch.options()['folders'] == [str(projects), '~/.codex/sessions'], what='save'
     )
-
-
-@pytest.fixture
-def lan_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv('OUTPUTHUB_LAN', '1')
-
-
-@pytest.fixture
-async def as_phone(lan_mode, user: User) -> AsyncIterator[User]:
-    auth.set_password(PASSWORD)
-    transport = httpx.ASGITransport(app=core.app, client=PHONE)
-    async with httpx.AsyncClient(transport=transport, base_url='http://192.168.1.10:8080') as phone:
-        response = await phone.post('/login', data={'password': PASSWORD, 'device': 'Phone'})
-        assert response.status_code == 303
-        desktop, user.http_client = user.http_client, phone
-        yield user
-        user.http_client = desktop
 
 
 async def test_a_phone_sees_the_state_but_cannot_turn_it_on(as_phone: User, projects: Path) -> None:
