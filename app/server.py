@@ -30,6 +30,7 @@ SERVICE_MODULES: list[str] = [
     'app.services.notes_sync',  # keeps the synced notes folder (Markdown) in step
     'app.services.webhooks',  # delivers outgoing webhooks from their persisted queue
     'app.services.touches',  # one writer for the "last used" stamps of devices and API tokens
+    'app.services.demo_profile',  # stop only: the demo child Home's "Open the demo" started
     'app.mcp.http',  # the MCP server at /mcp (streamable HTTP), for assistants that connect to a URL
     'app.services.chat_replies',  # last, so it stops first: replies streaming at exit keep what arrived
 ]
@@ -56,7 +57,9 @@ def build(settings: config.Settings) -> AppContext:
 
     async def on_startup() -> None:
         for name in SERVICE_MODULES:
-            importlib.import_module(name).start(ctx)
+            start = getattr(importlib.import_module(name), 'start', None)  # some only stop
+            if start is not None:
+                start(ctx)
 
     async def on_shutdown() -> None:
         # Each service is stopped even when one before it fails: a service left running would go on

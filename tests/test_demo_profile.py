@@ -36,7 +36,7 @@ def test_the_demo_child_starts_answers_is_reused_and_stops(
     demo: ModuleType, _isolated_data_dir: Path
 ) -> None:
     assert config.data_dir() == _isolated_data_dir  # never the real user data folder
-    url = demo.start()
+    url = demo.launch()
     assert url.startswith('http://127.0.0.1:')
     page = _get(url + '/')
     assert '"DEMO"' in page or '>DEMO<' in page  # the header's badge: the demo profile, not the library
@@ -46,7 +46,7 @@ def test_the_demo_child_starts_answers_is_reused_and_stops(
     assert 'demo.db (demo)' in log  # its output went to the log, not to this terminal
     process = demo_profile._child.process
 
-    assert demo.start() == url  # a second click reuses the running demo
+    assert demo.launch() == url  # a second click reuses the running demo
     assert demo_profile._child.process is process
 
     demo.stop()
@@ -59,7 +59,7 @@ def test_the_demo_child_starts_answers_is_reused_and_stops(
 PARENT = """
 import sys, time
 from app.services import demo_profile
-url = demo_profile.start()
+url = demo_profile.launch()
 print(demo_profile._child.process.pid, flush=True)
 time.sleep(600)
 """

@@ -26,7 +26,7 @@ def _threads(name: str) -> list[threading.Thread]:
 
 
 def test_every_background_service_is_listed_in_the_composition_root() -> None:
-    for name in ('indexing', 'backups', 'housekeeping', 'jobs', 'touches', 'chat_replies'):
+    for name in ('indexing', 'backups', 'housekeeping', 'jobs', 'touches', 'demo_profile', 'chat_replies'):
         assert f'app.services.{name}' in server.SERVICE_MODULES
     # The replies stop first (reverse order), while the database is still open.
     assert server.SERVICE_MODULES[-1] == 'app.services.chat_replies'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nicegui import app, run, ui
+from nicegui import run, ui
 
 from .. import roles
 from ..components import fmt, toast
@@ -83,7 +83,7 @@ def _demo_offer() -> None:
             button.props['loading'] = True
             button.update()
             try:
-                url = await run.io_bound(demo_profile.start)
+                url = await run.io_bound(demo_profile.launch)
             except UserError as exc:
                 toast.error(str(exc))
                 return
@@ -182,7 +182,6 @@ async def _home(ctx: AppContext) -> None:
 
 def register(ctx: AppContext) -> None:
     nav.add(nav.NavItem('Home', '/', 'home', order=0, shortcut='g h', group=''))
-    app.on_shutdown(demo_profile.stop)  # a demo started from Home ends with the app
 
     @shell.page(ctx, '/')
     async def home_page() -> None:

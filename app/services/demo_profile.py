@@ -10,7 +10,8 @@ The child never outlives this process: ``stop()`` ends it when the app shuts dow
 is killed outright (SIGKILL, a crash) the child's stdin — a pipe from here that nothing ever writes —
 reaches end-of-file, and the child stops itself the same way Ctrl+C stops the app.
 
-No NiceGUI here: the page calls ``start`` off the event loop and registers ``stop`` on shutdown.
+No NiceGUI here: the page calls ``launch`` off the event loop; the server's shutdown calls ``stop`` with the
+other services (app/server.py SERVICE_MODULES).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def running_url() -> str | None:
     return child.url if child is not None and child.process.poll() is None else None
 
 
-def start(timeout: float = START_TIMEOUT) -> str:
+def launch(timeout: float = START_TIMEOUT) -> str:
     """Start the demo profile (or reuse the one running) and return its address once it answers.
 
     Blocking (up to ``timeout`` seconds): call it off the event loop. Raises ``UserError`` with one
@@ -85,8 +86,9 @@ def start(timeout: float = START_TIMEOUT) -> str:
         return child.url
 
 
-def stop() -> None:
-    """End the demo child, if one runs (on the app's shutdown): SIGTERM, then a kill after 10 s."""
+def stop(ctx: object = None) -> None:
+    """End the demo child, if one runs (the app's shutdown stops it with the services; ``ctx`` unused):
+    SIGTERM, then a kill after 10 s."""
     global _child
     with _lock:
         if _child is not None:

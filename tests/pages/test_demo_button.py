@@ -27,7 +27,7 @@ def fake_start(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append(threading.current_thread().name)
         return DEMO_URL
 
-    monkeypatch.setattr(demo_profile, 'start', start)
+    monkeypatch.setattr(demo_profile, 'launch', start)
     return calls
 
 
@@ -60,7 +60,7 @@ async def test_a_demo_that_does_not_start_is_one_sentence(
     def start() -> str:
         raise UserError('The demo profile did not start within 60 seconds; its log is demo.log.')
 
-    monkeypatch.setattr(demo_profile, 'start', start)
+    monkeypatch.setattr(demo_profile, 'launch', start)
     await user.open('/')
     user.find(marker='open-demo').click()
     await user.should_see('The demo profile did not start within 60 seconds; its log is demo.log.')
