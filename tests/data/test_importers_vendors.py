@@ -278,20 +278,33 @@ def test_takeout_groups_prompts_by_time_and_sanitises_the_reply_html(db):
     assert [(m.content_type, m.content) for m in activity] == [('activity', 'Used an Assistant feature')]
 
 
-def test_takeout_html_is_converted_without_bs4s_general_matcher(monkeypatch):
-    """Speed (bench/importers.py): markdownify asks every tag find_parent('pre'); the general matcher behind
-    it was a seventh of a Takeout import. The answer is the same: inside <pre> newlines are kept."""
+def test_takeout_html_with_nothing_to_remove_is_converted_without_beautifulsoup(monkeypatch):
+    """Speed (bench/importers.py): parsing with BeautifulSoup and converting with markdownify was half of a
+    Takeout import. Plain reply HTML goes straight to html-to-markdown; the Markdown is as before."""
     import bs4
 
     from app.data.importers.gemini_takeout import html_to_markdown
 
-    def general(*a: Any, **k: Any) -> None:
-        raise AssertionError('bs4 find_parents used')
+    def parse(*a: Any, **k: Any) -> None:
+        raise AssertionError('BeautifulSoup used')
 
-    monkeypatch.setattr(bs4.element.Tag, 'find_parents', general)
+    monkeypatch.setattr(bs4.BeautifulSoup, '__init__', parse)
     assert html_to_markdown('<p>a <b>b</b></p><ul><li>c</li></ul>') == 'a **b**\n\n- c'
     assert html_to_markdown('<pre><code>x = 1\n  y = 2</code></pre>') == '```\nx = 1\n  y = 2\n```'
     assert html_to_markdown('<p>x = 1\n  y = 2</p>') == 'x = 1\ny = 2'
+    assert html_to_markdown('<h2>T</h2><ol><li>a<ul><li>b</li></ul></li></ol>') == '## T\n\n1. a\n   - b'
+    assert html_to_markdown('<p>1 * 2 _x_</p><p>a<br>b</p><hr><blockquote>q</blockquote>') == (
+        '1 \\* 2 \\_x\\_\n\na  \nb\n\n---\n\n> q'
+    )
+
+
+def test_takeout_html_nested_thousands_deep_keeps_its_words_and_drops_inline_svg():
+    from app.data.importers.gemini_takeout import html_to_markdown
+
+    assert html_to_markdown('<div>' * 6000 + 'deep words' + '</div>' * 6000) == 'deep words'
+    # an inline <svg> (which could carry script) is dropped, not turned into a data: image
+    assert html_to_markdown('<p>chart:</p><svg><script>alert(1)</script><text>t</text></svg>') == 'chart:'
+    assert html_to_markdown('<p>chart:</p><svg></svg>') == 'chart:'
 
 
 @pytest.mark.parametrize(
