@@ -205,6 +205,23 @@ def test_a_growing_rollout_adds_only_its_new_lines_and_skips_a_cut_last_line(db,
     assert Message.select().count() == 5
 
 
+def test_a_rollout_read_between_an_event_and_its_response_item_stores_the_text_once(db, tmp_path):
+    """Codex logs a reasoning summary as an event first and as a response item a line later: read in
+    between, the event was a message of its own; the item then takes its place (no copy, no false branch)."""
+    lines = envelope_lines()
+    path = write(tmp_path / 'live.jsonl', lines[:5])  # ends on the agent_reasoning event
+    first = import_path(path)
+    assert first.messages_added == 2
+    write(path, lines)
+    again = import_path(path)
+    assert (again.conversations_updated, again.messages_added) == (1, 3)
+    conv = conv_by_ext('sess-c')
+    rows = list(Message.select().where(Message.conversation == conv))
+    assert len(rows) == 5 and [m.content for m in rows].count('Searching for foo') == 1
+    assert len(active_path(conv)) == 5  # one chain: nothing left beside it
+    assert import_path(path).messages_added == 0
+
+
 def test_json_lines_that_are_not_a_rollout_are_refused(db, tmp_path):
     path = tmp_path / 'x.jsonl'
     path.write_text('{"timestamp": "2026-01-01T00:00:00Z", "kind": "log", "msg": "hi"}\n{"a": 1}\n')

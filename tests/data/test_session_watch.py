@@ -300,3 +300,28 @@ def test_a_codex_sub_agent_rollout_that_grows_updates_the_conversation_that_spaw
     # still one chain: every message but the first hangs on another, none has two children
     parents = [p for p, _, _ in now.values()]
     assert parents.count(None) == 1 and len(set(parents)) == len(parents)
+
+
+def test_a_codex_rollout_read_between_a_reasoning_event_and_its_item_keeps_one_copy(db, home):
+    """The real rollout logs each reasoning summary as an event (line 8) before the response item (line 10)
+    that says the same: a pass that read up to line 9 stored the event; the next keeps one message for it."""
+    from app.data.importers import codex
+
+    day = home / 'sessions' / '2025' / '11' / '17'
+    live = day / CODEX.name
+    all_lines = lines(CODEX)
+    assert b'agent_reasoning' in all_lines[7] and b'"reasoning"' in all_lines[9]
+    live.write_bytes(b''.join(all_lines[:9]))
+    w = watcher(home)
+    w.run_once()
+    with live.open('ab') as fh:
+        fh.write(b''.join(all_lines[9:]))
+    bump(live)
+    w.run_once()
+    (conv,) = Conversation.select()
+    now = stored(conv)
+    doc = inputs.JsonDoc(live.name, lambda: open(live, 'rb'), jsonl=True)  # noqa: SIM115 - the reader closes it
+    fresh = normalise_tree(codex.convert(doc, ImportReport()).messages)
+    assert set(now) == {m.external_id for m in fresh}  # what a fresh read of the whole file holds
+    parents = [p for p, _, _ in now.values()]
+    assert parents.count(None) == 1 and len(set(parents)) == len(parents)  # one chain

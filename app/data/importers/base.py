@@ -74,6 +74,10 @@ class ParsedMessage:
     # Exact usage reported by the API (coding-agent sessions): the input tokens weighted by what they
     # cost (cache reads and writes are priced differently); set, the cost is computed from the models table.
     billed_input_tokens: float | None = None
+    # The external id this message was stored under by an earlier read of a file still being written (its
+    # first trace then, e.g. Codex's event line before the response item that says the same): the stored
+    # message takes this id instead of a second copy being added beside it.
+    replaces: str | None = None
 
 
 @dataclass
@@ -611,6 +615,13 @@ class ConversationWriter:
                 (conv_id,),
             )
             known = {r[0]: r[1] for r in rows}
+        renamed = [
+            (m.external_id, known[m.replaces])
+            for m in messages
+            if m.replaces and m.external_id not in known and m.replaces in known
+        ]
+        for external_id, row_id in renamed:
+            known[external_id] = row_id
         new = [m for m in messages if m.external_id not in known]
         changes: dict[str, Any] = {}
         stale: list[ParsedMessage] = []
@@ -621,7 +632,7 @@ class ConversationWriter:
             # the user's own title wins: only follow the source while they never renamed it
             if old_title == old_source_title or not old_title:
                 changes['title'] = title
-        if not new and not changes and not stale:
+        if not new and not changes and not stale and not renamed:
             report.conversations_unchanged += 1
             return
         report.conversations_updated += 1
@@ -631,6 +642,8 @@ class ConversationWriter:
             return
         with write_tx():
             cur = self.db.cursor()
+            if renamed:
+                cur.executemany('UPDATE message SET external_id = ? WHERE id = ?', renamed)
             if new:
                 cur.executemany(
                     self._msg_sql, self._message_rows(new, conv_id, self._next_message_id(), known, model_ids)

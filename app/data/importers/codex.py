@@ -186,19 +186,33 @@ class _Session:
                 self.spawns.setdefault(str(item['call_id']), child)
 
 
+_EVENT_SIDES = {'user_message': 'user', 'agent_message': 'assistant', 'agent_reasoning': 'reasoning'}
+
+
 def _messages(s: _Session) -> list[ParsedMessage]:
     # the same text twice (response item and event): the response item is kept
     seen: set[tuple[str, str]] = set()
-    for _, _, kind, p, _ in s.items:
+    item_keys: dict[int, list[tuple[str, str]]] = {}
+    for line, _, kind, p, _ in s.items:
         if kind != 'item':
             continue
         if p.get('type') == 'message':
             side = 'user' if p.get('role') == 'user' else 'assistant'
-            seen.add((side, _content_text(p.get('content')).strip()))
+            item_keys[line] = [(side, _content_text(p.get('content')).strip())]
         elif p.get('type') == 'reasoning':
-            for part in p.get('summary') or []:
-                if isinstance(part, dict):
-                    seen.add(('reasoning', text_of(part.get('text')).strip()))
+            item_keys[line] = [
+                ('reasoning', text_of(part.get('text')).strip())
+                for part in p.get('summary') or []
+                if isinstance(part, dict)
+            ]
+        seen.update(item_keys.get(line, ()))
+    # An event written before its response item (Codex logs a reasoning summary so) was a message of its
+    # own when the file was read between the two lines: the item takes that message's place.
+    event_lines: dict[tuple[str, str], int] = {}
+    for line, _, kind, p, _ in s.items:
+        if kind == 'event':
+            key = (_EVENT_SIDES.get(p.get('type'), ''), text_of(p.get('message') or p.get('text')).strip())
+            event_lines.setdefault(key, line)
     out: list[ParsedMessage] = []
     parent: str | None = None
     for line, when, kind, p, model in s.items:
@@ -207,6 +221,9 @@ def _messages(s: _Session) -> list[ParsedMessage]:
         msg = _message(s, line, when, kind, p, model, seen)
         if msg is None:
             continue
+        earlier = min((event_lines.get(k, line) for k in item_keys.get(line, ())), default=line)
+        if earlier < line:
+            msg.replaces = f'L{earlier}'
         msg.parent_id = parent
         parent = msg.external_id
         out.append(msg)
@@ -218,7 +235,7 @@ def _message(s: _Session, line, when, kind, p, model, seen) -> ParsedMessage | N
     if kind == 'event':
         etype = p.get('type')
         text = text_of(p.get('message') or p.get('text')).strip()
-        side = {'user_message': 'user', 'agent_message': 'assistant', 'agent_reasoning': 'reasoning'}[etype]
+        side = _EVENT_SIDES[etype]
         if not text or (side, text) in seen:
             return None
         seen.add((side, text))
