@@ -105,8 +105,26 @@ def test_the_cost_follows_from_the_models_table_with_cache_prices(db, tmp_path):
     LlmModel.update(input_price=5.0, output_price=25.0).where(LlmModel.id == model.id).execute()
     import_path(SHORT)
     reply = next(m for m in Message.select().where(Message.role == 'assistant') if m.output_tokens)
-    expected = (3 + 1.25 * 13835 + 0.1 * 11515) * 5.0 / 1e6 + 13 * 25.0 / 1e6
+    # the session says its cache writes are kept an hour (``ephemeral_1h_input_tokens``): 2x, not 1.25x
+    expected = (3 + 2.0 * 13835 + 0.1 * 11515) * 5.0 / 1e6 + 13 * 25.0 / 1e6
     assert reply.cost == pytest.approx(expected)
+
+
+def test_cache_writes_kept_five_minutes_or_unsplit_cost_a_quarter_more_than_input(db, tmp_path):
+    from app.data.importers.claude_code import _usage
+
+    class Node:
+        def __init__(self, usage):
+            self.records = [{'message': {'usage': usage}}]
+
+    five = {'ephemeral_5m_input_tokens': 100, 'ephemeral_1h_input_tokens': 0}
+    base = {'input_tokens': 10, 'cache_creation_input_tokens': 100, 'cache_read_input_tokens': 1000}
+    assert _usage(Node({**base, 'output_tokens': 5}))[2] == pytest.approx(10 + 125 + 100)
+    assert _usage(Node({**base, 'output_tokens': 5, 'cache_creation': five}))[2] == pytest.approx(235)
+    both = {'ephemeral_5m_input_tokens': 40, 'ephemeral_1h_input_tokens': 60}
+    assert _usage(Node({**base, 'output_tokens': 5, 'cache_creation': both}))[2] == pytest.approx(
+        10 + 1.25 * 40 + 2 * 60 + 100
+    )
 
 
 def test_a_1x_session_keeps_inline_sub_agents_folded_before_their_task_results(db):

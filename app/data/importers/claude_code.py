@@ -310,8 +310,13 @@ def _usage(node: _Node) -> tuple[int | None, int | None, float | None]:
         return v if isinstance(v, int) and not isinstance(v, bool) else 0
 
     fresh, write, read = n('input_tokens'), n('cache_creation_input_tokens'), n('cache_read_input_tokens')
-    # Anthropic's prices: a cache write costs 1.25x an input token, a cache read 0.1x
-    return fresh + write + read, n('output_tokens'), fresh + 1.25 * write + 0.1 * read
+    # Anthropic's prices: a cache write kept 5 minutes costs 1.25x an input token, one kept an hour 2x
+    # (2.x sessions say which in ``cache_creation``; without it, the 5-minute default), a cache read 0.1x
+    split = best.get('cache_creation') if isinstance(best.get('cache_creation'), dict) else {}
+    hour = split.get('ephemeral_1h_input_tokens')
+    hour = min(hour, write) if isinstance(hour, int) and not isinstance(hour, bool) and hour > 0 else 0
+    billed = fresh + 1.25 * (write - hour) + 2.0 * hour + 0.1 * read
+    return fresh + write + read, n('output_tokens'), billed
 
 
 def _message(node: _Node, tool_names: dict[str, str], report: ImportReport) -> list[ParsedMessage]:
