@@ -45,6 +45,9 @@ SLOW_READ = (
 )
 DEFER_FACTOR = 10
 MAX_DEFER = 60.0
+RETRY_AFTER = (
+    60.0  # seconds: a file whose read failed (locked database, unreadable for a moment) is tried again
+)
 SAVE_EVERY = 2.0  # seconds: a long first pass keeps what it learned if the app stops half-way
 _NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
 _BINARY = getattr(os, 'O_BINARY', 0)
@@ -157,8 +160,9 @@ def _sniff(doc: inputs.JsonDoc) -> str | None:
         kind = inputs.sniff_jsonl(doc)
         if kind is None:
             kind, _ = inputs.sniff(doc)
-    except (UserError, OSError, ValueError):
+    except (UserError, ValueError):
         return None
+    # OSError (unreadable for now) goes to the caller: the file is tried again, not taken for "not a session"
     return kind if kind in FORMATS else None
 
 
@@ -207,6 +211,7 @@ class SessionWatcher:
         self._state: dict[str, dict[str, Any]] | None = None
         self._lock = threading.Lock()
         self._not_before: dict[str, float] = {}  # a big session being written is re-read less often
+        self._retry_at: dict[str, float] = {}  # a file whose read failed, unchanged since: when to try again
 
     def _load(self) -> dict[str, dict[str, Any]]:
         if self._state is None:
@@ -233,12 +238,14 @@ class SessionWatcher:
         for p in gone:
             del state[p]  # the file went (Claude Code deletes old sessions): its conversation stays
             self._not_before.pop(p, None)
+            self._retry_at.pop(p, None)
         result.forgotten = len(gone)
         clock = time.monotonic()
         changed = [
             p
             for p, (size, mtime, _) in found.items()
-            if not _unchanged(state.get(p), size, mtime) and self._not_before.get(p, 0.0) <= clock
+            if self._not_before.get(p, 0.0) <= clock
+            and _due(state.get(p), size, mtime, self._retry_at.get(p, 0.0), clock)
         ]
         result.changed = len(changed)
         if not changed:
@@ -251,12 +258,19 @@ class SessionWatcher:
         for p in changed:
             size, mtime, root = found[p]
             doc = _doc(p, root)
-            kind = _sniff(doc)
             entry = state.setdefault(p, {'found': now})
-            entry.update(s=size, m=mtime, f=kind or '', sid=doc.session, agent=doc.agent)
-            if kind == inputs.CODEX:  # a sub-agent's rollout names the thread that spawned it
-                sid, entry['par'] = codex.head(doc)
-                entry['sid'] = sid or doc.session
+            try:
+                kind = _sniff(doc)
+                entry.update(s=size, m=mtime, f=kind or '', sid=doc.session, agent=doc.agent)
+                if kind == inputs.CODEX:  # a sub-agent's rollout names the thread that spawned it
+                    sid, entry['par'] = codex.head(doc)
+                    entry['sid'] = sid or doc.session
+            except OSError as exc:
+                entry.update(s=size, m=mtime, f='', e=f'cannot be read: {exc}'[:300])
+                self._retry_at[p] = clock + RETRY_AFTER
+                log.info('session watch: %s cannot be read: %s', p, exc)
+                continue
+            entry.pop('e', None)
         # a Claude Code session is read with its sub-agent files: a grown sub-agent file re-reads its session
         mains_by_sid = {
             e.get('sid'): p
@@ -326,7 +340,8 @@ class SessionWatcher:
                     result.errors.append(message)
                     if state[main].get('f') in writers:
                         writers[state[main]['f']].report.error(message)
-                    state[main]['e'] = str(exc)[:300]
+                    state[main]['e'] = str(exc)[:300]  # tried again later (see _due)
+                    self._retry_at[main] = time.monotonic() + RETRY_AFTER
                     log.info('session watch: %s', message)
                 result.parses += len(members)
                 batch.maybe_commit()
@@ -400,8 +415,12 @@ class SessionWatcher:
             self._save()
 
 
-def _unchanged(entry: dict[str, Any] | None, size: int, mtime: int) -> bool:
-    return entry is not None and entry.get('s') == size and entry.get('m') == mtime
+def _due(entry: dict[str, Any] | None, size: int, mtime: int, retry_at: float, clock: float) -> bool:
+    """Whether to read the file in this pass: new, changed since it was last read, or its last read failed
+    (tried again every RETRY_AFTER while it does not change; after a restart, on the first pass)."""
+    if entry is None or entry.get('s') != size or entry.get('m') != mtime:
+        return True
+    return 'e' in entry and retry_at <= clock
 
 
 # --------------------------------------------------------------------------- what the Import page lists

@@ -325,3 +325,55 @@ def test_a_codex_rollout_read_between_a_reasoning_event_and_its_item_keeps_one_c
     assert set(now) == {m.external_id for m in fresh}  # what a fresh read of the whole file holds
     parents = [p for p, _, _ in now.values()]
     assert parents.count(None) == 1 and len(set(parents)) == len(parents)  # one chain
+
+
+def test_a_session_whose_read_failed_is_tried_again_later_and_after_a_restart(db, home, monkeypatch):
+    """A failed read (the database locked a moment, the file unreadable for now) used to mark the file as
+    read: a finished session was then never imported, not even after a restart."""
+    import sqlite3
+
+    session = home / 'projects' / '-home-me-spotter' / f'{SHORT_ID}.jsonl'
+    shutil.copy(SHORT, session)
+    real_validate = session_watch.inputs.validate
+    fail = {'left': 1}
+
+    def flaky_validate(inp, *a, **k):
+        if fail['left']:
+            fail['left'] -= 1
+            raise sqlite3.OperationalError('database is locked')
+        return real_validate(inp, *a, **k)
+
+    monkeypatch.setattr(session_watch.inputs, 'validate', flaky_validate)
+    w = watcher(home)
+    first = w.run_once()
+    assert first.errors and not first.imported and Conversation.select().count() == 0
+    assert w.run_once().changed == 0  # not read again at once: every RETRY_AFTER while it does not change
+    (found,) = session_watch.found_sessions()[0]
+    assert 'locked' in (found.error or '')
+
+    restarted = watcher(home)  # a new process: the failed file is read on its first pass
+    after = restarted.run_once()
+    assert (after.changed, after.errors, len(after.imported)) == (1, [], 1)
+    assert Conversation.select().count() == 1
+    assert session_watch.found_sessions()[0][0].error is None
+    assert restarted.run_once().changed == 0  # read: nothing more to do
+
+
+def test_a_file_unreadable_for_a_moment_is_not_taken_for_not_a_session(db, home, monkeypatch):
+    session = home / 'projects' / '-home-me-spotter' / f'{SHORT_ID}.jsonl'
+    shutil.copy(SHORT, session)
+    real_sniff = session_watch._sniff
+    calls = []
+
+    def sniff(doc):
+        calls.append(doc.name)
+        if len(calls) == 1:
+            raise PermissionError(13, 'Permission denied')
+        return real_sniff(doc)
+
+    monkeypatch.setattr(session_watch, '_sniff', sniff)
+    monkeypatch.setattr(session_watch, 'RETRY_AFTER', 0.0)
+    w = watcher(home)
+    assert w.run_once().imported == []
+    again = w.run_once()  # unchanged on disk, but its last read failed: read again
+    assert len(again.imported) == 1 and Conversation.select().count() == 1
