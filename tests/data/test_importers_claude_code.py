@@ -448,3 +448,29 @@ def test_a_summary_written_at_the_top_of_a_later_session_names_the_session_it_po
     import_path(folder)
     assert conv_by_ext('sess-1').title == 'Why test_x flakes'
     assert conv_by_ext('sess-2').title == 'next task'
+
+
+def test_a_session_renamed_in_claude_code_starts_with_its_title_records_and_is_named_by_the_latest(
+    db, tmp_path
+):
+    """``/rename`` writes ``custom-title`` (and ``agent-name``) records, a resumed session may start with a
+    ``last-prompt`` one: a file that starts so is still a Claude Code session, and the rename is its title."""
+    sid = '55604662-cf2a-4331-851a-ec234028f8ca'
+    head = [
+        {'type': 'last-prompt', 'lastPrompt': 'fix the server', 'sessionId': sid},
+        {'type': 'custom-title', 'customTitle': 'First name', 'sessionId': sid},
+    ]
+    tail = [
+        {'type': 'custom-title', 'customTitle': 'Spotter server fix', 'sessionId': sid},
+        {'type': 'agent-name', 'agentName': 'spotter-fix', 'sessionId': sid},
+    ]
+    body = SHORT.read_text(encoding='utf-8')
+    path = tmp_path / 'session'  # no extension: the content decides
+    path.write_text(
+        ''.join(json.dumps(r) + '\n' for r in head) + body + ''.join(json.dumps(r) + '\n' for r in tail),
+        encoding='utf-8',
+    )
+    assert detect_format(path) == 'claude_code'
+    report = import_path(path)
+    assert (report.conversations_added, report.unknown_content_types) == (1, {})
+    assert conv_by_ext(sid).title == 'Spotter server fix'

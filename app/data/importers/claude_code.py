@@ -47,6 +47,7 @@ NOT_MESSAGES = {
     'mode',
     'custom-title',
     'last-prompt',
+    'agent-name',
 }
 SYNTHETIC_MODEL = '<synthetic>'  # Claude Code's own stand-in replies (errors, interruptions)
 COMMAND_PREFIXES = ('<command-name>', '<command-message>', '<local-command-', '<bash-input>', '<bash-stdout>')
@@ -77,6 +78,7 @@ class _Reader:
         self.line_node: dict[str, str] = {}  # record uuid -> node key
         self.through: dict[str, str | None] = {}  # uuid of a non-message record -> its parentUuid
         self.summaries: list[dict[str, Any]] = []
+        self.custom_title = ''
         self.agent_tools: dict[str, str] = {}  # agent id -> the Task tool_use id (from agent_progress)
         self.relayed: dict[str, list[dict[str, Any]]] = {}  # agent id -> its messages from agent_progress
         self.cwd: str | None = None
@@ -104,6 +106,10 @@ class _Reader:
         if rtype == 'summary':
             if isinstance(rec.get('summary'), str):
                 self.summaries.append(rec)
+            return
+        if rtype == 'custom-title':  # ``/rename`` in Claude Code: the latest one names the session
+            if isinstance(rec.get('customTitle'), str) and rec['customTitle'].strip():
+                self.custom_title = rec['customTitle'].strip()
             return
         if rtype == 'progress':
             data = rec.get('data') if isinstance(rec.get('data'), dict) else {}
@@ -512,8 +518,8 @@ def convert(doc: JsonDoc, report: ImportReport, titles: dict[str, str] | None = 
     for n in sorted(all_nodes.values(), key=lambda n: (n.agent is not None, n.order)):
         messages.extend(_message(n, tool_names, report))
 
-    title = ''
-    for s in main.summaries:
+    title = main.custom_title  # the person's own name for it wins over Claude's summary
+    for s in [] if title else main.summaries:
         if s.get('leafUuid') in main.line_node:
             title = text_of(s.get('summary'))
     if not title and titles:

@@ -328,7 +328,16 @@ def _group_sessions(inp: ImportInput) -> None:
 
 
 _CLAUDE_CODE_TYPES = {'user', 'assistant', 'system', 'progress', 'attachment'}
-_CLAUDE_CODE_AUX = {'summary', 'file-history-snapshot', 'queue-operation', 'permission-mode', 'mode'}
+_CLAUDE_CODE_AUX = {
+    'summary',
+    'file-history-snapshot',
+    'queue-operation',
+    'permission-mode',
+    'mode',
+    'custom-title',
+    'agent-name',
+    'last-prompt',
+}
 _CODEX_TYPES = {'session_meta', 'turn_context', 'response_item', 'event_msg', 'compacted'}
 _CODEX_ITEMS = {'message', 'reasoning', 'function_call', 'function_call_output'}
 
