@@ -288,3 +288,25 @@ def llm_logs_db(path: Path, *, store: bool = True) -> Path:
     conn.commit()
     conn.close()
     return path
+
+
+# what a parser's own bug looks like in the report (``save_each`` turns an exception into a skipped
+# conversation with "<label>: <type>: <text>"): arbitrary input must never get there
+PROGRAMMING_ERRORS = (
+    'TypeError',
+    'KeyError',
+    'AttributeError',
+    'IndexError',
+    'RecursionError',
+    'UnboundLocalError',
+    'NameError',
+    'ZeroDivisionError',
+    'AssertionError',
+    'OverflowError',
+)
+
+
+def assert_no_parser_bug(report: Any) -> None:
+    """A report that may have skipped malformed conversations, but none because the parser itself broke."""
+    bugs = [e for e in report.errors if any(f': {name}: ' in e for name in PROGRAMMING_ERRORS)]
+    assert not bugs, bugs

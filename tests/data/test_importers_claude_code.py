@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.data import relations, search
@@ -26,7 +26,7 @@ from app.data.models import (
 )
 from app.errors import UserError
 
-from .export_builders import FIXTURES
+from .export_builders import FIXTURES, assert_no_parser_bug
 from .test_importers import active_path, conv_by_ext, total_changes, visible_texts
 
 CC = FIXTURES / 'claude-code'
@@ -383,6 +383,8 @@ values = st.recursive(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@example(value=[], kind='user')
+@example(value=5, kind='user')
 @given(value=values, kind=st.sampled_from(['user', 'assistant', 'system', 'progress', 'summary']))
 def test_arbitrary_session_lines_never_raise_more_than_one_sentence(db, tmp_path, value, kind):
     lines = [
@@ -407,13 +409,33 @@ def test_arbitrary_session_lines_never_raise_more_than_one_sentence(db, tmp_path
             'payload': {'type': value, 'content': value, 'summary': value},
         },
     ]
-    for subset in (lines[:2], lines[2:]):
+    codex = [
+        {
+            'timestamp': 'x',
+            'type': 'session_meta',
+            'payload': {'id': value, 'timestamp': value, 'cwd': value},
+        },
+        {'timestamp': value, 'type': 'turn_context', 'payload': {'model': value, 'cwd': value}},
+        {'timestamp': 'x', 'type': 'event_msg', 'payload': {'type': 'agent_reasoning', 'text': value}},
+        {'timestamp': 'x', 'type': 'response_item', 'payload': {'type': 'reasoning', 'summary': value}},
+        {'timestamp': 'x', 'type': 'event_msg', 'payload': {'type': 'token_count', 'info': value}},
+        {'timestamp': 'x', 'type': 'compacted', 'payload': {'message': value, 'replacement_history': value}},
+        {
+            'timestamp': 'x',
+            'type': 'response_item',
+            'payload': {'type': 'function_call_output', 'output': value},
+        },
+    ]
+    legacy = [{'id': value, 'timestamp': value, 'instructions': value}, {'type': 'message', 'content': value}]
+    for subset in (lines[:2], lines[2:], codex, legacy):
         path = tmp_path / f's-{time.monotonic_ns()}.jsonl'
         path.write_text(''.join(json.dumps(x) + '\n' for x in subset))
         try:
-            import_path(path)
+            report = import_path(path)
         except UserError as exc:
             assert str(exc) and '\n' not in str(exc)
+        else:
+            assert_no_parser_bug(report)
 
 
 def test_2_0_layout_and_a_dry_run_write_nothing_and_keep_sub_agents_with_their_session(db, tmp_path):

@@ -21,7 +21,7 @@ from app.data.importers import detect_format, import_path
 from app.data.models import Conversation, ConversationTag, Message, Tag
 from app.errors import UserError
 
-from .export_builders import FIXTURES, write_zip
+from .export_builders import FIXTURES, assert_no_parser_bug, write_zip
 from .test_importers import (
     active_path,
     conv_by_ext,
@@ -516,6 +516,7 @@ def test_arbitrary_values_never_raise_more_than_one_sentence(db, tmp_path, value
             assert str(exc) and '\n' not in str(exc)
         else:
             assert report.format in ('openwebui', 'librechat')
+            assert_no_parser_bug(report)
 
 
 def test_a_refusal_names_the_new_formats(db, tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.data import relations, search
@@ -20,7 +20,7 @@ from app.data.importers import detect_format, import_path
 from app.data.models import Conversation, ConversationTag, Message, Tag
 from app.errors import UserError
 
-from .export_builders import FIXTURES, write_zip
+from .export_builders import FIXTURES, assert_no_parser_bug, write_zip
 from .test_importers import (
     active_path,
     conv_by_ext,
@@ -421,6 +421,7 @@ def skeletons(v: Any) -> list[Any]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@example(value=[None])
 @given(value=values)
 def test_arbitrary_values_in_every_format_never_raise_more_than_one_sentence(db, tmp_path, value):
     for data in skeletons(value):
@@ -432,6 +433,7 @@ def test_arbitrary_values_in_every_format_never_raise_more_than_one_sentence(db,
             assert str(exc) and '\n' not in str(exc)
         else:
             assert report.format is not None
+            assert_no_parser_bug(report)
 
 
 def test_the_import_report_on_the_page_says_how_takeout_was_grouped(db):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.data import conversations, embeddings, outputs, search, settings_store
@@ -18,6 +18,7 @@ from app.data.importers import import_path
 from app.data.listing import ListParams
 from app.data.models import Conversation, Message
 from app.errors import UserError
+from tests.data.export_builders import assert_no_parser_bug
 
 SETTINGS = settings(
     max_examples=60,
@@ -88,6 +89,7 @@ def _import(path: Path):
         path.unlink(missing_ok=True)
     TALLY['imported'] += 1
     TALLY['skipped conversations'] += report.skipped
+    assert_no_parser_bug(report)  # skipped for being malformed, never for the parser breaking
     return report
 
 
@@ -268,6 +270,26 @@ outputhub_exports = st.fixed_dictionaries(
 
 
 @SETTINGS
+@example(
+    convs=[
+        {
+            'id': 'c1',
+            'current_node': 'a',
+            'mapping': {'a': {'id': 'a', 'parent': [], 'children': [], 'message': None}},
+        }
+    ]
+)
+@example(
+    convs=[
+        {
+            'id': 'c1',
+            'current_node': 'a',
+            'mapping': {
+                'b': {'id': 'b', 'parent': 'a', 'message': {'author': {'role': [None]}, 'status': 1}}
+            },
+        }
+    ]
+)
 @given(convs=chatgpt_conversations)
 def test_chatgpt_shaped_chaos_never_escapes(db, tmp_path: Path, convs) -> None:
     report = _import(_write(tmp_path, convs))
@@ -282,6 +304,18 @@ def test_claude_shaped_chaos_never_escapes(db, tmp_path: Path, convs) -> None:
 
 
 @SETTINGS
+@example(
+    doc={
+        'format': 'outputhub',
+        'version': 1,
+        'records': [{'type': 'conversation'}, {'type': 'output_tag', 'tag': []}],
+    }
+)
+@example(doc={'format': 'outputhub', 'version': 1, 'records': [{'type': 'output', 'id': 0, 'body': True}]})
+@example(
+    doc={'format': 'outputhub', 'version': 1, 'records': [{'type': 'tag', 'id': 0, 'created_at': 2**63}]}
+)
+@example(doc={'format': 'outputhub', 'version': 1, 'records': [{'type': 'tag', 'id': 2**63, 'name': 'x'}]})
 @given(doc=outputhub_exports)
 def test_outputhub_shaped_chaos_never_escapes(db, tmp_path: Path, doc) -> None:
     _import(_write(tmp_path, doc))

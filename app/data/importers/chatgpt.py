@@ -188,8 +188,9 @@ def render_content(
 
 def _status(message: dict[str, Any], metadata: dict[str, Any]) -> tuple[str, str | None]:
     finish = metadata.get('finish_details')
-    reason = finish.get('type') if isinstance(finish, dict) else None
-    status = message.get('status') or 'finished_successfully'
+    reason = finish.get('type') if isinstance(finish, dict) and isinstance(finish.get('type'), str) else None
+    status = message.get('status') if isinstance(message.get('status'), str) else ''
+    status = status or 'finished_successfully'
     if 'error' in status or 'fail' in status:
         return 'error', reason or status
     if status in ('in_progress', 'finished_partial_completion') or reason in ('interrupted', 'max_tokens'):
@@ -208,7 +209,8 @@ def convert_message(
     author = message.get('author') or {}
     if not isinstance(author, dict):
         author = {}
-    role = author.get('role') or 'tool'
+    role = author.get('role') if isinstance(author.get('role'), str) else ''
+    role = role or 'tool'
     author_name = author.get('name') if isinstance(author.get('name'), str) else None
     if role not in ROLES:  # e.g. "critic": keep who it was, show it as tool traffic
         author_name, role = author_name or role, 'tool'
@@ -284,7 +286,7 @@ def convert(
         path: list[str] = []
         on_path: set[str] = set()
         found = None
-        while node_id is not None:
+        while isinstance(node_id, str):  # a parent of another type (a list, a number) is no parent
             if node_id in resolved:
                 found = resolved[node_id]
                 break

@@ -129,7 +129,7 @@ class _Session:
         elif rtype == 'response_item':
             self._item(payload, self.when)
         elif rtype == 'event_msg':
-            etype = payload.get('type')
+            etype = payload.get('type') if isinstance(payload.get('type'), str) else '?'
             if etype in DUPLICATE_EVENTS:
                 self.items.append((self.line, self.when, 'event', payload, self.model))
             elif etype == 'token_count':
@@ -170,6 +170,9 @@ class _Session:
 
     def _item(self, item: dict[str, Any], when: datetime | None) -> None:
         itype = item.get('type')
+        if not isinstance(itype, str):
+            self.report.unknown('codex item ?')
+            return
         if itype in BOOKKEEPING_ITEMS:
             return
         self.items.append((self.line, when, 'item', item, self.model))
@@ -189,6 +192,12 @@ class _Session:
 _EVENT_SIDES = {'user_message': 'user', 'agent_message': 'assistant', 'agent_reasoning': 'reasoning'}
 
 
+def _summary(p: dict[str, Any]) -> list[Any]:
+    """A reasoning item's summary parts (a list in every rollout; anything else: none)."""
+    parts = p.get('summary')
+    return parts if isinstance(parts, list) else []
+
+
 def _messages(s: _Session) -> list[ParsedMessage]:
     # the same text twice (response item and event): the response item is kept
     seen: set[tuple[str, str]] = set()
@@ -202,7 +211,7 @@ def _messages(s: _Session) -> list[ParsedMessage]:
         elif p.get('type') == 'reasoning':
             item_keys[line] = [
                 ('reasoning', text_of(part.get('text')).strip())
-                for part in p.get('summary') or []
+                for part in _summary(p)
                 if isinstance(part, dict)
             ]
         seen.update(item_keys.get(line, ()))
@@ -210,8 +219,8 @@ def _messages(s: _Session) -> list[ParsedMessage]:
     # own when the file was read between the two lines: the item takes that message's place.
     event_lines: dict[tuple[str, str], int] = {}
     for line, _, kind, p, _ in s.items:
-        if kind == 'event':
-            key = (_EVENT_SIDES.get(p.get('type'), ''), text_of(p.get('message') or p.get('text')).strip())
+        if kind == 'event' and isinstance(p.get('type'), str):
+            key = (_EVENT_SIDES.get(p['type'], ''), text_of(p.get('message') or p.get('text')).strip())
             event_lines.setdefault(key, line)
     out: list[ParsedMessage] = []
     parent: str | None = None
@@ -267,7 +276,7 @@ def _message(s: _Session, line, when, kind, p, model, seen) -> ParsedMessage | N
         if p.get('phase'):
             base.finish_reason = text_of(p.get('phase'))
     elif itype == 'reasoning':
-        parts = [text_of(x.get('text')) for x in p.get('summary') or [] if isinstance(x, dict)]
+        parts = [text_of(x.get('text')) for x in _summary(p) if isinstance(x, dict)]
         text = '\n\n'.join(t for t in parts if t) or _content_text(p.get('content'))
         if not text:
             text = '[reasoning, encrypted]'

@@ -47,6 +47,13 @@ def _blocks(fragments: list, report: ImportReport) -> tuple[str, list[Block]]:
     return role, blocks
 
 
+def _ref(value: Any) -> str | None:
+    """A node's ``parent`` as a mapping key: a string (a number written as one), anything else none."""
+    if isinstance(value, str):
+        return value
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def convert(conv: Any, report: ImportReport) -> ParsedConversation:
     if not isinstance(conv, dict) or not conv.get('id'):
         raise ValueError('a conversation has no id')
@@ -61,12 +68,12 @@ def convert(conv: Any, report: ImportReport) -> ParsedConversation:
         if node_id not in has_message:
             continue
         msg = node['message']
-        parent = node.get('parent')
+        parent = _ref(node.get('parent'))
         seen = set()
         while parent is not None and parent not in has_message and parent in mapping and parent not in seen:
             seen.add(parent)  # the root (and any node without a message): its children hang higher up
             up = mapping[parent]
-            parent = up.get('parent') if isinstance(up, dict) else None
+            parent = _ref(up.get('parent')) if isinstance(up, dict) else None
         fragments = msg.get('fragments') if isinstance(msg.get('fragments'), list) else []
         role, blocks = _blocks(fragments, report)
         files = [text_of(x.get('file_name')) for x in msg.get('files') or [] if isinstance(x, dict)]

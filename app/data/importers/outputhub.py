@@ -12,7 +12,16 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from peewee import DateTimeField, ForeignKeyField, Model
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
 
 from ..db import current, write_tx
 from ..exporters import JUNCTION_MODELS, LOOKUP_MODELS, table
@@ -21,6 +30,7 @@ from ..models import (
     AgentVersion,
     Collection,
     Conversation,
+    JSONField,
     LlmModel,
     Message,
     Output,
@@ -83,10 +93,14 @@ class RecordImporter:
                 continue
             v = rec[f.name]
             if isinstance(f, ForeignKeyField):
-                if v is not None:
-                    v = self.maps.get(table(f.rel_model), {}).get(v)
+                if v is not None:  # a reference is an id (a number or a string); anything else: none
+                    v = self.maps.get(table(f.rel_model), {}).get(v) if _is_ref(v) else None
             elif isinstance(f, DateTimeField):
                 v = _dt(v)
+                if v is not None and not isinstance(v, datetime):
+                    raise ValueError(f'its {f.name} is not a date')
+            elif v is not None and not _fits(f, v):
+                raise ValueError(f'its {f.name} is not {_KIND_WORDS.get(type(f).__name__, "valid")}')
             vals[f.name] = v
         return vals
 
@@ -108,6 +122,8 @@ class RecordImporter:
         if model is None or model is Message:
             self.report.unknown(f'outputhub {kind}')
             return
+        if model not in JUNCTION_MODELS and not _is_ref(rec.get('id')):
+            raise ValueError(f'a {kind} record without an id')  # what links to it names it by that id
         if model in LOOKUP_MODELS:
             self.lookup(model, rec)
         elif model in JUNCTION_MODELS:
@@ -191,7 +207,8 @@ class RecordImporter:
             vvals = self.values(vmodel, v)
             vvals[fk] = new_id
             self.maps[table(vmodel)][v['id']] = self.insert(vmodel, vvals, v.get('id'))
-        current_version = self.maps[table(vmodel)].get(rec.get('current_version'))
+        current = rec.get('current_version')
+        current_version = self.maps[table(vmodel)].get(current) if _is_ref(current) else None
         if current_version is not None:
             model.update(current_version=current_version).where(model.id == new_id).execute()
 
@@ -241,7 +258,7 @@ class RecordImporter:
             conv_id = self.insert(Conversation, vals, rec.get('id'))
             self.maps['conversation'][rec['id']] = conv_id
             self._insert_messages(messages, conv_id, local)
-            leaf = local.get(rec.get('active_leaf'))
+            leaf = local.get(rec.get('active_leaf')) if _is_ref(rec.get('active_leaf')) else None
             if leaf is not None:
                 Conversation.update(active_leaf=leaf).where(Conversation.id == conv_id).execute()
             self.report.touched(conv_id)
@@ -365,6 +382,33 @@ def import_records(
             tick()
         batch.ensure()
         importer.finish()
+
+
+_INT64 = (-(2**63), 2**63 - 1)  # what an SQLite integer holds
+_KIND_WORDS = {'CharField': 'text', 'TextField': 'text', 'IntegerField': 'a number', 'FloatField': 'a number'}
+_KIND_WORDS['BooleanField'] = 'true or false'
+
+
+def _fits(f: Any, value: Any) -> bool:
+    """Whether an exported value can go in the column (JSON columns take anything)."""
+    if isinstance(f, JSONField):
+        return True
+    if isinstance(f, CharField | TextField):
+        return isinstance(value, str)
+    if isinstance(f, BooleanField):
+        return isinstance(value, bool | int)
+    if isinstance(f, IntegerField):
+        return isinstance(value, int) and not isinstance(value, bool) and _INT64[0] <= value <= _INT64[1]
+    if isinstance(f, FloatField):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return True
+
+
+def _is_ref(value: Any) -> bool:
+    """Whether ``value`` can be a record's id (what other records name it by)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _INT64[0] <= value <= _INT64[1]
+    return isinstance(value, str)
 
 
 def _one(importer: RecordImporter, rec: Any, report: ImportReport) -> None:
