@@ -97,19 +97,24 @@ def save_options(*, enabled: bool | None = None, folders: list[str] | None = Non
 # --------------------------------------------------------------------------- scanning
 
 
+def _roots(folders: list[str]) -> list[str]:
+    """The folders as they are on disk (links resolved), those that exist."""
+    out = []
+    for folder in folders:
+        try:
+            root = str(Path(folder).expanduser().resolve(strict=True))  # the folder named may be a link
+        except (OSError, RuntimeError):
+            continue
+        if os.path.isdir(root):
+            out.append(root)
+    return out
+
+
 def scan(folders: list[str]) -> dict[str, tuple[int, int, str]]:
     """Every ``.jsonl`` / ``.json`` file under the folders: path -> (size, mtime in ns, its folder). Symbolic
     links are not followed (neither to files nor to folders); missing folders are skipped."""
     out: dict[str, tuple[int, int, str]] = {}
-    for folder in folders:
-        try:
-            root = str(
-                Path(folder).expanduser().resolve(strict=True)
-            )  # the folder named may be a link itself
-        except (OSError, RuntimeError):
-            continue
-        if not os.path.isdir(root):
-            continue
+    for root in _roots(folders):
         stack = [(root, 0)]
         while stack and len(out) < MAX_FILES:
             where, depth = stack.pop()
@@ -234,7 +239,10 @@ class SessionWatcher:
         found = scan(folders)
         state = self._load()
         result = PassResult(files=len(found))
-        gone = [p for p in state if p not in found]
+        # forgotten: files gone from a folder this pass looked at (``outputhub watch`` on one folder must not
+        # forget what the app's watcher knows of the others, nor a folder that is not there right now)
+        looked = tuple(os.path.join(r, '') for r in _roots(folders))
+        gone = [p for p in state if p not in found and p.startswith(looked)]
         for p in gone:
             del state[p]  # the file went (Claude Code deletes old sessions): its conversation stays
             self._not_before.pop(p, None)

@@ -377,3 +377,15 @@ def test_a_file_unreadable_for_a_moment_is_not_taken_for_not_a_session(db, home,
     assert w.run_once().imported == []
     again = w.run_once()  # unchanged on disk, but its last read failed: read again
     assert len(again.imported) == 1 and Conversation.select().count() == 1
+
+
+def test_a_watch_over_one_folder_does_not_forget_the_files_of_the_others(db, home):
+    """``outputhub watch <folder>`` shares what was seen with the app's watcher: a pass over one folder
+    (or while a folder is not there) used to forget every other file, so the next pass read them all again."""
+    shutil.copy(SHORT, home / 'projects' / '-home-me-spotter' / f'{SHORT_ID}.jsonl')
+    shutil.copy(CODEX, home / 'sessions' / '2025' / '11' / '17' / CODEX.name)
+    assert len(watcher(home).run_once().imported) == 2
+    only_projects = session_watch.SessionWatcher([str(home / 'projects'), str(home / 'not-there')])
+    assert only_projects.run_once().forgotten == 0
+    after = watcher(home).run_once()  # the app again, after a restart
+    assert (after.changed, after.parses, after.forgotten) == (0, 0, 0)
