@@ -152,6 +152,22 @@ def test_ai_studio_chat_folds_thoughts_and_takes_the_model_from_run_settings(db,
     assert conv.created_at == datetime.fromtimestamp(stamp, UTC).replace(tzinfo=None)  # no times: the file's
 
 
+def test_ai_studio_parts_and_roles_it_does_not_show_are_counted_not_fatal(db, tmp_path):
+    data = json.loads(AISTUDIO.read_text())
+    chunks = data['chunkedPrompt']['chunks']
+    chunks[2]['parts'] = [{'text': 'x = 1'}, {'executableCode': {'language': 'PYTHON', 'code': 'print(1)'}}]
+    chunks.append({'role': 'function', 'text': 'ok', 'parts': [{'functionResponse': {'name': 'f'}}]})
+    path = tmp_path / 'chat.json'
+    path.write_text(json.dumps(data))
+    report = import_path(path)
+    assert (report.format, report.messages_added, report.errors) == ('aistudio', 4, [])
+    assert report.unknown_content_types == {
+        'aistudio part executableCode': 1,
+        'aistudio role function': 1,
+        'aistudio part functionResponse': 1,
+    }
+
+
 # --------------------------------------------------------------------------- Grok
 
 

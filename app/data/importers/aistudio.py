@@ -27,6 +27,20 @@ ATTACHMENTS = {
 }
 
 
+KNOWN_PART_KEYS = frozenset(('text', 'thought', 'thoughtSignature'))
+
+
+def _count_unknown(chunk: dict[str, Any], report: ImportReport) -> None:
+    """Parts this reader does not show (code execution, function calls, …) and roles it does not know are
+    counted in the report: the chunk is kept (its raw record too), only that part is not in the text."""
+    if chunk.get('role') not in ('user', 'model'):
+        report.unknown(f'aistudio role {text_of(chunk.get("role")) or "?"}')
+    for part in chunk.get('parts') if isinstance(chunk.get('parts'), list) else []:
+        if isinstance(part, dict):
+            for key in part.keys() - KNOWN_PART_KEYS:
+                report.unknown(f'aistudio part {key}')
+
+
 def _chunk_text(chunk: dict[str, Any]) -> str:
     text = text_of(chunk.get('text'))
     if not text and isinstance(chunk.get('parts'), list):
@@ -54,6 +68,7 @@ def convert(
         )
         parent = 'system'
     for i, c in enumerate(chunks):
+        _count_unknown(c, report)
         is_model = c.get('role') == 'model'
         thought = bool(c.get('isThought')) or any(
             isinstance(p, dict) and p.get('thought') for p in c.get('parts') or []
