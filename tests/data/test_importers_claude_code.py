@@ -496,3 +496,15 @@ def test_a_session_renamed_in_claude_code_starts_with_its_title_records_and_is_n
     report = import_path(path)
     assert (report.conversations_added, report.unknown_content_types) == (1, {})
     assert conv_by_ext(sid).title == 'Spotter server fix'
+
+
+def test_a_dated_model_snapshot_is_priced_like_its_model(db, tmp_path):
+    """Claude Code names the snapshot (claude-sonnet-4-5-20250929); the models table prices the model."""
+    sonnet = LlmModel.get(LlmModel.name == 'claude-sonnet-4-5')
+    assert (sonnet.input_price, sonnet.output_price) == (3.0, 15.0)
+    path = tmp_path / f'{SHORT.stem}.jsonl'
+    path.write_text(SHORT.read_text().replace('claude-opus-4-6', 'claude-sonnet-4-5-20250929'))
+    import_path(path)
+    reply = next(m for m in Message.select().where(Message.role == 'assistant') if m.output_tokens)
+    assert reply.model.name == 'claude-sonnet-4-5-20250929'  # the snapshot is kept as the model that answered
+    assert reply.cost == pytest.approx((3 + 2.0 * 13835 + 0.1 * 11515) * 3.0 / 1e6 + 13 * 15.0 / 1e6)

@@ -396,6 +396,9 @@ def _column_defaults(model: type[Model]) -> list[tuple[Field, Any]]:
     return out
 
 
+_DATED = re.compile(r'-(?:\d{8}|\d{4}-\d{2}-\d{2})$')  # an API model id's snapshot date
+
+
 class ConversationWriter:
     """Writes parsed conversations idempotently: a savepoint per conversation (see ``Batch`` for the
     commits), one bulk insert for its messages, and no UPDATE at all for what did not change (FTS
@@ -477,7 +480,14 @@ class ConversationWriter:
         from ..models import LlmModel
 
         if model_id not in self._prices:
-            self._prices[model_id] = LlmModel.get_or_none(LlmModel.id == model_id)
+            model = LlmModel.get_or_none(LlmModel.id == model_id)
+            if model is not None and model.input_price is None and model.output_price is None:
+                # a dated snapshot (claude-sonnet-4-5-20250929) costs what its model costs
+                base = _DATED.sub('', model.name or '')
+                priced = find_model(base) if base != model.name else None
+                if priced is not None and (priced.input_price is not None or priced.output_price is not None):
+                    model = priced
+            self._prices[model_id] = model
         return cost_for(self._prices[model_id], input_tokens, output_tokens)
 
     def collection_id(self, external_id: str | None) -> int | None:
