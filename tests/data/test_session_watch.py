@@ -389,3 +389,27 @@ def test_a_watch_over_one_folder_does_not_forget_the_files_of_the_others(db, hom
     assert only_projects.run_once().forgotten == 0
     after = watcher(home).run_once()  # the app again, after a restart
     assert (after.changed, after.parses, after.forgotten) == (0, 0, 0)
+
+
+def test_a_session_file_renamed_or_cut_shorter_adds_nothing_and_loses_nothing(db, home):
+    """Rotation on disk: the same session moved to another name, then rewritten shorter (a tool that
+    truncates its log): the conversation is found again by its id, and what the library holds stays."""
+    folder = home / 'projects' / '-home-me-spotter'
+    session = folder / f'{SHORT_ID}.jsonl'
+    shutil.copy(SHORT, session)
+    w = watcher(home)
+    w.run_once()
+    (conv,) = Conversation.select()
+    before = stored(conv)
+
+    moved = folder / 'renamed.jsonl'
+    session.rename(moved)
+    renamed = w.run_once()
+    assert (renamed.forgotten, renamed.errors, renamed.messages_added) == (1, [], 0)
+    assert [i.conversation_id for i in renamed.imported] == [conv.id]
+
+    moved.write_bytes(b''.join(lines(SHORT)[:4]))
+    bump(moved)
+    cut = w.run_once()
+    assert (cut.errors, cut.messages_added) == ([], 0)
+    assert Conversation.select().count() == 1 and stored(conv) == before
