@@ -211,6 +211,11 @@ document.addEventListener('keydown', function (event) {
   }
   function close() {
     if (!isOpen()) return;
+    // a combo box whose menu is open keeps it open (in a portal, over the page) and takes the focus back
+    // when the dialog opens again, so the next paste would land in it: blurring it closes the menu
+    const active = document.activeElement;
+    const root = overlay();
+    if (active && root && root.contains(active) && typeof active.blur === 'function') active.blur();
     document.documentElement.classList.remove(OPEN);
     setInert(false);
     if (returnFocus && document.contains(returnFocus)) returnFocus.focus({ preventScroll: true });
