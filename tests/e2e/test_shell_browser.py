@@ -50,12 +50,13 @@ def test_clicks_switch_pages_in_the_tab_and_history_works(start_app, page, tmp_p
 
     page.locator(f'a[href="/outputs/{output_id}"]').first.click()
     page.get_by_text('Feed it flour and water daily.').wait_for()
-    assert page.url == f'{app.url}/outputs/{output_id}'
+    # the address follows the new page's content by a message: waited for, not read at once
+    page.wait_for_url(f'{app.url}/outputs/{output_id}', timeout=5000)
     page.wait_for_function("document.title.startsWith('Output ')")
 
     page.locator('[aria-label="tag baking"]').first.click()  # the output's tag chip
     page.wait_for_function("document.title.startsWith('Tag')")
-    assert page.url == f'{app.url}/tags/{tag_id}'
+    page.wait_for_url(f'{app.url}/tags/{tag_id}', timeout=5000)
     _wait_current(page, '/tags')  # a tag's page marks Tags
 
     page.go_back()
