@@ -222,6 +222,29 @@ def test_a_rollout_read_between_an_event_and_its_response_item_stores_the_text_o
     assert import_path(path).messages_added == 0
 
 
+def test_the_same_reasoning_text_later_in_the_session_is_a_pair_of_its_own(db, tmp_path):
+    """Events and items pair in order: a summary said again later in the session is another message."""
+    again = [
+        env('00:09', 'event_msg', {'type': 'agent_reasoning', 'text': 'Searching for foo'}),
+        env(
+            '00:09',
+            'response_item',
+            {'type': 'reasoning', 'summary': [{'type': 'summary_text', 'text': 'Searching for foo'}]},
+        ),
+        env('00:10', 'response_item', say('assistant', 'Found it again.')),
+    ]
+    lines = envelope_lines() + again
+    path = write(tmp_path / 'live.jsonl', lines[:5])  # after the first reasoning event
+    import_path(path)
+    write(path, lines)  # both items now name that event's text: only the first takes its place
+    import_path(path)
+    conv = conv_by_ext('sess-c')
+    rows = list(Message.select().where(Message.conversation == conv))
+    assert [m.content for m in rows].count('Searching for foo') == 2
+    assert len(rows) == len(active_path(conv)) == 7  # one chain, nothing beside it
+    assert import_path(path).messages_added == 0
+
+
 def test_json_lines_that_are_not_a_rollout_are_refused(db, tmp_path):
     path = tmp_path / 'x.jsonl'
     path.write_text('{"timestamp": "2026-01-01T00:00:00Z", "kind": "log", "msg": "hi"}\n{"a": 1}\n')

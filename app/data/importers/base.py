@@ -625,13 +625,18 @@ class ConversationWriter:
                 (conv_id,),
             )
             known = {r[0]: r[1] for r in rows}
-        renamed = [
-            (m.external_id, known[m.replaces])
-            for m in messages
-            if m.replaces and m.external_id not in known and m.replaces in known
-        ]
-        for external_id, row_id in renamed:
-            known[external_id] = row_id
+        renamed: list[tuple[str, int]] = []
+        present = {m.external_id for m in messages}
+        for m in messages:
+            # a stored message no longer in the source under its id, claimed by one message only
+            if (
+                m.replaces
+                and m.external_id not in known
+                and m.replaces in known
+                and m.replaces not in present
+            ):
+                renamed.append((m.external_id, known.pop(m.replaces)))
+                known[m.external_id] = renamed[-1][1]
         new = [m for m in messages if m.external_id not in known]
         changes: dict[str, Any] = {}
         stale: list[ParsedMessage] = []

@@ -216,12 +216,23 @@ def _messages(s: _Session) -> list[ParsedMessage]:
             ]
         seen.update(item_keys.get(line, ()))
     # An event written before its response item (Codex logs a reasoning summary so) was a message of its
-    # own when the file was read between the two lines: the item takes that message's place.
-    event_lines: dict[tuple[str, str], int] = {}
+    # own when the file was read between the two lines: the item takes that message's place. Events and
+    # items are paired in order (the same text may come back later in the session, as another pair).
+    replaces: dict[int, int] = {}  # item line -> the line of the event before it that says the same
+    waiting: dict[tuple[str, str], list[int]] = {}  # events not paired yet, by text
+    ahead: dict[tuple[str, str], int] = {}  # items whose event has not come yet, by text
     for line, _, kind, p, _ in s.items:
         if kind == 'event' and isinstance(p.get('type'), str):
             key = (_EVENT_SIDES.get(p['type'], ''), text_of(p.get('message') or p.get('text')).strip())
-            event_lines.setdefault(key, line)
+            if ahead.get(key):
+                ahead[key] -= 1  # the event after its item (a user's message): paired, nothing to replace
+            else:
+                waiting.setdefault(key, []).append(line)
+        for key in item_keys.get(line, ()) if kind == 'item' else ():
+            if waiting.get(key):
+                replaces.setdefault(line, waiting[key].pop(0))
+            else:
+                ahead[key] = ahead.get(key, 0) + 1
     out: list[ParsedMessage] = []
     parent: str | None = None
     for line, when, kind, p, model in s.items:
@@ -230,9 +241,8 @@ def _messages(s: _Session) -> list[ParsedMessage]:
         msg = _message(s, line, when, kind, p, model, seen)
         if msg is None:
             continue
-        earlier = min((event_lines.get(k, line) for k in item_keys.get(line, ())), default=line)
-        if earlier < line:
-            msg.replaces = f'L{earlier}'
+        if line in replaces:
+            msg.replaces = f'L{replaces[line]}'
         msg.parent_id = parent
         parent = msg.external_id
         out.append(msg)
