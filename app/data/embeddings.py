@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -50,15 +51,41 @@ OWNER_KINDS = EMBEDDED
 CHUNK_OVERLAP = 32  # word pieces shared by neighbouring chunks, so a sentence cut in two is still found
 MAX_CHUNKS = 100  # per owner (~22k word pieces); a pasted book is embedded by its first ~90k characters
 ENCODE_BATCH = 16
+
+
+def _threads_setting(default: int) -> int:
+    value = os.environ.get('OUTPUTHUB_EMBED_THREADS', '').strip()
+    return max(1, int(value)) if value.isdigit() else default
+
+
 # torch threads per encoding thread. One: measured here, a busy 2-core machine (other processes on
 # both cores) makes a two-thread encode 3-8x slower than a one-thread one (a short query: ~0.8 s
 # against ~0.1 s), because each parallel step waits for a descheduled worker; on an idle machine two
 # threads are only ~1.6x faster. OUTPUTHUB_EMBED_THREADS raises it for a dedicated reindex.
-EMBED_THREADS = (
-    max(1, int(os.environ.get('OUTPUTHUB_EMBED_THREADS', '1')))
-    if os.environ.get('OUTPUTHUB_EMBED_THREADS', '1').isdigit()
-    else 1
-)
+EMBED_THREADS = _threads_setting(1)
+# ONNX Runtime threads: every core, up to four. Measured here (2 cores): 1.98x one thread's chunks/s on an
+# idle machine, and with another process spinning on one core still 1.08x (not slower: a step a helper has
+# not started is run by the calling thread, so nobody waits for a descheduled one); a short query 4 ms either
+# way. Its helper threads run at low priority (LOW_PRIORITY), so pages and captures keep their share of the
+# CPU while a backlog is embedded. OUTPUTHUB_EMBED_THREADS sets it too.
+ONNX_THREADS = _threads_setting(max(1, min(4, os.cpu_count() or 1)))
+LOW_PRIORITY = 10  # nice value of the threads that embed a backlog (Linux)
+
+
+def lower_thread_priority(nice: int = LOW_PRIORITY) -> bool:
+    """Give the calling thread (and the threads it starts from now on) a lower CPU priority: background
+    embedding yields to the UI. Linux only (a thread's own nice value); True when it took effect.
+    Only for threads this module or the indexer own: a thread's priority cannot be raised back."""
+    if not sys.platform.startswith('linux') or not hasattr(os, 'setpriority'):
+        return False
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        if current < nice:
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+        return True
+    except OSError:
+        return False
 
 
 # ONNX Runtime (default) or torch for sentence-transformers models. fp32 only: the avx2 int8 export lost
@@ -302,13 +329,14 @@ class OnnxModel:
         self.max_seq_length = int(meta['max_seq_length'])
         self.dim = int(meta['dim'])
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads  # see EMBED_THREADS
+        options.intra_op_num_threads = threads  # see ONNX_THREADS
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        # Idle worker threads sleep instead of spinning: the UI shares the machine's other core.
+        # Idle worker threads sleep instead of spinning: the UI shares the machine's cores.
         options.add_session_config_entry('session.intra_op.allow_spinning', '0')
-        self.session = ort.InferenceSession(
-            str(graph or folder / 'onnx' / 'model.onnx'), options, providers=['CPUExecutionProvider']
+        path = str(graph or folder / 'onnx' / 'model.onnx')
+        self.session = _low_priority_call(
+            lambda: ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
         )
         self.inputs = {i.name for i in self.session.get_inputs()}
         tok = Tokenizer.from_file(str(folder / 'tokenizer.json'))
@@ -319,7 +347,20 @@ class OnnxModel:
         tok.enable_truncation(self.max_seq_length)
         pad = meta.get('pad_token') or '[PAD]'
         tok.enable_padding(pad_id=int(tok.token_to_id(pad) or 0), pad_token=pad)
-        self.tokenizer = tok
+        # One tokenizer per calling thread (a Tokenizer raises "Already borrowed" when two threads use it;
+        # the session itself runs calls from several threads at once): a query need not wait for a batch.
+        self._tokenizer_json = tok.to_str()
+        self._local = threading.local()
+        self._local.tokenizer = tok
+
+    @property
+    def tokenizer(self):
+        tok = getattr(self._local, 'tokenizer', None)
+        if tok is None:
+            from tokenizers import Tokenizer
+
+            tok = self._local.tokenizer = Tokenizer.from_str(self._tokenizer_json)
+        return tok
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         out = np.empty((len(texts), self.dim), np.float32)
@@ -363,7 +404,7 @@ class SentenceTransformerEmbedder(Embedder):
         self._tokenizer = None
         self._dim = 0
         self._load_lock = threading.Lock()
-        # One encode at a time: HF tokenizers raise "Already borrowed" when used from two threads.
+        # One torch encode at a time: HF tokenizers raise "Already borrowed" when used from two threads.
         self._encode_lock = threading.Lock()
         self._token_lock = threading.Lock()
 
@@ -433,7 +474,7 @@ class SentenceTransformerEmbedder(Embedder):
     def _open_onnx(self, folder: Path) -> OnnxModel:
         """The exported model in ``folder``, checked against the torch vectors stored beside it."""
         reference = np.load(folder / 'probe.npy')
-        model = OnnxModel(folder, EMBED_THREADS)
+        model = OnnxModel(folder, ONNX_THREADS)
         got = model.encode(list(PROBE_TEXTS), ENCODE_BATCH)
         worst = float(_cosines(got, reference).min())
         if not worst >= MIN_COSINE:
@@ -524,9 +565,9 @@ class SentenceTransformerEmbedder(Embedder):
         self.load()
         if not texts:
             return np.zeros((0, self._dim), np.float32)
+        if isinstance(self._model, OnnxModel):  # safe from several threads at once (see OnnxModel)
+            return self._model.encode(list(texts), ENCODE_BATCH)
         with self._encode_lock:
-            if isinstance(self._model, OnnxModel):
-                return self._model.encode(list(texts), ENCODE_BATCH)
             # Per calling thread (OpenMP): see EMBED_THREADS. ONNX Runtime has its own (OnnxModel).
             self._torch.set_num_threads(EMBED_THREADS)
             out = self._model.encode(
@@ -537,6 +578,28 @@ class SentenceTransformerEmbedder(Embedder):
                 show_progress_bar=False,
             )
         return np.asarray(out, np.float32)
+
+
+def _low_priority_call(make):
+    """``make()`` in a new thread of low priority: ONNX Runtime starts a session's helper threads when the
+    session is made, and a thread inherits its creator's priority, so they embed a backlog at low priority
+    while the thread that asks (a query from a page) keeps its own."""
+    result: list = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        lower_thread_priority()
+        try:
+            result.append(make())
+        except BaseException as exc:  # re-raised in the caller
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name='outputhub-embed-setup', daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 def _fuse_graph(folder: Path, reference: np.ndarray) -> None:
@@ -557,7 +620,7 @@ def _fuse_graph(folder: Path, reference: np.ndarray) -> None:
             graph.save_model_to_file(str(fused))
         finally:
             logging.disable(logging.NOTSET)
-        got = OnnxModel(folder, EMBED_THREADS, graph=fused).encode(list(PROBE_TEXTS), ENCODE_BATCH)
+        got = OnnxModel(folder, 1, graph=fused).encode(list(PROBE_TEXTS), ENCODE_BATCH)
         worst = float(_cosines(got, reference).min())
         if not worst >= MIN_COSINE:
             raise ValueError(f'cosine {worst:.6f}')

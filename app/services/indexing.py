@@ -160,6 +160,7 @@ class Indexer:
 
     def _run(self) -> None:
         failures = 0
+        embeddings.lower_thread_priority()  # a backlog is embedded at low priority: pages come first
         try:
             while not self._stop.is_set():
                 try:

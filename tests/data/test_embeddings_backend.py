@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import shutil
 import stat
+import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -281,3 +283,54 @@ def test_a_query_while_the_model_loads_in_the_background_answers_by_words_at_onc
     thread.join(10)
     assert embeddings.is_ready() and not slow.background_loading
     assert [h.matched for h in search.search('vacuum database', mode='hybrid')] == ['both']
+
+
+def test_a_query_while_a_backlog_is_embedded_answers_without_waiting_for_it(onnx_model):
+    """The indexer's encode and a search's query run at the same time (a tokenizer per thread), so a
+    search during an import is not queued behind a batch; both get the vectors they would alone."""
+    backlog = [f'{TEXTS[3]} Part {i}.' for i in range(48)]  # ~48 chunks of 256 word pieces: seconds
+    alone = onnx_model.encode(backlog[:2])
+    query_alone = onnx_model.encode([TEXTS[0]])
+    done = threading.Event()
+    got: dict[str, np.ndarray] = {}
+
+    def index() -> None:
+        got['backlog'] = onnx_model.encode(backlog)
+        done.set()
+
+    worker = threading.Thread(target=index)
+    worker.start()
+    try:
+        time.sleep(0.2)  # the batch is under way
+        query = onnx_model.encode([TEXTS[0]])
+        answered_first = not done.is_set()
+    finally:
+        worker.join(60)
+    assert answered_first, 'the query waited for the whole backlog'
+    assert cosines(query, query_alone).min() > 0.9999
+    assert cosines(got['backlog'][:2], alone).min() > 0.9999
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='thread priorities are read from /proc')
+def test_background_embedding_runs_at_low_priority_and_a_page_thread_keeps_its_own(onnx_model, tmp_path):
+    def nice_of(tid: int) -> int:
+        stat_line = Path(f'/proc/self/task/{tid}/stat').read_text()
+        return int(stat_line[stat_line.rindex(')') + 2 :].split()[16])
+
+    before = {int(p.name) for p in Path('/proc/self/task').iterdir()}
+    model = embeddings.OnnxModel(export_folder(), 2)  # a session with one helper thread
+    helpers = {int(p.name) for p in Path('/proc/self/task').iterdir()} - before
+    assert helpers and all(nice_of(t) >= embeddings.LOW_PRIORITY for t in helpers)
+    assert nice_of(threading.get_native_id()) == 0  # the thread that asked (a page's) is untouched
+    assert model.encode([TEXTS[0]], 4).shape == (1, onnx_model.dim)
+
+    seen: list[int] = []
+
+    def indexer_like() -> None:
+        embeddings.lower_thread_priority()
+        seen.append(nice_of(threading.get_native_id()))
+
+    thread = threading.Thread(target=indexer_like)
+    thread.start()
+    thread.join()
+    assert seen == [embeddings.LOW_PRIORITY]
