@@ -6,10 +6,14 @@
     .venv/bin/python -m bench.embeddings --only first-search --n 20000 --wait 20
 
 Throughput: the bundled all-MiniLM-L6-v2 on both backends in the same process, on the same texts (~1,200
-characters of demo-like prose each, chunked as the indexer chunks them), the app's batch size, the app's thread
-setting (``OUTPUTHUB_EMBED_THREADS``, default 1; ``--threads N`` sets it for both). Rounds alternate torch and ONNX so machine load hits both
-alike; chunks/s is the median over rounds; the ratio is ONNX / torch. Cosine: per chunk between the two
-backends' vectors, the minimum reported (budget: ratio >= 2, min cosine >= 0.999).
+characters of demo-like prose each, chunked as the indexer chunks them), the app's batch size, each backend on
+the app's thread setting: torch on ``EMBED_THREADS`` (1, the torch path as the app ran it), ONNX on
+``ONNX_THREADS`` (every core up to four; ``OUTPUTHUB_EMBED_THREADS`` or ``--threads N`` sets both), and ONNX
+on one thread as well, to tell the runtime's gain from the other cores'. Rounds alternate the order so machine
+load hits all alike; chunks/s is the median over rounds; the ratio is ONNX / torch. Cosine: per chunk between
+the two backends' vectors, the minimum reported (budget: ratio >= 2, min cosine >= 0.999). GFLOP/s: the
+encoder's floating-point operations per chunk (from its config and the chunks' token counts) times chunks/s on
+one thread, next to a plain 1024x1024 fp32 matrix product on one thread: how near it is to the core's ceiling.
 
 First vector: fresh processes (torch and ONNX alternately, ``--cold-runs`` each, the export made
 beforehand as on every start but the first) time import + load + one embedded text; medians reported,
@@ -71,19 +75,29 @@ def throughput(n_texts: int, rounds: int) -> dict:
     assert onnx.backend == 'onnx', onnx.fallback_reason
     texts = long_texts(n_texts)
     chunks = [c.text for t in texts for c in torch.chunks(t)]
-    for model in (torch, onnx):  # warm-up: first-call allocations are not throughput
-        model.encode(chunks[:16])
-    rates: dict[str, list[float]] = {'torch': [], 'onnx': []}
+    # ONNX on one thread too: the same runtime without the other cores, to tell the two gains apart
+    single = embeddings.OnnxModel(embeddings.onnx_cache_dir(embeddings._resolve_model_path(onnx.name)), 1)
+    runners = {
+        'torch': torch.encode,
+        'onnx': onnx.encode,
+        'onnx_1_thread': lambda texts: single.encode(texts, embeddings.ENCODE_BATCH),
+    }
+    for run in runners.values():  # warm-up: first-call allocations are not throughput
+        run(chunks[:16])
+    rates: dict[str, list[float]] = {name: [] for name in runners}
     vectors: dict[str, np.ndarray] = {}
     for r in range(rounds):
-        order = (torch, onnx) if r % 2 == 0 else (onnx, torch)
-        for model in order:
+        names = list(runners) if r % 2 == 0 else list(reversed(runners))
+        for name in names:
             t0 = time.perf_counter()
-            vecs = model.encode(chunks)
-            rates[model.backend].append(len(chunks) / (time.perf_counter() - t0))
-            vectors[model.backend] = vecs
+            vectors[name] = runners[name](chunks)
+            rates[name].append(len(chunks) / (time.perf_counter() - t0))
     cos = (vectors['onnx'] * vectors['torch']).sum(axis=1)
     torch_rate, onnx_rate = statistics.median(rates['torch']), statistics.median(rates['onnx'])
+    one_rate = statistics.median(rates['onnx_1_thread'])
+    flops = model_flops(torch, chunks)
+    torch._torch.set_num_threads(1)
+    peak = gemm_gflops(torch._torch)
     return {
         'texts': len(texts),
         'chunks': len(chunks),
@@ -93,16 +107,48 @@ def throughput(n_texts: int, rounds: int) -> dict:
         'onnx_intra_op_threads': onnx._model.session.get_session_options().intra_op_num_threads,
         'batch': embeddings.ENCODE_BATCH,
         'rounds': rounds,
-        'torch_chunks_per_s': round(torch_rate, 1),
-        'onnx_chunks_per_s': round(onnx_rate, 1),
+        'torch_chunks_per_s': round(torch_rate, 1),  # the torch path as the app ran it (EMBED_THREADS)
+        'onnx_chunks_per_s': round(onnx_rate, 1),  # the app's path now (ONNX_THREADS)
         'ratio': round(onnx_rate / torch_rate, 2),
         'best_round_ratio': round(max(rates['onnx']) / max(rates['torch']), 2),  # the least disturbed rounds
+        'onnx_1_thread_chunks_per_s': round(one_rate, 1),
+        'ratio_1_thread': round(one_rate / torch_rate, 2) if torch._torch.get_num_threads() == 1 else None,
+        # How close one thread gets to what this core can do at fp32 at all: the model's floating-point
+        # operations per second against a plain large matrix product on one thread (torch's GEMM), same run.
+        'gemm_1_thread_gflops': round(peak, 1),
+        'onnx_1_thread_gflops': round(flops * one_rate / 1e9, 1),
+        'onnx_1_thread_share_of_gemm': round(flops * one_rate / 1e9 / peak, 2),
         'min_cosine': round(float(cos.min()), 6),
         'mean_cosine': round(float(cos.mean()), 6),
-        'torch_rounds': [round(x, 1) for x in rates['torch']],
-        'onnx_rounds': [round(x, 1) for x in rates['onnx']],
+        'rounds_chunks_per_s': {name: [round(x, 1) for x in rates[name]] for name in runners},
         'first_load_with_export_s': round(first_load_s, 1),
     }
+
+
+def model_flops(model, chunks: list[str]) -> float:
+    """Floating-point operations per chunk (mean) of the BERT encoder: the six matrix products of each layer
+    (q, k, v, attention output, the two feed-forward ones) and attention's two token-by-token products."""
+    config = model._model[0].auto_model.config
+    h, inner, layers = config.hidden_size, config.intermediate_size, config.num_hidden_layers
+    tokenizer = model._model.tokenizer
+    total = 0.0
+    for text in chunks:
+        n = min(len(tokenizer(text)['input_ids']), model._model.max_seq_length)
+        total += layers * (2 * n * (4 * h * h + 2 * h * inner) + 4 * n * n * h)
+    return total / len(chunks)
+
+
+def gemm_gflops(torch, size: int = 1024, repeats: int = 8) -> float:
+    """fp32 matrix-product rate on the current thread setting: this core's practical ceiling."""
+    a = torch.randn(size, size)
+    b = torch.randn(size, size)
+    torch.mm(a, b)
+    best = float('inf')
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        torch.mm(a, b)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * size**3 / best / 1e9
 
 
 def child_first_vector(backend: str, cache: str) -> dict:
