@@ -1,6 +1,6 @@
 """Benchmark: page switches inside the shell, in Chromium (issue 15 budgets, part 1).
 
-    python -m bench.instant [--outputs 2000] [--runs 12] [--db PATH] [--json]
+    python -m bench.instant [--outputs 2000] [--runs 12] [--db PATH] [--indexer] [--json]
 
 Seeds demo data into a temporary database (unless --db points at an already seeded file; use
 ``--outputs 100000`` for the issue's size), serves the app in a subprocess and drives it with Playwright
@@ -14,6 +14,9 @@ animation frame (a MutationObserver in the page, so no polling delay):
 - the weight of a deep-linked output, the outputs list and the bare page: DOM nodes and NiceGUI
   elements in the browser (figures that do not move with the machine's load).
 
+``--indexer`` measures the same while the search indexer embeds the library's backlog with the real model
+(its threads at low priority), the app up 45 s first.
+
 Budgets: in-app click ≤ 300 ms p50, ≤ 600 ms p95; deep link ≤ 1.2 s p50.
 """
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -34,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from bench import browser  # noqa: E402
 
 BUDGET_CLICK_P50, BUDGET_CLICK_P95, BUDGET_DEEP_P50 = 300.0, 600.0, 1200.0
+INDEXER_WARMUP_S = 45.0
 
 # Click `click` (a selector), then resolve with the milliseconds until `done` (a selector) is in the
 # sub page that replaced the one shown before (marked so a stale match does not count).
@@ -96,9 +101,12 @@ def _seed(path: Path, outputs: int) -> None:
     )
 
 
-def _env(data_dir: Path) -> dict[str, str]:
-    # the indexer is off: measure pages, not the embedding backlog
-    return browser.server_env(data_dir, OUTPUTHUB_HOUSEKEEPING='0', OUTPUTHUB_KEYSTORE='file')
+def _env(data_dir: Path, indexer: bool = False) -> dict[str, str]:
+    # the indexer is off unless asked: measure pages, not the embedding backlog
+    env = browser.server_env(data_dir, OUTPUTHUB_HOUSEKEEPING='0', OUTPUTHUB_KEYSTORE='file')
+    if indexer:  # pages while the backlog is embedded by the real model (its threads at low priority)
+        env['OUTPUTHUB_INDEXER'] = '1'
+    return env
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -219,7 +227,7 @@ def measure_bare(browser, url: str, runs: int) -> dict[str, dict[str, float]]:
     }
 
 
-def run(outputs: int, runs: int, db: Path | None) -> dict:
+def run(outputs: int, runs: int, db: Path | None, indexer: bool = False) -> dict:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -227,19 +235,24 @@ def run(outputs: int, runs: int, db: Path | None) -> dict:
         db_path = db or tmp_path / 'instant.db'
         if db is None or not db.exists():
             _seed(db_path, outputs)
+        else:  # an already seeded file: say what it holds
+            with sqlite3.connect(f'file:{db_path}?mode=ro', uri=True) as conn:
+                outputs = conn.execute('SELECT count(*) FROM output WHERE deleted_at IS NULL').fetchone()[0]
         with (
             browser.app_and_bare(
                 db_path,
                 tmp_path,
                 BARE_APP,
                 bare_name='bare_shell.py',
-                env=_env(tmp_path),
+                env=_env(tmp_path, indexer),
                 stop_timeout=20,
                 up_timeout=180,
                 request_timeout=5,
             ) as (app_url, bare_url),
             sync_playwright() as pw,
         ):
+            if indexer:
+                time.sleep(INDEXER_WARMUP_S)  # the model exported and loaded, the backlog under way
             chromium = browser.launch_chromium(pw, headless=True)
             figures = measure_app(chromium, app_url, runs)
             bare = measure_bare(chromium, bare_url, runs)
@@ -249,6 +262,7 @@ def run(outputs: int, runs: int, db: Path | None) -> dict:
     return {
         'outputs': outputs,
         'runs': runs,
+        'indexer': indexer,
         'figures_ms': figures,
         'weights': weights,
         'budgets_ms': {
@@ -266,13 +280,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         '--db', type=Path, default=None, help='an already seeded database (or where to seed one)'
     )
+    parser.add_argument(
+        '--indexer',
+        action='store_true',
+        help=f'run the search indexer on the backlog (the real model), measuring after {INDEXER_WARMUP_S:.0f} s',
+    )
     parser.add_argument('--json', action='store_true')
     args = parser.parse_args(argv)
-    result = run(args.outputs, max(10, args.runs), args.db)
+    result = run(args.outputs, max(10, args.runs), args.db, args.indexer)
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
-    print(f'Instant shell, {result["outputs"]:,} outputs, {result["runs"]} runs each (ms)')
+    busy = ', the indexer embedding the backlog' if result['indexer'] else ''
+    print(f'Instant shell, {result["outputs"]:,} outputs{busy}, {result["runs"]} runs each (ms)')
     print(f'{"figure":<32}{"p50":>8}{"p95":>8}  budget')
     for name, s in result['figures_ms'].items():
         if name.startswith('bare'):
