@@ -96,6 +96,7 @@ def throughput(n_texts: int, rounds: int) -> dict:
     torch_rate, onnx_rate = statistics.median(rates['torch']), statistics.median(rates['onnx'])
     one_rate = statistics.median(rates['onnx_1_thread'])
     flops = model_flops(torch, chunks)
+    torch_threads = torch._torch.get_num_threads()  # the setting torch ran on, before the 1-thread GEMM
     torch._torch.set_num_threads(1)
     peak = gemm_gflops(torch._torch)
     return {
@@ -103,7 +104,7 @@ def throughput(n_texts: int, rounds: int) -> dict:
         'chunks': len(chunks),
         'chars_per_text': round(sum(map(len, texts)) / len(texts)),
         # what each runtime really uses (read back, not the setting)
-        'torch_threads': torch._torch.get_num_threads(),
+        'torch_threads': torch_threads,
         'onnx_intra_op_threads': onnx._model.session.get_session_options().intra_op_num_threads,
         'batch': embeddings.ENCODE_BATCH,
         'rounds': rounds,
@@ -112,7 +113,7 @@ def throughput(n_texts: int, rounds: int) -> dict:
         'ratio': round(onnx_rate / torch_rate, 2),
         'best_round_ratio': round(max(rates['onnx']) / max(rates['torch']), 2),  # the least disturbed rounds
         'onnx_1_thread_chunks_per_s': round(one_rate, 1),
-        'ratio_1_thread': round(one_rate / torch_rate, 2) if torch._torch.get_num_threads() == 1 else None,
+        'ratio_1_thread': round(one_rate / torch_rate, 2) if torch_threads == 1 else None,
         # How close one thread gets to what this core can do at fp32 at all: the model's floating-point
         # operations per second against a plain large matrix product on one thread (torch's GEMM), same run.
         'gemm_1_thread_gflops': round(peak, 1),

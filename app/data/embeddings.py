@@ -30,6 +30,7 @@ import warnings
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -584,22 +585,8 @@ def _low_priority_call(make):
     """``make()`` in a new thread of low priority: ONNX Runtime starts a session's helper threads when the
     session is made, and a thread inherits its creator's priority, so they embed a backlog at low priority
     while the thread that asks (a query from a page) keeps its own."""
-    result: list = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        lower_thread_priority()
-        try:
-            result.append(make())
-        except BaseException as exc:  # re-raised in the caller
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, name='outputhub-embed-setup', daemon=True)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
-    return result[0]
+    with ThreadPoolExecutor(1, 'outputhub-embed-setup', initializer=lower_thread_priority) as pool:
+        return pool.submit(make).result()
 
 
 def _fuse_graph(folder: Path, reference: np.ndarray) -> None:

@@ -312,7 +312,7 @@ def test_a_query_while_a_backlog_is_embedded_answers_without_waiting_for_it(onnx
 
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='thread priorities are read from /proc')
-def test_background_embedding_runs_at_low_priority_and_a_page_thread_keeps_its_own(onnx_model, tmp_path):
+def test_background_embedding_runs_at_low_priority_and_a_page_thread_keeps_its_own(onnx_model):
     def nice_of(tid: int) -> int:
         stat_line = Path(f'/proc/self/task/{tid}/stat').read_text()
         return int(stat_line[stat_line.rindex(')') + 2 :].split()[16])
